@@ -1,0 +1,172 @@
+//! Request extractors: who is calling (`AuthContext`) and from where (`RequestMeta`).
+//!
+//! The extractor pins the algorithm, checks every claim, the key id, the user's token
+//! version (so resets and disabling end earlier tokens) and the forced password
+//! change, and answers 401/403 itself, so handlers only ever see a verified caller.
+
+use crate::audit::{Initiator, Surface};
+use crate::error::ApiError;
+use crate::service::AppState;
+use crate::store::directory::{self, UserRow};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use shared::rules::Grant;
+use std::future::{ready, Ready};
+
+/// The correlation id of a request, set by the request-id middleware.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Where a request came from, for audit.
+#[derive(Debug, Clone)]
+pub struct RequestMeta(pub Initiator);
+
+impl RequestMeta {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        let correlation_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let surface = match req.headers().get("x-openstaff-surface") {
+            Some(v) if v.as_bytes().eq_ignore_ascii_case(b"my-staff") => Surface::MyStaff,
+            _ => Surface::Api,
+        };
+        RequestMeta(Initiator {
+            user_id: None,
+            user_principal_name: None,
+            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            user_agent: req
+                .headers()
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect()),
+            correlation_id,
+            surface,
+        })
+    }
+}
+
+impl FromRequest for RequestMeta {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(RequestMeta::from_request(req)))
+    }
+}
+
+/// A verified caller.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub user: UserRow,
+    pub grants: Vec<Grant>,
+    pub initiator: Initiator,
+}
+
+impl AuthContext {
+    pub fn user_id(&self) -> &str {
+        &self.user.id
+    }
+}
+
+/// A caller whose token may be restricted to changing their password.
+#[derive(Debug, Clone)]
+pub struct PasswordChangeContext(pub AuthContext);
+
+fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized(
+            "missing_token",
+            "Sign in first: this endpoint needs a bearer token.",
+        )
+    })?;
+    let value = value.to_str().map_err(|_| {
+        ApiError::unauthorized("invalid_token", "The Authorization header is not valid.")
+    })?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| {
+        ApiError::unauthorized("invalid_token", "Use `Authorization: Bearer <token>`.")
+    })?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::unauthorized(
+            "invalid_token",
+            "Use `Authorization: Bearer <token>`.",
+        ));
+    }
+    Ok(token.trim())
+}
+
+async fn authenticate(
+    req: HttpRequest,
+    allow_password_change: bool,
+) -> Result<AuthContext, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let token = bearer(&req)?;
+    let claims = state.keys.verify(token).await.map_err(|_| {
+        ApiError::unauthorized(
+            "invalid_token",
+            "The token is invalid or has expired. Sign in again.",
+        )
+    })?;
+    let user = directory::get_user(state.store.reader(), &claims.sub)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthorized("invalid_token", "The token's account no longer exists.")
+        })?;
+    if !user.account_enabled {
+        return Err(ApiError::unauthorized(
+            "account_disabled",
+            "This account is disabled.",
+        ));
+    }
+    if user.token_version != claims.ver {
+        return Err(ApiError::unauthorized(
+            "token_revoked",
+            "This session has ended (the password was reset or the account changed). Sign in again.",
+        ));
+    }
+    if (claims.pcr || user.force_password_change) && !allow_password_change {
+        return Err(ApiError::forbidden(
+            "password_change_required",
+            "You must change your password before doing anything else.",
+        ));
+    }
+    let grants = directory::assignments_of(state.store.reader(), &user.id)
+        .await?
+        .iter()
+        .filter_map(|a| a.grant())
+        .collect();
+    let mut initiator = RequestMeta::from_request(&req).0;
+    initiator.user_id = Some(user.id.clone());
+    initiator.user_principal_name = Some(user.user_principal_name.clone());
+    Ok(AuthContext {
+        user,
+        grants,
+        initiator,
+    })
+}
+
+impl FromRequest for AuthContext {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(authenticate(req, false))
+    }
+}
+
+impl FromRequest for PasswordChangeContext {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req, true).await.map(PasswordChangeContext) })
+    }
+}

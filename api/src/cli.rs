@@ -1,0 +1,169 @@
+//! The command line: `serve`, `migrate`, `create-admin`, `seed demo`, `openapi`,
+//! `audit verify`. Every flag also reads an `OPENSTAFF_*` variable.
+
+use crate::audit::{self, Verification};
+use crate::config::{ServerConfig, StoreConfig};
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "openstaff",
+    version,
+    about = "Delegated user management: My Staff for everyone"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub store: StoreConfig,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app at /, the API at /api and the explorer at /api/docs.
+    Serve {
+        #[command(flatten)]
+        server: ServerConfig,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create a Global Administrator. The password is read from stdin, or generated
+    /// and printed once when stdin is empty.
+    CreateAdmin {
+        /// Sign-in name, e.g. admin@contoso.example.
+        #[arg(long)]
+        upn: String,
+        /// Display name (default: the part of the UPN before @).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Load sample data.
+    Seed {
+        #[command(subcommand)]
+        what: SeedCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// A retail chain: regions, stores as locations, managers with scoped roles,
+    /// staff, on-premises users and one restricted location.
+    Demo {
+        /// Do nothing when the directory already has users.
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exits non-zero naming the first bad event.
+    Verify,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn open(store: &StoreConfig) -> anyhow::Result<Store> {
+    let s = Store::connect(&store.database_url, store.read_connections).await?;
+    s.migrate().await?;
+    Ok(s)
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", crate::openapi::document_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { server } => {
+            crate::telemetry::init();
+            runtime()?.block_on(async move {
+                let state = crate::startup::state(&cli.store, &server).await?;
+                let listener = std::net::TcpListener::bind(&server.bind)
+                    .with_context(|| format!("cannot listen on {}", server.bind))?;
+                let addr = listener.local_addr()?;
+                tracing::info!(%addr, "OpenStaff listening");
+                eprintln!("OpenStaff is running at http://{addr}/ (API explorer: http://{addr}/api/docs/)");
+                crate::startup::server(state, &server, listener)?.await?;
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Migrate => runtime()?.block_on(async move {
+            open(&cli.store).await?;
+            eprintln!("Migrations applied.");
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::CreateAdmin { upn, display_name } => {
+            let stdin = std::io::stdin();
+            let mut input = String::new();
+            if stdin.is_terminal() {
+                eprint!("Password for {upn} (empty to generate one): ");
+                stdin.read_line(&mut input)?;
+            } else {
+                stdin.lock().read_to_string(&mut input)?;
+            }
+            let typed = input.trim_end_matches(['\r', '\n']).to_owned();
+            runtime()?.block_on(async move {
+                let store = open(&cli.store).await?;
+                let generated = typed.is_empty();
+                let password = if generated {
+                    crate::auth::password::generate(18)
+                } else {
+                    crate::auth::password::Secret::new(typed)
+                };
+                crate::seed::create_admin(
+                    &store,
+                    &upn,
+                    display_name.as_deref(),
+                    &password,
+                    !generated,
+                )
+                .await?;
+                if generated {
+                    println!("Created Global Administrator {upn}.");
+                    println!("Password (shown once): {}", password.expose());
+                } else {
+                    println!("Created Global Administrator {upn}.");
+                }
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Seed {
+            what: SeedCommand::Demo { if_empty },
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            crate::seed::demo(&store, if_empty).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Audit {
+            what: AuditCommand::Verify,
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            match audit::verify(&store).await? {
+                Verification::Valid { events } => {
+                    println!("Audit chain verified: {events} events, no edits or deletions.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, id, problem } => {
+                    println!("Audit chain BROKEN at event #{seq} {id}: {problem}.");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }),
+    }
+}

@@ -1,0 +1,248 @@
+//! Validated domain values: a request is parsed into these before any rule or query
+//! sees it, and each parse failure names the field and a stable code.
+
+use shared::dto::FieldError;
+
+fn err(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// `name@domain`, case preserved, compared case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPrincipalName(String);
+
+impl UserPrincipalName {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "user_principal_name";
+        let s = raw.trim();
+        if s.is_empty() || s.len() > 113 {
+            return Err(err(
+                F,
+                "invalid_length",
+                "The sign-in name must be 1 to 113 characters.",
+            ));
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err(err(
+                F,
+                "invalid_format",
+                "The sign-in name must look like name@domain.",
+            ));
+        };
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-'+".contains(c));
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with(['.', '-'])
+            && !domain.ends_with(['.', '-'])
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !local_ok || !domain_ok {
+            return Err(err(
+                F,
+                "invalid_format",
+                "The sign-in name must look like name@domain, using letters, digits and . _ - ' +.",
+            ));
+        }
+        Ok(UserPrincipalName(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The parts of the name that a password must not contain.
+    pub fn parts(&self) -> Vec<String> {
+        self.0
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| p.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect()
+    }
+}
+
+/// A person's or a location's display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        if s.is_empty() || s.chars().count() > 256 {
+            return Err(err(
+                "display_name",
+                "invalid_length",
+                "The name must be 1 to 256 characters.",
+            ));
+        }
+        if has_control(s) {
+            return Err(err(
+                "display_name",
+                "invalid_characters",
+                "The name cannot contain control characters.",
+            ));
+        }
+        Ok(DisplayName(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An optional free-text attribute (job title, department, description): trimmed,
+/// empty becomes absent.
+pub fn optional_text(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > max {
+        return Err(err(
+            field,
+            "too_long",
+            format!("{field} must be at most {max} characters."),
+        ));
+    }
+    if has_control(s) {
+        return Err(err(
+            field,
+            "invalid_characters",
+            format!("{field} cannot contain control characters."),
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// An optional e-mail address.
+pub fn optional_mail(raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(s) = optional_text("mail", raw, 254)? else {
+        return Ok(None);
+    };
+    match s.split_once('@') {
+        Some((l, d)) if !l.is_empty() && d.contains('.') && !s.contains(char::is_whitespace) => {
+            Ok(Some(s))
+        }
+        _ => Err(err(
+            "mail",
+            "invalid_format",
+            "The e-mail address must look like name@domain.",
+        )),
+    }
+}
+
+/// The cloud password policy (SPEC section 3): at least 12 characters, not the
+/// user's name or sign-in name, and a zxcvbn strength score of at least 3.
+pub fn check_cloud_password(
+    password: &str,
+    upn: &UserPrincipalName,
+    display_name: &str,
+) -> Vec<FieldError> {
+    const F: &str = "password";
+    let mut errors = Vec::new();
+    let len = password.chars().count();
+    if len < 12 {
+        errors.push(err(
+            F,
+            "too_short",
+            "The password must be at least 12 characters.",
+        ));
+    }
+    if len > 256 {
+        errors.push(err(
+            F,
+            "too_long",
+            "The password must be at most 256 characters.",
+        ));
+    }
+    let lower = password.to_lowercase();
+    let mut personal: Vec<String> = upn.parts();
+    personal.extend(
+        display_name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|p| p.chars().count() >= 3)
+            .map(str::to_lowercase),
+    );
+    if personal.iter().any(|p| lower.contains(p.as_str())) {
+        errors.push(err(
+            F,
+            "contains_name",
+            "The password must not contain the person's name or sign-in name.",
+        ));
+    }
+    if len <= 256 {
+        let inputs: Vec<&str> = personal.iter().map(String::as_str).collect();
+        let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
+        if score < 3 {
+            errors.push(err(
+                F,
+                "too_weak",
+                "The password is too easy to guess. Use a longer phrase of unrelated words.",
+            ));
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upns_parse_and_reject() {
+        assert!(UserPrincipalName::parse(" ana.lopez@contoso.example ").is_ok());
+        for bad in [
+            "",
+            "ana",
+            "@contoso.example",
+            "ana@",
+            "ana@localhost",
+            "a b@c.d",
+            ".a@c.d",
+            "a@-c.d",
+        ] {
+            assert!(UserPrincipalName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_names_and_text_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse("  Ana  ").unwrap().as_str(), "Ana");
+        assert!(DisplayName::parse("   ").is_err());
+        assert!(DisplayName::parse("a\u{7}b").is_err());
+        assert_eq!(optional_text("job_title", Some("  "), 10).unwrap(), None);
+        assert!(optional_text("job_title", Some("x".repeat(11).as_str()), 10).is_err());
+        assert!(optional_mail(Some("not-mail")).is_err());
+    }
+
+    #[test]
+    fn cloud_policy_lists_every_failed_rule() {
+        let upn = UserPrincipalName::parse("ana.lopez@contoso.example").unwrap();
+        let codes = |pw: &str| -> Vec<String> {
+            check_cloud_password(pw, &upn, "Ana Lopez")
+                .into_iter()
+                .map(|e| e.code)
+                .collect()
+        };
+        assert_eq!(codes("short"), vec!["too_short", "too_weak"]);
+        assert!(codes("lopez-Purple-Tiger-42").contains(&"contains_name".to_owned()));
+        assert!(codes("password1234").contains(&"too_weak".to_owned()));
+        assert!(codes("Purple-Tiger-Lamp-42").is_empty());
+    }
+}

@@ -1,0 +1,218 @@
+//! One error type for every endpoint, rendered as RFC 9457 problem+json.
+//!
+//! Unexpected errors are logged with their cause and answered with a generic 500
+//! whose body never carries the cause text.
+
+use crate::store::StoreError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use shared::dto::{FieldError, Problem};
+
+pub const PROBLEM_BASE: &str = "https://openstaff.dev/problems/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be read (malformed JSON, bad query, bad id).
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    /// 401: no credentials, or credentials that do not verify.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    /// 403: authenticated but not allowed.
+    #[error("{detail}")]
+    Forbidden { code: &'static str, detail: String },
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 405
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// 413
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 415
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422: well-formed but invalid; lists each invalid field.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 429
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    /// 503: the database is unreachable.
+    #[error("service unavailable")]
+    Unavailable,
+    /// 500: logged, never shown.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    fn parts(&self) -> (&'static str, String) {
+        match self {
+            ApiError::BadRequest { code, detail }
+            | ApiError::Unauthorized { code, detail }
+            | ApiError::Forbidden { code, detail }
+            | ApiError::Conflict { code, detail } => (code, detail.clone()),
+            ApiError::NotFound(what) => ("not_found", what.clone()),
+            ApiError::MethodNotAllowed => (
+                "method_not_allowed",
+                "This path does not accept that HTTP method.".to_owned(),
+            ),
+            ApiError::PayloadTooLarge => (
+                "payload_too_large",
+                "The request body is larger than the server accepts.".to_owned(),
+            ),
+            ApiError::UnsupportedMediaType(d) => ("unsupported_media_type", d.clone()),
+            ApiError::Validation(errors) => (
+                "validation_failed",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            ApiError::RateLimited { retry_after_secs } => (
+                "rate_limited",
+                format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+            ),
+            ApiError::Unavailable => (
+                "service_unavailable",
+                "The service cannot reach its database right now. Try again shortly.".to_owned(),
+            ),
+            ApiError::Internal(_) => (
+                "internal_error",
+                "Something went wrong on our side. The error has been logged.".to_owned(),
+            ),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (code, detail) = self.parts();
+        Problem {
+            type_: format!("{PROBLEM_BASE}{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(err) = self {
+            tracing::error!(error = format!("{err:#}"), "internal error");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::Unauthorized { code, .. } => {
+                let value = if *code == "missing_token" {
+                    "Bearer realm=\"openstaff\"".to_owned()
+                } else {
+                    format!("Bearer realm=\"openstaff\", error=\"invalid_token\"")
+                };
+                resp.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable => {
+                resp.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        resp.json(self.problem())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => ApiError::conflict(
+                "conflict",
+                "This would duplicate something that already exists.",
+            ),
+            StoreError::ForeignKey => ApiError::conflict(
+                "conflict",
+                "This refers to something that no longer exists.",
+            ),
+            StoreError::Other(err) if is_unavailable(&err) => {
+                tracing::warn!(error = %err, "database unavailable");
+                ApiError::Unavailable
+            }
+            StoreError::Other(err) => ApiError::Internal(err.into()),
+        }
+    }
+}
+
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+    )
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,60 @@
+//! The OpenAPI document: paths are collected from the registered services by
+//! utoipa-actix-web; this adds the metadata, tags and the bearer scheme.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OpenStaff API",
+        description = "Delegated user management: store managers and department heads reset \
+passwords and fix sign-in phone numbers for the people in their locations, within the \
+rules of their role, with everything audited.\n\nSign in with `POST /api/v1/auth/token`, \
+then press **Authorize** and paste the `access_token`. Every error is an RFC 9457 problem \
+document with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "auth", description = "Sign-in and token keys"),
+        (name = "me", description = "The caller's own account"),
+        (name = "users", description = "Finding people and explaining decisions"),
+        (name = "locations", description = "Administrative units (locations) and their members"),
+        (name = "directory", description = "Directory management: users, locations, membership, roles"),
+        (name = "settings", description = "Tenant settings"),
+        (name = "operations", description = "Health checks"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from `POST /api/v1/auth/token`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The full document, as served at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = crate::startup::utoipa_app().split_for_parts();
+    api
+}
+
+/// The document as pretty JSON with a trailing newline (the committed form).
+pub fn document_json() -> String {
+    let mut s = document().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,41 @@
+//! `POST /api/v1/auth/token`.
+
+use super::responses::{BadRequest, TooManyRequests, Unauthorized, Unprocessable};
+use crate::auth::context::RequestMeta;
+use crate::error::ApiResult;
+use crate::service::{signin, AppState};
+use actix_web::web::{Data, Json};
+use actix_web::{post, HttpResponse};
+use shared::dto::{TokenRequest, TokenResponse};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(token);
+}
+
+/// Sign in with a user principal name and password.
+///
+/// Returns a 15-minute bearer token. When `password_change_required` is true the
+/// token is good only for `POST /api/v1/me/password`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = TooManyRequests),
+    )
+)]
+#[post("/auth/token")]
+pub async fn token(
+    state: Data<AppState>,
+    meta: RequestMeta,
+    body: Json<TokenRequest>,
+) -> ApiResult<HttpResponse> {
+    let resp = signin::sign_in(&state, meta.0, body.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(resp))
+}

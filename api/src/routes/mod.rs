@@ -1,0 +1,47 @@
+//! HTTP routes. Each module's `configure` registers its handlers with
+//! utoipa-actix-web, which also collects them into the OpenAPI document, so the spec
+//! can never list a route that is not served or miss one that is.
+
+pub mod auth;
+pub mod directory;
+pub mod health;
+pub mod me;
+pub mod responses;
+pub mod spa;
+pub mod users;
+
+use crate::service::PageRequest;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn configure_v1(cfg: &mut ServiceConfig) {
+    auth::configure(cfg);
+    me::configure(cfg);
+    users::configure(cfg);
+    directory::configure(cfg);
+}
+
+/// `?search=&limit=&cursor=` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Space-separated word prefixes; every term must match ("jo sm" finds John Smith).
+    pub search: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl From<ListQuery> for PageRequest {
+    fn from(q: ListQuery) -> Self {
+        PageRequest {
+            search: q.search,
+            limit: q.limit,
+            cursor: q.cursor,
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Building the application: the store, keys and hasher, then the HTTP server on a
+//! listener the caller provides (port 0 in tests).
+
+use crate::auth::context::RequestId;
+use crate::auth::password::Hasher;
+use crate::auth::tokens::KeyRing;
+use crate::config::{ServerConfig, StoreConfig};
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::routes::{self, spa::RouteTable};
+use crate::service::{AppState, Clock, SystemClock};
+use crate::store::Store;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, App, HttpMessage, HttpServer};
+use futures_util::FutureExt;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+use tracing::Instrument;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Registers every documented service on `app`.
+pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(routes::configure_v1))
+        .configure(routes::health::configure)
+}
+
+/// The application with its documented services, for the OpenAPI document.
+pub fn utoipa_app() -> UtoipaApp<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    register(App::new().into_utoipa_app())
+}
+
+/// Opens the store, applies migrations, loads keys.
+pub async fn state(store_cfg: &StoreConfig, server: &ServerConfig) -> anyhow::Result<AppState> {
+    let store = Store::connect(&store_cfg.database_url, store_cfg.read_connections).await?;
+    store.migrate().await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let keys = KeyRing::load(
+        &store,
+        server.signing_key_file.as_deref(),
+        server.issuer.clone(),
+        server.audience.clone(),
+        server.token_ttl_seconds,
+        clock.now().timestamp_micros(),
+    )
+    .await?;
+    Ok(AppState {
+        store,
+        keys: Arc::new(keys),
+        hasher: Hasher::new()?,
+        clock,
+    })
+}
+
+fn sanitize_serde(msg: &str) -> String {
+    // "invalid type: string `hunter2`, expected u32": the value may be a secret.
+    if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
+        let mut out = String::new();
+        let mut inside = false;
+        for c in msg.chars() {
+            if c == '`' {
+                inside = !inside;
+                if !inside {
+                    out.push_str("`…`");
+                }
+                continue;
+            }
+            if !inside {
+                out.push(c);
+            }
+        }
+        out
+    } else {
+        msg.to_owned()
+    }
+}
+
+fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("Send the body as application/json.".to_owned())
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::field(
+            "body",
+            "invalid_body",
+            format!(
+                "The request body is not valid: {}.",
+                sanitize_serde(&e.to_string())
+            ),
+        ),
+        JsonPayloadError::Deserialize(e) => ApiError::bad_request(
+            "malformed_json",
+            format!(
+                "The request body is not valid JSON (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        ),
+        _ => ApiError::bad_request("malformed_body", "The request body could not be read."),
+    }
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    let msg = match &err {
+        QueryPayloadError::Deserialize(e) => sanitize_serde(&e.to_string()),
+        _ => "unreadable query string".to_owned(),
+    };
+    ApiError::bad_request(
+        "invalid_query",
+        format!("The query string is not valid: {msg}."),
+    )
+}
+
+fn path_error(_: PathError) -> ApiError {
+    ApiError::NotFound("There is nothing at this address.".to_owned())
+}
+
+/// Accepts a caller's `X-Request-Id` if it is short and plain, else makes one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Builds the server on `listener`; the caller runs it.
+pub fn server(
+    state: AppState,
+    config: &ServerConfig,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    let api = crate::openapi::document();
+    let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
+    let max_body = config.max_body_bytes;
+    let mut http = HttpServer::new(move || {
+        let (app, _) = utoipa_app().split_for_parts();
+        app.app_data(state.clone())
+            .app_data(routes.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|e, _| json_error(e).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+            .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+            .service(web::redirect("/api/docs", "/api/docs/"))
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()))
+            .default_service(web::to(routes::spa::fallback))
+            .wrap_fn(|req, srv| {
+                let id = request_id(&req);
+                req.extensions_mut().insert(RequestId(id.clone()));
+                let span = tracing::info_span!(
+                    "request",
+                    request_id = %id,
+                    method = %req.method(),
+                    path = %req.path()
+                );
+                let started = Instant::now();
+                srv.call(req)
+                    .map(move |res| {
+                        res.map(|mut res| {
+                            if let Ok(v) = HeaderValue::from_str(&id) {
+                                res.headers_mut()
+                                    .insert(HeaderName::from_static("x-request-id"), v);
+                            }
+                            tracing::info!(
+                                status = res.status().as_u16(),
+                                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                                "request completed"
+                            );
+                            res
+                        })
+                    })
+                    .instrument(span)
+            })
+    })
+    .shutdown_timeout(25)
+    .listen(listener)?;
+    if let Some(workers) = config.workers {
+        http = http.workers(workers);
+    }
+    Ok(http.run())
+}

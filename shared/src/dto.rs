@@ -1,0 +1,294 @@
+//! Wire types of the REST API (SPEC section 6), shared by the server and the SPA.
+
+use crate::roles::{Role, Scope};
+use crate::rules::{Action, Decision, MyStaffAccess, MyStaffBlock};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// `POST /api/v1/auth/token` body.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The user principal name, e.g. `ana.lopez@contoso.example`.
+    #[cfg_attr(feature = "openapi", schema(example = "admin@contoso.example"))]
+    pub username: String,
+    #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple", format = Password))]
+    pub password: String,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A signed access token.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(example = "Bearer"))]
+    pub token_type: String,
+    /// Lifetime in seconds.
+    #[cfg_attr(feature = "openapi", schema(example = 900))]
+    pub expires_in: u64,
+    /// When true the token is good only for `POST /api/v1/me/password`.
+    pub password_change_required: bool,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[redacted]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// Where a directory account comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum UserSource {
+    /// Mastered here; resets generate a temporary password.
+    Cloud,
+    /// Synchronised from an on-premises directory; resets take a typed password.
+    OnPremises,
+}
+
+impl UserSource {
+    pub const fn id(self) -> &'static str {
+        match self {
+            UserSource::Cloud => "cloud",
+            UserSource::OnPremises => "on_premises",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Self> {
+        match s {
+            "cloud" => Some(UserSource::Cloud),
+            "on_premises" => Some(UserSource::OnPremises),
+            _ => None,
+        }
+    }
+}
+
+/// A location a user belongs to, as shown on a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UnitRef {
+    pub id: Uuid,
+    pub display_name: String,
+    pub restricted: bool,
+}
+
+/// A directory user as the caller may see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "ana.lopez@contoso.example"))]
+    pub user_principal_name: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Ana Lopez"))]
+    pub display_name: String,
+    pub mail: Option<String>,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub account_enabled: bool,
+    pub source: UserSource,
+    /// Roles the user holds at any scope.
+    pub roles: Vec<Role>,
+    /// Locations the user is a member of.
+    pub administrative_units: Vec<UnitRef>,
+    /// What the caller may do to this user.
+    pub allowed_actions: Vec<Action>,
+}
+
+/// A page of results; pass `next_cursor` back as `cursor` for the next page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// An administrative unit, shown as a "location".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AdministrativeUnit {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Store 042 - Lyon Part-Dieu"))]
+    pub display_name: String,
+    pub description: Option<String>,
+    /// Restricted locations can be managed only by admins assigned to them.
+    pub restricted: bool,
+    pub member_count: i64,
+    /// The roles the caller holds over this location (directly or tenant-wide).
+    pub my_roles: Vec<Role>,
+}
+
+/// A role held by a principal at a scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RoleAssignment {
+    pub id: Uuid,
+    pub principal_id: Uuid,
+    pub principal_display_name: String,
+    pub role: Role,
+    pub role_display_name: String,
+    pub scope: Scope,
+    /// The location's name when the scope is a location.
+    pub scope_display_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/role-assignments` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateRoleAssignment {
+    pub principal_id: Uuid,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Whether the caller may use the manager surface, and why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MyStaffStatus {
+    pub enabled: bool,
+    /// Set when `enabled` is false.
+    pub reason: Option<MyStaffBlock>,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    pub id: Uuid,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    pub source: UserSource,
+    pub role_assignments: Vec<RoleAssignment>,
+    pub my_staff_access: MyStaffStatus,
+    /// Whether the caller may manage users, locations and settings tenant-wide.
+    pub can_manage_directory: bool,
+    /// Whether the caller may assign roles.
+    pub can_manage_role_assignments: bool,
+}
+
+/// `POST /api/v1/users` body.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    #[cfg_attr(feature = "openapi", schema(example = "ana.lopez@contoso.example"))]
+    pub user_principal_name: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Ana Lopez"))]
+    pub display_name: String,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    pub source: UserSource,
+    /// The initial password; it must meet the password policy.
+    #[cfg_attr(feature = "openapi", schema(format = Password, example = "Purple-Tiger-Lamp-42"))]
+    pub password: String,
+    /// Defaults to true.
+    #[serde(default)]
+    pub account_enabled: Option<bool>,
+}
+
+impl std::fmt::Debug for CreateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUser")
+            .field("user_principal_name", &self.user_principal_name)
+            .field("display_name", &self.display_name)
+            .field("source", &self.source)
+            .field("password", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/administrative-units` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateAdministrativeUnit {
+    #[cfg_attr(feature = "openapi", schema(example = "Store 042 - Lyon Part-Dieu"))]
+    pub display_name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Immutable once created. Defaults to false.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+/// `POST /api/v1/administrative-units/{id}/members` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    pub user_id: Uuid,
+}
+
+/// `GET/PUT /api/v1/settings/my-staff`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MyStaffSettings {
+    pub access: MyStaffAccess,
+    /// Used when `access` is `selected`.
+    #[serde(default)]
+    pub selected_user_ids: Vec<Uuid>,
+}
+
+/// `GET /api/v1/users/{id}/access` answer.
+pub type AccessDecision = Decision;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FieldError {
+    /// The JSON field (or rule) concerned.
+    pub field: String,
+    /// A stable code such as `too_short`.
+    pub code: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem document; every error answer has this shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "https://openstaff.dev/problems/not_found")
+    )]
+    pub type_: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Not Found"))]
+    pub title: String,
+    #[cfg_attr(feature = "openapi", schema(example = 404))]
+    pub status: u16,
+    #[cfg_attr(feature = "openapi", schema(example = "No user has this id."))]
+    pub detail: String,
+    /// Stable machine-readable code.
+    #[cfg_attr(feature = "openapi", schema(example = "not_found"))]
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}

@@ -1,0 +1,14 @@
+//! The OpenStaff contract: roles, scopes, wire types and the authorization rules.
+//!
+//! This crate has no I/O so that the API (native) and the SPA (wasm32) compile the
+//! very same rules; the server enforces with them and the browser only uses them to
+//! hide actions that would be refused.
+
+#![forbid(unsafe_code)]
+
+pub mod dto;
+pub mod roles;
+pub mod rules;
+
+pub use roles::{Role, Scope};
+pub use rules::{Action, Decision, Denial, MyStaffAccess};

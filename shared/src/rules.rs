@@ -1,0 +1,397 @@
+//! The authorization rules of SPEC section 2, as pure functions.
+//!
+//! The API calls these to enforce and the SPA calls the same code to show only the
+//! actions that will succeed, so the two can never disagree. Every decision carries
+//! its reasons in words, which `GET /users/{id}/access` returns verbatim.
+
+use crate::roles::{Role, Scope};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// An action one user may take on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open the profile (names, locations, account state).
+    Read,
+    /// Reset the target's password (SPEC section 3).
+    ResetPassword,
+    /// Add, change or remove the target's phone methods (SPEC section 4).
+    ManagePhoneMethods,
+    /// Edit the target's directory record.
+    ManageDirectory,
+}
+
+impl Action {
+    pub const ALL: [Action; 4] = [
+        Action::Read,
+        Action::ResetPassword,
+        Action::ManagePhoneMethods,
+        Action::ManageDirectory,
+    ];
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::ResetPassword => "reset_password",
+            Action::ManagePhoneMethods => "manage_phone_methods",
+            Action::ManageDirectory => "manage_directory",
+        }
+    }
+
+    /// The verb used in explanations ("may not reset").
+    const fn verb(self) -> &'static str {
+        match self {
+            Action::Read => "read",
+            Action::ResetPassword => "reset",
+            Action::ManagePhoneMethods => "manage phone methods for",
+            Action::ManageDirectory => "edit",
+        }
+    }
+
+    /// Whether holding `role` can ever grant this action.
+    const fn granted_by(self, role: Role) -> bool {
+        match self {
+            Action::Read | Action::ResetPassword => true,
+            Action::ManagePhoneMethods => role.can_manage_phone_methods(),
+            Action::ManageDirectory => role.can_manage_directory(),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Action::ALL
+            .into_iter()
+            .find(|a| a.id() == s)
+            .ok_or_else(|| format!("unknown action `{s}`"))
+    }
+}
+
+/// One role the actor holds, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// A location the target belongs to, as the rules need to see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub unit_id: Uuid,
+    pub display_name: String,
+    pub restricted: bool,
+}
+
+/// The person acting.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub user_id: Uuid,
+    pub grants: &'a [Grant],
+}
+
+/// The person acted upon.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub user_id: Uuid,
+    /// Every role assigned to the target, at any scope.
+    pub roles: &'a [Role],
+    pub memberships: &'a [Membership],
+}
+
+/// Why a request was refused, from least to most specific: when several grants
+/// each fail, the decision reports the one that came closest to succeeding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Denial {
+    /// The actor holds no admin role at all.
+    NoAdminRole,
+    /// None of the actor's roles can perform this kind of action.
+    RoleNotPermitted,
+    /// The actor's scope does not include the target.
+    #[serde(rename = "target_out_of_scope")]
+    OutOfScope,
+    /// The target is in a restricted location this scope does not name.
+    #[serde(rename = "target_in_restricted_unit")]
+    RestrictedUnit,
+    /// A location-scoped admin tried to act on another admin.
+    TargetIsAdmin,
+    /// The target holds a role above what the actor's role may act on.
+    TargetPrivileged,
+    /// The actor tried to act on themselves through an admin path.
+    SelfAction,
+}
+
+impl Denial {
+    /// The stable problem `code` for this denial.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Denial::NoAdminRole => "no_admin_role",
+            Denial::RoleNotPermitted => "role_not_permitted",
+            Denial::OutOfScope => "target_out_of_scope",
+            Denial::RestrictedUnit => "target_in_restricted_unit",
+            Denial::TargetIsAdmin => "target_is_admin",
+            Denial::TargetPrivileged => "target_privileged",
+            Denial::SelfAction => "self_action",
+        }
+    }
+}
+
+/// The outcome of a rule, with the reasons in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Decision {
+    pub allowed: bool,
+    pub action: Action,
+    /// Why: the grant that allows it, or each grant's reason for refusing.
+    pub reasons: Vec<String>,
+    /// The most specific reason for a refusal; absent when allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub denial: Option<Denial>,
+}
+
+fn scope_words(scope: &Scope, target: &Target<'_>) -> String {
+    match scope {
+        Scope::Directory => "across the directory".to_owned(),
+        Scope::AdministrativeUnit { id } => target
+            .memberships
+            .iter()
+            .find(|m| m.unit_id == *id)
+            .map(|m| format!("at location {}", m.display_name))
+            .unwrap_or_else(|| format!("at location {id}")),
+    }
+}
+
+/// Checks one grant against the five conditions; `Ok` holds the reason it allows.
+fn check_grant(
+    action: Action,
+    grant: &Grant,
+    target: &Target<'_>,
+) -> Result<String, (Denial, String)> {
+    let role = grant.role;
+    let at = scope_words(&grant.scope, target);
+    if !action.granted_by(role) {
+        return Err((
+            Denial::RoleNotPermitted,
+            format!("{role} {at}: this role cannot {}", action_phrase(action)),
+        ));
+    }
+    // Condition 1: the scope covers the target.
+    if let Scope::AdministrativeUnit { id } = grant.scope {
+        if !target.memberships.iter().any(|m| m.unit_id == id) {
+            return Err((
+                Denial::OutOfScope,
+                format!("{role} {at}: the target is not a member of that location"),
+            ));
+        }
+    }
+    // Condition 4: a restricted location is closed to every scope but its own.
+    let restricted: Vec<&Membership> = target.memberships.iter().filter(|m| m.restricted).collect();
+    if !restricted.is_empty()
+        && !restricted
+            .iter()
+            .any(|m| grant.scope == Scope::AdministrativeUnit { id: m.unit_id })
+    {
+        let names: Vec<&str> = restricted.iter().map(|m| m.display_name.as_str()).collect();
+        return Err((
+            Denial::RestrictedUnit,
+            format!(
+                "{role} {at}: the target is in restricted location {}, which only admins assigned to it can manage",
+                names.join(", ")
+            ),
+        ));
+    }
+    // Directory edits of users are tenant-wide only, except inside a restricted
+    // location, where only that location's own admins may act (condition 4).
+    if action == Action::ManageDirectory && grant.scope != Scope::Directory && restricted.is_empty()
+    {
+        return Err((
+            Denial::RoleNotPermitted,
+            format!("{role} {at}: directory changes need a directory-wide role"),
+        ));
+    }
+    // Condition 3: location-scoped admins act on non-admins only.
+    if grant.scope != Scope::Directory && !target.roles.is_empty() {
+        return Err((
+            Denial::TargetIsAdmin,
+            format!(
+                "{role} {at}: the target holds an admin role, and location-scoped admins act on non-admins only"
+            ),
+        ));
+    }
+    // Condition 2: every role the target holds is within the role's set.
+    if let Some(above) = target.roles.iter().find(|t| !role.may_act_on_role(**t)) {
+        return Err((
+            Denial::TargetPrivileged,
+            format!(
+                "target holds {above}, which {role} may not {}",
+                action.verb()
+            ),
+        ));
+    }
+    Ok(format!("{role} {at} allows it"))
+}
+
+fn action_phrase(action: Action) -> &'static str {
+    match action {
+        Action::Read => "read profiles",
+        Action::ResetPassword => "reset passwords",
+        Action::ManagePhoneMethods => "manage phone methods",
+        Action::ManageDirectory => "edit directory records",
+    }
+}
+
+/// Decides whether `actor` may take `action` on `target` (SPEC section 2).
+pub fn decide(action: Action, actor: Actor<'_>, target: Target<'_>) -> Decision {
+    let deny = |denial: Denial, reasons: Vec<String>| Decision {
+        allowed: false,
+        action,
+        reasons,
+        denial: Some(denial),
+    };
+    if actor.grants.is_empty() {
+        return deny(
+            Denial::NoAdminRole,
+            vec!["you hold no admin role".to_owned()],
+        );
+    }
+    if action == Action::Read {
+        return Decision {
+            allowed: true,
+            action,
+            reasons: vec!["every admin may read profiles".to_owned()],
+            denial: None,
+        };
+    }
+    // Condition 5: the admin path is never a way to act on yourself.
+    if actor.user_id == target.user_id {
+        let reason = match action {
+            Action::ResetPassword => {
+                "you cannot reset your own password here; change it from your account instead"
+            }
+            _ => "admins cannot use admin actions on their own account",
+        };
+        return deny(Denial::SelfAction, vec![reason.to_owned()]);
+    }
+    let mut reasons = Vec::new();
+    let mut closest = Denial::NoAdminRole;
+    for grant in actor.grants {
+        match check_grant(action, grant, &target) {
+            Ok(reason) => {
+                return Decision {
+                    allowed: true,
+                    action,
+                    reasons: vec![reason],
+                    denial: None,
+                }
+            }
+            Err((denial, reason)) => {
+                closest = closest.max(denial);
+                if !reasons.contains(&reason) {
+                    reasons.push(reason);
+                }
+            }
+        }
+    }
+    deny(closest, reasons)
+}
+
+/// The actions `actor` may take on `target`, for `allowed_actions`.
+pub fn allowed_actions(actor: Actor<'_>, target: Target<'_>) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| decide(*a, actor, target).allowed)
+        .collect()
+}
+
+/// Tenant-wide directory management (create users and locations, import, settings).
+pub fn may_manage_directory(grants: &[Grant]) -> bool {
+    grants
+        .iter()
+        .any(|g| g.scope == Scope::Directory && g.role.can_manage_directory())
+}
+
+/// Role assignments are for tenant-wide global administrators only.
+pub fn may_manage_role_assignments(grants: &[Grant]) -> bool {
+    grants
+        .iter()
+        .any(|g| g.scope == Scope::Directory && g.role == Role::GlobalAdministrator)
+}
+
+/// Adding or removing members of a location. A restricted location's membership
+/// can only be changed by user or global administrators assigned at its scope;
+/// an ordinary one by tenant-wide directory managers.
+pub fn may_manage_membership(grants: &[Grant], unit_id: Uuid, restricted: bool) -> bool {
+    if restricted {
+        grants.iter().any(|g| {
+            g.scope == Scope::AdministrativeUnit { id: unit_id } && g.role.can_manage_directory()
+        })
+    } else {
+        may_manage_directory(grants)
+    }
+}
+
+/// Whether a role may be assigned at a scope: some roles are tenant-wide only.
+pub fn scope_allowed_for_role(role: Role, scope: &Scope) -> bool {
+    !(role.directory_only() && *scope != Scope::Directory)
+}
+
+/// Who may use the manager surface (SPEC section 2, "My Staff access").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MyStaffAccess {
+    /// Every admin.
+    #[default]
+    All,
+    /// Only the admins listed in `selected_user_ids`.
+    Selected,
+    /// Nobody.
+    None,
+}
+
+/// Why the manager surface is closed to a user, if it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MyStaffBlock {
+    NoAdminRole,
+    MyStaffNotEnabled,
+}
+
+impl MyStaffBlock {
+    pub const fn code(self) -> &'static str {
+        match self {
+            MyStaffBlock::NoAdminRole => "no_admin_role",
+            MyStaffBlock::MyStaffNotEnabled => "my_staff_not_enabled",
+        }
+    }
+}
+
+/// The My Staff gate: open iff the user holds a role and the setting admits them.
+pub fn my_staff_gate(
+    user_id: Uuid,
+    holds_role: bool,
+    access: MyStaffAccess,
+    selected: &[Uuid],
+) -> Result<(), MyStaffBlock> {
+    if !holds_role {
+        return Err(MyStaffBlock::NoAdminRole);
+    }
+    match access {
+        MyStaffAccess::All => Ok(()),
+        MyStaffAccess::Selected if selected.contains(&user_id) => Ok(()),
+        MyStaffAccess::Selected | MyStaffAccess::None => Err(MyStaffBlock::MyStaffNotEnabled),
+    }
+}

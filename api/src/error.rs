@@ -172,7 +172,7 @@ impl ResponseError for ApiError {
                 let value = if *code == "missing_token" {
                     "Bearer realm=\"openstaff\"".to_owned()
                 } else {
-                    format!("Bearer realm=\"openstaff\", error=\"invalid_token\"")
+                    "Bearer realm=\"openstaff\", error=\"invalid_token\"".to_owned()
                 };
                 resp.insert_header((header::WWW_AUTHENTICATE, value));
             }

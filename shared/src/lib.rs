@@ -5,6 +5,10 @@
 //! hide actions that would be refused.
 
 #![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod dto;
 pub mod roles;

@@ -1,0 +1,285 @@
+//! Starting the app for a test, and small HTTP helpers.
+
+#![allow(dead_code)]
+
+use openstaff::auth::password::Secret;
+use openstaff::config::{ServerConfig, StoreConfig};
+use openstaff::store::Store;
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+pub const ADMIN_UPN: &str = "admin@contoso.example";
+pub const ADMIN_PASSWORD: &str = "Correct-Horse-Battery-9";
+/// Good enough for the cloud policy; used for every user a test creates.
+pub const USER_PASSWORD: &str = "Purple-Tiger-Lamp-42";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub database_url: String,
+    pub store: Store,
+    dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestApp {
+    /// Starts the app on a fresh SQLite database with one Global Administrator.
+    pub async fn spawn() -> TestApp {
+        let dir = std::env::temp_dir().join(format!("openstaff-test-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let database_url = format!("sqlite://{}/openstaff.db", dir.display());
+        let store_cfg = StoreConfig {
+            database_url: database_url.clone(),
+            read_connections: 4,
+        };
+        let server_cfg = ServerConfig::for_tests();
+        let state = openstaff::startup::state(&store_cfg, &server_cfg)
+            .await
+            .unwrap();
+        let store = state.store.clone();
+        openstaff::seed::create_admin(
+            &store,
+            ADMIN_UPN,
+            Some("Avery Admin"),
+            &Secret::new(ADMIN_PASSWORD),
+            true,
+        )
+        .await
+        .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = openstaff::startup::server(state, &server_cfg, listener).unwrap();
+        tokio::spawn(server);
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            database_url,
+            store,
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let rb = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
+        self.request(Method::PUT, path, Some(token))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Signs in; panics unless it succeeds.
+    pub async fn token(&self, upn: &str, password: &str) -> String {
+        let resp = self
+            .client
+            .post(self.url("/api/v1/auth/token"))
+            .json(&json!({"username": upn, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "sign-in of {upn} failed");
+        let body: Value = resp.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token(ADMIN_UPN, ADMIN_PASSWORD).await
+    }
+
+    /// Creates a cloud user through the API; returns its id.
+    pub async fn create_user(&self, admin: &str, upn: &str, name: &str) -> String {
+        self.create_user_with(
+            admin,
+            json!({
+                "user_principal_name": upn,
+                "display_name": name,
+                "source": "cloud",
+                "password": USER_PASSWORD,
+            }),
+        )
+        .await
+    }
+
+    pub async fn create_user_with(&self, admin: &str, body: Value) -> String {
+        let resp = self.post("/api/v1/users", admin, body).await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let body: Value = resp.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates a location; returns its id.
+    pub async fn create_unit(&self, admin: &str, name: &str, restricted: bool) -> String {
+        let resp = self
+            .post(
+                "/api/v1/administrative-units",
+                admin,
+                json!({"display_name": name, "restricted": restricted}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let body: Value = resp.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn add_member(&self, admin: &str, unit: &str, user: &str) {
+        let resp = self
+            .post(
+                &format!("/api/v1/administrative-units/{unit}/members"),
+                admin,
+                json!({"user_id": user}),
+            )
+            .await;
+        assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    }
+
+    /// Assigns a role; `unit` None means directory scope. Returns the assignment id.
+    pub async fn assign(&self, admin: &str, user: &str, role: &str, unit: Option<&str>) -> String {
+        let scope = match unit {
+            Some(id) => json!({"type": "administrative_unit", "id": id}),
+            None => json!({"type": "directory"}),
+        };
+        let resp = self
+            .post(
+                "/api/v1/role-assignments",
+                admin,
+                json!({"principal_id": user, "role": role, "scope": scope}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
+        let body: Value = resp.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`; returns the body.
+pub async fn assert_problem(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status(), status, "unexpected status");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type {ct}"
+    );
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().unwrap().ends_with(code));
+    assert!(!body["title"].as_str().unwrap().is_empty());
+    assert!(!body["detail"].as_str().unwrap().is_empty());
+    body
+}
+
+/// Asserts `status` and returns the JSON body.
+pub async fn json_with(resp: Response, status: u16) -> Value {
+    let actual = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    assert_eq!(actual, status, "unexpected status; body: {text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+impl TestApp {
+    /// GET that must answer 200; returns the JSON body.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        json_with(self.get(path, token).await, 200).await
+    }
+
+    /// The caller's own user id, from `GET /api/v1/me`.
+    pub async fn my_id(&self, token: &str) -> String {
+        self.get_ok("/api/v1/me", token).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Every audit row as (activity, result), oldest first.
+    pub async fn audit_rows(&self) -> Vec<(String, String)> {
+        sqlx::query_as::<_, (String, String)>(
+            "SELECT activity, result FROM audit_events ORDER BY seq",
+        )
+        .fetch_all(self.store.reader())
+        .await
+        .unwrap()
+    }
+
+    /// How many audit rows have this activity and result.
+    pub async fn audit_count(&self, activity: &str, result: &str) -> usize {
+        self.audit_rows()
+            .await
+            .iter()
+            .filter(|(a, r)| a == activity && r == result)
+            .count()
+    }
+
+    /// Asserts the audit hash chain verifies.
+    pub async fn assert_audit_chain_valid(&self) {
+        match openstaff::audit::verify(&self.store).await.unwrap() {
+            openstaff::audit::Verification::Valid { events } => assert!(events > 0),
+            other => panic!("audit chain broken: {other:?}"),
+        }
+    }
+}
+
+/// The `id`s of a list page's items, in order.
+pub fn item_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `display_name`s of a list page's items, in order.
+pub fn item_names(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["display_name"].as_str().unwrap().to_owned())
+        .collect()
+}

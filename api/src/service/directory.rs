@@ -494,6 +494,9 @@ pub async fn list_assignments(
     let principal = principal_id.map(|p| parse_id(p, "user")).transpose()?;
     let unit = unit_id.map(|u| parse_id(u, "location")).transpose()?;
     let p = page.parse()?;
+    if p.after.as_ref().is_some_and(|(k, _)| k.parse::<i64>().is_err()) {
+        return Err(ApiError::bad_request("invalid_cursor", "The cursor is not one this server issued."));
+    }
     let rows = db::list_assignments(
         state.store.reader(),
         principal.as_deref(),

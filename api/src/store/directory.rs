@@ -387,27 +387,25 @@ pub async fn list_assignments(
         binds.push(u.to_owned());
         sql.push_str(&format!(" AND r.scope_unit_id = ${}", binds.len()));
     }
-    let mut q_after_key = None;
-    if let Some((key, id)) = after {
-        // The cursor's key is the creation time, zero-padded so it sorts as text.
-        q_after_key = key.parse::<i64>().ok().map(|k| (k, id.clone()));
-    }
-    let mut q_sql = sql;
-    if q_after_key.is_some() {
-        q_sql.push_str(&format!(
+    // The cursor key is the creation time (zero-padded text); rows page by it.
+    let after = after
+        .as_ref()
+        .and_then(|(key, id)| Some((key.parse::<i64>().ok()?, id.clone())));
+    if after.is_some() {
+        sql.push_str(&format!(
             " AND (r.created_at, r.id) > (${}, ${})",
             binds.len() + 1,
             binds.len() + 2
         ));
     }
-    let limit_idx = binds.len() + if q_after_key.is_some() { 3 } else { 1 };
-    q_sql.push_str(&format!(" ORDER BY r.created_at, r.id LIMIT ${limit_idx}"));
-    let mut q = sqlx::query_as::<Db, AssignmentRow>(&q_sql);
+    let limit_at = binds.len() + if after.is_some() { 3 } else { 1 };
+    sql.push_str(&format!(" ORDER BY r.created_at, r.id LIMIT ${limit_at}"));
+    let mut q = sqlx::query_as::<Db, AssignmentRow>(&sql);
     for b in binds {
         q = q.bind(b);
     }
-    if let Some((k, id)) = q_after_key {
-        q = q.bind(k).bind(id);
+    if let Some((created, id)) = after {
+        q = q.bind(created).bind(id);
     }
     q.bind(limit).fetch_all(pool).await.db()
 }

@@ -2,4 +2,5 @@
 //! fresh database of its own and talks HTTP to it.
 
 mod helpers;
+mod cli;
 mod openapi;

@@ -1,0 +1,130 @@
+//! The `openstaff` command line, run as a real process against a real database.
+
+use crate::helpers::TestApp;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openstaff"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test]
+async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
+    let app = TestApp::spawn().await;
+    let typed = openstaff(
+        &app.database_url,
+        &["create-admin", "--upn", "root@contoso.example"],
+        "Sturdy-Walnut-Harbor-77\n",
+    );
+    assert!(typed.status.success(), "{}", text(&typed));
+    assert!(!text(&typed).contains("Sturdy-Walnut-Harbor-77"));
+    app.token("root@contoso.example", "Sturdy-Walnut-Harbor-77")
+        .await;
+
+    let generated = openstaff(
+        &app.database_url,
+        &["create-admin", "--upn", "second@contoso.example"],
+        "",
+    );
+    assert!(generated.status.success(), "{}", text(&generated));
+    let stdout = String::from_utf8_lossy(&generated.stdout);
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Password (shown once): "))
+        .expect("generated password printed")
+        .trim()
+        .to_owned();
+    assert!(password.chars().count() >= 16);
+    let token = app.token("second@contoso.example", &password).await;
+    let me: serde_json::Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    assert_eq!(
+        me["role_assignments"][0]["role"], "global_administrator",
+        "{me}"
+    );
+
+    let again = openstaff(
+        &app.database_url,
+        &["create-admin", "--upn", "SECOND@contoso.example"],
+        "",
+    );
+    assert!(!again.status.success());
+    assert!(text(&again).contains("already"), "{}", text(&again));
+
+    let weak = openstaff(
+        &app.database_url,
+        &["create-admin", "--upn", "weak@contoso.example"],
+        "password\n",
+    );
+    assert!(!weak.status.success());
+    assert!(text(&weak).contains("policy"), "{}", text(&weak));
+}
+
+#[tokio::test]
+async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
+    let app = TestApp::spawn().await;
+    // The test app already has an administrator, so a plain seed refuses...
+    let refused = openstaff(&app.database_url, &["seed", "demo"], "");
+    assert!(!refused.status.success());
+    // ...and --if-empty leaves the directory alone.
+    let skipped = openstaff(&app.database_url, &["seed", "demo", "--if-empty"], "");
+    assert!(skipped.status.success(), "{}", text(&skipped));
+
+    let dir = std::env::temp_dir().join(format!("openstaff-seed-{}", uuid::Uuid::now_v7()));
+    let db = format!("sqlite://{}/demo.db", dir.display());
+    let seeded = openstaff(&db, &["seed", "demo"], "");
+    assert!(seeded.status.success(), "{}", text(&seeded));
+    assert!(text(&seeded).contains("admin@contoso.example"));
+    let verified = openstaff(&db, &["audit", "verify"], "");
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(text(&verified).contains("verified"));
+
+    let spec = openstaff(&db, &["openapi"], "");
+    assert_eq!(
+        String::from_utf8_lossy(&spec.stdout),
+        openstaff::openapi::document_json()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_edited_event() {
+    let app = TestApp::spawn().await;
+    let ok = openstaff(&app.database_url, &["audit", "verify"], "");
+    assert!(ok.status.success(), "{}", text(&ok));
+    let (id,): (String,) = sqlx::query_as("SELECT id FROM audit_events ORDER BY seq LIMIT 1")
+        .fetch_one(app.store.reader())
+        .await
+        .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    sqlx::query("UPDATE audit_events SET result = 'failure' WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let broken = openstaff(&app.database_url, &["audit", "verify"], "");
+    assert_eq!(broken.status.code(), Some(2), "{}", text(&broken));
+    assert!(text(&broken).contains(&id), "{}", text(&broken));
+}

@@ -197,7 +197,8 @@ pub async fn record(tx: &mut Tx, who: &Initiator, now_us: i64, event: Event) -> 
         hash: String::new(),
     };
     row.hash = event_hash(&row);
-    rows::insert(tx, &row, &event.unit_ids).await?;
+    let target_ids: Vec<String> = event.targets.iter().map(|t| t.id.clone()).collect();
+    rows::insert(tx, &row, &event.unit_ids, &target_ids).await?;
     Ok(())
 }
 

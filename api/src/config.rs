@@ -56,6 +56,9 @@ pub struct ServerConfig {
     /// Largest accepted JSON body in bytes.
     #[arg(long, env = "OPENSTAFF_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub policy: PolicyConfig,
 }
 
 impl ServerConfig {
@@ -69,6 +72,89 @@ impl ServerConfig {
             signing_key_file: None,
             workers: Some(2),
             max_body_bytes: 64 * 1024,
+            policy: PolicyConfig::for_tests(),
+        }
+    }
+}
+
+/// Password, lockout and phone policies.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyConfig {
+    /// Minimum length of passwords people choose (cloud policy).
+    #[arg(long, env = "OPENSTAFF_PASSWORD_MIN_LENGTH", default_value_t = 12)]
+    pub password_min_length: u32,
+    /// Minimum zxcvbn strength score (0-4) of passwords people choose.
+    #[arg(long, env = "OPENSTAFF_PASSWORD_MIN_SCORE", default_value_t = 3)]
+    pub password_min_score: u8,
+    /// On-premises policy: minimum length of a manager-typed password.
+    #[arg(long, env = "OPENSTAFF_ONPREM_MIN_LENGTH", default_value_t = 10)]
+    pub onprem_min_length: u32,
+    /// On-premises policy: how many of lower/upper/digit/symbol are required.
+    #[arg(long, env = "OPENSTAFF_ONPREM_MIN_CLASSES", default_value_t = 3)]
+    pub onprem_min_classes: u32,
+    /// On-premises policy: forbid the user's name and sign-in name parts.
+    #[arg(long, env = "OPENSTAFF_ONPREM_FORBID_NAME", default_value_t = true, action = clap::ArgAction::Set)]
+    pub onprem_forbid_name: bool,
+    /// Lifetime of a temporary password, in hours.
+    #[arg(long, env = "OPENSTAFF_TEMP_PASSWORD_TTL_HOURS", default_value_t = 24)]
+    pub temp_password_ttl_hours: u32,
+    /// Failed sign-ins within the window that lock an account.
+    #[arg(long, env = "OPENSTAFF_LOCKOUT_THRESHOLD", default_value_t = 5)]
+    pub lockout_threshold: u32,
+    /// The window for counting failed sign-ins, in minutes.
+    #[arg(long, env = "OPENSTAFF_LOCKOUT_WINDOW_MINUTES", default_value_t = 15)]
+    pub lockout_window_minutes: u32,
+    /// How long a locked account stays locked, in minutes.
+    #[arg(long, env = "OPENSTAFF_LOCKOUT_MINUTES", default_value_t = 15)]
+    pub lockout_minutes: u32,
+    /// Sign-in attempts allowed per client IP per minute.
+    #[arg(long, env = "OPENSTAFF_SIGNIN_RATE_PER_MINUTE", default_value_t = 60)]
+    pub signin_rate_per_minute: u32,
+    /// Region for phone numbers typed without a +country code (e.g. FR, US).
+    #[arg(long, env = "OPENSTAFF_DEFAULT_PHONE_REGION")]
+    pub default_phone_region: Option<String>,
+}
+
+impl Default for PolicyConfig {
+    /// The documented defaults (the same as the flags').
+    fn default() -> Self {
+        PolicyConfig {
+            password_min_length: 12,
+            password_min_score: 3,
+            onprem_min_length: 10,
+            onprem_min_classes: 3,
+            onprem_forbid_name: true,
+            temp_password_ttl_hours: 24,
+            lockout_threshold: 5,
+            lockout_window_minutes: 15,
+            lockout_minutes: 15,
+            signin_rate_per_minute: 60,
+            default_phone_region: None,
+        }
+    }
+}
+
+impl PolicyConfig {
+    /// Defaults, with a sign-in rate limit tests do not trip over by accident.
+    pub fn for_tests() -> Self {
+        PolicyConfig {
+            signin_rate_per_minute: 1000,
+            ..PolicyConfig::default()
+        }
+    }
+
+    pub fn cloud(&self) -> shared::policy::CloudPolicy {
+        shared::policy::CloudPolicy {
+            min_length: self.password_min_length,
+            min_strength_score: self.password_min_score,
+        }
+    }
+
+    pub fn on_premises(&self) -> shared::policy::OnPremisesPolicy {
+        shared::policy::OnPremisesPolicy {
+            min_length: self.onprem_min_length,
+            min_character_classes: self.onprem_min_classes,
+            forbid_name_parts: self.onprem_forbid_name,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! sees it, and each parse failure names the field and a stable code.
 
 use shared::dto::FieldError;
+use shared::policy::{self, CloudPolicy, OnPremisesPolicy};
 
 fn err(field: &str, code: &str, message: impl Into<String>) -> FieldError {
     FieldError {
@@ -62,15 +63,6 @@ impl UserPrincipalName {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    /// The parts of the name that a password must not contain.
-    pub fn parts(&self) -> Vec<String> {
-        self.0
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| p.chars().count() >= 3)
-            .map(str::to_lowercase)
-            .collect()
     }
 }
 
@@ -147,55 +139,56 @@ pub fn optional_mail(raw: Option<&str>) -> Result<Option<String>, FieldError> {
     }
 }
 
-/// The cloud password policy (SPEC section 3): at least 12 characters, not the
-/// user's name or sign-in name, and a zxcvbn strength score of at least 3.
+/// The cloud password policy (SPEC section 3): long enough, not the person's name
+/// or sign-in name, and a zxcvbn strength score of at least the policy's minimum.
+/// Every unmet rule is reported against `field`.
 pub fn check_cloud_password(
+    policy: &CloudPolicy,
+    field: &str,
     password: &str,
-    upn: &UserPrincipalName,
+    upn: &str,
     display_name: &str,
 ) -> Vec<FieldError> {
-    const F: &str = "password";
-    let mut errors = Vec::new();
+    let mut errors: Vec<FieldError> =
+        policy::check_cloud_basics(policy, password, upn, display_name)
+            .into_iter()
+            .filter(|r| !r.met)
+            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .collect();
     let len = password.chars().count();
-    if len < 12 {
-        errors.push(err(
-            F,
-            "too_short",
-            "The password must be at least 12 characters.",
-        ));
-    }
     if len > 256 {
-        errors.push(err(
-            F,
-            "too_long",
-            "The password must be at most 256 characters.",
-        ));
-    }
-    let lower = password.to_lowercase();
-    let mut personal: Vec<String> = upn.parts();
-    personal.extend(
-        display_name
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| p.chars().count() >= 3)
-            .map(str::to_lowercase),
-    );
-    if personal.iter().any(|p| lower.contains(p.as_str())) {
-        errors.push(err(
-            F,
-            "contains_name",
-            "The password must not contain the person's name or sign-in name.",
-        ));
-    }
-    if len <= 256 {
-        let inputs: Vec<&str> = personal.iter().map(String::as_str).collect();
+        errors.push(err(field, "too_long", "At most 256 characters."));
+    } else {
+        let parts = policy::name_parts(upn, display_name);
+        let inputs: Vec<&str> = parts.iter().map(String::as_str).collect();
         let score = u8::from(zxcvbn::zxcvbn(password, &inputs).score());
-        if score < 3 {
+        if score < policy.min_strength_score {
             errors.push(err(
-                F,
+                field,
                 "too_weak",
-                "The password is too easy to guess. Use a longer phrase of unrelated words.",
+                "Hard to guess: use a longer phrase of unrelated words.",
             ));
         }
+    }
+    errors
+}
+
+/// The on-premises password policy: every unmet rule, against `field`.
+pub fn check_on_premises_password(
+    policy: &OnPremisesPolicy,
+    field: &str,
+    password: &str,
+    upn: &str,
+    display_name: &str,
+) -> Vec<FieldError> {
+    let mut errors: Vec<FieldError> =
+        policy::check_on_premises(policy, password, upn, display_name)
+            .into_iter()
+            .filter(|r| !r.met)
+            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .collect();
+    if password.chars().count() > 256 {
+        errors.push(err(field, "too_long", "At most 256 characters."));
     }
     errors
 }
@@ -233,12 +226,21 @@ mod tests {
 
     #[test]
     fn cloud_policy_lists_every_failed_rule() {
-        let upn = UserPrincipalName::parse("ana.lopez@contoso.example").unwrap();
+        let policy = CloudPolicy {
+            min_length: 12,
+            min_strength_score: 3,
+        };
         let codes = |pw: &str| -> Vec<String> {
-            check_cloud_password(pw, &upn, "Ana Lopez")
-                .into_iter()
-                .map(|e| e.code)
-                .collect()
+            check_cloud_password(
+                &policy,
+                "password",
+                pw,
+                "ana.lopez@contoso.example",
+                "Ana Lopez",
+            )
+            .into_iter()
+            .map(|e| e.code)
+            .collect()
         };
         assert_eq!(codes("short"), vec!["too_short", "too_weak"]);
         assert!(codes("lopez-Purple-Tiger-42").contains(&"contains_name".to_owned()));

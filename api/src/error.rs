@@ -39,6 +39,12 @@ pub enum ApiError {
     /// 422: well-formed but invalid; lists each invalid field.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// 401 with Retry-After: too many failed sign-ins.
+    #[error("account locked")]
+    Locked { retry_after_secs: u64 },
+    /// 412: If-Match did not match.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// 429
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
@@ -111,6 +117,17 @@ impl ApiError {
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
+            ApiError::Locked { retry_after_secs } => (
+                "account_locked",
+                format!(
+                    "This account is locked after too many failed sign-ins. Try again in {} minutes, or ask your manager to reset your password.",
+                    retry_after_secs.div_ceil(60)
+                ),
+            ),
+            ApiError::PreconditionFailed => (
+                "precondition_failed",
+                "Someone changed this in the meantime. Reload and try again.".to_owned(),
+            ),
             ApiError::RateLimited { retry_after_secs } => (
                 "rate_limited",
                 format!("Too many attempts. Try again in {retry_after_secs} seconds."),
@@ -155,6 +172,8 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Locked { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -178,6 +197,10 @@ impl ResponseError for ApiError {
             }
             ApiError::RateLimited { retry_after_secs } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Locked { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"openstaff\""));
             }
             ApiError::Unavailable => {
                 resp.insert_header((header::RETRY_AFTER, "5"));

@@ -153,7 +153,14 @@ pub async fn create_admin(
     let name = DisplayName::parse(display_name.unwrap_or(&default_name))
         .map_err(|e| anyhow::anyhow!(e.message))?;
     if check_policy {
-        let errors = check_cloud_password(password.expose(), &upn, name.as_str());
+        let policy = crate::config::PolicyConfig::default().cloud();
+        let errors = check_cloud_password(
+            &policy,
+            "password",
+            password.expose(),
+            upn.as_str(),
+            name.as_str(),
+        );
         if !errors.is_empty() {
             let msgs: Vec<String> = errors.into_iter().map(|e| e.message).collect();
             anyhow::bail!("the password does not meet the policy: {}", msgs.join(" "));

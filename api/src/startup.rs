@@ -66,29 +66,29 @@ pub async fn state(store_cfg: &StoreConfig, server: &ServerConfig) -> anyhow::Re
         keys: Arc::new(keys),
         hasher: Hasher::new()?,
         clock,
+        policy: server.policy.clone(),
     })
 }
 
 fn sanitize_serde(msg: &str) -> String {
-    // "invalid type: string `hunter2`, expected u32": the value may be a secret.
-    if msg.starts_with("invalid type") || msg.starts_with("invalid value") {
-        let mut out = String::new();
-        let mut inside = false;
-        for c in msg.chars() {
-            if c == '`' {
-                inside = !inside;
-                if !inside {
-                    out.push_str("`…`");
-                }
-                continue;
-            }
-            if !inside {
-                out.push(c);
-            }
-        }
-        out
-    } else {
-        msg.to_owned()
+    // "invalid type: string `hunter2`, expected u32": the echoed value may be a
+    // secret, so the first quoted value is replaced; expected names stay.
+    let echoes = [
+        "invalid type",
+        "invalid value",
+        "invalid length",
+        "unknown variant",
+    ];
+    if !echoes.iter().any(|p| msg.starts_with(p)) {
+        return msg.to_owned();
+    }
+    match (
+        msg.find('`'),
+        msg.find('`')
+            .and_then(|a| msg[a + 1..].find('`').map(|b| a + 1 + b)),
+    ) {
+        (Some(a), Some(b)) => format!("{}`…`{}", &msg[..a], &msg[b + 1..]),
+        _ => msg.to_owned(),
     }
 }
 

@@ -292,3 +292,249 @@ pub struct Problem {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
+
+/// `POST /api/v1/users/{id}/reset-password` body.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// Required for on-premises users (it must meet the on-premises policy); must be
+    /// absent for cloud users, whose temporary password is generated.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPasswordRequest")
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// The outcome of a reset. The temporary password is in this response only.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ResetPasswordResponse {
+    /// Cloud users: the generated temporary password, shown once. Absent for
+    /// on-premises users and on an idempotent replay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_password: Option<String>,
+    pub force_change_password_next_sign_in: bool,
+    /// When the temporary password stops working (cloud users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// True when this answer replays an earlier request with the same Idempotency-Key.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+impl std::fmt::Debug for ResetPasswordResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetPasswordResponse")
+            .field(
+                "temporary_password",
+                &self.temporary_password.as_ref().map(|_| "[redacted]"),
+            )
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/me/password` body.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub current_password: String,
+    #[cfg_attr(feature = "openapi", schema(format = Password))]
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangePasswordRequest { [redacted] }")
+    }
+}
+
+/// A kind of phone method; at most one of each per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneType {
+    Mobile,
+    AlternateMobile,
+    Office,
+}
+
+impl PhoneType {
+    pub const ALL: [PhoneType; 3] = [
+        PhoneType::Mobile,
+        PhoneType::AlternateMobile,
+        PhoneType::Office,
+    ];
+
+    pub const fn id(self) -> &'static str {
+        match self {
+            PhoneType::Mobile => "mobile",
+            PhoneType::AlternateMobile => "alternate_mobile",
+            PhoneType::Office => "office",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Self> {
+        PhoneType::ALL.into_iter().find(|t| t.id() == s)
+    }
+}
+
+/// One phone method.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PhoneMethod {
+    #[serde(rename = "type")]
+    pub type_: PhoneType,
+    /// E.164 (`+33612345678`) for callers who may manage the user's phone methods,
+    /// masked (`+33 *** *** *78`) for everyone else.
+    pub phone_number: String,
+    pub masked: bool,
+}
+
+/// `GET /api/v1/users/{id}/phone-methods`; `etag` is also the ETag header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PhoneMethods {
+    pub items: Vec<PhoneMethod>,
+    pub etag: String,
+}
+
+/// `PUT /api/v1/users/{id}/phone-methods/{type}` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetPhoneMethod {
+    /// International (`+33 6 12 34 56 78`) or, with a configured default region,
+    /// national format.
+    #[cfg_attr(feature = "openapi", schema(example = "+33 6 12 34 56 78"))]
+    pub phone_number: String,
+}
+
+/// `PATCH /api/v1/users/{id}` body: only the fields present change; an empty string
+/// clears an optional field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    #[serde(default)]
+    pub job_title: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Disabling ends every token the user holds.
+    #[serde(default)]
+    pub account_enabled: Option<bool>,
+}
+
+/// `PATCH /api/v1/administrative-units/{id}` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAdministrativeUnit {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Immutable: accepted only when equal to the current value.
+    #[serde(default)]
+    pub restricted: Option<bool>,
+}
+
+/// Who did an audited thing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditInitiator {
+    pub user_id: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A property changed by an audited action (phone numbers masked, never secrets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditModifiedProperty {
+    pub name: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditTarget {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub id: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub modified_properties: Vec<AuditModifiedProperty>,
+}
+
+/// One audit event (SPEC section 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditEvent {
+    pub id: String,
+    pub activity_date_time: DateTime<Utc>,
+    #[cfg_attr(feature = "openapi", schema(example = "Reset password (by admin)"))]
+    pub activity: String,
+    pub category: String,
+    /// Equals the `X-Request-Id` of the request that caused it.
+    pub correlation_id: String,
+    pub initiated_by: AuditInitiator,
+    pub target_resources: Vec<AuditTarget>,
+    /// `success` or `failure`.
+    pub result: String,
+    pub result_reason: Option<String>,
+    /// `{"surface": "my_staff" | "api" | "cli"}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub additional_details: serde_json::Value,
+}
+
+/// One row's outcome in `POST /api/v1/users/import`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImportRow {
+    /// 1-based data row (the header is row 0).
+    pub row: u32,
+    pub user_principal_name: String,
+    /// `created` or `failed`; a failed row wrote nothing.
+    pub status: String,
+    pub user_id: Option<Uuid>,
+    /// The generated temporary password of a created user, shown once.
+    pub temporary_password: Option<String>,
+    pub errors: Vec<FieldError>,
+}
+
+impl std::fmt::Debug for ImportRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportRow")
+            .field("row", &self.row)
+            .field("user_principal_name", &self.user_principal_name)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/users/import` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ImportResult {
+    pub created: u32,
+    pub failed: u32,
+    pub rows: Vec<ImportRow>,
+}

@@ -11,6 +11,7 @@
 )]
 
 pub mod dto;
+pub mod policy;
 pub mod roles;
 pub mod rules;
 

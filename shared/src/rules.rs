@@ -134,6 +134,40 @@ pub enum Denial {
 }
 
 impl Denial {
+    /// The refusal in words a store manager understands.
+    pub const fn message(self, action: Action) -> &'static str {
+        match (self, action) {
+            (Denial::NoAdminRole, _) => "You have no admin role, so you can't do this.",
+            (Denial::RoleNotPermitted, Action::ManagePhoneMethods) => {
+                "Your role doesn't let you change phone numbers."
+            }
+            (Denial::RoleNotPermitted, Action::ManageDirectory) => {
+                "Your role doesn't let you edit people's details."
+            }
+            (Denial::RoleNotPermitted, _) => "Your role doesn't allow this.",
+            (Denial::OutOfScope, Action::ResetPassword) => {
+                "You can only reset passwords for people in your locations."
+            }
+            (Denial::OutOfScope, Action::ManagePhoneMethods) => {
+                "You can only change phone numbers for people in your locations."
+            }
+            (Denial::OutOfScope, _) => "You can only help people in your locations.",
+            (Denial::RestrictedUnit, _) => {
+                "This person is in a restricted location that only its own admins can manage."
+            }
+            (Denial::TargetIsAdmin, _) => {
+                "This person is an administrator. Location admins can only help people without admin roles."
+            }
+            (Denial::TargetPrivileged, _) => {
+                "This person holds an admin role above yours. Ask a more senior administrator."
+            }
+            (Denial::SelfAction, Action::ResetPassword) => {
+                "You can't reset your own password here. Change it from your account instead."
+            }
+            (Denial::SelfAction, _) => "You can't use admin actions on your own account.",
+        }
+    }
+
     /// The stable problem `code` for this denial.
     pub const fn code(self) -> &'static str {
         match self {

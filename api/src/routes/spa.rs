@@ -93,7 +93,10 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<Arc<RouteTable>>) -> H
     }
     if req.method() != actix_web::http::Method::GET && req.method() != actix_web::http::Method::HEAD
     {
-        return problem(ApiError::MethodNotAllowed);
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "GET, HEAD"))
+            .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+            .json(ApiError::MethodNotAllowed.problem());
     }
     let rel = path.trim_start_matches('/');
     if !rel.is_empty() {

@@ -278,7 +278,13 @@ pub async fn create_user(
         optional_text("department", req.department.as_deref(), 128),
     );
     if let (Some(upn), Some(name)) = (&upn, &name) {
-        errors.extend(check_cloud_password(&req.password, upn, name.as_str()));
+        errors.extend(check_cloud_password(
+            &state.policy.cloud(),
+            "password",
+            &req.password,
+            upn.as_str(),
+            name.as_str(),
+        ));
     }
     let (Some(upn), Some(name), Some(mail), Some(job), Some(dept)) = (upn, name, mail, job, dept)
     else {
@@ -494,8 +500,14 @@ pub async fn list_assignments(
     let principal = principal_id.map(|p| parse_id(p, "user")).transpose()?;
     let unit = unit_id.map(|u| parse_id(u, "location")).transpose()?;
     let p = page.parse()?;
-    if p.after.as_ref().is_some_and(|(k, _)| k.parse::<i64>().is_err()) {
-        return Err(ApiError::bad_request("invalid_cursor", "The cursor is not one this server issued."));
+    if p.after
+        .as_ref()
+        .is_some_and(|(k, _)| k.parse::<i64>().is_err())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_cursor",
+            "The cursor is not one this server issued.",
+        ));
     }
     let rows = db::list_assignments(
         state.store.reader(),

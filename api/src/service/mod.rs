@@ -8,6 +8,7 @@ pub mod signin;
 use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
 use crate::auth::AuthContext;
+use crate::config::PolicyConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::store::directory::{self as db, UnitRow, UserRow};
 use crate::store::{decode_cursor, encode_cursor, Store};
@@ -38,6 +39,7 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
+    pub policy: PolicyConfig,
 }
 
 impl AppState {

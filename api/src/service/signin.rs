@@ -1,21 +1,59 @@
-//! Sign-in: password check against Argon2id (or a dummy hash for unknown names, so
-//! timing does not reveal who exists) and token issue. Every attempt is audited.
+//! Sign-in: a per-client-IP rate limit and per-account lockout (both in the
+//! database, so they hold across replicas), the password check against Argon2id (or
+//! a dummy hash for unknown names, so timing does not reveal who exists), one-use
+//! temporary passwords, and token issue. Every attempt is audited.
 
 use super::AppState;
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::Secret;
 use crate::error::{ApiError, ApiResult};
-use crate::store::directory as db;
+use crate::store::accounts::{self, Account};
+use crate::store::StoreError;
 use shared::dto::{TokenRequest, TokenResponse};
 
 const ACTIVITY: &str = "Sign-in";
 const CATEGORY: &str = "SignIn";
+const MINUTE_US: i64 = 60_000_000;
 
 fn invalid() -> ApiError {
     ApiError::unauthorized(
         "invalid_credentials",
         "That username and password don't match.",
     )
+}
+
+/// Records a failed attempt (and counts it towards lockout) in one transaction.
+async fn fail(
+    state: &AppState,
+    who: &Initiator,
+    account: Option<&Account>,
+    reason: &str,
+    count_failure: bool,
+) -> ApiResult<()> {
+    let now = state.now_us();
+    let p = &state.policy;
+    let mut tx = state.store.begin().await?;
+    let mut event = Event::failure(ACTIVITY, CATEGORY, reason.to_owned());
+    if let Some(a) = account {
+        event = event.target(TargetResource::user(&a.id, &a.user_principal_name));
+        if count_failure {
+            let locked = accounts::record_failure(
+                &mut tx,
+                &a.id,
+                now,
+                i64::from(p.lockout_window_minutes) * MINUTE_US,
+                i64::from(p.lockout_threshold),
+                i64::from(p.lockout_minutes) * MINUTE_US,
+            )
+            .await?;
+            if locked.is_some() {
+                event.result_reason = Some(format!("{reason}; account locked"));
+            }
+        }
+    }
+    audit::record(&mut tx, who, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
 }
 
 pub async fn sign_in(
@@ -35,48 +73,92 @@ pub async fn sign_in(
             "Enter both a username and a password.",
         ));
     }
-    let password = Secret::new(req.password);
-    let creds = db::credentials_by_upn(state.store.reader(), &username).await?;
-    let ok = state
-        .hasher
-        .verify(&password, creds.as_ref().map(|c| c.password_hash.clone()))
-        .await?;
     who.user_principal_name = Some(username.clone());
     let now = state.now_us();
-    let Some(creds) = creds.filter(|_| ok) else {
-        let event = Event::failure(ACTIVITY, CATEGORY, "invalid_credentials".to_owned());
-        audit::record_alone(&state.store, &who, now, event).await?;
-        return Err(invalid());
+
+    let ip = who.ip.clone().unwrap_or_else(|| "unknown".to_owned());
+    let mut tx = state.store.begin().await?;
+    let limited = accounts::hit_rate_limit(
+        &mut tx,
+        &format!("signin:ip:{ip}"),
+        now,
+        MINUTE_US,
+        i64::from(state.policy.signin_rate_per_minute),
+    )
+    .await?;
+    if let Some(retry_after_secs) = limited {
+        let event = Event::failure(ACTIVITY, CATEGORY, "rate_limited".to_owned());
+        audit::record(&mut tx, &who, now, event).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    tx.commit().await.map_err(StoreError::Other)?;
+
+    let password = Secret::new(req.password);
+    let account = accounts::by_upn(state.store.reader(), &username).await?;
+    if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
+        fail(state, &who, Some(a), "account_locked", false).await?;
+        let secs = u64::try_from((a.locked_until - now) / 1_000_000 + 1).unwrap_or(1);
+        return Err(ApiError::Locked {
+            retry_after_secs: secs,
+        });
+    }
+    let ok = state
+        .hasher
+        .verify(&password, account.as_ref().map(|a| a.password_hash.clone()))
+        .await?;
+    let account = match account {
+        Some(a) if ok => a,
+        other => {
+            fail(state, &who, other.as_ref(), "invalid_credentials", true).await?;
+            return Err(invalid());
+        }
     };
-    who.user_id = Some(creds.id.clone());
-    who.user_principal_name = Some(creds.user_principal_name.clone());
-    let target = TargetResource::user(&creds.id, &creds.user_principal_name);
-    if !creds.account_enabled {
-        let event =
-            Event::failure(ACTIVITY, CATEGORY, "account_disabled".to_owned()).target(target);
-        audit::record_alone(&state.store, &who, now, event).await?;
+    who.user_id = Some(account.id.clone());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    if !account.account_enabled {
+        fail(state, &who, Some(&account), "account_disabled", false).await?;
         return Err(ApiError::unauthorized(
             "account_disabled",
             "This account is disabled. Ask your manager or administrator.",
         ));
     }
+    let mut tx = state.store.begin().await?;
+    if let Some(expires) = account.password_expires_at {
+        // A temporary password: good once, until it expires.
+        if expires <= now || !accounts::consume_temporary(&mut tx, &account.id, now).await? {
+            tx.rollback().await.map_err(StoreError::Other)?;
+            fail(
+                state,
+                &who,
+                Some(&account),
+                "temporary_password_expired",
+                false,
+            )
+            .await?;
+            return Err(ApiError::unauthorized(
+                "temporary_password_expired",
+                "This temporary password has expired or was already used. Ask your manager for a new one.",
+            ));
+        }
+    }
+    accounts::clear_failures(&mut tx, &account.id).await?;
+    let event = Event::success(ACTIVITY, CATEGORY).target(TargetResource::user(
+        &account.id,
+        &account.user_principal_name,
+    ));
+    audit::record(&mut tx, &who, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
     let token = state.keys.issue(
-        &creds.id,
-        creds.token_version,
-        creds.force_password_change,
+        &account.id,
+        account.token_version,
+        account.force_password_change,
         state.now_secs(),
     )?;
-    audit::record_alone(
-        &state.store,
-        &who,
-        now,
-        Event::success(ACTIVITY, CATEGORY).target(target),
-    )
-    .await?;
     Ok(TokenResponse {
         access_token: token,
         token_type: "Bearer".to_owned(),
         expires_in: state.keys.ttl_secs,
-        password_change_required: creds.force_password_change,
+        password_change_required: account.force_password_change,
     })
 }

@@ -40,7 +40,12 @@ pub async fn lock_head(tx: &mut Tx) -> StoreResult<String> {
 }
 
 /// Inserts an event (whose `prev_hash`/`hash` the caller computed) and moves the head.
-pub async fn insert(tx: &mut Tx, row: &AuditRow, unit_ids: &[String]) -> StoreResult<i64> {
+pub async fn insert(
+    tx: &mut Tx,
+    row: &AuditRow,
+    unit_ids: &[String],
+    target_ids: &[String],
+) -> StoreResult<i64> {
     let (seq,): (i64,) = sqlx::query_as(
         "INSERT INTO audit_events (id, activity_date_time, activity, category, correlation_id, \
          actor_id, actor_upn, actor_ip, actor_user_agent, target_resources, result, \
@@ -71,6 +76,14 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow, unit_ids: &[String]) -> StoreRe
         .execute(&mut **tx)
         .await
         .db()?;
+    for target in target_ids {
+        sqlx::query("INSERT INTO audit_event_targets (target_id, event_seq) VALUES ($1, $2)")
+            .bind(target)
+            .bind(seq)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
     for unit in unit_ids {
         sqlx::query("INSERT INTO audit_event_units (event_seq, unit_id) VALUES ($1, $2)")
             .bind(seq)
@@ -82,14 +95,109 @@ pub async fn insert(tx: &mut Tx, row: &AuditRow, unit_ids: &[String]) -> StoreRe
     Ok(seq)
 }
 
+const AUDIT_COLS: &str = "seq, id, activity_date_time, activity, category, correlation_id, \
+     actor_id, actor_upn, actor_ip, actor_user_agent, target_resources, result, result_reason, \
+     additional_details, prev_hash, hash";
+
+/// Filters of the audit viewer; `None` means any.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Only events touching one of these locations (a manager's view).
+    pub unit_ids: Option<Vec<String>>,
+    pub from_us: Option<i64>,
+    pub to_us: Option<i64>,
+    pub activity: Option<String>,
+    pub actor_id: Option<String>,
+    pub target_id: Option<String>,
+    pub result: Option<String>,
+    /// Only events older than this sequence number (paging, newest first).
+    pub before_seq: Option<i64>,
+}
+
+/// Events newest first.
+pub async fn list(pool: &AnyPool, f: &AuditFilter, limit: i64) -> StoreResult<Vec<AuditRow>> {
+    let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_events e WHERE 1 = 1");
+    let mut text: Vec<(usize, String)> = Vec::new();
+    let mut ints: Vec<(usize, i64)> = Vec::new();
+    let mut n = 0usize;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    if let Some(units) = &f.unit_ids {
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut marks = Vec::new();
+        for u in units {
+            let i = next();
+            marks.push(format!("${i}"));
+            text.push((i, u.clone()));
+        }
+        sql.push_str(&format!(
+            " AND e.seq IN (SELECT event_seq FROM audit_event_units WHERE unit_id IN ({}))",
+            marks.join(", ")
+        ));
+    }
+    if let Some(v) = f.from_us {
+        let i = next();
+        sql.push_str(&format!(" AND e.activity_date_time >= ${i}"));
+        ints.push((i, v));
+    }
+    if let Some(v) = f.to_us {
+        let i = next();
+        sql.push_str(&format!(" AND e.activity_date_time <= ${i}"));
+        ints.push((i, v));
+    }
+    for (col, val) in [
+        ("e.activity", &f.activity),
+        ("e.actor_id", &f.actor_id),
+        ("e.result", &f.result),
+    ] {
+        if let Some(v) = val {
+            let i = next();
+            sql.push_str(&format!(" AND {col} = ${i}"));
+            text.push((i, v.clone()));
+        }
+    }
+    if let Some(t) = &f.target_id {
+        let i = next();
+        sql.push_str(&format!(
+            " AND e.seq IN (SELECT event_seq FROM audit_event_targets WHERE target_id = ${i})"
+        ));
+        text.push((i, t.clone()));
+    }
+    if let Some(v) = f.before_seq {
+        let i = next();
+        sql.push_str(&format!(" AND e.seq < ${i}"));
+        ints.push((i, v));
+    }
+    let li = next();
+    sql.push_str(&format!(" ORDER BY e.seq DESC LIMIT ${li}"));
+    ints.push((li, limit));
+    // Bind in placeholder order.
+    enum V {
+        T(String),
+        I(i64),
+    }
+    let mut all: Vec<(usize, V)> = text.into_iter().map(|(i, v)| (i, V::T(v))).collect();
+    all.extend(ints.into_iter().map(|(i, v)| (i, V::I(v))));
+    all.sort_by_key(|(i, _)| *i);
+    let mut q = sqlx::query_as::<Db, AuditRow>(&sql);
+    for (_, v) in all {
+        q = match v {
+            V::T(s) => q.bind(s),
+            V::I(i) => q.bind(i),
+        };
+    }
+    q.fetch_all(pool).await.db()
+}
+
 /// Events in chain order after `after_seq`, for verification.
 pub async fn chain_page(pool: &AnyPool, after_seq: i64, limit: i64) -> StoreResult<Vec<AuditRow>> {
-    sqlx::query_as::<Db, AuditRow>(
-        "SELECT seq, id, activity_date_time, activity, category, correlation_id, actor_id, \
-         actor_upn, actor_ip, actor_user_agent, target_resources, result, result_reason, \
-         additional_details, prev_hash, hash FROM audit_events WHERE seq > $1 \
-         ORDER BY seq LIMIT $2",
-    )
+    sqlx::query_as::<Db, AuditRow>(&format!(
+        "SELECT {AUDIT_COLS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+    ))
     .bind(after_seq)
     .bind(limit)
     .fetch_all(pool)

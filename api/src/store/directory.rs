@@ -36,19 +36,6 @@ const USER_COLS: &str = "u.id, u.user_principal_name, u.display_name, u.sort_key
      u.job_title, u.department, u.account_enabled, u.source, u.force_password_change, \
      u.token_version";
 
-/// What sign-in needs about an account.
-#[derive(Debug, Clone, FromRow)]
-pub struct Credentials {
-    pub id: String,
-    pub user_principal_name: String,
-    #[sqlx(try_from = "super::DbFlag")]
-    pub account_enabled: bool,
-    pub password_hash: String,
-    #[sqlx(try_from = "super::DbFlag")]
-    pub force_password_change: bool,
-    pub token_version: i64,
-}
-
 #[derive(Debug, Clone, FromRow)]
 pub struct UnitRow {
     pub id: String,
@@ -202,17 +189,6 @@ pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
         .fetch_optional(exec)
         .await
         .db()
-}
-
-pub async fn credentials_by_upn(pool: &AnyPool, upn: &str) -> StoreResult<Option<Credentials>> {
-    sqlx::query_as::<Db, Credentials>(
-        "SELECT id, user_principal_name, account_enabled, password_hash, \
-         force_password_change, token_version FROM users WHERE upn_lower = $1",
-    )
-    .bind(upn.trim().to_lowercase())
-    .fetch_optional(pool)
-    .await
-    .db()
 }
 
 /// A new account, already validated.

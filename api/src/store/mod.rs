@@ -2,6 +2,7 @@
 //! SQL, and runs on SQLite and PostgreSQL through sqlx's `Any` driver; the only
 //! store-specific code is connection set-up and the choice of migration folder.
 
+pub mod accounts;
 pub mod audit;
 pub mod directory;
 pub mod keys;

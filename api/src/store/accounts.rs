@@ -1,0 +1,287 @@
+//! Account state: passwords, lockout, rate limits, phone methods, idempotent retries.
+
+use super::{Db, ResultExt, StoreResult, Tx};
+use sqlx::{AnyPool, FromRow};
+
+/// Everything sign-in and password changes need about an account.
+#[derive(Clone, FromRow)]
+pub struct Account {
+    pub id: String,
+    pub user_principal_name: String,
+    pub display_name: String,
+    #[sqlx(try_from = "super::DbFlag")]
+    pub account_enabled: bool,
+    pub password_hash: String,
+    pub previous_password_hash: Option<String>,
+    #[sqlx(try_from = "super::DbFlag")]
+    pub force_password_change: bool,
+    pub password_expires_at: Option<i64>,
+    pub token_version: i64,
+    pub locked_until: i64,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("user_principal_name", &self.user_principal_name)
+            .finish_non_exhaustive()
+    }
+}
+
+const ACCOUNT_COLS: &str = "id, user_principal_name, display_name, account_enabled, \
+     password_hash, previous_password_hash, force_password_change, password_expires_at, \
+     token_version, locked_until";
+
+pub async fn by_upn(pool: &AnyPool, upn: &str) -> StoreResult<Option<Account>> {
+    sqlx::query_as::<Db, Account>(&format!(
+        "SELECT {ACCOUNT_COLS} FROM users WHERE upn_lower = $1"
+    ))
+    .bind(upn.trim().to_lowercase())
+    .fetch_optional(pool)
+    .await
+    .db()
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> StoreResult<Option<Account>> {
+    sqlx::query_as::<Db, Account>(&format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .db()
+}
+
+/// Counts a failed sign-in inside the window; locks the account when `max` is
+/// reached. Returns the lock's end when this failure locked it.
+pub async fn record_failure(
+    tx: &mut Tx,
+    id: &str,
+    now: i64,
+    window_us: i64,
+    max: i64,
+    lock_us: i64,
+) -> StoreResult<Option<i64>> {
+    let (count,): (i64,) = sqlx::query_as(
+        "UPDATE users SET \
+           failed_sign_ins = CASE WHEN first_failed_at <= $2 THEN 1 ELSE failed_sign_ins + 1 END, \
+           first_failed_at = CASE WHEN first_failed_at <= $2 THEN $3 ELSE first_failed_at END \
+         WHERE id = $1 RETURNING failed_sign_ins",
+    )
+    .bind(id)
+    .bind(now - window_us)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .db()?;
+    if count < max {
+        return Ok(None);
+    }
+    let until = now + lock_us;
+    sqlx::query(
+        "UPDATE users SET locked_until = $2, failed_sign_ins = 0, first_failed_at = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(until)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(Some(until))
+}
+
+pub async fn clear_failures(tx: &mut Tx, id: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET failed_sign_ins = 0, first_failed_at = 0, locked_until = 0 \
+         WHERE id = $1 AND (failed_sign_ins <> 0 OR locked_until <> 0)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Marks a temporary password used; `false` if it had expired or was used already.
+pub async fn consume_temporary(tx: &mut Tx, id: &str, now: i64) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "UPDATE users SET password_expires_at = 0 WHERE id = $1 AND password_expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Replaces the password, keeping the old hash as "previous", and ends every token
+/// issued before (token version) and any lockout.
+pub async fn set_password(
+    tx: &mut Tx,
+    id: &str,
+    hash: &str,
+    force_change: bool,
+    expires_at: Option<i64>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET previous_password_hash = password_hash, password_hash = $2, \
+         force_password_change = $3, password_expires_at = $4, token_version = token_version + 1, \
+         failed_sign_ins = 0, first_failed_at = 0, locked_until = 0, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(i64::from(force_change))
+    .bind(expires_at)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Counts one hit on `key` in a fixed window; returns seconds to wait when over `limit`.
+pub async fn hit_rate_limit(
+    tx: &mut Tx,
+    key: &str,
+    now: i64,
+    window_us: i64,
+    limit: i64,
+) -> StoreResult<Option<u64>> {
+    let (start, count): (i64, i64) = sqlx::query_as(
+        "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key) DO UPDATE SET \
+           count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
+           window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
+         RETURNING window_start, count",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - window_us)
+    .fetch_one(&mut **tx)
+    .await
+    .db()?;
+    if count <= limit {
+        return Ok(None);
+    }
+    let wait_us = (start + window_us - now).max(1_000_000);
+    Ok(Some(
+        u64::try_from((wait_us + 999_999) / 1_000_000).unwrap_or(1),
+    ))
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct PhoneRow {
+    pub method_type: String,
+    pub phone_number: String,
+    pub updated_at: i64,
+}
+
+pub async fn phones<'c, E: sqlx::Executor<'c, Database = Db>>(
+    exec: E,
+    user_id: &str,
+) -> StoreResult<Vec<PhoneRow>> {
+    sqlx::query_as::<Db, PhoneRow>(
+        "SELECT method_type, phone_number, updated_at FROM phone_methods WHERE user_id = $1 \
+         ORDER BY method_type",
+    )
+    .bind(user_id)
+    .fetch_all(exec)
+    .await
+    .db()
+}
+
+/// Who else has `number` as their mobile, if anyone.
+pub async fn mobile_owner(tx: &mut Tx, number: &str) -> StoreResult<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT user_id FROM phone_methods WHERE phone_number = $1 AND method_type = 'mobile'",
+    )
+    .bind(number)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Whether `user_id` has `number` as any method.
+pub async fn has_number(tx: &mut Tx, user_id: &str, number: &str) -> StoreResult<bool> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT method_type FROM phone_methods WHERE user_id = $1 AND phone_number = $2",
+    )
+    .bind(user_id)
+    .bind(number)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    Ok(row.is_some())
+}
+
+pub async fn upsert_phone(
+    tx: &mut Tx,
+    user_id: &str,
+    method_type: &str,
+    number: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO phone_methods (user_id, method_type, phone_number, updated_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, method_type) \
+         DO UPDATE SET phone_number = excluded.phone_number, updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(method_type)
+    .bind(number)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+pub async fn delete_phone(tx: &mut Tx, user_id: &str, method_type: &str) -> StoreResult<bool> {
+    let r = sqlx::query("DELETE FROM phone_methods WHERE user_id = $1 AND method_type = $2")
+        .bind(user_id)
+        .bind(method_type)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// A stored outcome of an idempotent request: (target id, response JSON).
+pub async fn idempotent_outcome(
+    tx: &mut Tx,
+    actor_id: &str,
+    key: &str,
+) -> StoreResult<Option<(String, String)>> {
+    sqlx::query_as(
+        "SELECT target_id, response FROM idempotency_keys WHERE actor_id = $1 AND key = $2",
+    )
+    .bind(actor_id)
+    .bind(key)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()
+}
+
+pub async fn save_outcome(
+    tx: &mut Tx,
+    actor_id: &str,
+    key: &str,
+    target_id: &str,
+    response: &str,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO idempotency_keys (actor_id, key, target_id, response, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(actor_id)
+    .bind(key)
+    .bind(target_id)
+    .bind(response)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}

@@ -193,9 +193,94 @@ pub fn check_on_premises_password(
     errors
 }
 
+/// A phone number, parsed with libphonenumber's rules and kept in E.164.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// Parses international input (`+33 6 12 34 56 78`), or national input when a
+    /// default region is configured.
+    pub fn parse(raw: &str, default_region: Option<&str>) -> Result<Self, FieldError> {
+        const F: &str = "phone_number";
+        let raw = raw.trim();
+        if raw.is_empty() || raw.len() > 32 {
+            return Err(err(
+                F,
+                "invalid_phone_number",
+                "Enter a phone number, like +33 6 12 34 56 78.",
+            ));
+        }
+        let region =
+            default_region.and_then(|r| r.to_uppercase().parse::<phonenumber::country::Id>().ok());
+        let parsed = phonenumber::parse(region, raw).map_err(|_| {
+            err(F, "invalid_phone_number", "This is not a phone number. Start with + and the country code, like +33 6 12 34 56 78.")
+        })?;
+        if !phonenumber::is_valid(&parsed) {
+            return Err(err(
+                F,
+                "invalid_phone_number",
+                "This phone number does not exist in its country's numbering plan.",
+            ));
+        }
+        Ok(PhoneNumber(
+            parsed.format().mode(phonenumber::Mode::E164).to_string(),
+        ))
+    }
+
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    pub fn masked(&self) -> String {
+        Self::mask_e164(&self.0)
+    }
+
+    /// `+12025550134` → `+1 *** *** **34`: the country code and the last two digits.
+    pub fn mask_e164(e164: &str) -> String {
+        let (code, national) = match phonenumber::parse(None, e164) {
+            Ok(p) => (p.code().value().to_string(), p.national().to_string()),
+            Err(_) => (String::new(), e164.trim_start_matches('+').to_owned()),
+        };
+        let digits: Vec<char> = national.chars().collect();
+        let n = digits.len();
+        let keep = 2.min(n);
+        let masked: String = digits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i + keep >= n { *c } else { '*' })
+            .collect();
+        let split = n.saturating_sub(4);
+        let head: Vec<String> = masked.as_bytes()[..split]
+            .chunks(3)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        let mut groups = head;
+        groups.push(masked[split..].to_owned());
+        let body = groups.join(" ");
+        if code.is_empty() {
+            format!("+{body}")
+        } else {
+            format!("+{code} {body}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_numbers_parse_to_e164_and_mask() {
+        let p = PhoneNumber::parse("+1 (202) 555-0134", None).unwrap();
+        assert_eq!(p.e164(), "+12025550134");
+        assert_eq!(p.masked(), "+1 *** *** **34");
+        let fr = PhoneNumber::parse("06 12 34 56 78", Some("fr")).unwrap();
+        assert_eq!(fr.e164(), "+33612345678");
+        assert_eq!(fr.masked(), "+33 *** ** **78");
+        assert!(PhoneNumber::parse("06 12 34 56 78", None).is_err());
+        assert!(PhoneNumber::parse("+1 555", None).is_err());
+        assert!(PhoneNumber::parse("hello", None).is_err());
+    }
 
     #[test]
     fn upns_parse_and_reject() {

@@ -23,6 +23,7 @@ document with a stable `code`.",
         (name = "locations", description = "Administrative units (locations) and their members"),
         (name = "directory", description = "Directory management: users, locations, membership, roles"),
         (name = "settings", description = "Tenant settings"),
+        (name = "audit", description = "The tamper-evident audit trail"),
         (name = "operations", description = "Health checks"),
     )
 )]

@@ -120,6 +120,27 @@ fn json_error(err: JsonPayloadError) -> ApiError {
     }
 }
 
+/// Reads a body of at most `limit` bytes, answering 413 past it.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("malformed_body", "The request body could not be read.")
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Parses a JSON body read by hand, with the same errors as the `Json` extractor.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| json_error(JsonPayloadError::Deserialize(e)))
+}
+
 fn query_error(err: QueryPayloadError) -> ApiError {
     let msg = match &err {
         QueryPayloadError::Deserialize(e) => sanitize_serde(&e.to_string()),

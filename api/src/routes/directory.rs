@@ -6,11 +6,11 @@ use crate::auth::AuthContext;
 use crate::error::ApiResult;
 use crate::service::{directory, AppState, PageRequest};
 use actix_web::web::{Data, Json, Path, Query};
-use actix_web::{delete, get, post, put, HttpResponse};
+use actix_web::{delete, get, patch, post, put, HttpResponse};
 use serde::Deserialize;
 use shared::dto::{
     AddMember, AdministrativeUnit, CreateAdministrativeUnit, CreateRoleAssignment, MyStaffSettings,
-    Page, RoleAssignment, User,
+    Page, RoleAssignment, UpdateAdministrativeUnit, User,
 };
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,6 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_units)
         .service(create_unit)
         .service(get_unit)
+        .service(update_unit)
+        .service(delete_unit)
         .service(list_members)
         .service(add_member)
         .service(remove_member)
@@ -100,6 +102,55 @@ pub async fn get_unit(
     id: Path<String>,
 ) -> ApiResult<Json<AdministrativeUnit>> {
     Ok(Json(directory::get_unit(&state, &ctx, &id).await?))
+}
+
+/// Rename a location or change its description (`restricted` is immutable).
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Location id")),
+    request_body = UpdateAdministrativeUnit,
+    responses(
+        (status = 200, body = AdministrativeUnit),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/administrative-units/{id}")]
+pub async fn update_unit(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+    body: Json<UpdateAdministrativeUnit>,
+) -> ApiResult<Json<AdministrativeUnit>> {
+    Ok(Json(
+        directory::update_unit(&state, &ctx, &id, body.into_inner()).await?,
+    ))
+}
+
+/// Delete a location; its memberships and location-scoped role assignments go too.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Location id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[delete("/administrative-units/{id}")]
+pub async fn delete_unit(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    directory::delete_unit(&state, &ctx, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Members of a location (search, paging), each with the caller's `allowed_actions`.

@@ -2,6 +2,8 @@
 //! utoipa-actix-web, which also collects them into the OpenAPI document, so the spec
 //! can never list a route that is not served or miss one that is.
 
+pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod health;
@@ -18,6 +20,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Everything under `/api/v1`.
 pub fn configure_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
+    accounts::configure(cfg);
+    audit::configure(cfg);
     me::configure(cfg);
     users::configure(cfg);
     directory::configure(cfg);

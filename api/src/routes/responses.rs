@@ -51,3 +51,24 @@ pub struct Unprocessable(#[allow(dead_code)] Problem);
     content_type = "application/problem+json"
 )]
 pub struct TooManyRequests(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(
+    description = "If-Match no longer matches: someone changed it meanwhile",
+    content_type = "application/problem+json"
+)]
+pub struct PreconditionFailed(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(
+    description = "Body too large",
+    content_type = "application/problem+json"
+)]
+pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(
+    description = "Wrong Content-Type",
+    content_type = "application/problem+json"
+)]
+pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);

@@ -1,14 +1,18 @@
 //! Users: org-wide search, profiles, explained decisions, creation.
 
-use super::responses::{BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable};
+use super::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
+    UnsupportedMediaType,
+};
 use super::ListQuery;
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
 use crate::service::{directory, AppState};
+use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
-use actix_web::{get, post, HttpResponse};
+use actix_web::{get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use shared::dto::{CreateUser, Page, User};
+use shared::dto::{CreateUser, ImportResult, Page, UpdateUser, User};
 use shared::Decision;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,7 +21,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_users)
         .service(create_user)
         .service(get_user)
-        .service(access);
+        .service(access)
+        .service(update_user)
+        .service(import_users);
 }
 
 /// Search users across the organisation, each with the caller's `allowed_actions`.
@@ -127,4 +133,81 @@ pub async fn create_user(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
         .json(user))
+}
+
+/// Edit a user's details; `account_enabled: false` also ends their sessions.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    request_body(content = UpdateUser, example = json!({"job_title": "Store Supervisor", "account_enabled": true})),
+    responses(
+        (status = 200, body = User),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+    body: Json<UpdateUser>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        directory::update_user(&state, &ctx, &id, body.into_inner()).await?,
+    ))
+}
+
+/// Largest CSV file accepted.
+const IMPORT_MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// Create users from CSV.
+///
+/// Header row: `user_principal_name,display_name` and optionally `mail`,
+/// `job_title`, `department`, `source` (`cloud` or `on_premises`) and
+/// `administrative_unit` (a location's name or id). Each row is created in its own
+/// transaction: a failed row writes nothing and is listed with its errors. Created
+/// users get a temporary password, returned once here, to change at first sign-in.
+#[utoipa::path(
+    tag = "directory",
+    security(("bearer" = [])),
+    request_body(content = String, content_type = "text/csv", example = "user_principal_name,display_name,job_title,department,source,administrative_unit\nana.lopez@contoso.example,Ana Lopez,Cashier,Retail,cloud,Store 012 · Lyon Part-Dieu\n"),
+    responses(
+        (status = 200, body = ImportResult),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/users/import")]
+pub async fn import_users(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    req: HttpRequest,
+    payload: actix_web::web::Payload,
+) -> ApiResult<HttpResponse> {
+    let is_csv = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !is_csv {
+        return Err(crate::error::ApiError::UnsupportedMediaType(
+            "Send the file as text/csv.".to_owned(),
+        ));
+    }
+    let body = crate::startup::read_body(payload, IMPORT_MAX_BYTES).await?;
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        crate::error::ApiError::field("csv", "invalid_encoding", "The file must be UTF-8 text.")
+    })?;
+    let out = directory::import_users(&state, &ctx, text).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(out))
 }

@@ -1,9 +1,10 @@
 //! Reading the directory (the manager surface) and setting it up (directory
 //! management): users, locations, membership, role assignments, My Staff setting.
 
+use super::accounts::{enforce, subject};
 use super::{
-    my_staff_settings, my_staff_status, page_of, parse_id, require_my_staff, unit_dto, user_dtos,
-    AppState, PageRequest,
+    my_staff_settings, my_staff_status, page_of, parse_id, require_my_staff, require_reader,
+    unit_dto, user_dtos, AppState, PageRequest,
 };
 use crate::audit::{self, Event, TargetResource};
 use crate::auth::password::Secret;
@@ -46,14 +47,6 @@ async fn deny(
         return e.into();
     }
     ApiError::forbidden(code, detail)
-}
-
-/// Directory reads are open to My Staff users and to directory managers.
-async fn require_reader(state: &AppState, ctx: &AuthContext) -> ApiResult<()> {
-    if rules::may_manage_directory(&ctx.grants) {
-        return Ok(());
-    }
-    require_my_staff(state, ctx).await
 }
 
 fn assignment_dto(row: AssignmentRow) -> Option<dto::RoleAssignment> {
@@ -723,4 +716,455 @@ pub async fn put_settings(
     audit::record(&mut tx, &ctx.initiator, now, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(req)
+}
+
+/// `PATCH /users/{id}`.
+pub async fn update_user(
+    state: &AppState,
+    ctx: &AuthContext,
+    id: &str,
+    req: dto::UpdateUser,
+) -> ApiResult<dto::User> {
+    const ACTIVITY: &str = "Update user";
+    let s = subject(state, id).await?;
+    enforce(state, ctx, Action::ManageDirectory, ACTIVITY, &s).await?;
+    let row = &s.row;
+    let mut errors = Vec::new();
+    let name = match &req.display_name {
+        Some(n) => collect(&mut errors, DisplayName::parse(n)).map(|n| n.as_str().to_owned()),
+        None => Some(row.display_name.clone()),
+    };
+    let text = |errors: &mut Vec<FieldError>,
+                field: &str,
+                new: &Option<String>,
+                old: &Option<String>| match new {
+        Some(v) => collect(errors, optional_text(field, Some(v), 128)),
+        None => Some(old.clone()),
+    };
+    let job = text(&mut errors, "job_title", &req.job_title, &row.job_title);
+    let dept = text(&mut errors, "department", &req.department, &row.department);
+    let mail = match &req.mail {
+        Some(m) => collect(&mut errors, optional_mail(Some(m))),
+        None => Some(row.mail.clone()),
+    };
+    let (Some(name), Some(job), Some(dept), Some(mail)) = (name, job, dept, mail) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let enabled = req.account_enabled.unwrap_or(row.account_enabled);
+    let mut target = s.resource();
+    let mut changed = |field: &str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            target =
+                std::mem::replace(&mut target, TargetResource::user("", "")).with(field, old, new);
+        }
+    };
+    changed(
+        "display_name",
+        Some(row.display_name.clone()),
+        Some(name.clone()),
+    );
+    changed("mail", row.mail.clone(), mail.clone());
+    changed("job_title", row.job_title.clone(), job.clone());
+    changed("department", row.department.clone(), dept.clone());
+    changed(
+        "account_enabled",
+        Some(row.account_enabled.to_string()),
+        Some(enabled.to_string()),
+    );
+    if !target.modified_properties.is_empty() {
+        let now = state.now_us();
+        let mut tx = state.store.begin().await?;
+        db::update_user(
+            &mut tx,
+            &row.id,
+            &row.user_principal_name,
+            &db::UserUpdate {
+                display_name: &name,
+                mail: mail.as_deref(),
+                job_title: job.as_deref(),
+                department: dept.as_deref(),
+                account_enabled: enabled,
+                end_sessions: row.account_enabled && !enabled,
+            },
+            now,
+        )
+        .await?;
+        let event = Event::success(ACTIVITY, CAT_USERS)
+            .target(target)
+            .units(s.unit_ids());
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+    }
+    get_user(state, ctx, &row.id).await
+}
+
+/// Who may edit or delete a location: the same rule as its membership.
+async fn enforce_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    unit: &db::UnitRow,
+    activity: &'static str,
+) -> ApiResult<()> {
+    if rules::may_manage_membership(&ctx.grants, uuid_of(&unit.id), unit.restricted) {
+        return Ok(());
+    }
+    let detail = if unit.restricted {
+        "This location is restricted: only its own user administrators can change it."
+    } else {
+        "Only tenant-wide global or user administrators can change locations."
+    };
+    Err(deny(
+        state,
+        ctx,
+        activity,
+        CAT_UNITS,
+        Some(TargetResource::unit(&unit.id, &unit.display_name)),
+        "directory_admin_required",
+        detail,
+    )
+    .await)
+}
+
+/// `PATCH /administrative-units/{id}`; `restricted` is immutable.
+pub async fn update_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    id: &str,
+    req: dto::UpdateAdministrativeUnit,
+) -> ApiResult<dto::AdministrativeUnit> {
+    const ACTIVITY: &str = "Update administrative unit";
+    let unit = load_unit(state, id).await?;
+    enforce_unit(state, ctx, &unit, ACTIVITY).await?;
+    let mut errors = Vec::new();
+    if req.restricted.is_some_and(|r| r != unit.restricted) {
+        errors.push(FieldError {
+            field: "restricted".to_owned(),
+            code: "immutable".to_owned(),
+            message:
+                "Whether a location is restricted is set when it is created and cannot change."
+                    .to_owned(),
+        });
+    }
+    let name = match &req.display_name {
+        Some(n) => collect(&mut errors, DisplayName::parse(n)).map(|n| n.as_str().to_owned()),
+        None => Some(unit.display_name.clone()),
+    };
+    let desc = match &req.description {
+        Some(d) => collect(&mut errors, optional_text("description", Some(d), 1024)),
+        None => Some(unit.description.clone()),
+    };
+    let (Some(name), Some(desc)) = (name, desc) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut target = TargetResource::unit(&unit.id, &unit.display_name);
+    if name != unit.display_name {
+        target = target.with(
+            "display_name",
+            Some(unit.display_name.clone()),
+            Some(name.clone()),
+        );
+    }
+    if desc != unit.description {
+        target = target.with("description", unit.description.clone(), desc.clone());
+    }
+    if !target.modified_properties.is_empty() {
+        let now = state.now_us();
+        let mut tx = state.store.begin().await?;
+        db::update_unit(&mut tx, &unit.id, &name, desc.as_deref(), now).await?;
+        let event = Event::success(ACTIVITY, CAT_UNITS)
+            .target(target)
+            .units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+    }
+    get_unit(state, ctx, &unit.id).await
+}
+
+/// `DELETE /administrative-units/{id}`: its memberships and scoped roles go too.
+pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
+    const ACTIVITY: &str = "Delete administrative unit";
+    let unit = load_unit(state, id).await?;
+    enforce_unit(state, ctx, &unit, ACTIVITY).await?;
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    if !db::delete_unit(&mut tx, &unit.id).await? {
+        return Err(ApiError::NotFound("No location has this id.".to_owned()));
+    }
+    let event = Event::success(ACTIVITY, CAT_UNITS)
+        .target(TargetResource::unit(&unit.id, &unit.display_name).with(
+            "member_count",
+            Some(unit.member_count.to_string()),
+            None,
+        ))
+        .units([unit.id.clone()]);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}
+
+/// Most rows one import takes.
+pub const IMPORT_MAX_ROWS: usize = 1000;
+
+/// `POST /users/import`: one transaction per row, so a failed row writes nothing
+/// and the others still land. Created users get a temporary password (shown once in
+/// the answer) that they must change at first sign-in.
+pub async fn import_users(
+    state: &AppState,
+    ctx: &AuthContext,
+    csv_text: &str,
+) -> ApiResult<dto::ImportResult> {
+    const ACTIVITY: &str = "Create user";
+    if !rules::may_manage_directory(&ctx.grants) {
+        return Err(deny(
+            state,
+            ctx,
+            "Bulk import users",
+            CAT_USERS,
+            None,
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can import users.",
+        )
+        .await);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::field("csv", "invalid_csv", "The first line must be a header row."))?
+        .iter()
+        .map(|h| h.to_lowercase().replace([' ', '-'], "_"))
+        .collect();
+    const KNOWN: [&str; 7] = [
+        "user_principal_name",
+        "display_name",
+        "mail",
+        "job_title",
+        "department",
+        "source",
+        "administrative_unit",
+    ];
+    let unknown: Vec<&String> = headers
+        .iter()
+        .filter(|h| !KNOWN.contains(&h.as_str()))
+        .collect();
+    if !unknown.is_empty()
+        || !headers.iter().any(|h| h == "user_principal_name")
+        || !headers.iter().any(|h| h == "display_name")
+    {
+        return Err(ApiError::field("csv", "invalid_header", format!(
+            "The header must name user_principal_name and display_name, and may name {}; unknown: {}.",
+            KNOWN[2..].join(", "),
+            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let col = |rec: &csv::StringRecord, name: &str| -> Option<String> {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| rec.get(i))
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+    };
+    let records: Vec<Result<csv::StringRecord, csv::Error>> = reader.records().collect();
+    if records.len() > IMPORT_MAX_ROWS {
+        return Err(ApiError::field(
+            "csv",
+            "too_many_rows",
+            format!("Import at most {IMPORT_MAX_ROWS} rows at a time."),
+        ));
+    }
+    let mut rows = Vec::new();
+    let (mut created, mut failed) = (0u32, 0u32);
+    for (i, rec) in records.into_iter().enumerate() {
+        let row_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let outcome = match rec {
+            Err(_) => Err((
+                String::new(),
+                vec![FieldError {
+                    field: "csv".into(),
+                    code: "invalid_row".into(),
+                    message: "This row does not have the same columns as the header.".into(),
+                }],
+            )),
+            Ok(rec) => import_row(state, ctx, &rec, &col, ACTIVITY).await?,
+        };
+        rows.push(match outcome {
+            Ok((upn, id, pw)) => {
+                created += 1;
+                dto::ImportRow {
+                    row: row_no,
+                    user_principal_name: upn,
+                    status: "created".into(),
+                    user_id: Some(id),
+                    temporary_password: Some(pw),
+                    errors: Vec::new(),
+                }
+            }
+            Err((upn, errors)) => {
+                failed += 1;
+                dto::ImportRow {
+                    row: row_no,
+                    user_principal_name: upn,
+                    status: "failed".into(),
+                    user_id: None,
+                    temporary_password: None,
+                    errors,
+                }
+            }
+        });
+    }
+    Ok(dto::ImportResult {
+        created,
+        failed,
+        rows,
+    })
+}
+
+type RowOutcome = Result<(String, Uuid, String), (String, Vec<FieldError>)>;
+
+async fn import_row(
+    state: &AppState,
+    ctx: &AuthContext,
+    rec: &csv::StringRecord,
+    col: &impl Fn(&csv::StringRecord, &str) -> Option<String>,
+    activity: &'static str,
+) -> ApiResult<RowOutcome> {
+    let raw_upn = col(rec, "user_principal_name").unwrap_or_default();
+    let mut errors = Vec::new();
+    let upn = collect(&mut errors, UserPrincipalName::parse(&raw_upn));
+    let name = collect(
+        &mut errors,
+        DisplayName::parse(&col(rec, "display_name").unwrap_or_default()),
+    );
+    let mail = collect(&mut errors, optional_mail(col(rec, "mail").as_deref()));
+    let job = collect(
+        &mut errors,
+        optional_text("job_title", col(rec, "job_title").as_deref(), 128),
+    );
+    let dept = collect(
+        &mut errors,
+        optional_text("department", col(rec, "department").as_deref(), 128),
+    );
+    let source = match col(rec, "source").as_deref() {
+        None => Some(dto::UserSource::Cloud),
+        Some(s) => dto::UserSource::from_id(s).or_else(|| {
+            errors.push(FieldError {
+                field: "source".into(),
+                code: "invalid_value".into(),
+                message: "source must be cloud or on_premises.".into(),
+            });
+            None
+        }),
+    };
+    let mut unit = None;
+    if let Some(u) = col(rec, "administrative_unit") {
+        let found = match Uuid::parse_str(&u) {
+            Ok(id) => db::get_unit(state.store.reader(), &id.to_string())
+                .await?
+                .into_iter()
+                .collect(),
+            Err(_) => db::units_named(state.store.reader(), &u).await?,
+        };
+        match found.as_slice() {
+            [one]
+                if rules::may_manage_membership(&ctx.grants, uuid_of(&one.id), one.restricted) =>
+            {
+                unit = Some(one.clone())
+            }
+            [one] => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "membership_not_permitted".into(),
+                message: format!(
+                    "{} is restricted: only its own administrators can add members.",
+                    one.display_name
+                ),
+            }),
+            [] => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "not_found".into(),
+                message: format!("No location is called {u}."),
+            }),
+            _ => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "ambiguous".into(),
+                message: format!("Several locations are called {u}; use its id."),
+            }),
+        }
+    }
+    let (Some(upn), Some(name), Some(mail), Some(job), Some(dept), Some(source), true) =
+        (upn, name, mail, job, dept, source, errors.is_empty())
+    else {
+        return Ok(Err((raw_upn, errors)));
+    };
+    let password = crate::auth::password::generate(18);
+    let hash = state.hasher.hash(&password).await?;
+    let id = Uuid::now_v7();
+    let id_s = id.to_string();
+    let now = state.now_us();
+    let expires = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
+    let mut tx = state.store.begin().await?;
+    let inserted = db::insert_user(
+        &mut tx,
+        &db::NewUser {
+            id: &id_s,
+            user_principal_name: upn.as_str(),
+            display_name: name.as_str(),
+            mail: mail.as_deref(),
+            job_title: job.as_deref(),
+            department: dept.as_deref(),
+            account_enabled: true,
+            source,
+            password_hash: &hash,
+            force_password_change: true,
+            now,
+        },
+    )
+    .await;
+    match inserted {
+        Err(StoreError::Conflict) => {
+            return Ok(Err((
+                raw_upn,
+                vec![FieldError {
+                    field: "user_principal_name".into(),
+                    code: "upn_taken".into(),
+                    message: format!("Another user already signs in as {}.", upn.as_str()),
+                }],
+            )));
+        }
+        other => other?,
+    }
+    crate::store::accounts::expire_password_at(&mut tx, &id_s, expires).await?;
+    let mut event = Event::success(activity, CAT_USERS).target(
+        TargetResource::user(&id_s, name.as_str())
+            .with("user_principal_name", None, Some(upn.as_str().to_owned()))
+            .with("source", None, Some(source.id().to_owned()))
+            .with("import", None, Some("csv".to_owned())),
+    );
+    if let Some(unit) = &unit {
+        db::add_member(&mut tx, &unit.id, &id_s, now).await?;
+        event = event.units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        let member = Event::success("Add member to administrative unit", CAT_UNITS)
+            .target(TargetResource::unit(&unit.id, &unit.display_name))
+            .target(TargetResource::user(&id_s, name.as_str()).with(
+                "administrative_unit",
+                None,
+                Some(unit.display_name.clone()),
+            ))
+            .units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, member).await?;
+    } else {
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    }
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(Ok((
+        upn.as_str().to_owned(),
+        id,
+        password.expose().to_owned(),
+    )))
 }

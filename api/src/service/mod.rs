@@ -2,6 +2,8 @@
 //! whether the caller may do it, runs it in one transaction with its audit event, and
 //! returns wire types. Handlers stay thin and hold no SQL.
 
+pub mod accounts;
+pub mod audit_log;
 pub mod directory;
 pub mod signin;
 
@@ -269,4 +271,12 @@ pub fn unit_dto(ctx: &AuthContext, row: UnitRow) -> dto::AdministrativeUnit {
         restricted: row.restricted,
         member_count: row.member_count,
     }
+}
+
+/// Directory reads are open to My Staff users and to directory managers.
+pub async fn require_reader(state: &AppState, ctx: &AuthContext) -> ApiResult<()> {
+    if rules::may_manage_directory(&ctx.grants) {
+        return Ok(());
+    }
+    require_my_staff(state, ctx).await
 }

@@ -285,3 +285,14 @@ pub async fn save_outcome(
     .db()?;
     Ok(())
 }
+
+/// Makes the current password a temporary one expiring at `at`.
+pub async fn expire_password_at(tx: &mut Tx, id: &str, at: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET password_expires_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}

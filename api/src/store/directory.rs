@@ -613,3 +613,132 @@ pub async fn count_users(pool: &AnyPool) -> StoreResult<i64> {
         .db()?;
     Ok(n)
 }
+
+async fn replace_user_terms(
+    tx: &mut Tx,
+    id: &str,
+    terms: std::collections::BTreeSet<String>,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM user_search_terms WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    for term in terms {
+        sqlx::query("INSERT INTO user_search_terms (term, user_id) VALUES ($1, $2)")
+            .bind(term)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    Ok(())
+}
+
+/// The editable attributes of a user, after the change.
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub mail: Option<&'a str>,
+    pub job_title: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub account_enabled: bool,
+    /// Ends every token the user holds (disabling).
+    pub end_sessions: bool,
+}
+
+pub async fn update_user(
+    tx: &mut Tx,
+    id: &str,
+    upn: &str,
+    u: &UserUpdate<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    let key = sort_key(u.display_name);
+    sqlx::query(
+        "UPDATE users SET display_name = $2, sort_key = $3, mail = $4, job_title = $5, \
+         department = $6, account_enabled = $7, \
+         token_version = token_version + $8, updated_at = $9 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(u.display_name)
+    .bind(&key)
+    .bind(u.mail)
+    .bind(u.job_title)
+    .bind(u.department)
+    .bind(i64::from(u.account_enabled))
+    .bind(i64::from(u.end_sessions))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    sqlx::query("UPDATE unit_members SET sort_key = $2 WHERE user_id = $1")
+        .bind(id)
+        .bind(&key)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    replace_user_terms(tx, id, user_terms(u.display_name, upn, u.mail)).await
+}
+
+pub async fn update_unit(
+    tx: &mut Tx,
+    id: &str,
+    display_name: &str,
+    description: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE administrative_units SET display_name = $2, sort_key = $3, description = $4, \
+         updated_at = $5 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(display_name)
+    .bind(sort_key(display_name))
+    .bind(description)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    sqlx::query("DELETE FROM unit_search_terms WHERE unit_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    for term in unit_terms(display_name) {
+        sqlx::query("INSERT INTO unit_search_terms (term, unit_id) VALUES ($1, $2)")
+            .bind(term)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    Ok(())
+}
+
+/// Deletes a location; membership and location-scoped role assignments go with it.
+pub async fn delete_unit(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+    for sql in [
+        "DELETE FROM unit_members WHERE unit_id = $1",
+        "DELETE FROM role_assignments WHERE scope_unit_id = $1",
+        "DELETE FROM unit_search_terms WHERE unit_id = $1",
+    ] {
+        sqlx::query(sql).bind(id).execute(&mut **tx).await.db()?;
+    }
+    let r = sqlx::query("DELETE FROM administrative_units WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(r.rows_affected() > 0)
+}
+
+/// Locations whose name equals `name`, ignoring case.
+pub async fn units_named(pool: &AnyPool, name: &str) -> StoreResult<Vec<UnitRow>> {
+    sqlx::query_as::<Db, UnitRow>(&format!(
+        "SELECT {UNIT_COLS} FROM administrative_units a WHERE a.sort_key = $1 LIMIT 2"
+    ))
+    .bind(sort_key(name))
+    .fetch_all(pool)
+    .await
+    .db()
+}

@@ -280,7 +280,11 @@ async fn wrong_methods_on_known_paths_are_405_with_allow() {
         (Method::DELETE, "/api/v1/me".to_owned(), vec!["GET"]),
         (Method::PUT, "/api/v1/users".to_owned(), vec!["GET", "POST"]),
         (Method::GET, TOKEN_PATH.to_owned(), vec!["POST"]),
-        (Method::DELETE, format!("/api/v1/users/{id}"), vec!["GET"]),
+        (
+            Method::DELETE,
+            format!("/api/v1/users/{id}"),
+            vec!["GET", "PATCH"],
+        ),
         (Method::POST, "/healthz".to_owned(), vec!["GET"]),
         (
             Method::POST,

@@ -31,6 +31,12 @@ impl Drop for TestApp {
 impl TestApp {
     /// Starts the app on a fresh SQLite database with one Global Administrator.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the server configuration adjusted first
+    /// (policies such as lockout and rate limits live in `cfg.policy`).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let dir = std::env::temp_dir().join(format!("openstaff-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let database_url = format!("sqlite://{}/openstaff.db", dir.display());
@@ -38,7 +44,8 @@ impl TestApp {
             database_url: database_url.clone(),
             read_connections: 4,
         };
-        let server_cfg = ServerConfig::for_tests();
+        let mut server_cfg = ServerConfig::for_tests();
+        adjust(&mut server_cfg);
         let state = openstaff::startup::state(&store_cfg, &server_cfg)
             .await
             .unwrap();

@@ -64,6 +64,18 @@ pub enum SeedCommand {
         #[arg(long)]
         if_empty: bool,
     },
+    /// A large synthetic directory for load tests, loaded in batches.
+    Scale {
+        /// Number of users (including one manager per location and an admin).
+        #[arg(long, default_value_t = 10_000)]
+        users: u64,
+        /// Number of locations.
+        #[arg(long, default_value_t = 100)]
+        units: u64,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +160,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
             crate::seed::demo(&store, if_empty).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Seed {
+            what:
+                SeedCommand::Scale {
+                    users,
+                    units,
+                    quiet,
+                },
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let started = std::time::Instant::now();
+            crate::seed::scale(&store, users, units, !quiet).await?;
+            eprintln!("Took {:.1} s.", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }),
         Command::Audit {

@@ -71,25 +71,22 @@ pub async fn state(store_cfg: &StoreConfig, server: &ServerConfig) -> anyhow::Re
 }
 
 fn sanitize_serde(msg: &str) -> String {
-    // "invalid type: string `hunter2`, expected u32": the echoed value may be a
-    // secret, so the first quoted value is replaced; expected names stay.
-    let echoes = [
-        "invalid type",
-        "invalid value",
-        "invalid length",
-        "unknown variant",
-    ];
-    if !echoes.iter().any(|p| msg.starts_with(p)) {
-        return msg.to_owned();
+    // serde echoes the offending value ("invalid type: string \"hunter2\", expected a
+    // boolean"), which may be a secret: keep only its kind and what was expected.
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let (found, tail) = rest.split_once(", expected").unwrap_or((rest, ""));
+            let kind = found.split_whitespace().next().unwrap_or("value");
+            let kind = kind.trim_matches(|c: char| !c.is_alphanumeric());
+            return format!("{prefix}{kind}, expected{tail}");
+        }
     }
-    match (
-        msg.find('`'),
-        msg.find('`')
-            .and_then(|a| msg[a + 1..].find('`').map(|b| a + 1 + b)),
-    ) {
-        (Some(a), Some(b)) => format!("{}`…`{}", &msg[..a], &msg[b + 1..]),
-        _ => msg.to_owned(),
+    if let Some(rest) = msg.strip_prefix("unknown variant `") {
+        if let Some((_, tail)) = rest.split_once('`') {
+            return format!("unknown variant{tail}");
+        }
     }
+    msg.to_owned()
 }
 
 fn json_error(err: JsonPayloadError) -> ApiError {
@@ -229,4 +226,34 @@ pub fn server(
         http = http.workers(workers);
     }
     Ok(http.run())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize_serde;
+
+    #[test]
+    fn echoed_values_are_removed_from_serde_messages() {
+        for (raw, want) in [
+            (
+                "invalid type: string \"Secret-1\", expected a boolean at line 1 column 9",
+                "invalid type: string, expected a boolean at line 1 column 9",
+            ),
+            (
+                "invalid type: integer `12345`, expected a string",
+                "invalid type: integer, expected a string",
+            ),
+            (
+                "invalid value: string \"x\", expected RFC 3339",
+                "invalid value: string, expected RFC 3339",
+            ),
+            (
+                "unknown variant `hunter2`, expected `cloud` or `on_premises`",
+                "unknown variant, expected `cloud` or `on_premises`",
+            ),
+            ("missing field `password`", "missing field `password`"),
+        ] {
+            assert_eq!(sanitize_serde(raw), want);
+        }
+    }
 }

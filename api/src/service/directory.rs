@@ -41,6 +41,10 @@ async fn deny(
 ) -> ApiError {
     let mut event = Event::failure(activity, category, code.to_owned());
     if let Some(t) = target {
+        // A refused change to a location is visible to that location's managers.
+        if t.type_ == "administrative_unit" {
+            event = event.units([t.id.clone()]);
+        }
         event = event.target(t);
     }
     if let Err(e) = audit::record_alone(&state.store, &ctx.initiator, state.now_us(), event).await {

@@ -277,3 +277,47 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+/// A value for [`bulk_insert`].
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Null,
+}
+
+/// Inserts many rows with multi-row `VALUES`, in chunks that stay under both
+/// stores' bound-parameter limits.
+pub async fn bulk_insert(
+    tx: &mut Tx,
+    table: &str,
+    cols: &[&str],
+    rows: &[Vec<Cell>],
+) -> StoreResult<()> {
+    let per_chunk = (30_000 / cols.len().max(1)).max(1);
+    for chunk in rows.chunks(per_chunk) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
+        let mut n = 0;
+        for (i, _) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            sql.push_str(&placeholders(n + 1, cols.len()));
+            sql.push(')');
+            n += cols.len();
+        }
+        let mut q = sqlx::query(&sql);
+        for row in chunk {
+            for cell in row {
+                q = match cell {
+                    Cell::Text(s) => q.bind(s.clone()),
+                    Cell::Int(i) => q.bind(*i),
+                    Cell::Null => q.bind(Option::<String>::None),
+                };
+            }
+        }
+        q.execute(&mut **tx).await.db()?;
+    }
+    Ok(())
+}

@@ -291,3 +291,64 @@ pub fn item_names(page: &Value) -> Vec<String> {
         .map(|i| i["display_name"].as_str().unwrap().to_owned())
         .collect()
 }
+
+impl TestApp {
+    /// Creates a user holding `role` (at `unit`, or tenant-wide) and signs them in;
+    /// returns (id, token).
+    pub async fn staff_with_role(
+        &self,
+        admin: &str,
+        upn: &str,
+        name: &str,
+        role: &str,
+        unit: Option<&str>,
+    ) -> (String, String) {
+        let id = self.create_user(admin, upn, name).await;
+        self.assign(admin, &id, role, unit).await;
+        let token = self.token(upn, USER_PASSWORD).await;
+        (id, token)
+    }
+
+    /// Every stored audit row (the CLI's too) as raw text, one line per row, for
+    /// checking that no secret or full phone number was ever written.
+    pub async fn audit_dump(&self) -> String {
+        let rows = sqlx::query_as::<_, (String, String, Option<String>, String)>(
+            "SELECT activity, target_resources, result_reason, additional_details \
+             FROM audit_events ORDER BY seq",
+        )
+        .fetch_all(self.store.reader())
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(a, t, r, d)| format!("{a}\t{t}\t{}\t{d}", r.unwrap_or_default()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Sets the My Staff access setting as `admin`.
+    pub async fn set_my_staff_access(&self, admin: &str, access: &str, selected: &[&str]) {
+        let resp = self
+            .put(
+                "/api/v1/settings/my-staff",
+                admin,
+                json!({"access": access, "selected_user_ids": selected}),
+            )
+            .await;
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    }
+}
+
+/// The (field, code) pairs of a validation problem's `errors`.
+pub fn problem_errors(body: &Value) -> Vec<(String, String)> {
+    body["errors"]
+        .as_array()
+        .expect("a validation problem lists its errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default().to_owned(),
+                e["code"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}

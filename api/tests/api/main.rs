@@ -2,10 +2,18 @@
 //! fresh database of its own and talks HTTP to it.
 
 mod access_matrix;
+mod audit_log;
 mod auth;
 mod cli;
+mod concurrency;
 mod directory;
+mod edits;
 mod errors;
 mod helpers;
+mod import;
 mod openapi;
+mod phones;
 mod reads;
+mod reset;
+mod secrets;
+mod signin_protection;

@@ -1,0 +1,557 @@
+//! "Passwords, temporary or not, never appear in logs, audit events or error
+//! bodies" (SPEC section 3), checked end to end against the real binary: a demo
+//! directory, a server logging at debug level in JSON, a full reset scenario, then a
+//! scan of the log, every response and the database for every password used.
+
+use reqwest::{Client, Method, Response};
+use serde_json::{json, Value};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const DEMO_PASSWORD: &str = "OpenStaff-Demo-2026!";
+const ADMIN: &str = "admin@contoso.example";
+const MANAGER: &str = "maria.garcia@contoso.example";
+const LENA: &str = "lena.fischer@contoso.example";
+
+const INITIAL: &str = "Quartz-Meadow-Falcon-63";
+const NEW: &str = "Saffron-Glacier-Tunnel-48";
+const WEAK_NEW: &str = "lenafischerpassword";
+const ON_PREM: &str = "Cobalt-Ferry-Lantern-2026";
+const WEAK_ON_PREM: &str = "mangoplatypusriver";
+const WRONG: [&str; 4] = [
+    "Wrong-Guess-Pelican-11",
+    "Unknown-User-Guess-Ibis-22",
+    "Wrong-Current-Heron-33",
+    "Wrong-Admin-Guess-Stork-44",
+];
+/// Password-like strings sent in wrongly typed or malformed JSON.
+const TYPED_WRONG: [&str; 6] = [
+    "Typo-Secret-Otter-51",
+    "Typo-Secret-Badger-52",
+    "Typo-Secret-Marten-53",
+    "Typo-Secret-Walrus-54",
+    "Typo-Secret-Beaver-55",
+    "Typo-Secret-Lynx-56",
+];
+
+/// The server process; killed (and its folder removed) however the test ends.
+struct Server {
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+impl Server {
+    /// SIGTERM, then up to 10 s for a graceful exit, then SIGKILL.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn openstaff(db: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_openstaff"));
+    cmd.env("DATABASE_URL", db).stdin(Stdio::null());
+    cmd
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Every response seen, as (what, status, headers and body).
+struct Recorder {
+    client: Client,
+    base: String,
+    seen: Vec<(String, u16, String)>,
+}
+
+impl Recorder {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut rb = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        self.record(format!("{method} {path}"), rb.send().await.unwrap())
+            .await
+    }
+
+    async fn send_raw(&mut self, path: &str, token: Option<&str>, raw: String) -> (u16, Value) {
+        let mut rb = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(raw);
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        self.record(format!("POST {path} (raw)"), rb.send().await.unwrap())
+            .await
+    }
+
+    async fn record(&mut self, what: String, resp: Response) -> (u16, Value) {
+        let status = resp.status().as_u16();
+        let headers = format!("{:?}", resp.headers());
+        let text = resp.text().await.unwrap();
+        self.seen.push((what, status, format!("{headers}\n{text}")));
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    async fn token(&mut self, user: &str, password: &str) -> Value {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"username": user, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 200, "sign-in of {user}: {body}");
+        body
+    }
+}
+
+fn access_token(body: &Value) -> String {
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+fn read_lossy(path: &Path) -> String {
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
+/// Every column of every audit event, as text.
+async fn audit_dump(database_url: &str) -> String {
+    use sqlx::{Column, Row};
+    let store = openstaff::store::Store::connect(database_url, 1)
+        .await
+        .unwrap();
+    let rows = sqlx::query("SELECT * FROM audit_events ORDER BY seq")
+        .fetch_all(store.reader())
+        .await
+        .unwrap();
+    assert!(rows.len() > 20, "only {} audit events", rows.len());
+    let mut out = String::new();
+    for row in &rows {
+        for (i, col) in row.columns().iter().enumerate() {
+            let value = match row.try_get::<Option<String>, _>(i) {
+                Ok(v) => v.unwrap_or_default(),
+                Err(_) => row
+                    .try_get::<Option<i64>, _>(i)
+                    .map(|v| v.unwrap_or_default().to_string())
+                    .unwrap_or_else(|e| panic!("column {}: {e}", col.name())),
+            };
+            out.push_str(col.name());
+            out.push('=');
+            out.push_str(&value);
+            out.push('\t');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
+    let dir = std::env::temp_dir().join(format!("openstaff-secrets-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db_path = dir.join("openstaff.db");
+    let database_url = format!("sqlite://{}", db_path.display());
+    let log_path = dir.join("server.log");
+    let mut server = Server {
+        child: None,
+        dir: dir.clone(),
+    };
+
+    let seeded = openstaff(&database_url)
+        .args(["seed", "demo"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+
+    let port = free_port();
+    let log = File::create(&log_path).unwrap();
+    server.child = Some(
+        openstaff(&database_url)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "debug")
+            .env("OPENSTAFF_LOG_FORMAT", "json")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status() == 200 {
+                break;
+            }
+        }
+        if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
+            panic!("server exited with {status}: {}", read_lossy(&log_path));
+        }
+        assert!(Instant::now() < deadline, "server not ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let mut r = Recorder {
+        client,
+        base,
+        seen: Vec::new(),
+    };
+    use Method as M;
+
+    // The administrator creates Lena with a known password and puts her in
+    // Maria's store.
+    let admin = access_token(&r.token(ADMIN, DEMO_PASSWORD).await);
+    let (status, lena) = r
+        .send(
+            M::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({
+                "user_principal_name": LENA,
+                "display_name": "Lena Fischer",
+                "source": "cloud",
+                "password": INITIAL,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{lena}");
+    let lena_id = lena["id"].as_str().unwrap().to_owned();
+    let (_, units) = r
+        .send(
+            M::GET,
+            "/api/v1/administrative-units?search=Lyon",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let lyon = units["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["display_name"] == "Store 012 · Lyon Part-Dieu")
+        .unwrap_or_else(|| panic!("{units}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = r
+        .send(
+            M::POST,
+            &format!("/api/v1/administrative-units/{lyon}/members"),
+            Some(&admin),
+            Some(json!({"user_id": lena_id})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let lena_before = access_token(&r.token(LENA, INITIAL).await);
+
+    // Failed sign-ins.
+    for (user, password) in [
+        (LENA, WRONG[0]),
+        (LENA, WRONG[0]),
+        ("nobody@contoso.example", WRONG[1]),
+        (ADMIN, WRONG[3]),
+    ] {
+        let (status, body) = r
+            .send(
+                M::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"username": user, "password": password})),
+            )
+            .await;
+        assert_eq!(status, 401, "{body}");
+    }
+
+    // Wrongly typed and malformed JSON carrying password-like strings.
+    let typed = [
+        (
+            M::POST,
+            "/api/v1/auth/token".to_owned(),
+            None,
+            json!({"username": LENA, "password": [TYPED_WRONG[0]]}),
+        ),
+        (
+            M::PATCH,
+            format!("/api/v1/users/{lena_id}"),
+            Some(admin.clone()),
+            json!({"account_enabled": TYPED_WRONG[1]}),
+        ),
+        (
+            M::POST,
+            "/api/v1/users".to_owned(),
+            Some(admin.clone()),
+            json!({
+                "user_principal_name": "x.y@contoso.example",
+                "display_name": "X Y",
+                "source": TYPED_WRONG[2],
+                "password": INITIAL,
+            }),
+        ),
+        (
+            M::POST,
+            format!("/api/v1/users/{lena_id}/reset-password"),
+            Some(admin.clone()),
+            json!({"password": {"value": TYPED_WRONG[3]}}),
+        ),
+        (
+            M::POST,
+            "/api/v1/me/password".to_owned(),
+            Some(lena_before.clone()),
+            json!({"current_password": INITIAL, "new_password": 12345, "confirm": TYPED_WRONG[4]}),
+        ),
+    ];
+    for (method, path, token, body) in typed {
+        let (status, problem) = r.send(method, &path, token.as_deref(), Some(body)).await;
+        assert!(status == 400 || status == 422, "{path}: {status} {problem}");
+    }
+    let (status, _) = r
+        .send_raw(
+            "/api/v1/auth/token",
+            None,
+            format!(
+                r#"{{"username": "{LENA}", "password": "{}""#,
+                TYPED_WRONG[5]
+            ),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // Maria, the store manager, resets Lena's password.
+    let maria = access_token(&r.token(MANAGER, DEMO_PASSWORD).await);
+    let (status, reset) = r
+        .send(
+            M::POST,
+            &format!("/api/v1/users/{lena_id}/reset-password"),
+            Some(&maria),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{reset}");
+    let reset_index = r.seen.len() - 1;
+    let temp = reset["temporary_password"].as_str().unwrap().to_owned();
+    let (status, _) = r.send(M::GET, "/api/v1/me", Some(&lena_before), None).await;
+    assert_eq!(status, 401);
+
+    // Lena signs in with it and chooses a new password, after two refusals.
+    let pcr = r.token(LENA, &temp).await;
+    assert_eq!(pcr["password_change_required"], true);
+    let pcr = access_token(&pcr);
+    for (current, new, code) in [
+        (WRONG[2], NEW, "incorrect"),
+        (temp.as_str(), WEAK_NEW, "contains_name"),
+    ] {
+        let (status, problem) = r
+            .send(
+                M::POST,
+                "/api/v1/me/password",
+                Some(&pcr),
+                Some(json!({"current_password": current, "new_password": new})),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem.to_string().contains(code), "{problem}");
+    }
+    let (status, body) = r
+        .send(
+            M::POST,
+            "/api/v1/me/password",
+            Some(&pcr),
+            Some(json!({"current_password": temp, "new_password": NEW})),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let lena_after = access_token(&r.token(LENA, NEW).await);
+    let (status, _) = r.send(M::GET, "/api/v1/me", Some(&lena_after), None).await;
+    assert_eq!(status, 200);
+
+    // An on-premises staff member gets a typed password, after a weak one.
+    let (_, page) = r
+        .send(M::GET, "/api/v1/users?limit=200", Some(&admin), None)
+        .await;
+    let on_prem = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["source"] == "on_premises"
+                && u["allowed_actions"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "reset_password"))
+        })
+        .unwrap_or_else(|| panic!("no on-premises user: {page}"))
+        .clone();
+    let on_prem_id = on_prem["id"].as_str().unwrap();
+    let on_prem_upn = on_prem["user_principal_name"].as_str().unwrap();
+    let path = format!("/api/v1/users/{on_prem_id}/reset-password");
+    let (status, problem) = r
+        .send(
+            M::POST,
+            &path,
+            Some(&admin),
+            Some(json!({"password": WEAK_ON_PREM})),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let (status, body) = r
+        .send(
+            M::POST,
+            &path,
+            Some(&admin),
+            Some(json!({"password": ON_PREM})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let signed_in = r.token(on_prem_upn, ON_PREM).await;
+    assert_eq!(signed_in["password_change_required"], true);
+
+    // The audit trail as the administrator reads and exports it.
+    r.send(M::GET, "/api/v1/audit-logs?limit=200", Some(&admin), None)
+        .await;
+    let resp = r
+        .client
+        .get(format!("{}/api/v1/audit-logs", r.base))
+        .bearer_auth(&admin)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    r.record("GET /api/v1/audit-logs (csv)".to_owned(), resp)
+        .await;
+
+    server.stop();
+
+    // Where to look.
+    let log = read_lossy(&log_path);
+    assert!(log.contains("request completed"), "{log}");
+    assert!(log.contains("\"level\":\"DEBUG\""), "no debug lines: {log}");
+    assert!(
+        log.contains("/api/v1/me/password") && log.contains("reset-password"),
+        "the log does not cover the scenario"
+    );
+    let audit = audit_dump(&database_url).await;
+    assert!(audit.contains("Reset password (by admin)"));
+    assert!(audit.contains("Change password (self)"));
+    let db_files: String = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| read_lossy(&PathBuf::from(format!("{}{suffix}", db_path.display()))))
+        .collect();
+
+    let mut secrets: Vec<&str> = vec![DEMO_PASSWORD, INITIAL, NEW, WEAK_NEW, ON_PREM, WEAK_ON_PREM];
+    secrets.extend(WRONG);
+    secrets.extend(TYPED_WRONG);
+    secrets.push(&temp);
+    let mut leaks = Vec::new();
+    for secret in &secrets {
+        if log.contains(secret) {
+            leaks.push(format!("{secret} in the server log"));
+        }
+        if audit.contains(secret) {
+            leaks.push(format!("{secret} in the audit events"));
+        }
+        if db_files.contains(secret) {
+            leaks.push(format!("{secret} in the database files"));
+        }
+        for (i, (what, status, text)) in r.seen.iter().enumerate() {
+            let expected = i == reset_index && *secret == temp;
+            if text.contains(secret) && !expected {
+                leaks.push(format!(
+                    "{secret} in the response to {what} ({status}): {text}"
+                ));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "passwords leaked:\n{}", leaks.join("\n"));
+    // The one place the temporary password belongs.
+    assert!(r.seen[reset_index].2.contains(&temp));
+}
+
+#[tokio::test]
+async fn a_wrongly_typed_string_is_not_echoed_back() {
+    use crate::helpers::{assert_problem, TestApp};
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let user = app
+        .create_user(&admin, "ana.lopez@contoso.example", "Ana Lopez")
+        .await;
+    for (path, body, secret) in [
+        (
+            format!("/api/v1/users/{user}"),
+            json!({"account_enabled": "Typo-Secret-Badger-52"}),
+            "Typo-Secret-Badger-52",
+        ),
+        (
+            "/api/v1/settings/my-staff".to_owned(),
+            json!({"access": "selected", "selected_user_ids": "Typo-Secret-Heron-57"}),
+            "Typo-Secret-Heron-57",
+        ),
+    ] {
+        let method = if path.contains("settings") {
+            Method::PUT
+        } else {
+            Method::PATCH
+        };
+        let resp = app
+            .request(method, &path, Some(&admin))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(resp, 422, "validation_failed").await;
+        assert!(
+            !problem.to_string().contains(secret),
+            "{path} echoes the value: {problem}"
+        );
+    }
+}

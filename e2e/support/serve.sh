@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts the real release binary on a fresh demo database for one Playwright run.
+# Playwright's webServer runs this and stops it (SIGTERM) when the run ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-../target}/release/openstaff}"
+port="${E2E_PORT:-18080}"
+if [[ ! -x "$bin" ]]; then
+  echo "e2e: $bin not found; run 'make e2e' (or 'cargo build --release -p openstaff')" >&2
+  exit 1
+fi
+
+dir="$(mktemp -d "${TMPDIR:-/tmp}/openstaff-e2e.XXXXXX")"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+
+export DATABASE_URL="sqlite://$dir/openstaff.db"
+# Quiet request logs; warnings and errors still reach the Playwright output.
+export RUST_LOG="${RUST_LOG:-warn}"
+export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"
+"$bin" seed demo
+"$bin" serve --bind "127.0.0.1:$port" &
+pid=$!
+wait "$pid"

@@ -1,0 +1,189 @@
+//! `/`: who am I, what roles I hold, and the locations I look after.
+
+use crate::api;
+use crate::components::{ErrorNotice, Loading};
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use shared::dto::{AdministrativeUnit, Me, Page, RoleAssignment};
+use shared::rules::MyStaffBlock;
+use shared::Scope;
+
+/// Route guard: the page needs a token. This is a convenience only; the API enforces.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = Session::get();
+    move || match session.token() {
+        None => view! { <Redirect path="/signin" /> }.into_any(),
+        Some(token) => view! { <Home token /> }.into_any(),
+    }
+}
+
+#[component]
+fn Home(token: String) -> impl IntoView {
+    let session = Session::get();
+    let me = LocalResource::new({
+        let token = token.clone();
+        move || {
+            let token = token.clone();
+            async move { api::me(&token).await }
+        }
+    });
+    let units = LocalResource::new(move || {
+        let token = token.clone();
+        async move { api::my_administrative_units(&token).await }
+    });
+
+    // An expired or revoked token: forget it, and the guard above sends us to /signin.
+    Effect::new(move |_| {
+        let expired = me.with(|r| matches!(r, Some(Err(e)) if e.is_unauthorized()))
+            || units.with(|r| matches!(r, Some(Err(e)) if e.is_unauthorized()));
+        if expired {
+            session.sign_out();
+        }
+    });
+
+    let me_view =
+        move || Suspend::new(async move { me.await.map(|me| view! { <MeSummary me /> }) });
+    let units_view = move || {
+        Suspend::new(async move {
+            match units.await {
+                Ok(page) => Ok(view! { <Locations page /> }.into_any()),
+                // The My Staff gate is closed; the summary above already says why.
+                Err(e) if matches!(e.code(), Some("no_admin_role" | "my_staff_not_enabled")) => {
+                    Ok(view! { <p class="muted">"No locations to show."</p> }.into_any())
+                }
+                Err(e) => Err(e),
+            }
+        })
+    };
+
+    view! {
+        <Show when=move || session.password_change_required()>
+            <p class="notice" role="status">
+                "You need to choose a new password before you can manage your team."
+            </p>
+        </Show>
+        <Transition fallback=|| view! { <Loading label="Loading your details…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{me_view}</ErrorBoundary>
+        </Transition>
+        <section class="card" aria-labelledby="locations-heading">
+            <h2 id="locations-heading">"My locations"</h2>
+            <Transition fallback=|| view! { <Loading label="Loading your locations…" /> }>
+                <ErrorBoundary fallback=|errors| {
+                    view! { <ErrorNotice errors /> }
+                }>{units_view}</ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MeSummary(me: Me) -> impl IntoView {
+    let access_note = (!me.my_staff_access.enabled).then(|| {
+        let text = match me.my_staff_access.reason {
+            Some(MyStaffBlock::NoAdminRole) => {
+                "You don't hold an administrator role, so there's no one for you to look after yet."
+            }
+            Some(MyStaffBlock::MyStaffNotEnabled) | None => {
+                "My Staff isn't turned on for your account. Ask your administrator."
+            }
+        };
+        view! { <p class="notice" role="status">{text}</p> }
+    });
+    let roles = if me.role_assignments.is_empty() {
+        view! { <p class="muted">"You don't hold any administrator roles."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="list" aria-labelledby="roles-heading">
+                {me
+                    .role_assignments
+                    .iter()
+                    .map(|ra| view! { <li class="list-item">{role_line(ra)}</li> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card profile" aria-labelledby="me-heading">
+            <h1 id="me-heading">{me.display_name}</h1>
+            <p class="muted">{me.user_principal_name}</p>
+            {me.job_title.map(|t| view! { <p>{t}</p> })}
+            {access_note}
+            <h2 id="roles-heading">"My roles"</h2>
+            {roles}
+        </section>
+    }
+}
+
+/// "Global Administrator — whole directory", "Helpdesk Administrator — Store 12".
+fn role_line(ra: &RoleAssignment) -> String {
+    let scope = match (&ra.scope, &ra.scope_display_name) {
+        (Scope::Directory, _) => "whole directory",
+        (Scope::AdministrativeUnit { .. }, Some(name)) => name.as_str(),
+        (Scope::AdministrativeUnit { .. }, None) => "one location",
+    };
+    format!("{} — {}", ra.role_display_name, scope)
+}
+
+#[component]
+fn Locations(page: Page<AdministrativeUnit>) -> impl IntoView {
+    if page.items.is_empty() {
+        return view! { <p class="muted">"You don't look after any locations yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="list">
+            {page
+                .items
+                .into_iter()
+                .map(|unit| {
+                    let members = match unit.member_count {
+                        1 => "1 member".to_owned(),
+                        n => format!("{n} members"),
+                    };
+                    view! {
+                        <li class="list-item location">
+                            <span class="location-name">{unit.display_name}</span>
+                            <span class="muted">{members}</span>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn global_admin() -> RoleAssignment {
+        serde_json::from_value(serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000000",
+            "principal_id": "00000000-0000-0000-0000-000000000000",
+            "principal_display_name": "Avery Admin",
+            "role": "global_administrator",
+            "role_display_name": "Global Administrator",
+            "scope": {"type": "directory"},
+            "scope_display_name": null,
+            "created_at": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn role_lines_name_the_scope() {
+        let mut ra = global_admin();
+        assert_eq!(role_line(&ra), "Global Administrator — whole directory");
+        ra.role_display_name = "Helpdesk Administrator".into();
+        ra.scope = Scope::AdministrativeUnit {
+            id: ra.principal_id,
+        };
+        ra.scope_display_name = Some("Store 12".into());
+        assert_eq!(role_line(&ra), "Helpdesk Administrator — Store 12");
+        ra.scope_display_name = None;
+        assert_eq!(role_line(&ra), "Helpdesk Administrator — one location");
+    }
+}

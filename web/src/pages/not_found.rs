@@ -1,0 +1,17 @@
+//! Any path the SPA does not know.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Page not found"</h1>
+            <p>"There's nothing at this address."</p>
+            <p>
+                <A href="/">"Go to the home page"</A>
+            </p>
+        </section>
+    }
+}

@@ -177,11 +177,13 @@ pub fn server(
     let state = web::Data::new(state);
     let api = crate::openapi::document();
     let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
+    let assets = web::Data::new(routes::spa::SpaAssets::load());
     let max_body = config.max_body_bytes;
     let mut http = HttpServer::new(move || {
         let (app, _) = utoipa_app().split_for_parts();
         app.app_data(state.clone())
             .app_data(routes.clone())
+            .app_data(assets.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(max_body)

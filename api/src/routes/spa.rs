@@ -9,7 +9,10 @@ use crate::error::ApiError;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rust_embed::RustEmbed;
-use std::sync::Arc;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 #[derive(RustEmbed)]
 #[folder = "../web/dist"]
@@ -57,28 +60,135 @@ impl RouteTable {
     }
 }
 
+/// What the SPA responses need beyond the files: the Content-Security-Policy
+/// (with the hashes of index.html's inline scripts, so no 'unsafe-inline' for
+/// scripts) and the gzip bodies, compressed once per asset.
+pub struct SpaAssets {
+    csp: String,
+    gzipped: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+}
+
+impl SpaAssets {
+    pub fn load() -> Self {
+        let html = Assets::get("index.html")
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned())
+            .unwrap_or_default();
+        let hashes: Vec<String> = inline_scripts(&html)
+            .iter()
+            .map(|body| {
+                use base64::Engine;
+                let digest = Sha256::digest(body.as_bytes());
+                format!(
+                    "'sha256-{}'",
+                    base64::engine::general_purpose::STANDARD.encode(digest)
+                )
+            })
+            .collect();
+        let csp = format!(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; \
+             style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+             font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+             frame-ancestors 'none'",
+            hashes.join(" ")
+        );
+        SpaAssets {
+            csp,
+            gzipped: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn csp(&self) -> &str {
+        &self.csp
+    }
+
+    fn gzip(&self, path: &str, data: &[u8]) -> Option<Arc<Vec<u8>>> {
+        if let Some(hit) = self.gzipped.lock().ok()?.get(path) {
+            return Some(hit.clone());
+        }
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(data).ok()?;
+        let body = Arc::new(enc.finish().ok()?);
+        self.gzipped
+            .lock()
+            .ok()?
+            .insert(path.to_owned(), body.clone());
+        Some(body)
+    }
+}
+
+/// The bodies of `<script>` elements without `src`.
+fn inline_scripts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_start = &after[tag_end + 1..];
+        let Some(close) = body_start.find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            out.push(body_start[..close].to_owned());
+        }
+        rest = &body_start[close..];
+    }
+    out
+}
+
 fn problem(err: ApiError) -> HttpResponse {
     actix_web::ResponseError::error_response(&err)
 }
 
-fn serve(path: &str) -> Option<HttpResponse> {
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
+fn serve(req: &HttpRequest, assets: &SpaAssets, path: &str) -> Option<HttpResponse> {
     let file = Assets::get(path)?;
     let mime = file.metadata.mimetype().to_owned();
-    let cache = if path == "index.html" {
+    let index = path == "index.html";
+    // Trunk puts a content hash in every asset name, so they never change.
+    let cache = if index {
         "no-cache"
     } else {
         "public, max-age=31536000, immutable"
     };
-    Some(
-        HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, mime))
-            .insert_header((header::CACHE_CONTROL, cache))
-            .body(file.data.into_owned()),
-    )
+    let mut resp = HttpResponse::Ok();
+    resp.insert_header((header::CONTENT_TYPE, mime.clone()))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header(("X-Content-Type-Options", "nosniff"));
+    if index {
+        resp.insert_header(("Content-Security-Policy", assets.csp()))
+            .insert_header(("Referrer-Policy", "no-referrer"))
+            .insert_header(("X-Frame-Options", "DENY"));
+    }
+    let compressible = mime.starts_with("text/")
+        || mime.contains("javascript")
+        || mime.contains("wasm")
+        || mime.contains("json")
+        || mime.contains("svg");
+    if compressible && file.data.len() > 1024 && accepts_gzip(req) {
+        if let Some(body) = assets.gzip(path, &file.data) {
+            resp.insert_header((header::CONTENT_ENCODING, "gzip"));
+            return Some(resp.body(body.as_ref().clone()));
+        }
+    }
+    Some(resp.body(file.data.into_owned()))
 }
 
 /// The default service.
-pub async fn fallback(req: HttpRequest, routes: web::Data<Arc<RouteTable>>) -> HttpResponse {
+pub async fn fallback(
+    req: HttpRequest,
+    routes: web::Data<Arc<RouteTable>>,
+    assets: web::Data<SpaAssets>,
+) -> HttpResponse {
     let path = req.path();
     if let Some(methods) = routes.allowed(path) {
         return HttpResponse::MethodNotAllowed()
@@ -100,7 +210,7 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<Arc<RouteTable>>) -> H
     }
     let rel = path.trim_start_matches('/');
     if !rel.is_empty() {
-        if let Some(resp) = serve(rel) {
+        if let Some(resp) = serve(&req, &assets, rel) {
             return resp;
         }
         if rel
@@ -113,7 +223,7 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<Arc<RouteTable>>) -> H
             ));
         }
     }
-    serve("index.html").unwrap_or_else(|| {
+    serve(&req, &assets, "index.html").unwrap_or_else(|| {
         HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CACHE_CONTROL, "no-cache"))

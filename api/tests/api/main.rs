@@ -17,3 +17,4 @@ mod reads;
 mod reset;
 mod secrets;
 mod signin_protection;
+mod spa;

@@ -42,7 +42,7 @@ async fn the_embedded_spa_is_served_with_csp_caching_and_gzip() {
     let body_start =
         html.find("<script type=\"module\">").unwrap() + "<script type=\"module\">".len();
     let body_end = body_start + html[body_start..].find("</script>").unwrap();
-    let digest = Sha256::digest(html[body_start..body_end].as_bytes());
+    let digest = Sha256::digest(&html.as_bytes()[body_start..body_end]);
     let hash = base64::engine::general_purpose::STANDARD.encode(digest);
     assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
 

@@ -8,11 +8,11 @@ DATABASE_URL ?= sqlite://data/openstaff.db
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/openstaff
 
-.PHONY: help run test web web-tools e2e e2e-deps fmt-check clippy unit openapi-check openapi bench clean
+.PHONY: help run test web web-tools e2e e2e-deps fmt-check clippy unit test-pg openapi-check openapi bench clean
 
 help:
 	@echo "make run    build the app and serve the demo organisation on http://$(BIND)"
-	@echo "make test   every check: fmt, clippy (native + wasm32), unit, integration, spec, e2e"
+	@echo "make test   every check: fmt, clippy (native + wasm32), unit, integration (SQLite and PostgreSQL), spec, e2e"
 	@echo "make bench  benchmarks"
 
 ## Tools the SPA build needs (rust target, trunk, wasm-bindgen, wasm-opt); idempotent.
@@ -39,6 +39,12 @@ clippy: web-tools
 unit:
 	cargo test --workspace
 
+## Every API integration test again, on PostgreSQL (a throw-away server of its own).
+test-pg:
+	scripts/pg-test.sh start
+	OPENSTAFF_TEST_POSTGRES="$$(scripts/pg-test.sh url)" cargo test -p openstaff --test api; \
+	  status=$$?; scripts/pg-test.sh stop; exit $$status
+
 ## The committed spec must equal the generated one.
 openapi-check:
 	cargo test -p openstaff --test api openapi_spec_is_committed
@@ -53,7 +59,7 @@ e2e: web e2e-deps
 	cargo build --release -p openstaff
 	cd e2e && npx playwright test
 
-test: fmt-check clippy web unit e2e
+test: fmt-check clippy web unit test-pg e2e
 	@echo "make test: all checks passed"
 
 clean:

@@ -549,17 +549,6 @@ pub async fn remove_member(tx: &mut Tx, unit_id: &str, user_id: &str) -> StoreRe
     Ok(removed)
 }
 
-pub async fn is_member(pool: &AnyPool, unit_id: &str, user_id: &str) -> StoreResult<bool> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM unit_members WHERE unit_id = $1 AND user_id = $2")
-            .bind(unit_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await
-            .db()?;
-    Ok(row.is_some())
-}
-
 pub async fn get_setting<'c, E: Executor<'c, Database = Db>>(
     exec: E,
     key: &str,

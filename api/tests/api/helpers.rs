@@ -20,12 +20,48 @@ pub struct TestApp {
     pub database_url: String,
     pub store: Store,
     dir: PathBuf,
+    /// (admin URL, database) when the test runs on PostgreSQL.
+    pg_database: Option<(String, String)>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = self.pg_database.take() {
+            // Drop runs inside the test's runtime; use a runtime of our own.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(pg_admin(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    ));
+                }
+            })
+            .join();
+        }
     }
+}
+
+/// The maintenance URL (`postgres://user:pass@host/postgres`) when the API tests
+/// should run on PostgreSQL: `OPENSTAFF_TEST_POSTGRES`. Each test gets a database of
+/// its own, dropped afterwards.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("OPENSTAFF_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+async fn pg_admin(admin_url: &str, sql: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at OPENSTAFF_TEST_POSTGRES: {e}"));
+    sqlx::query(sql).execute(&mut conn).await.unwrap();
+    let _ = conn.close().await;
 }
 
 impl TestApp {
@@ -39,7 +75,18 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let dir = std::env::temp_dir().join(format!("openstaff-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
-        let database_url = format!("sqlite://{}/openstaff.db", dir.display());
+        let (database_url, pg_database) = match postgres_admin_url() {
+            None => (format!("sqlite://{}/openstaff.db", dir.display()), None),
+            Some(admin) => {
+                let name = format!("openstaff_test_{}", uuid::Uuid::now_v7().simple());
+                pg_admin(&admin, &format!("CREATE DATABASE {name}")).await;
+                let url = match admin.rsplit_once('/') {
+                    Some((base, _)) => format!("{base}/{name}"),
+                    None => panic!("OPENSTAFF_TEST_POSTGRES must end with /database"),
+                };
+                (url, Some((admin, name)))
+            }
+        };
         let store_cfg = StoreConfig {
             database_url: database_url.clone(),
             read_connections: 4,
@@ -72,6 +119,7 @@ impl TestApp {
             database_url,
             store,
             dir,
+            pg_database,
         }
     }
 

@@ -42,7 +42,7 @@ unit:
 ## Every API integration test again, on PostgreSQL (a throw-away server of its own).
 test-pg:
 	scripts/pg-test.sh start
-	OPENSTAFF_TEST_POSTGRES="$$(scripts/pg-test.sh url)" cargo test -p openstaff --test api; \
+	OPENSTAFF_TEST_POSTGRES="$$(scripts/pg-test.sh url)" cargo test -p openstaff --test api -- --include-ignored; \
 	  status=$$?; scripts/pg-test.sh stop; exit $$status
 
 ## The committed spec must equal the generated one.

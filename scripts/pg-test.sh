@@ -6,6 +6,7 @@
 #   scripts/pg-test.sh start   # installs PostgreSQL from Debian if missing (CI), starts
 #   scripts/pg-test.sh url     # prints the maintenance URL for OPENSTAFF_TEST_POSTGRES
 #   scripts/pg-test.sh stop
+#   scripts/pg-test.sh kill|resume   # an abrupt outage and the restart (outage test)
 set -euo pipefail
 
 PORT="${OPENSTAFF_TEST_PG_PORT:-55432}"
@@ -50,7 +51,7 @@ case "${1:-}" in
     chown postgres: "$DATA" 2>/dev/null || true
     as_postgres "$BIN/initdb" -D "$DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null
     as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
-      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" >/dev/null
+      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300" >/dev/null
     say "running on port $PORT ($URL)"
     ;;
   stop)
@@ -63,8 +64,16 @@ case "${1:-}" in
   url)
     echo "$URL"
     ;;
+  kill)
+    # Stops the server abruptly but keeps its data (outage tests).
+    as_postgres "$(bindir)/pg_ctl" -D "$DATA" -m immediate stop >/dev/null
+    ;;
+  resume)
+    as_postgres "$(bindir)/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
+      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=300" >/dev/null
+    ;;
   *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|kill|resume" >&2
     exit 2
     ;;
 esac

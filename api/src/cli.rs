@@ -48,6 +48,11 @@ pub enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Token signing keys.
+    Keys {
+        #[command(subcommand)]
+        what: KeysCommand,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -75,6 +80,21 @@ pub enum SeedCommand {
         /// Hide the progress bar.
         #[arg(long)]
         quiet: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List the signing keys and their state.
+    List,
+    /// Make a new signing key: published in the JWKS at once, signing after
+    /// `--publish-for-seconds`; the old keys keep verifying for a token lifetime after.
+    Rotate {
+        #[arg(long, default_value_t = 600)]
+        publish_for_seconds: u64,
+        /// The servers' token lifetime (`OPENSTAFF_TOKEN_TTL_SECONDS`).
+        #[arg(long, env = "OPENSTAFF_TOKEN_TTL_SECONDS", default_value_t = 900)]
+        token_ttl_seconds: u64,
     },
 }
 
@@ -174,6 +194,49 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let started = std::time::Instant::now();
             crate::seed::scale(&store, users, units, !quiet).await?;
             eprintln!("Took {:.1} s.", started.elapsed().as_secs_f64());
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Keys { what } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let now = chrono::Utc::now();
+            let when = |us: i64| {
+                chrono::DateTime::from_timestamp_micros(us)
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default()
+            };
+            match what {
+                KeysCommand::List => {
+                    for k in crate::store::keys::all_keys(store.reader()).await? {
+                        let state = match k.retired_at {
+                            Some(r) if r <= now.timestamp_micros() => "retired".to_owned(),
+                            Some(r) => format!("verifying until {}", when(r)),
+                            None if k.activates_at > now.timestamp_micros() => {
+                                format!("published, signs from {}", when(k.activates_at))
+                            }
+                            None => "signing".to_owned(),
+                        };
+                        println!("{}  {}  created {}  {state}", k.kid, k.algorithm, when(k.created_at));
+                    }
+                }
+                KeysCommand::Rotate {
+                    publish_for_seconds,
+                    token_ttl_seconds,
+                } => {
+                    let publish = i64::try_from(publish_for_seconds)? * 1_000_000;
+                    let (kid, signs_from, old_until) = crate::auth::tokens::rotate(
+                        &store,
+                        now.timestamp_micros(),
+                        publish,
+                        token_ttl_seconds,
+                    )
+                    .await?;
+                    println!(
+                        "New key {kid}: published now, signs from {}; previous keys verify until {}.",
+                        when(signs_from),
+                        when(old_until)
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }),
         Command::Audit {

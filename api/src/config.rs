@@ -57,6 +57,10 @@ pub struct ServerConfig {
     #[arg(long, env = "OPENSTAFF_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
 
+    /// How often each replica re-reads the signing keys (to pick up rotations).
+    #[arg(long, env = "OPENSTAFF_KEY_REFRESH_SECONDS", default_value_t = 30)]
+    pub key_refresh_seconds: u64,
+
     #[command(flatten)]
     pub policy: PolicyConfig,
 }
@@ -72,6 +76,7 @@ impl ServerConfig {
             signing_key_file: None,
             workers: Some(2),
             max_body_bytes: 64 * 1024,
+            key_refresh_seconds: 30,
             policy: PolicyConfig::for_tests(),
         }
     }

@@ -231,11 +231,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The database is down or restarting (rather than the query being wrong).
 fn is_unavailable(err: &sqlx::Error) -> bool {
-    matches!(
-        err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-    )
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => true,
+        // PostgreSQL: 57P* operator intervention (shutdown), 08* connection exception.
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P") || c.starts_with("08")),
+        sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -175,6 +175,19 @@ pub fn server(
     listener: TcpListener,
 ) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
+    // Pick up keys rotated by another replica or `openstaff keys rotate`.
+    let keys = state.keys.clone();
+    let every = std::time::Duration::from_secs(config.key_refresh_seconds.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = keys.reload().await {
+                tracing::warn!(error = %e, "could not refresh signing keys");
+            }
+        }
+    });
     let api = crate::openapi::document();
     let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
     let assets = web::Data::new(routes::spa::SpaAssets::load());

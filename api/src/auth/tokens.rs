@@ -42,19 +42,22 @@ pub struct Claims {
 
 struct KeyMaterial {
     kid: String,
+    /// When it starts signing (Unix µs); it verifies from the moment it is loaded.
+    activates_at: i64,
     encoding: EncodingKey,
     decoding: DecodingKey,
     public_x: String,
 }
 
 impl KeyMaterial {
-    fn from_signing_key(kid: String, sk: &SigningKey) -> anyhow::Result<Self> {
+    fn from_signing_key(kid: String, activates_at: i64, sk: &SigningKey) -> anyhow::Result<Self> {
         let der = sk
             .to_pkcs8_der()
             .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
         let public = sk.verifying_key().to_bytes();
         Ok(KeyMaterial {
             kid,
+            activates_at,
             encoding: EncodingKey::from_ed_der(der.as_bytes()),
             decoding: DecodingKey::from_ed_der(&public),
             public_x: URL_SAFE_NO_PAD.encode(public),
@@ -67,7 +70,7 @@ impl KeyMaterial {
             .context("stored signing key is not base64")?;
         let sk = SigningKey::from_pkcs8_der(&der)
             .map_err(|e| anyhow::anyhow!("stored signing key is invalid: {e}"))?;
-        Self::from_signing_key(row.kid.clone(), &sk)
+        Self::from_signing_key(row.kid.clone(), row.activates_at, &sk)
     }
 }
 
@@ -114,15 +117,15 @@ impl KeyRing {
                 })?;
                 let kid = kid_for(&sk.verifying_key().to_bytes());
                 (
-                    vec![Arc::new(KeyMaterial::from_signing_key(kid, &sk)?)],
+                    vec![Arc::new(KeyMaterial::from_signing_key(kid, 0, &sk)?)],
                     true,
                 )
             }
             None => {
-                let mut rows = keys::active_keys(store.reader()).await?;
+                let mut rows = keys::active_keys(store.reader(), now_us).await?;
                 if rows.is_empty() {
-                    generate_into(store, now_us).await?;
-                    rows = keys::active_keys(store.reader()).await?;
+                    generate_into(store, now_us, now_us).await?;
+                    rows = keys::active_keys(store.reader(), now_us).await?;
                 }
                 let keys = rows
                     .iter()
@@ -141,8 +144,13 @@ impl KeyRing {
         })
     }
 
-    fn signing(&self) -> Option<Arc<KeyMaterial>> {
-        self.keys.read().ok()?.first().cloned()
+    /// The key that signs at `now_us`: the latest one already active.
+    fn signing(&self, now_us: i64) -> Option<Arc<KeyMaterial>> {
+        let keys = self.keys.read().ok()?;
+        keys.iter()
+            .find(|k| k.activates_at <= now_us)
+            .or_else(|| keys.last())
+            .cloned()
     }
 
     fn find(&self, kid: &str) -> Option<Arc<KeyMaterial>> {
@@ -159,7 +167,11 @@ impl KeyRing {
         if self.from_file {
             return Ok(());
         }
-        let rows = keys::active_keys(self.store.reader()).await?;
+        let now = chrono::Utc::now().timestamp_micros();
+        let rows = keys::active_keys(self.store.reader(), now).await?;
+        if rows.is_empty() {
+            anyhow::bail!("no signing key in the database");
+        }
         let keys = rows
             .iter()
             .map(|r| KeyMaterial::from_row(r).map(Arc::new))
@@ -172,7 +184,8 @@ impl KeyRing {
 
     /// Signs a token for `sub`.
     pub fn issue(&self, sub: &str, ver: i64, pcr: bool, now_secs: u64) -> anyhow::Result<String> {
-        let key = self.signing().context("no signing key loaded")?;
+        let now_us = i64::try_from(now_secs).unwrap_or(i64::MAX / 1_000_000) * 1_000_000;
+        let key = self.signing(now_us).context("no signing key loaded")?;
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -247,8 +260,12 @@ impl KeyRing {
     }
 }
 
-/// Generates a new Ed25519 key and stores it.
-pub async fn generate_into(store: &Store, now_us: i64) -> anyhow::Result<String> {
+/// Generates a new Ed25519 key that signs from `activates_at`, and stores it.
+pub async fn generate_into(
+    store: &Store,
+    now_us: i64,
+    activates_at: i64,
+) -> anyhow::Result<String> {
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
     let sk = SigningKey::from_bytes(&seed);
@@ -262,9 +279,31 @@ pub async fn generate_into(store: &Store, now_us: i64) -> anyhow::Result<String>
         private_key: STANDARD.encode(der.as_bytes()),
         public_key: URL_SAFE_NO_PAD.encode(public),
         created_at: now_us,
+        activates_at,
+        retired_at: None,
     };
     let mut tx = store.begin().await?;
     keys::insert_key(&mut tx, &row).await?;
     tx.commit().await?;
     Ok(row.kid)
+}
+
+/// Rotates the signing key: the new key is published at once and signs after
+/// `publish_for_us` (so verifiers that cache the JWKS learn it first); the keys it
+/// replaces keep verifying until the tokens they signed have expired.
+pub async fn rotate(
+    store: &Store,
+    now_us: i64,
+    publish_for_us: i64,
+    token_ttl_secs: u64,
+) -> anyhow::Result<(String, i64, i64)> {
+    let activates_at = now_us + publish_for_us;
+    let kid = generate_into(store, now_us, activates_at).await?;
+    let ttl_us =
+        i64::try_from(token_ttl_secs + LEEWAY_SECS).unwrap_or(i64::MAX / 2_000_000) * 1_000_000;
+    let retire_at = activates_at + ttl_us;
+    let mut tx = store.begin().await?;
+    keys::retire_others(&mut tx, &kid, retire_at).await?;
+    tx.commit().await?;
+    Ok((kid, activates_at, retire_at))
 }

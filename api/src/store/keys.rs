@@ -13,6 +13,10 @@ pub struct KeyRow {
     /// Base64url of the raw public key.
     pub public_key: String,
     pub created_at: i64,
+    /// When the key starts signing (it is published before).
+    pub activates_at: i64,
+    /// When the key stops verifying; `None` while it is current.
+    pub retired_at: Option<i64>,
 }
 
 impl std::fmt::Debug for KeyRow {
@@ -24,27 +28,53 @@ impl std::fmt::Debug for KeyRow {
     }
 }
 
-/// Keys not retired, newest first.
-pub async fn active_keys(pool: &AnyPool) -> StoreResult<Vec<KeyRow>> {
-    sqlx::query_as::<Db, KeyRow>(
-        "SELECT kid, algorithm, private_key, public_key, created_at FROM signing_keys \
-         WHERE retired_at IS NULL ORDER BY created_at DESC, kid DESC",
-    )
+const KEY_COLS: &str =
+    "kid, algorithm, private_key, public_key, created_at, activates_at, retired_at";
+
+/// Keys that still verify at `now`, the latest to activate first.
+pub async fn active_keys(pool: &AnyPool, now: i64) -> StoreResult<Vec<KeyRow>> {
+    sqlx::query_as::<Db, KeyRow>(&format!(
+        "SELECT {KEY_COLS} FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 \
+         ORDER BY activates_at DESC, created_at DESC, kid DESC"
+    ))
+    .bind(now)
     .fetch_all(pool)
     .await
     .db()
 }
 
+/// Every key, for `openstaff keys list`.
+pub async fn all_keys(pool: &AnyPool) -> StoreResult<Vec<KeyRow>> {
+    sqlx::query_as::<Db, KeyRow>(&format!(
+        "SELECT {KEY_COLS} FROM signing_keys ORDER BY activates_at DESC, created_at DESC"
+    ))
+    .fetch_all(pool)
+    .await
+    .db()
+}
+
+/// Schedules the retirement of every current key but `keep`.
+pub async fn retire_others(tx: &mut Tx, keep: &str, at: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL")
+        .bind(keep)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
 pub async fn insert_key(tx: &mut Tx, key: &KeyRow) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_key, public_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO signing_keys (kid, algorithm, private_key, public_key, created_at, \
+         activates_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&key.kid)
     .bind(&key.algorithm)
     .bind(&key.private_key)
     .bind(&key.public_key)
     .bind(key.created_at)
+    .bind(key.activates_at)
     .execute(&mut **tx)
     .await
     .db()?;

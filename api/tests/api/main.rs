@@ -14,6 +14,7 @@ mod import;
 mod openapi;
 mod phones;
 mod reads;
+mod replicas;
 mod reset;
 mod secrets;
 mod signin_protection;

@@ -1,0 +1,511 @@
+//! Production topology on PostgreSQL: two `openstaff serve` processes on one
+//! database, key rotation across them, and a database outage. These need a
+//! PostgreSQL server, so they are ignored by default and run by `make test-pg`
+//! (`--include-ignored`).
+
+use crate::helpers::{postgres_admin_url, ADMIN_PASSWORD, ADMIN_UPN};
+use reqwest::Client;
+use serde_json::{json, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NEEDS_PG: &str = "needs PostgreSQL: run by make test-pg";
+
+/// A real `openstaff serve` process, killed on drop.
+struct Replica {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_replica(db: &str, env: &[(&str, &str)]) -> Replica {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_openstaff"));
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", db)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let replica = Replica {
+        child: cmd.spawn().unwrap(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ok = client
+            .get(format!("{}/readyz", replica.base))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        if ok {
+            return replica;
+        }
+        assert!(Instant::now() < deadline, "replica did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn cli(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_openstaff"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "openstaff {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A fresh database with an administrator, through the CLI like an operator would.
+async fn fresh_database() -> (String, String, String) {
+    let admin = postgres_admin_url().expect(NEEDS_PG);
+    let name = format!("openstaff_replicas_{}", uuid::Uuid::now_v7().simple());
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&admin).await.unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let db = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    cli(
+        &db,
+        &["create-admin", "--upn", ADMIN_UPN],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    (db, admin, name)
+}
+
+async fn drop_database(admin: &str, name: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(admin).await.unwrap();
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await;
+}
+
+async fn sign_in(c: &Client, base: &str, upn: &str, pw: &str) -> reqwest::Response {
+    c.post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"username": upn, "password": pw}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn token(c: &Client, base: &str, upn: &str, pw: &str) -> String {
+    let r = sign_in(c, base, upn, pw).await;
+    assert_eq!(r.status(), 200, "sign-in of {upn} on {base}");
+    r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn create_user(c: &Client, base: &str, admin: &str, upn: &str) -> reqwest::Response {
+    c.post(format!("{base}/api/v1/users"))
+        .bearer_auth(admin)
+        .json(&json!({
+            "user_principal_name": upn, "display_name": "Replica Person",
+            "source": "cloud", "password": crate::helpers::USER_PASSWORD,
+        }))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn kid_of(token: &str) -> String {
+    use base64::Engine;
+    let header = token.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    serde_json::from_slice::<Value>(&bytes).unwrap()["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by make test-pg"]
+async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain() {
+    let (db, admin_url, name) = fresh_database().await;
+    let env = [
+        ("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000"),
+        ("OPENSTAFF_KEY_REFRESH_SECONDS", "1"),
+    ];
+    let a = start_replica(&db, &env).await;
+    let b = start_replica(&db, &env).await;
+    let c = Client::new();
+
+    // A token from one replica works on the other.
+    let admin = token(&c, &a.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let me = c
+        .get(format!("{}/api/v1/me", b.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let jwks_a: Value = c
+        .get(format!("{}/.well-known/jwks.json", a.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwks_b: Value = c
+        .get(format!("{}/.well-known/jwks.json", b.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks_a, jwks_b);
+
+    // A reset through A ends the target's tokens on B.
+    let r = create_user(&c, &a.base, &admin, "rita.replica@contoso.example").await;
+    assert_eq!(r.status(), 201);
+    let rita: Value = r.json().await.unwrap();
+    let rita_id = rita["id"].as_str().unwrap().to_owned();
+    let rita_token = token(
+        &c,
+        &b.base,
+        "rita.replica@contoso.example",
+        crate::helpers::USER_PASSWORD,
+    )
+    .await;
+    let reset = c
+        .post(format!("{}/api/v1/users/{rita_id}/reset-password", a.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    let after = c
+        .get(format!("{}/api/v1/me", b.base))
+        .bearer_auth(&rita_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+
+    // Lockout counts failures on both replicas.
+    let r = create_user(&c, &b.base, &admin, "lars.lock@contoso.example").await;
+    assert_eq!(r.status(), 201);
+    for i in 0..5 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let r = sign_in(&c, base, "lars.lock@contoso.example", "Wrong-Password-000").await;
+        assert_eq!(r.status(), 401);
+    }
+    for base in [&a.base, &b.base] {
+        let r = sign_in(
+            &c,
+            base,
+            "lars.lock@contoso.example",
+            crate::helpers::USER_PASSWORD,
+        )
+        .await;
+        assert_eq!(r.status(), 401);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "account_locked", "{body}");
+    }
+
+    // Concurrent audited writes through both replicas keep one valid chain.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let base = if i % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
+        let (c, admin) = (c.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            create_user(&c, &base, &admin, &format!("bulk.{i}@contoso.example"))
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let verify = cli(&db, &["audit", "verify"], "");
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("verified"));
+    drop((a, b));
+    drop_database(&admin_url, &name).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by make test-pg"]
+async fn the_sign_in_rate_limit_holds_across_replicas() {
+    let (db, admin_url, name) = fresh_database().await;
+    let env = [("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "6")];
+    let a = start_replica(&db, &env).await;
+    let b = start_replica(&db, &env).await;
+    let c = Client::new();
+    for i in 0..6 {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let r = sign_in(&c, base, "nobody@contoso.example", "x-x-x-x").await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    for base in [&a.base, &b.base] {
+        let r = sign_in(&c, base, "nobody@contoso.example", "x-x-x-x").await;
+        assert_eq!(r.status(), 429);
+        assert!(r.headers().contains_key("retry-after"));
+    }
+    drop((a, b));
+    drop_database(&admin_url, &name).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by make test-pg"]
+async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working() {
+    let (db, admin_url, name) = fresh_database().await;
+    let env = [
+        ("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000"),
+        ("OPENSTAFF_KEY_REFRESH_SECONDS", "1"),
+    ];
+    let a = start_replica(&db, &env).await;
+    let b = start_replica(&db, &env).await;
+    let c = Client::new();
+    let old = token(&c, &a.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let old_kid = kid_of(&old);
+
+    let jwks_kids = |base: String| {
+        let c = c.clone();
+        async move {
+            let v: Value = c
+                .get(format!("{base}/.well-known/jwks.json"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["kid"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // Published for an hour before it signs: both replicas list it, neither signs with it.
+    let out = cli(
+        &db,
+        &["keys", "rotate", "--publish-for-seconds", "3600"],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let new_kid = text
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for base in [&a.base, &b.base] {
+        while !jwks_kids(base.clone()).await.contains(&new_kid) {
+            assert!(
+                Instant::now() < deadline,
+                "{base} never published {new_kid}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(jwks_kids(base.clone()).await.contains(&old_kid));
+    }
+    let still_old = token(&c, &b.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    assert_eq!(kid_of(&still_old), old_kid);
+
+    // Rotated again with no publication delay: the newest key signs, and tokens
+    // signed by the previous keys still verify on both replicas.
+    let out = cli(&db, &["keys", "rotate", "--publish-for-seconds", "0"], "");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let newest = text
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for base in [&a.base, &b.base] {
+        loop {
+            let t = token(&c, base, ADMIN_UPN, ADMIN_PASSWORD).await;
+            if kid_of(&t) == newest {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{base} never signed with {newest}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let r = c
+            .get(format!("{base}/api/v1/me"))
+            .bearer_auth(&old)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "old token on {base}");
+    }
+    drop((a, b));
+    drop_database(&admin_url, &name).await;
+}
+
+/// Kills a PostgreSQL server of its own mid-traffic: the API answers 503 while it is
+/// down, recovers by itself, and loses no acknowledged write.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by make test-pg"]
+async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes() {
+    postgres_admin_url().expect(NEEDS_PG);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/pg-test.sh");
+    let port = free_port().to_string();
+    let data = format!("/tmp/openstaff-outage-pg-{port}");
+    let pg = |verb: &str| {
+        let ok = Command::new("bash")
+            .args([script, verb])
+            .env("OPENSTAFF_TEST_PG_PORT", &port)
+            .env("OPENSTAFF_TEST_PG_DATA", &data)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "pg-test.sh {verb}");
+    };
+    struct Cleanup<F: FnMut()>(F);
+    impl<F: FnMut()> Drop for Cleanup<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    pg("start");
+    let _cleanup = Cleanup(|| {
+        let _ = Command::new("bash")
+            .args([script, "stop"])
+            .env("OPENSTAFF_TEST_PG_PORT", &port)
+            .env("OPENSTAFF_TEST_PG_DATA", &data)
+            .status();
+    });
+    let db = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    cli(
+        &db,
+        &["create-admin", "--upn", ADMIN_UPN],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    let server = start_replica(&db, &[("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000")]).await;
+    let c = Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    let admin = token(&c, &server.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+
+    let mut acknowledged = Vec::new();
+    for i in 0..10 {
+        let r = create_user(
+            &c,
+            &server.base,
+            &admin,
+            &format!("before.{i}@contoso.example"),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+        acknowledged.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+
+    pg("kill");
+    let mut saw_503 = false;
+    for i in 0..5 {
+        let r = create_user(
+            &c,
+            &server.base,
+            &admin,
+            &format!("during.{i}@contoso.example"),
+        )
+        .await;
+        let status = r.status().as_u16();
+        assert!(
+            status == 503 || status == 401,
+            "during the outage: {status}"
+        );
+        if status == 503 {
+            saw_503 = true;
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["code"], "service_unavailable");
+        }
+    }
+    let ready = c
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(saw_503, "writes during the outage never answered 503");
+    assert_eq!(
+        c.get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    pg("resume");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = c.get(format!("{}/readyz", server.base)).send().await;
+        if r.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the API did not recover");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let r = create_user(&c, &server.base, &admin, "after@contoso.example").await;
+    assert_eq!(r.status(), 201);
+    for id in &acknowledged {
+        let r = c
+            .get(format!("{}/api/v1/users/{id}", server.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "acknowledged user {id} was lost");
+    }
+}

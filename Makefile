@@ -62,6 +62,11 @@ e2e: web e2e-deps
 test: fmt-check clippy web unit test-pg e2e
 	@echo "make test: all checks passed"
 
+## Web app size and API load benchmarks; writes bench/results.md.
+bench: web
+	cargo build --release -p openstaff
+	scripts/bench.sh
+
 clean:
 	cargo clean
 	rm -rf web/dist e2e/node_modules .tools

@@ -58,7 +58,8 @@ pub(crate) async fn subject(state: &AppState, id: &str) -> ApiResult<Subject> {
     Ok(Subject { row, roles, units })
 }
 
-fn decide(ctx: &AuthContext, action: Action, s: &Subject) -> Decision {
+/// The shared rules applied to a loaded target.
+pub(crate) fn decide(ctx: &AuthContext, action: Action, s: &Subject) -> Decision {
     let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
     let memberships = db::rule_memberships(&s.units);
     rules::decide(

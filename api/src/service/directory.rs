@@ -1,7 +1,7 @@
 //! Reading the directory (the manager surface) and setting it up (directory
 //! management): users, locations, membership, role assignments, My Staff setting.
 
-use super::accounts::{enforce, subject};
+use super::accounts::{decide, enforce, subject};
 use super::{
     my_staff_settings, my_staff_status, page_of, parse_id, require_my_staff, require_reader,
     unit_dto, user_dtos, AppState, PageRequest,
@@ -16,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::directory::{self as db, AssignmentRow};
 use crate::store::StoreError;
 use shared::dto::{self, FieldError, Me, MyStaffSettings, Page};
-use shared::rules::{self, Action, Decision, Target};
+use shared::rules::{self, Action, Decision};
 use shared::{Role, Scope};
 use uuid::Uuid;
 
@@ -208,27 +208,8 @@ pub async fn explain(
             "action must be one of read, reset_password, manage_phone_methods, manage_directory.",
         )
     })?;
-    let row = load_user(state, id).await?;
-    let ids = [row.id.as_str()];
-    let roles = db::roles_for_users(state.store.reader(), &ids)
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
-    let units = db::memberships_for_users(state.store.reader(), &ids)
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
-    let memberships = db::rule_memberships(&units);
-    let me = uuid_of(ctx.user_id());
-    Ok(rules::decide(
-        action,
-        super::actor(ctx, &me),
-        Target {
-            user_id: uuid_of(&row.id),
-            roles: &roles,
-            memberships: &memberships,
-        },
-    ))
+    let s = subject(state, id).await?;
+    Ok(decide(ctx, action, &s))
 }
 
 fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {

@@ -20,6 +20,16 @@ const launchOptions = {
   ],
 };
 
+const desktop = { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 800 }, launchOptions };
+const mobile = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 3,
+  isMobile: true,
+  hasTouch: true,
+  launchOptions,
+};
+const GLOBAL = /\.global\.spec\.ts$/;
+
 export default defineConfig({
   testDir: './tests',
   forbidOnly: !!process.env.CI,
@@ -34,20 +44,24 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     launchOptions,
   },
+  // `*.global.spec.ts` change tenant-wide state (the My Staff setting): they run after
+  // every other test, one project after the other, so nothing races them.
   projects: [
+    { name: 'desktop', use: desktop, testIgnore: GLOBAL },
+    { name: 'mobile', use: mobile, testIgnore: GLOBAL },
     {
-      name: 'desktop',
-      use: { ...devices['Desktop Chrome'], viewport: { width: 1280, height: 800 }, launchOptions },
+      name: 'global-desktop',
+      use: desktop,
+      testMatch: GLOBAL,
+      dependencies: ['desktop', 'mobile'],
+      workers: 1,
     },
     {
-      name: 'mobile',
-      use: {
-        viewport: { width: 390, height: 844 },
-        deviceScaleFactor: 3,
-        isMobile: true,
-        hasTouch: true,
-        launchOptions,
-      },
+      name: 'global-mobile',
+      use: mobile,
+      testMatch: GLOBAL,
+      dependencies: ['global-desktop'],
+      workers: 1,
     },
   ],
   webServer: {

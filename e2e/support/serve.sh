@@ -27,6 +27,9 @@ export DATABASE_URL="sqlite://$dir/openstaff.db"
 # Quiet request logs; warnings and errors still reach the Playwright output.
 export RUST_LOG="${RUST_LOG:-warn}"
 export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"
+# Every test signs in from 127.0.0.1; two workers would trip the default per-IP limit
+# (60 a minute) and turn unrelated tests into 429s.
+export OPENSTAFF_SIGNIN_RATE_PER_MINUTE="${OPENSTAFF_SIGNIN_RATE_PER_MINUTE:-1000}"
 "$bin" seed demo
 "$bin" serve --bind "127.0.0.1:$port" &
 pid=$!

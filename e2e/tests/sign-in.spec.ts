@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { HomePage } from '../pages/home-page';
 import { SignInPage } from '../pages/sign-in-page';
+import { expectAccessible } from '../support/axe';
 import { admin, DEMO_PASSWORD, maria, sam, tom } from '../support/demo';
 
 test.describe('sign in', () => {
@@ -20,6 +21,7 @@ test.describe('sign in', () => {
     // A directory-wide admin looks after every location.
     await expect(home.location('Store 012 · Lyon Part-Dieu')).toBeVisible();
     await expect(home.locations.first()).toContainText(/\d+ members?/);
+    await expectAccessible(page);
   });
 
   test('a wrong password shows a clear message, not raw JSON', async ({ page }) => {
@@ -31,6 +33,7 @@ test.describe('sign in', () => {
     await expect(signIn.alert).toHaveText("That username and password don't match.");
     await expect(signIn.alert).not.toContainText('{');
     await signIn.expectVisible();
+    await expectAccessible(page);
   });
 
   test('an empty form asks for both fields without calling the server', async ({ page }) => {

@@ -4,10 +4,20 @@
 //! every failure becomes an [`ApiError`] that knows how to explain itself in plain
 //! words; pages never see raw JSON or HTTP details.
 
+use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::de::DeserializeOwned;
-use shared::dto::{AdministrativeUnit, Me, Page, Problem, TokenRequest, TokenResponse};
+use serde::{de::DeserializeOwned, Serialize};
+use shared::dto::{
+    AccessDecision, AdministrativeUnit, ChangePasswordRequest, Me, Page, PhoneMethods, PhoneType,
+    Problem, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TokenRequest,
+    TokenResponse, User,
+};
+use shared::policy::PasswordPolicy;
+use shared::rules::Action;
 use std::fmt;
+
+/// HTTP methods for the generic helpers (`Method::GET`, `Method::PUT`, ...).
+pub use gloo_net::http::Method;
 
 /// Tells the server which surface a call comes from (SPEC section 2: the My Staff gate).
 const SURFACE_HEADER: &str = "X-OpenStaff-Surface";
@@ -87,6 +97,23 @@ fn problem_message(problem: &Problem, retry_after: Option<u64>) -> String {
             "My Staff isn't turned on for your account. Ask your administrator.".to_owned()
         }
         "no_admin_role" => "You don't have an administrator role yet.".to_owned(),
+        "precondition_failed" => {
+            "Someone else changed these phone numbers at the same time. We've reloaded them; try again.".to_owned()
+        }
+        "mobile_required" => "Add a mobile number before an alternate mobile number.".to_owned(),
+        "phone_number_in_use" => {
+            "Another person already signs in with this mobile number.".to_owned()
+        }
+        "phone_number_is_yours" => {
+            "This is your own phone number. Enter the staff member's number.".to_owned()
+        }
+        "alternate_mobile_depends" => {
+            "Remove the alternate mobile number first, or change the mobile number instead."
+                .to_owned()
+        }
+        code if denial(code).is_some() => denial(code)
+            .map(|d| d.message(Action::Read).to_owned())
+            .unwrap_or_default(),
         _ if problem.status == 422 && !problem.errors.is_empty() => problem
             .errors
             .iter()
@@ -96,6 +123,11 @@ fn problem_message(problem: &Problem, retry_after: Option<u64>) -> String {
         _ if problem.status == 429 => rate_limited_message(retry_after),
         _ => status_message(problem.status),
     }
+}
+
+/// A refusal code from the shared rules (`target_out_of_scope`, ...).
+fn denial(code: &str) -> Option<shared::rules::Denial> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
 }
 
 fn rate_limited_message(retry_after: Option<u64>) -> String {
@@ -150,6 +182,326 @@ pub async fn my_administrative_units(token: &str) -> Result<Page<AdministrativeU
     get(token, "/api/v1/me/administrative-units").await
 }
 
+// ---------------------------------------------------------------------------------
+// The manager surface. These take the token from the session (see `send_raw`).
+// ---------------------------------------------------------------------------------
+
+/// How many rows a list asks for at a time.
+pub const PAGE_SIZE: &str = "25";
+
+/// `GET /api/v1/me` with the session's token.
+pub async fn current_user() -> Result<Me, ApiError> {
+    get_json("/api/v1/me").await
+}
+
+/// `GET /api/v1/me/administrative-units` with the session's token.
+pub async fn my_locations() -> Result<Page<AdministrativeUnit>, ApiError> {
+    get_json("/api/v1/me/administrative-units").await
+}
+
+/// `GET /api/v1/administrative-units?search=`: locations across the organisation.
+pub async fn search_locations(search: &str) -> Result<Page<AdministrativeUnit>, ApiError> {
+    get_json(&with_query(
+        "/api/v1/administrative-units",
+        &[("search", search), ("limit", PAGE_SIZE)],
+    ))
+    .await
+}
+
+/// `GET /api/v1/users?search=`: people across the organisation.
+pub async fn search_users(search: &str) -> Result<Page<User>, ApiError> {
+    get_json(&with_query(
+        "/api/v1/users",
+        &[("search", search), ("limit", PAGE_SIZE)],
+    ))
+    .await
+}
+
+/// `GET /api/v1/administrative-units/{id}`.
+pub async fn location(id: &str) -> Result<AdministrativeUnit, ApiError> {
+    get_json(&format!("/api/v1/administrative-units/{}", encode(id))).await
+}
+
+/// `GET /api/v1/administrative-units/{id}/members?search=&cursor=`.
+pub async fn location_members(
+    id: &str,
+    search: &str,
+    cursor: Option<&str>,
+) -> Result<Page<User>, ApiError> {
+    get_json(&with_query(
+        &format!("/api/v1/administrative-units/{}/members", encode(id)),
+        &[
+            ("search", search),
+            ("limit", PAGE_SIZE),
+            ("cursor", cursor.unwrap_or_default()),
+        ],
+    ))
+    .await
+}
+
+/// `GET /api/v1/users/{id}`.
+pub async fn user(id: &str) -> Result<User, ApiError> {
+    get_json(&format!("/api/v1/users/{}", encode(id))).await
+}
+
+/// `GET /api/v1/users/{id}/access?action=`: why an action is (not) allowed.
+pub async fn access(id: &str, action: Action) -> Result<AccessDecision, ApiError> {
+    get_json(&with_query(
+        &format!("/api/v1/users/{}/access", encode(id)),
+        &[("action", action.id())],
+    ))
+    .await
+}
+
+/// `POST /api/v1/users/{id}/reset-password`.
+pub async fn reset_password(
+    id: &str,
+    password: Option<String>,
+) -> Result<ResetPasswordResponse, ApiError> {
+    send_json(
+        Method::POST,
+        &format!("/api/v1/users/{}/reset-password", encode(id)),
+        &ResetPasswordRequest { password },
+    )
+    .await
+}
+
+/// `POST /api/v1/me/password`.
+pub async fn change_my_password(request: &ChangePasswordRequest) -> Result<(), ApiError> {
+    send_raw(ApiRequest::new(Method::POST, "/api/v1/me/password").json(request)?)
+        .await
+        .map(|_| ())
+}
+
+/// `GET /api/v1/password-policy`.
+pub async fn password_policy() -> Result<PasswordPolicy, ApiError> {
+    get_json("/api/v1/password-policy").await
+}
+
+/// `GET /api/v1/users/{id}/phone-methods`; the body carries the ETag too.
+pub async fn phone_methods(id: &str) -> Result<PhoneMethods, ApiError> {
+    let (mut methods, etag) =
+        get_json_with_etag::<PhoneMethods>(&format!("/api/v1/users/{}/phone-methods", encode(id)))
+            .await?;
+    if let Some(etag) = etag {
+        methods.etag = etag;
+    }
+    Ok(methods)
+}
+
+/// `PUT /api/v1/users/{id}/phone-methods/{type}` with `If-Match`.
+pub async fn set_phone_method(
+    id: &str,
+    kind: PhoneType,
+    phone_number: String,
+    etag: &str,
+) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/phone-methods/{}", encode(id), kind.id());
+    let request = ApiRequest::new(Method::PUT, path)
+        .json(&SetPhoneMethod { phone_number })?
+        .if_match(Some(etag));
+    send_raw(request).await.map(|_| ())
+}
+
+/// `DELETE /api/v1/users/{id}/phone-methods/{type}` with `If-Match`.
+pub async fn remove_phone_method(id: &str, kind: PhoneType, etag: &str) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/phone-methods/{}", encode(id), kind.id());
+    send_raw(ApiRequest::new(Method::DELETE, path).if_match(Some(etag)))
+        .await
+        .map(|_| ())
+}
+
+// ---------------------------------------------------------------------------------
+// Generic helpers. They take the bearer token from the tab's [`Session`] and sign the
+// tab out when the server answers 401, so callers only deal with data and `ApiError`.
+// ---------------------------------------------------------------------------------
+
+/// A successful answer kept raw: for ETags, CSV bodies and other non-JSON needs.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    /// The `ETag` header, verbatim (quotes included), for a later `If-Match`.
+    pub etag: Option<String>,
+    pub content_type: Option<String>,
+    /// `Content-Disposition`, when the server suggests a file name.
+    pub content_disposition: Option<String>,
+    pub text: String,
+}
+
+impl RawResponse {
+    /// Parses the body as JSON (an empty body reads as JSON `null`).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let text = if self.text.trim().is_empty() {
+            "null"
+        } else {
+            self.text.as_str()
+        };
+        serde_json::from_str(text).map_err(|_| ApiError::Unexpected {
+            status: self.status,
+        })
+    }
+}
+
+/// One request for [`send_raw`]: method, path (with query), optional JSON body and
+/// extra headers such as `If-Match` or `Accept: text/csv`.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl ApiRequest {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self, ApiError> {
+        self.body =
+            Some(serde_json::to_string(body).map_err(|_| ApiError::Unexpected { status: 0 })?);
+        Ok(self)
+    }
+
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds `If-Match` when there is an ETag to match.
+    pub fn if_match(self, etag: Option<&str>) -> Self {
+        match etag {
+            Some(tag) => self.header("If-Match", tag),
+            None => self,
+        }
+    }
+}
+
+/// Sends any request with the surface header and the session's bearer token; a 2xx
+/// comes back raw, anything else as an [`ApiError`]. A 401 signs the tab out.
+pub async fn send_raw(request: ApiRequest) -> Result<RawResponse, ApiError> {
+    let mut builder = surface(Request::get(&request.path).method(request.method));
+    if let Some(token) = current_token() {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let built = match request.body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => builder.build(),
+    }
+    .map_err(|_| ApiError::Unexpected { status: 0 })?;
+    let response = built.send().await.map_err(|_| ApiError::Network)?;
+    if !response.ok() {
+        let error = problem_of(response).await;
+        if error.is_unauthorized() {
+            if let Some(session) = Session::current() {
+                session.sign_out();
+            }
+        }
+        return Err(error);
+    }
+    let headers = response.headers();
+    Ok(RawResponse {
+        status: response.status(),
+        etag: headers.get("ETag"),
+        content_type: headers.get("Content-Type"),
+        content_disposition: headers.get("Content-Disposition"),
+        text: response.text().await.map_err(|_| ApiError::Network)?,
+    })
+}
+
+/// `GET path` → JSON.
+pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    send_raw(ApiRequest::new(Method::GET, path)).await?.json()
+}
+
+/// `GET path` → JSON and the `ETag` header.
+pub async fn get_json_with_etag<T: DeserializeOwned>(
+    path: &str,
+) -> Result<(T, Option<String>), ApiError> {
+    let raw = send_raw(ApiRequest::new(Method::GET, path)).await?;
+    Ok((raw.json()?, raw.etag))
+}
+
+/// `GET path` with `Accept: accept` → the body as text (e.g. `text/csv`).
+pub async fn get_text(path: &str, accept: &str) -> Result<RawResponse, ApiError> {
+    send_raw(ApiRequest::new(Method::GET, path).header("Accept", accept)).await
+}
+
+/// `method path` with a JSON body → JSON.
+pub async fn send_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_raw(ApiRequest::new(method, path).json(body)?)
+        .await?
+        .json()
+}
+
+/// `method path` without a body, ignoring whatever the server answers on success
+/// (typically 204).
+pub async fn send_empty(method: Method, path: &str) -> Result<(), ApiError> {
+    send_raw(ApiRequest::new(method, path)).await.map(|_| ())
+}
+
+/// Percent-encodes one query-string value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Builds `path?k=v&...`, skipping empty values and encoding the rest.
+pub fn with_query(path: &str, params: &[(&str, &str)]) -> String {
+    let query: Vec<String> = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+fn current_token() -> Option<String> {
+    Session::current().and_then(|s| s.token_untracked())
+}
+
+async fn problem_of(response: Response) -> ApiError {
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match response.json::<Problem>().await {
+        Ok(problem) => ApiError::Problem {
+            problem: Box::new(problem),
+            retry_after,
+        },
+        Err(_) => ApiError::Unexpected { status },
+    }
+}
+
 fn surface(builder: RequestBuilder) -> RequestBuilder {
     builder
         .header(SURFACE_HEADER, SURFACE)
@@ -183,6 +535,39 @@ async fn read<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> R
     }
 }
 
+/// `method path` with a non-JSON body (a picked CSV file, say) sent as `content_type`
+/// → JSON. Same token, surface header and 401 handling as [`send_raw`].
+pub async fn send_blob<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: &web_sys::Blob,
+) -> Result<T, ApiError> {
+    let mut builder =
+        surface(Request::get(path).method(method)).header("Content-Type", content_type);
+    if let Some(token) = current_token() {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
+    let request = builder
+        .body(body.clone())
+        .map_err(|_| ApiError::Unexpected { status: 0 })?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    let status = response.status();
+    if !response.ok() {
+        let error = problem_of(response).await;
+        if error.is_unauthorized() {
+            if let Some(session) = Session::current() {
+                session.sign_out();
+            }
+        }
+        return Err(error);
+    }
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| ApiError::Unexpected { status })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +584,16 @@ mod tests {
             }),
             retry_after: None,
         }
+    }
+
+    #[test]
+    fn queries_are_encoded_and_empty_values_skipped() {
+        assert_eq!(
+            with_query("/api/v1/users", &[("search", "jo sm&x"), ("cursor", "")]),
+            "/api/v1/users?search=jo%20sm%26x"
+        );
+        assert_eq!(with_query("/a", &[("search", "")]), "/a");
+        assert_eq!(encode("Léa"), "L%C3%A9a");
     }
 
     #[test]

@@ -5,24 +5,29 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin_api;
 pub mod api;
 pub mod components;
 pub mod pages;
 pub mod session;
 
-use components::AppHeader;
+use components::{AppHeader, CurrentUser};
 use leptos::prelude::*;
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use pages::{HomePage, NotFoundPage, SignInPage};
+use pages::{
+    ChangePasswordPage, HomePage, LocationPage, LocationsPage, NotFoundPage, SearchPage,
+    SignInPage, UserPage,
+};
 use session::Session;
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
-    Session::provide();
+    let session = Session::provide();
+    CurrentUser::provide(session);
     view! {
         <Router>
             <AppHeader />
@@ -30,6 +35,18 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/change-password") view=ChangePasswordPage />
+                    <Route path=path!("/locations") view=LocationsPage />
+                    <Route path=path!("/locations/:id") view=LocationPage />
+                    <Route path=path!("/users/:id") view=UserPage />
+                    <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                    <Route path=path!("/admin") view=pages::admin::AdminPage />
+                    <Route path=path!("/admin/access") view=pages::admin::AdminAccessPage />
+                    <Route path=path!("/admin/locations") view=pages::admin::AdminLocationsPage />
+                    <Route path=path!("/admin/locations/:id") view=pages::admin::AdminLocationPage />
+                    <Route path=path!("/admin/roles") view=pages::admin::AdminRolesPage />
+                    <Route path=path!("/admin/users") view=pages::admin::AdminUsersPage />
                 </Routes>
             </main>
         </Router>

@@ -5,9 +5,18 @@
 //! to `localStorage`: closing the tab must end the session on a shared till PC.
 
 use leptos::prelude::*;
+use std::cell::Cell;
+
+thread_local! {
+    /// The tab's session, reachable outside the reactive tree (the API client reads the
+    /// token and signs out on 401 from async code that has no owner).
+    static CURRENT: Cell<Option<Session>> = const { Cell::new(None) };
+}
 
 const TOKEN_KEY: &str = "openstaff.access_token";
 const CHANGE_KEY: &str = "openstaff.password_change_required";
+const USERNAME_KEY: &str = "openstaff.username";
+const LAST_LOCATION_KEY: &str = "openstaff.last_location";
 
 /// The signed-in state, provided once at the root of the app.
 #[derive(Clone, Copy)]
@@ -24,7 +33,13 @@ impl Session {
             password_change_required: RwSignal::new(load(CHANGE_KEY).is_some()),
         };
         provide_context(session);
+        CURRENT.with(|c| c.set(Some(session)));
         session
+    }
+
+    /// The session of this tab, once [`Session::provide`] has run.
+    pub fn current() -> Option<Self> {
+        CURRENT.with(Cell::get)
     }
 
     /// The session provided by [`Session::provide`].
@@ -47,6 +62,11 @@ impl Session {
         self.password_change_required.get()
     }
 
+    /// Whether the token is good only for changing the password, without subscribing.
+    pub fn password_change_required_untracked(&self) -> bool {
+        self.password_change_required.get_untracked()
+    }
+
     pub fn sign_in(&self, token: String, password_change_required: bool) {
         store(TOKEN_KEY, Some(&token));
         store(CHANGE_KEY, password_change_required.then_some("1"));
@@ -54,9 +74,30 @@ impl Session {
         self.token.set(Some(token));
     }
 
+    /// Remembers who signed in, so a forced password change can sign in again by itself.
+    pub fn remember_username(&self, username: &str) {
+        store(USERNAME_KEY, Some(username));
+    }
+
+    /// The username typed at sign-in in this tab, if remembered.
+    pub fn username(&self) -> Option<String> {
+        load(USERNAME_KEY).filter(|u| !u.is_empty())
+    }
+
+    /// The location last opened in this tab (My locations goes straight back to it).
+    pub fn last_location(&self) -> Option<String> {
+        load(LAST_LOCATION_KEY).filter(|u| !u.is_empty())
+    }
+
+    pub fn remember_location(&self, id: &str) {
+        store(LAST_LOCATION_KEY, Some(id));
+    }
+
     pub fn sign_out(&self) {
         store(TOKEN_KEY, None);
         store(CHANGE_KEY, None);
+        store(USERNAME_KEY, None);
+        store(LAST_LOCATION_KEY, None);
         self.password_change_required.set(false);
         self.token.set(None);
     }

@@ -1,12 +1,17 @@
-//! The top bar: product name and, when signed in, the sign-out button.
+//! The top bar: product name, the organisation-wide search, navigation and sign out.
 
+use crate::components::CurrentUser;
 use crate::session::Session;
 use leptos::prelude::*;
-use leptos_router::{hooks::use_navigate, NavigateOptions};
+use leptos_router::{
+    hooks::{use_location, use_navigate},
+    NavigateOptions,
+};
 
 #[component]
 pub fn AppHeader() -> impl IntoView {
     let session = Session::get();
+    let current = CurrentUser::get();
     let navigate = use_navigate();
     let sign_out = move |_| {
         session.sign_out();
@@ -18,15 +23,72 @@ pub fn AppHeader() -> impl IntoView {
             },
         );
     };
+    let full_session = move || session.token().is_some() && !session.password_change_required();
+    let can_admin = move || current.me().is_some_and(|me| me.can_manage_directory);
+    let path = use_location().pathname;
+    let current_page = move |prefix: &'static str| {
+        move || {
+            let p = path.get();
+            (p == prefix || p.starts_with(&format!("{prefix}/"))).then_some("page")
+        }
+    };
     view! {
         <header class="app-header">
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <span class="brand">"OpenStaff"</span>
-            <Show when=move || session.token().is_some()>
-                <button type="button" class="button button-quiet" on:click=sign_out.clone()>
-                    "Sign out"
-                </button>
+            <div class="header-bar">
+                <a class="brand" href="/">"OpenStaff"</a>
+                <Show when=move || session.token().is_some()>
+                    <button type="button" class="button button-quiet" on:click=sign_out.clone()>
+                        "Sign out"
+                    </button>
+                </Show>
+            </div>
+            <Show when=full_session>
+                <nav class="app-nav" aria-label="Main">
+                    <a href="/locations" aria-current=current_page("/locations")>"My locations"</a>
+                    <a href="/audit" aria-current=current_page("/audit")>"Audit"</a>
+                    <Show when=can_admin>
+                        <a href="/admin" aria-current=current_page("/admin")>"Admin"</a>
+                    </Show>
+                </nav>
+                <SearchBar />
             </Show>
         </header>
+    }
+}
+
+/// Organisation-wide search; results open on `/search?q=`.
+#[component]
+fn SearchBar() -> impl IntoView {
+    let navigate = use_navigate();
+    let query = RwSignal::new(String::new());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let q = query.get_untracked().trim().to_owned();
+        if q.is_empty() {
+            return;
+        }
+        navigate(
+            &format!("/search?q={}", crate::api::encode(&q)),
+            NavigateOptions::default(),
+        );
+    };
+    view! {
+        <form class="search" role="search" on:submit=on_submit>
+            <label for="site-search" class="visually-hidden">
+                "Search people and locations"
+            </label>
+            <input
+                id="site-search"
+                type="search"
+                placeholder="Search people and locations"
+                autocomplete="off"
+                enterkeyhint="search"
+                bind:value=query
+            />
+            <button type="submit" class="button button-search">
+                "Search"
+            </button>
+        </form>
     }
 }

@@ -1,12 +1,11 @@
 //! `/`: who am I, what roles I hold, and the locations I look after.
 
 use crate::api;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{block_message, ErrorNotice, Loading};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use shared::dto::{AdministrativeUnit, Me, Page, RoleAssignment};
-use shared::rules::MyStaffBlock;
 use shared::Scope;
 
 /// Route guard: the page needs a token. This is a convenience only; the API enforces.
@@ -15,6 +14,9 @@ pub fn HomePage() -> impl IntoView {
     let session = Session::get();
     move || match session.token() {
         None => view! { <Redirect path="/signin" /> }.into_any(),
+        Some(_) if session.password_change_required() => {
+            view! { <Redirect path="/change-password" /> }.into_any()
+        }
         Some(token) => view! { <Home token /> }.into_any(),
     }
 }
@@ -59,11 +61,6 @@ fn Home(token: String) -> impl IntoView {
     };
 
     view! {
-        <Show when=move || session.password_change_required()>
-            <p class="notice" role="status">
-                "You need to choose a new password before you can manage your team."
-            </p>
-        </Show>
         <Transition fallback=|| view! { <Loading label="Loading your details…" /> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{me_view}</ErrorBoundary>
         </Transition>
@@ -81,15 +78,12 @@ fn Home(token: String) -> impl IntoView {
 #[component]
 fn MeSummary(me: Me) -> impl IntoView {
     let access_note = (!me.my_staff_access.enabled).then(|| {
-        let text = match me.my_staff_access.reason {
-            Some(MyStaffBlock::NoAdminRole) => {
-                "You don't hold an administrator role, so there's no one for you to look after yet."
-            }
-            Some(MyStaffBlock::MyStaffNotEnabled) | None => {
-                "My Staff isn't turned on for your account. Ask your administrator."
-            }
-        };
-        view! { <p class="notice" role="status">{text}</p> }
+        view! {
+            <div class="notice" role="status">
+                <h2>"My Staff isn't available to you"</h2>
+                <p>{block_message(me.my_staff_access.reason)}</p>
+            </div>
+        }
     });
     let roles = if me.role_assignments.is_empty() {
         view! { <p class="muted">"You don't hold any administrator roles."</p> }.into_any()
@@ -144,7 +138,9 @@ fn Locations(page: Page<AdministrativeUnit>) -> impl IntoView {
                     };
                     view! {
                         <li class="list-item location">
-                            <span class="location-name">{unit.display_name}</span>
+                            <a class="location-name" href=format!("/locations/{}", unit.id)>
+                                {unit.display_name}
+                            </a>
                             <span class="muted">{members}</span>
                         </li>
                     }

@@ -33,11 +33,16 @@ fn SignInForm() -> impl IntoView {
 
     Effect::new(move |_| {
         if let Some(Ok(token)) = sign_in.value().get() {
-            session.sign_in(token.access_token, token.password_change_required);
+            let change = token.password_change_required;
+            if change {
+                // The forced change signs in again with the new password by itself.
+                session.remember_username(username.get_untracked().trim());
+            }
+            session.sign_in(token.access_token, change);
             // Never leave the password in memory longer than needed.
             password.set(String::new());
             navigate(
-                "/",
+                if change { "/change-password" } else { "/" },
                 NavigateOptions {
                     replace: true,
                     ..Default::default()

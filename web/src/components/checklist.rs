@@ -1,0 +1,52 @@
+//! A live password-rule checklist: each rule met or not, as the person types.
+
+use leptos::prelude::*;
+use shared::policy::RuleCheck;
+
+/// One line of the checklist: a rule from `shared::policy`, or a rule only the server
+/// can check (shown as such, never as met).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleLine {
+    Live(RuleCheck),
+    Server(&'static str),
+}
+
+#[component]
+pub fn Checklist(
+    #[prop(into)] label: String,
+    #[prop(into)] rules: Signal<Vec<RuleLine>>,
+) -> impl IntoView {
+    view! {
+        <ul class="checklist" aria-label=label.clone()>
+            {move || {
+                rules
+                    .get()
+                    .into_iter()
+                    .map(|line| match line {
+                        RuleLine::Live(rule) => {
+                            let (state, mark) = if rule.met { ("Met", "✓") } else { ("Not met", "✗") };
+                            view! {
+                                <li class="rule" class:rule-met=rule.met data-met=rule.met.to_string()>
+                                    <span class="rule-mark" aria-hidden="true">{mark}</span>
+                                    <span class="visually-hidden">{format!("{state}: ")}</span>
+                                    {rule.rule}
+                                </li>
+                            }
+                                .into_any()
+                        }
+                        RuleLine::Server(text) => {
+                            view! {
+                                <li class="rule rule-server" data-met="server">
+                                    <span class="rule-mark" aria-hidden="true">"•"</span>
+                                    {text}
+                                    <span class="muted">" (checked when you save)"</span>
+                                </li>
+                            }
+                                .into_any()
+                        }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+    }
+}

@@ -1,0 +1,120 @@
+//! Route guards and the signed-in person, shared by every manager page.
+//!
+//! Guards are for the person's convenience only (no flash of a page they can't use);
+//! the API enforces every rule again.
+
+use crate::api::{self, ApiError};
+use crate::components::{ErrorNotice, Loading};
+use crate::session::Session;
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use shared::dto::Me;
+use shared::rules::MyStaffBlock;
+
+/// `GET /me` for the current token, loaded once per sign-in and shared by the header
+/// and the pages. `Ok(None)` while nobody (or only a password-change token) is signed in.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub LocalResource<Result<Option<Me>, ApiError>>);
+
+impl CurrentUser {
+    pub fn provide(session: Session) -> Self {
+        let resource = LocalResource::new(move || {
+            let signed_in = session.token().is_some() && !session.password_change_required();
+            async move {
+                if signed_in {
+                    api::current_user().await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        });
+        let current = CurrentUser(resource);
+        provide_context(current);
+        current
+    }
+
+    pub fn get() -> Self {
+        expect_context()
+    }
+
+    /// The person, once loaded (tracked).
+    pub fn me(&self) -> Option<Me> {
+        self.0.get().and_then(Result::ok).flatten()
+    }
+}
+
+/// Shows `children` only with a full session: no token goes to sign in, a token good
+/// only for changing the password goes to the password change.
+#[component]
+pub fn Protected(children: ChildrenFn) -> impl IntoView {
+    let session = Session::get();
+    // 0: signed out, 1: password change only, 2: full session. A memo, so a new token
+    // for the same state does not rebuild the page.
+    let state = Memo::new(move |_| {
+        match (
+            session.token().is_some(),
+            session.password_change_required(),
+        ) {
+            (false, _) => 0,
+            (true, true) => 1,
+            (true, false) => 2,
+        }
+    });
+    move || match state.get() {
+        0 => view! { <Redirect path="/signin" /> }.into_any(),
+        1 => view! { <Redirect path="/change-password" /> }.into_any(),
+        _ => children().into_any(),
+    }
+}
+
+/// [`Protected`], and the My Staff gate: someone the manager surface is closed to gets
+/// a page that says why instead of a list of errors.
+#[component]
+pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
+    let current = CurrentUser::get();
+    let children = StoredValue::new(children);
+    let gated = move || {
+        Suspend::new(async move {
+            match current.0.await {
+                Ok(Some(me)) if !me.my_staff_access.enabled => {
+                    Ok(view! { <NotAvailable reason=me.my_staff_access.reason /> }.into_any())
+                }
+                Ok(_) => Ok(children.with_value(|c| c()).into_any()),
+                Err(e) => Err(e),
+            }
+        })
+    };
+    view! {
+        <Protected>
+            <Transition fallback=|| view! { <Loading label="Loading…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{gated}</ErrorBoundary>
+            </Transition>
+        </Protected>
+    }
+}
+
+/// Why My Staff is closed to this person, in words.
+pub fn block_message(reason: Option<MyStaffBlock>) -> &'static str {
+    match reason {
+        Some(MyStaffBlock::NoAdminRole) => {
+            "You don't hold an administrator role, so there's no one for you to look after yet. If you think you should, ask your IT administrator."
+        }
+        Some(MyStaffBlock::MyStaffNotEnabled) | None => {
+            "My Staff isn't turned on for your account. Ask your administrator to turn it on for you."
+        }
+    }
+}
+
+/// The clear page for someone My Staff is closed to.
+#[component]
+pub fn NotAvailable(reason: Option<MyStaffBlock>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="unavailable-heading">
+            <h1 id="unavailable-heading">"My Staff isn't available to you"</h1>
+            <p>{block_message(reason)}</p>
+            <p>
+                <a href="/">"Go to your account summary"</a>
+            </p>
+        </section>
+    }
+}

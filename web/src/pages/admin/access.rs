@@ -1,0 +1,253 @@
+//! `/admin/access`: who may use My Staff (all administrators, selected ones, nobody).
+
+use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use crate::admin_api;
+use crate::api::ApiError;
+use crate::components::{ErrorNotice, Loading};
+use leptos::prelude::*;
+use shared::dto::MyStaffSettings;
+use shared::MyStaffAccess;
+
+#[component]
+pub fn AdminAccessPage() -> impl IntoView {
+    view! {
+        <AdminShell section=Section::Access>
+            <AccessSettings />
+        </AdminShell>
+    }
+}
+
+/// The setting and the people it lists, by name.
+async fn load() -> Result<(MyStaffAccess, Vec<Person>), ApiError> {
+    let settings = admin_api::my_staff_settings().await?;
+    let mut people = Vec::with_capacity(settings.selected_user_ids.len());
+    for id in settings.selected_user_ids {
+        match admin_api::user(id).await {
+            Ok(user) => people.push(Person::from(user)),
+            // Someone deleted since: keep the id so saving does not silently drop it.
+            Err(e) if e.status() == Some(404) => people.push(Person {
+                id,
+                display_name: "Unknown person".to_owned(),
+                user_principal_name: id.to_string(),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((settings.access, people))
+}
+
+#[component]
+fn AccessSettings() -> impl IntoView {
+    let loaded = LocalResource::new(load);
+    let body = move || {
+        Suspend::new(async move {
+            loaded
+                .await
+                .map(|(access, people)| view! { <AccessForm access people /> })
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="access-heading">
+            <h1 id="access-heading">"My Staff access"</h1>
+            <p class="muted">
+                "My Staff lets administrators help the people in their locations. "
+                "Choose which administrators can use it."
+            </p>
+            <Transition fallback=|| view! { <Loading label="Loading the setting…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+const CHOICES: [(MyStaffAccess, &str, &str); 3] = [
+    (
+        MyStaffAccess::All,
+        "All administrators",
+        "Everyone who holds an administrator role can use My Staff.",
+    ),
+    (
+        MyStaffAccess::Selected,
+        "Selected administrators",
+        "Only the people you list below can use My Staff.",
+    ),
+    (
+        MyStaffAccess::None,
+        "Nobody",
+        "My Staff is turned off for everyone.",
+    ),
+];
+
+fn choice_id(access: MyStaffAccess) -> &'static str {
+    match access {
+        MyStaffAccess::All => "access-all",
+        MyStaffAccess::Selected => "access-selected",
+        MyStaffAccess::None => "access-none",
+    }
+}
+
+fn saved_message(settings: &MyStaffSettings) -> String {
+    match settings.access {
+        MyStaffAccess::All => "Saved. All administrators can use My Staff.".to_owned(),
+        MyStaffAccess::None => "Saved. My Staff is turned off for everyone.".to_owned(),
+        MyStaffAccess::Selected => match settings.selected_user_ids.len() {
+            1 => "Saved. One person can use My Staff.".to_owned(),
+            n => format!("Saved. {n} people can use My Staff."),
+        },
+    }
+}
+
+#[component]
+fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
+    let access = RwSignal::new(access);
+    let chosen = RwSignal::new(people);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+
+    let save: Action<MyStaffSettings, Result<MyStaffSettings, ApiError>> =
+        Action::new_local(|s: &MyStaffSettings| {
+            let s = s.clone();
+            async move { admin_api::save_my_staff_settings(&s).await }
+        });
+    Effect::new(move |_| {
+        if let Some(result) = save.value().get() {
+            outcome.set(match &result {
+                Ok(s) => Some(Ok(saved_message(s))),
+                Err(e) => failed(e),
+            });
+        }
+    });
+    let pending = save.pending();
+
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let access = access.get_untracked();
+        let ids: Vec<_> = chosen.with_untracked(|c| c.iter().map(|p| p.id).collect());
+        if access == MyStaffAccess::Selected && ids.is_empty() {
+            outcome.set(Some(Err(
+                "Add at least one person, or choose another option.".to_owned(),
+            )));
+            return;
+        }
+        outcome.set(None);
+        save.dispatch_local(MyStaffSettings {
+            access,
+            selected_user_ids: ids,
+        });
+    };
+
+    let add = Callback::new(move |p: Person| {
+        chosen.update(|c| {
+            if !c.iter().any(|x| x.id == p.id) {
+                c.push(p);
+            }
+        })
+    });
+    let exclude = Signal::derive(move || chosen.with(|c| c.iter().map(|p| p.id).collect()));
+
+    view! {
+        <form on:submit=on_submit novalidate>
+            <fieldset class="choices">
+                <legend>"Who can use My Staff"</legend>
+                {CHOICES
+                    .into_iter()
+                    .map(|(value, label, help)| {
+                        let id = choice_id(value);
+                        let help_id = format!("{id}-help");
+                        view! {
+                            <div class="choice">
+                                <input
+                                    type="radio"
+                                    id=id
+                                    name="access"
+                                    value=id
+                                    aria-describedby=help_id.clone()
+                                    prop:checked=move || access.get() == value
+                                    on:change=move |_| access.set(value)
+                                />
+                                <label for=id>{label}</label>
+                                <p id=help_id class="muted small">{help}</p>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+            <Show when=move || access.get() == MyStaffAccess::Selected>
+                <section class="subsection" aria-labelledby="selected-heading">
+                    <h2 id="selected-heading">"Selected administrators"</h2>
+                    {move || {
+                        let list = chosen.get();
+                        if list.is_empty() {
+                            view! { <p class="muted">"No one is selected yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="list" aria-labelledby="selected-heading">
+                                    {list
+                                        .into_iter()
+                                        .map(|p| {
+                                            let id = p.id;
+                                            let aria = format!("Remove {}", p.display_name);
+                                            view! {
+                                                <li class="list-item row">
+                                                    <span class="row-main">
+                                                        <span class="strong">{p.display_name}</span>
+                                                        <span class="muted small">{p.user_principal_name}</span>
+                                                    </span>
+                                                    <button
+                                                        type="button"
+                                                        class="button button-secondary"
+                                                        aria-label=aria
+                                                        on:click=move |_| {
+                                                            chosen.update(|c| c.retain(|x| x.id != id))
+                                                        }
+                                                    >
+                                                        "Remove"
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                    }}
+                    <PersonPicker
+                        id="access-person"
+                        label="Add an administrator"
+                        verb="Add"
+                        on_pick=add
+                        exclude
+                    />
+                </section>
+            </Show>
+            <Outcome message=outcome />
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || pending.get()
+                aria-busy=move || pending.get().to_string()
+            >
+                "Save"
+            </button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn saved_messages_say_who_can_use_my_staff() {
+        let mut s = MyStaffSettings {
+            access: MyStaffAccess::Selected,
+            selected_user_ids: vec![Uuid::nil()],
+        };
+        assert_eq!(saved_message(&s), "Saved. One person can use My Staff.");
+        s.selected_user_ids.push(Uuid::max());
+        assert_eq!(saved_message(&s), "Saved. 2 people can use My Staff.");
+        s.access = MyStaffAccess::All;
+        assert!(saved_message(&s).contains("All administrators"));
+    }
+}

@@ -1,0 +1,365 @@
+//! `/admin/locations/:id`: one location's details, members, and deletion.
+
+use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use crate::admin_api;
+use crate::api::ApiError;
+use crate::components::{ErrorNotice, Loading};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::dto::{AdministrativeUnit, Page, UpdateAdministrativeUnit, User};
+use uuid::Uuid;
+
+#[component]
+pub fn AdminLocationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    view! {
+        <AdminShell section=Section::Locations>
+            {move || match id() {
+                Some(id) => view! { <LocationDetail id /> }.into_any(),
+                None => {
+                    view! {
+                        <p class="notice notice-error" role="alert">
+                            "We couldn't find that location. It may have been removed."
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+        </AdminShell>
+    }
+}
+
+#[component]
+fn LocationDetail(id: Uuid) -> impl IntoView {
+    let unit = LocalResource::new(move || admin_api::unit(id));
+    let body = move || {
+        Suspend::new(async move {
+            unit.await
+                .map(|unit| view! { <LocationView unit=RwSignal::new(unit) /> })
+        })
+    };
+    view! {
+        <p>
+            <a href="/admin/locations">"← All locations"</a>
+        </p>
+        <Transition fallback=|| view! { <Loading label="Loading the location…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// Reloads the location (its member count changes with membership).
+fn refresh(unit: RwSignal<AdministrativeUnit>) {
+    let id = unit.with_untracked(|u| u.id);
+    spawn_local(async move {
+        if let Ok(fresh) = admin_api::unit(id).await {
+            unit.try_set(fresh);
+        }
+    });
+}
+
+#[component]
+fn LocationView(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
+    let initial = unit.get_untracked();
+    let members = move || match unit.with(|u| u.member_count) {
+        1 => "1 member".to_owned(),
+        n => format!("{n} members"),
+    };
+    let restricted_note = initial.restricted.then(|| {
+        view! {
+            <p class="notice">
+                "This location is restricted: only administrators assigned to it can change its members."
+            </p>
+        }
+    });
+    view! {
+        <section class="card" aria-labelledby="location-heading">
+            <h1 id="location-heading">{move || unit.with(|u| u.display_name.clone())}</h1>
+            {move || unit.with(|u| u.description.clone()).map(|d| view! { <p>{d}</p> })}
+            <p class="muted">{members}</p>
+            {restricted_note}
+        </section>
+        <EditLocation unit />
+        <Members current=unit />
+        <DeleteLocation unit=initial />
+    }
+}
+
+#[component]
+fn EditLocation(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
+    let (id, name, description) = unit.with_untracked(|u| {
+        (
+            u.id,
+            RwSignal::new(u.display_name.clone()),
+            RwSignal::new(u.description.clone().unwrap_or_default()),
+        )
+    });
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let save: Action<UpdateAdministrativeUnit, Result<AdministrativeUnit, ApiError>> =
+        Action::new_local(move |body: &UpdateAdministrativeUnit| {
+            let body = body.clone();
+            async move { admin_api::update_unit(id, &body).await }
+        });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(fresh)) => {
+            outcome.set(Some(Ok("Saved.".to_owned())));
+            unit.set(fresh);
+        }
+        Some(Err(e)) => outcome.set(failed(&e)),
+        None => {}
+    });
+    let pending = save.pending();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let display_name = name.get_untracked().trim().to_owned();
+        if display_name.is_empty() {
+            outcome.set(Some(Err("Enter a name for the location.".to_owned())));
+            return;
+        }
+        outcome.set(None);
+        save.dispatch_local(UpdateAdministrativeUnit {
+            display_name: Some(display_name),
+            // An empty description clears it.
+            description: Some(description.get_untracked().trim().to_owned()),
+            restricted: None,
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="edit-location-heading">
+            <h2 id="edit-location-heading">"Name and description"</h2>
+            <form on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="location-name">"Name"</label>
+                    <input id="location-name" type="text" autocomplete="off" bind:value=name />
+                </div>
+                <div class="field">
+                    <label for="location-description">"Description"</label>
+                    <textarea id="location-description" rows="2" bind:value=description></textarea>
+                </div>
+                <Outcome message=outcome />
+                <button
+                    type="submit"
+                    class="button button-primary"
+                    disabled=move || pending.get()
+                    aria-busy=move || pending.get().to_string()
+                >
+                    "Save changes"
+                </button>
+            </form>
+        </section>
+    }
+}
+
+/// Membership changes: `(user, add)`.
+type Change = (Person, bool);
+
+#[component]
+fn Members(current: RwSignal<AdministrativeUnit>) -> impl IntoView {
+    let id = current.with_untracked(|u| u.id);
+    // The name can change on this page (rename), so read it when needed.
+    let unit_name = move || current.with_untracked(|u| u.display_name.clone());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let change: Action<Change, Result<Change, ApiError>> =
+        Action::new_local(move |(person, add): &Change| {
+            let (person, add) = (person.clone(), *add);
+            async move {
+                if add {
+                    admin_api::add_member(id, person.id).await?;
+                } else {
+                    admin_api::remove_member(id, person.id).await?;
+                }
+                Ok((person, add))
+            }
+        });
+    let members_version = change.version();
+    let first = LocalResource::new(move || {
+        members_version.track();
+        admin_api::members(id, "", None)
+    });
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok((person, add))) => {
+            let text = if add {
+                format!("Added {} to {}.", person.display_name, unit_name())
+            } else {
+                format!("Removed {} from {}.", person.display_name, unit_name())
+            };
+            outcome.set(Some(Ok(text)));
+            refresh(current);
+        }
+        Some(Err(e)) => outcome.set(failed(&e)),
+        None => {}
+    });
+    let add = Callback::new(move |p: Person| {
+        change.dispatch_local((p, true));
+    });
+    let remove = Callback::new(move |p: Person| {
+        change.dispatch_local((p, false));
+    });
+    let body = move || {
+        Suspend::new(async move {
+            first
+                .await
+                .map(|page| view! { <MemberRows page unit=id current remove /> })
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="members-heading">
+            <h2 id="members-heading">"Members"</h2>
+            <PersonPicker id="add-member" label="Add a member" verb="Add" on_pick=add />
+            <Outcome message=outcome />
+            <Transition fallback=|| view! { <Loading label="Loading members…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRows(
+    page: Page<User>,
+    unit: Uuid,
+    current: RwSignal<AdministrativeUnit>,
+    remove: Callback<Person>,
+) -> impl IntoView {
+    if page.items.is_empty() {
+        return view! { <p class="muted">"No one belongs to this location yet."</p> }.into_any();
+    }
+    let items = RwSignal::new(page.items);
+    let next = RwSignal::new(page.next_cursor);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let load_more = move |_| {
+        let Some(cursor) = next.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        spawn_local(async move {
+            match admin_api::members(unit, "", Some(&cursor)).await {
+                Ok(p) => {
+                    items.try_update(|v| v.extend(p.items));
+                    next.try_set(p.next_cursor);
+                    error.try_set(None);
+                }
+                Err(e) => {
+                    error.try_set(Some(e.message()));
+                }
+            }
+            loading.try_set(false);
+        });
+    };
+    let unit_name = move || current.with(|u| u.display_name.clone());
+    let list_label = move || format!("Members of {}", unit_name());
+    view! {
+        <ul class="list" aria-label=list_label>
+            {move || {
+                items
+                    .get()
+                    .into_iter()
+                    .map(|user| view! {
+                {
+                    let who = user.display_name.clone();
+                    let aria = move || format!("Remove {} from {}", who, unit_name());
+                    let person = Person::from(user.clone());
+                    view! {
+                        <li class="list-item row">
+                            <span class="row-main">
+                                <span class="strong">{user.display_name.clone()}</span>
+                                <span class="muted small">{user.user_principal_name.clone()}</span>
+                            </span>
+                            <button
+                                type="button"
+                                class="button button-secondary"
+                                aria-label=aria
+                                on:click=move |_| remove.run(person.clone())
+                            >
+                                "Remove"
+                            </button>
+                        </li>
+                    }
+                }
+                    })
+                    .collect_view()
+            }}
+        </ul>
+        {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
+        <Show when=move || next.with(Option::is_some)>
+            <button
+                type="button"
+                class="button button-secondary"
+                disabled=move || loading.get()
+                aria-busy=move || loading.get().to_string()
+                on:click=load_more
+            >
+                "Load more members"
+            </button>
+        </Show>
+    }
+    .into_any()
+}
+
+#[component]
+fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
+    let navigate = use_navigate();
+    let id = unit.id;
+    let confirming = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let delete: Action<(), Result<(), ApiError>> =
+        Action::new_local(move |_: &()| admin_api::delete_unit(id));
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(())) => navigate("/admin/locations", Default::default()),
+        Some(Err(e)) => outcome.set(failed(&e)),
+        None => {}
+    });
+    let pending = delete.pending();
+    let name = unit.display_name.clone();
+    let question = format!(
+        "Delete {name}? Its members keep their accounts, but roles given for this location end."
+    );
+    let confirm_label = format!("Delete {name}");
+    view! {
+        <section class="card" aria-labelledby="delete-location-heading">
+            <h2 id="delete-location-heading">"Delete this location"</h2>
+            <Show
+                when=move || confirming.get()
+                fallback=move || {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            on:click=move |_| confirming.set(true)
+                        >
+                            "Delete location…"
+                        </button>
+                    }
+                }
+            >
+                <div class="confirm" role="group" aria-labelledby="delete-question">
+                    <p id="delete-question" class="strong">{question.clone()}</p>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            disabled=move || pending.get()
+                            aria-busy=move || pending.get().to_string()
+                            on:click=move |_| {
+                                delete.dispatch_local(());
+                            }
+                        >
+                            {confirm_label.clone()}
+                        </button>
+                        <button
+                            type="button"
+                            class="button button-secondary"
+                            on:click=move |_| confirming.set(false)
+                        >
+                            "Cancel"
+                        </button>
+                    </div>
+                </div>
+            </Show>
+            <Outcome message=outcome />
+        </section>
+    }
+}

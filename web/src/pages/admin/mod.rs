@@ -1,0 +1,381 @@
+//! `/admin/...`: directory management for tenant-wide global and user administrators.
+//!
+//! Every page sits in [`AdminShell`], which asks the server who the caller is and
+//! shows a plain "not for you" page to anyone else. That is a convenience only: the
+//! API refuses these calls on its own.
+
+mod access;
+mod location;
+mod locations;
+mod overview;
+mod roles;
+mod users;
+
+pub use access::AdminAccessPage;
+pub use location::AdminLocationPage;
+pub use locations::AdminLocationsPage;
+pub use overview::AdminPage;
+pub use roles::AdminRolesPage;
+pub use users::AdminUsersPage;
+
+use crate::admin_api;
+use crate::api::ApiError;
+use crate::components::{CurrentUser, ErrorNotice, Loading, Protected};
+use leptos::prelude::*;
+use shared::dto::{AdministrativeUnit, Me, User};
+use uuid::Uuid;
+
+/// The admin sections, for the sub-navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Overview,
+    Access,
+    Locations,
+    Roles,
+    Users,
+}
+
+impl Section {
+    const fn href(self) -> &'static str {
+        match self {
+            Section::Overview => "/admin",
+            Section::Access => "/admin/access",
+            Section::Locations => "/admin/locations",
+            Section::Roles => "/admin/roles",
+            Section::Users => "/admin/users",
+        }
+    }
+
+    const fn label(self) -> &'static str {
+        match self {
+            Section::Overview => "Overview",
+            Section::Access => "My Staff access",
+            Section::Locations => "Locations",
+            Section::Roles => "Roles",
+            Section::Users => "Users",
+        }
+    }
+}
+
+/// Who may open a section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    ManageDirectory,
+    ManageRoles,
+}
+
+fn allowed(me: &Me, need: Need) -> bool {
+    match need {
+        Need::ManageDirectory => me.can_manage_directory,
+        Need::ManageRoles => me.can_manage_role_assignments,
+    }
+}
+
+/// Signed-in guard, "who am I" check and section navigation around an admin page.
+#[component]
+pub fn AdminShell(
+    section: Section,
+    #[prop(default = Need::ManageDirectory)] need: Need,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let current = CurrentUser::get();
+    let children = StoredValue::new(children);
+    let body = move || {
+        Suspend::new(async move {
+            current.0.await.map(|me| match me {
+                Some(me) if allowed(&me, need) => {
+                    let show_roles = me.can_manage_role_assignments;
+                    view! {
+                        <AdminNav section show_roles />
+                        {children.with_value(|c| c())}
+                    }
+                    .into_any()
+                }
+                _ => view! { <NotForYou /> }.into_any(),
+            })
+        })
+    };
+    view! {
+        <Protected>
+            <Transition fallback=|| view! { <Loading label="Loading…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
+            </Transition>
+        </Protected>
+    }
+}
+
+#[component]
+fn AdminNav(section: Section, show_roles: bool) -> impl IntoView {
+    let sections = [
+        Section::Overview,
+        Section::Access,
+        Section::Locations,
+        Section::Roles,
+        Section::Users,
+    ];
+    view! {
+        <nav class="subnav" aria-label="Admin sections">
+            <ul>
+                {sections
+                    .into_iter()
+                    .filter(|s| show_roles || *s != Section::Roles)
+                    .map(|s| {
+                        let current = (s == section).then_some("page");
+                        view! {
+                            <li>
+                                <a href=s.href() aria-current=current>
+                                    {s.label()}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+/// Shown to signed-in people who may not manage the directory.
+#[component]
+pub fn NotForYou() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="not-for-you-heading">
+            <h1 id="not-for-you-heading">"This page isn't for you"</h1>
+            <p>
+                "Only administrators who look after the whole organisation can change these settings. "
+                "If you need something changed, ask your IT administrator."
+            </p>
+            <p>
+                <a href="/">"Back to the start page"</a>
+            </p>
+        </section>
+    }
+}
+
+/// A person picked in a search box.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub id: Uuid,
+    pub display_name: String,
+    pub user_principal_name: String,
+}
+
+impl From<User> for Person {
+    fn from(u: User) -> Self {
+        Person {
+            id: u.id,
+            display_name: u.display_name,
+            user_principal_name: u.user_principal_name,
+        }
+    }
+}
+
+/// Searches fire from this many characters on, so one letter does not list everyone.
+const MIN_SEARCH: usize = 2;
+
+/// A search box that finds people and offers a button per result.
+#[component]
+pub fn PersonPicker(
+    /// The input's id (unique on the page).
+    id: &'static str,
+    /// The visible label of the search box.
+    label: &'static str,
+    /// The verb on each result's button, e.g. "Add" or "Choose".
+    verb: &'static str,
+    /// Called with the person picked.
+    on_pick: Callback<Person>,
+    /// People who should not be offered (already chosen).
+    #[prop(optional, into)]
+    exclude: Signal<Vec<Uuid>>,
+) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let results = LocalResource::new(move || {
+        let q = query.get();
+        async move {
+            if q.trim().chars().count() < MIN_SEARCH {
+                Ok(None)
+            } else {
+                admin_api::search_users(&q).await.map(Some)
+            }
+        }
+    });
+    let hint_id = format!("{id}-hint");
+    let list = move || {
+        let excluded = exclude.get();
+        results.get().map(|r| match r {
+            Ok(None) => None,
+            Ok(Some(page)) => {
+                let people: Vec<Person> = page
+                    .items
+                    .into_iter()
+                    .map(Person::from)
+                    .filter(|p| !excluded.contains(&p.id))
+                    .collect();
+                if people.is_empty() {
+                    return Some(
+                        view! { <p class="muted" role="status">"No one matches."</p> }.into_any(),
+                    );
+                }
+                Some(
+                    view! {
+                        <ul class="list picker-results" aria-label=format!("People matching {}", query.get_untracked().trim())>
+                            {people
+                                .into_iter()
+                                .map(|p| {
+                                    let name = p.display_name.clone();
+                                    let upn = p.user_principal_name.clone();
+                                    let aria = format!("{verb} {name}");
+                                    view! {
+                                        <li class="list-item row">
+                                            <span class="row-main">
+                                                <span class="strong">{name}</span>
+                                                <span class="muted small">{upn}</span>
+                                            </span>
+                                            <button
+                                                type="button"
+                                                class="button button-secondary"
+                                                aria-label=aria
+                                                on:click=move |_| {
+                                                    on_pick.run(p.clone());
+                                                    query.set(String::new());
+                                                }
+                                            >
+                                                {verb}
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                )
+            }
+            Err(e) => Some(
+                view! { <p class="notice notice-error" role="alert">{e.message()}</p> }.into_any(),
+            ),
+        })
+    };
+    view! {
+        <div class="field picker">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="search"
+                autocomplete="off"
+                autocapitalize="none"
+                spellcheck="false"
+                aria-describedby=hint_id.clone()
+                bind:value=query
+            />
+            <p id=hint_id class="muted small">
+                "Type at least two letters of a name or sign-in name."
+            </p>
+            {list}
+        </div>
+    }
+}
+
+/// A search box that finds locations and offers a button per result.
+#[component]
+pub fn UnitPicker(
+    id: &'static str,
+    label: &'static str,
+    verb: &'static str,
+    on_pick: Callback<AdministrativeUnit>,
+) -> impl IntoView {
+    let query = RwSignal::new(String::new());
+    let results = LocalResource::new(move || {
+        let q = query.get();
+        async move {
+            if q.trim().chars().count() < MIN_SEARCH {
+                Ok(None)
+            } else {
+                admin_api::units(&q, "8", None).await.map(Some)
+            }
+        }
+    });
+    let hint_id = format!("{id}-hint");
+    let list = move || {
+        results.get().map(|r| match r {
+            Ok(None) => None,
+            Ok(Some(page)) if page.items.is_empty() => {
+                Some(view! { <p class="muted" role="status">"No location matches."</p> }.into_any())
+            }
+            Ok(Some(page)) => Some(
+                view! {
+                    <ul class="list picker-results" aria-label="Matching locations">
+                        {page
+                            .items
+                            .into_iter()
+                            .map(|u| {
+                                let name = u.display_name.clone();
+                                let aria = format!("{verb} {name}");
+                                view! {
+                                    <li class="list-item row">
+                                        <span class="row-main strong">{name}</span>
+                                        <button
+                                            type="button"
+                                            class="button button-secondary"
+                                            aria-label=aria
+                                            on:click=move |_| {
+                                                on_pick.run(u.clone());
+                                                query.set(String::new());
+                                            }
+                                        >
+                                            {verb}
+                                        </button>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any(),
+            ),
+            Err(e) => Some(
+                view! { <p class="notice notice-error" role="alert">{e.message()}</p> }.into_any(),
+            ),
+        })
+    };
+    view! {
+        <div class="field picker">
+            <label for=id>{label}</label>
+            <input
+                id=id
+                type="search"
+                autocomplete="off"
+                spellcheck="false"
+                aria-describedby=hint_id.clone()
+                bind:value=query
+            />
+            <p id=hint_id class="muted small">"Type at least two letters of the location's name."</p>
+            {list}
+        </div>
+    }
+}
+
+/// A one-line outcome under a form, in a live region so screen readers hear it.
+#[component]
+pub fn Outcome(#[prop(into)] message: Signal<Option<Result<String, String>>>) -> impl IntoView {
+    view! {
+        <div class="outcome" aria-live="polite">
+            {move || {
+                message
+                    .get()
+                    .map(|m| match m {
+                        Ok(text) => view! { <p class="notice notice-success">{text}</p> }.into_any(),
+                        Err(text) => {
+                            view! { <p class="notice notice-error" role="alert">{text}</p> }
+                                .into_any()
+                        }
+                    })
+            }}
+        </div>
+    }
+}
+
+/// The message of an API failure, for [`Outcome`].
+pub fn failed(e: &ApiError) -> Option<Result<String, String>> {
+    Some(Err(admin_api::message(e)))
+}

@@ -1,0 +1,766 @@
+//! `/users/:id`: one person's profile, and what the manager may do for them: reset the
+//! password (cloud: a temporary password shown once; on-premises: a typed password
+//! with the live policy checklist) and manage phone numbers. Buttons appear only for
+//! allowed actions; otherwise the page can explain why not.
+
+use crate::api::{self, ApiError};
+use crate::components::{Checklist, ErrorNotice, Loading, RuleLine, StaffGate};
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::dto::{PhoneMethods, PhoneType, ResetPasswordResponse, User, UserSource};
+use shared::policy::check_on_premises;
+use shared::rules::Action as Permission;
+use wasm_bindgen_futures::JsFuture;
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    view! {
+        <StaffGate>
+            {move || view! { <Profile id=id.get() /> }}
+        </StaffGate>
+    }
+}
+
+#[component]
+fn Profile(id: String) -> impl IntoView {
+    let user = LocalResource::new(move || {
+        let id = id.clone();
+        async move { api::user(&id).await }
+    });
+    let content = move || {
+        Suspend::new(async move {
+            let user = user.await?;
+            Ok::<_, ApiError>(view! {
+                <Details user=user.clone() />
+                <PasswordCard user=user.clone() />
+                <PhoneCard user />
+            })
+        })
+    };
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading profile…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{content}</ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn Details(user: User) -> impl IntoView {
+    let source = match user.source {
+        UserSource::Cloud => "Cloud account",
+        UserSource::OnPremises => "On-premises account (synchronised)",
+    };
+    let state = if user.account_enabled {
+        "Can sign in"
+    } else {
+        "Turned off: can't sign in"
+    };
+    let locations = if user.administrative_units.is_empty() {
+        view! { <p class="muted">"Not in any location."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="list" aria-labelledby="user-locations-heading">
+                {user
+                    .administrative_units
+                    .iter()
+                    .map(|u| {
+                        view! {
+                            <li class="list-item">
+                                <a href=format!("/locations/{}", u.id)>{u.display_name.clone()}</a>
+                                {u.restricted.then(|| view! { <span class="badge badge-view">"Restricted"</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let roles = if user.roles.is_empty() {
+        view! { <p class="muted">"No administrator roles."</p> }.into_any()
+    } else {
+        view! {
+            <ul class="list" aria-labelledby="user-roles-heading">
+                {user
+                    .roles
+                    .iter()
+                    .map(|r| view! { <li class="list-item">{r.display_name()}</li> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card profile" aria-labelledby="user-heading">
+            <h1 id="user-heading">{user.display_name.clone()}</h1>
+            <dl class="facts">
+                <div>
+                    <dt>"Sign-in name"</dt>
+                    <dd>{user.user_principal_name.clone()}</dd>
+                </div>
+                {user.job_title.clone().map(|t| view! { <div><dt>"Job title"</dt><dd>{t}</dd></div> })}
+                {user
+                    .department
+                    .clone()
+                    .map(|t| view! { <div><dt>"Department"</dt><dd>{t}</dd></div> })}
+                {user.mail.clone().map(|t| view! { <div><dt>"Email"</dt><dd>{t}</dd></div> })}
+                <div>
+                    <dt>"Account"</dt>
+                    <dd>{format!("{source} · {state}")}</dd>
+                </div>
+            </dl>
+            <h2 id="user-locations-heading">"Locations"</h2>
+            {locations}
+            <h2 id="user-roles-heading">"Roles"</h2>
+            {roles}
+        </section>
+    }
+}
+
+/// "Why can't I …?": asks the server to explain the decision.
+#[component]
+fn WhyNot(id: String, permission: Permission, question: &'static str) -> impl IntoView {
+    let explain = Action::new_local(move |_: &()| {
+        let id = id.clone();
+        async move { api::access(&id, permission).await }
+    });
+    let answer = move || {
+        explain.value().get().map(|r| match r {
+            Ok(decision) => {
+                let headline = decision
+                    .denial
+                    .map(|d| d.message(permission).to_owned())
+                    .unwrap_or_else(|| {
+                        if decision.allowed {
+                            "You can do this now. Reload the page to see the button.".to_owned()
+                        } else {
+                            "Your roles don't allow this.".to_owned()
+                        }
+                    });
+                view! {
+                    <div class="notice" role="status">
+                        <p>{headline}</p>
+                        {(!decision.reasons.is_empty())
+                            .then(|| {
+                                view! {
+                                    <ul class="reasons" aria-label="Reasons">
+                                        {decision
+                                            .reasons
+                                            .into_iter()
+                                            .map(|r| view! { <li>{r}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                            })}
+                    </div>
+                }
+                .into_any()
+            }
+            Err(e) => {
+                view! { <p class="notice notice-error" role="alert">{e.message()}</p> }.into_any()
+            }
+        })
+    };
+    view! {
+        <button
+            type="button"
+            class="button button-link"
+            disabled=move || explain.pending().get()
+            on:click=move |_| {
+                explain.dispatch_local(());
+            }
+        >
+            {question}
+        </button>
+        {answer}
+    }
+}
+
+#[component]
+fn PasswordCard(user: User) -> impl IntoView {
+    let allowed = user.allowed_actions.contains(&Permission::ResetPassword);
+    let body = if !allowed {
+        view! {
+            <p class="muted">"You can't reset this password."</p>
+            <WhyNot id=user.id.to_string() permission=Permission::ResetPassword question="Why can't I reset the password?" />
+        }
+        .into_any()
+    } else if user.source == UserSource::Cloud {
+        view! { <CloudReset user /> }.into_any()
+    } else {
+        view! { <OnPremisesReset user /> }.into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="password-heading">
+            <h2 id="password-heading">"Password"</h2>
+            {body}
+        </section>
+    }
+}
+
+fn reset_action(id: String) -> Action<Option<String>, Result<ResetPasswordResponse, ApiError>> {
+    Action::new_local(move |password: &Option<String>| {
+        let (id, password) = (id.clone(), password.clone());
+        async move { api::reset_password(&id, password).await }
+    })
+}
+
+#[component]
+fn CloudReset(user: User) -> impl IntoView {
+    let name = user.display_name.clone();
+    let confirming = RwSignal::new(false);
+    let reset = reset_action(user.id.to_string());
+    let pending = reset.pending();
+    let error = move || match reset.value().get() {
+        Some(Err(e)) => {
+            Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
+        }
+        _ => None,
+    };
+    let name_for_result = name.clone();
+    move || {
+        match reset.value().get() {
+        Some(Ok(result)) => {
+            let done = move |_| {
+                // The temporary password is shown once: forget it.
+                reset.value().set(None);
+                confirming.set(false);
+            };
+            view! {
+                <TemporaryPassword name=name_for_result.clone() result />
+                <button type="button" class="button button-secondary" on:click=done>
+                    "Done"
+                </button>
+            }
+            .into_any()
+        }
+        _ if confirming.get() => {
+            view! {
+                <div class="confirm" role="group" aria-labelledby="reset-question">
+                    <p id="reset-question">
+                        {format!(
+                            "Reset {name}'s password? You'll get a temporary password to give them; they must choose a new one when they sign in. Their current password stops working.",
+                        )}
+                    </p>
+                    {error}
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="button button-primary"
+                            disabled=move || pending.get()
+                            on:click=move |_| {
+                                reset.dispatch_local(None);
+                            }
+                        >
+                            "Reset now"
+                        </button>
+                        <button type="button" class="button button-secondary" on:click=move |_| confirming.set(false)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </div>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <p class="muted">"Give them a temporary password they change when they sign in."</p>
+            <button type="button" class="button button-primary" on:click=move |_| confirming.set(true)>
+                "Reset password"
+            </button>
+        }
+        .into_any(),
+    }
+    }
+}
+
+/// The temporary password, shown once, with a copy button and its expiry.
+#[component]
+fn TemporaryPassword(name: String, result: ResetPasswordResponse) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let Some(password) = result.temporary_password.clone() else {
+        return view! {
+            <p class="notice" role="status">
+                "The password was already reset. The temporary password was shown only the first time."
+            </p>
+        }
+        .into_any();
+    };
+    let expires = result
+        .expires_at
+        .map(|at| expiry_words(at.timestamp_millis() as f64));
+    let to_copy = password.clone();
+    let copy = move |_| {
+        let text = to_copy.clone();
+        leptos::task::spawn_local(async move {
+            let ok = match web_sys::window() {
+                Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&text))
+                    .await
+                    .is_ok(),
+                None => false,
+            };
+            copied.set(Some(ok));
+        });
+    };
+    view! {
+        <div class="notice notice-success temp-password" role="status">
+            <p>{format!("{name}'s password was reset.")}</p>
+            <label for="temporary-password">"Temporary password"</label>
+            <div class="copy-row">
+                <input
+                    id="temporary-password"
+                    class="secret"
+                    type="text"
+                    readonly
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=password
+                />
+                <button type="button" class="button button-secondary" on:click=copy>
+                    "Copy"
+                </button>
+            </div>
+            <p class="copy-status" aria-live="polite">
+                {move || match copied.get() {
+                    Some(true) => "Copied.",
+                    Some(false) => "Couldn't copy. Select the password and copy it yourself.",
+                    None => "",
+                }}
+            </p>
+            <p>
+                {format!("Give it to {name} in person. It works for one sign-in")}
+                {expires.map(|e| format!(" and expires {e}"))}
+                ". This is the only time it is shown."
+            </p>
+        </div>
+    }
+    .into_any()
+}
+
+/// "on 28/07/2026, 14:02 (in about 24 hours)", in the browser's time zone.
+fn expiry_words(at_ms: f64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms));
+    let local: String = date
+        .to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED)
+        .into();
+    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round();
+    let rel = if hours >= 1.0 {
+        format!(
+            " (in about {hours} hour{})",
+            if hours == 1.0 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    format!("on {local}{rel}")
+}
+
+#[component]
+fn OnPremisesReset(user: User) -> impl IntoView {
+    let name = user.display_name.clone();
+    let open = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let policy = LocalResource::new(api::password_policy);
+    let reset = reset_action(user.id.to_string());
+    let pending = reset.pending();
+    let (upn, display) = (user.user_principal_name.clone(), user.display_name.clone());
+    let rules = Signal::derive(move || match policy.get() {
+        Some(Ok(p)) => check_on_premises(&p.on_premises, &password.get(), &upn, &display)
+            .into_iter()
+            .map(RuleLine::Live)
+            .collect(),
+        _ => Vec::new(),
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        reset.dispatch_local(Some(password.get_untracked()));
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = reset.value().get() {
+            password.set(String::new());
+            open.set(false);
+        }
+    });
+    let error = move || match reset.value().get() {
+        Some(Err(e)) if !pending.get() => {
+            Some(view! { <p class="notice notice-error">{e.message()}</p> })
+        }
+        _ => None,
+    };
+    let done = move || {
+        matches!(reset.value().get(), Some(Ok(_))).then(|| {
+            view! {
+                <p class="notice notice-success" role="status">
+                    {format!(
+                        "{}'s password was changed. Tell them the new password; they must choose their own when they sign in.",
+                        name,
+                    )}
+                </p>
+            }
+        })
+    };
+    view! {
+        {done}
+        <Show
+            when=move || open.get()
+            fallback=move || {
+                view! {
+                    <p class="muted">
+                        "This account comes from the on-premises directory: you type the new password."
+                    </p>
+                    <button type="button" class="button button-primary" on:click=move |_| {
+                        reset.value().set(None);
+                        open.set(true);
+                    }>
+                        "Reset password"
+                    </button>
+                }
+            }
+        >
+            <form on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="onprem-password">"New password"</label>
+                    <input
+                        id="onprem-password"
+                        type="password"
+                        autocomplete="new-password"
+                        aria-describedby="onprem-rules"
+                        bind:value=password
+                    />
+                </div>
+                <div id="onprem-rules">
+                    <Checklist label="Password rules" rules />
+                </div>
+                <div class="form-error" role="alert" aria-live="assertive">
+                    {error}
+                </div>
+                <div class="actions">
+                    <button
+                        type="submit"
+                        class="button button-primary"
+                        disabled=move || pending.get()
+                        aria-busy=move || pending.get().to_string()
+                    >
+                        "Set password"
+                    </button>
+                    <button type="button" class="button button-secondary" on:click=move |_| {
+                        password.set(String::new());
+                        open.set(false);
+                    }>
+                        "Cancel"
+                    </button>
+                </div>
+            </form>
+        </Show>
+    }
+}
+
+fn phone_label(kind: PhoneType) -> &'static str {
+    match kind {
+        PhoneType::Mobile => "Mobile",
+        PhoneType::AlternateMobile => "Alternate mobile",
+        PhoneType::Office => "Office",
+    }
+}
+
+#[derive(Clone)]
+struct PhoneChange {
+    kind: PhoneType,
+    /// `None` removes the number.
+    number: Option<String>,
+    etag: String,
+}
+
+#[component]
+fn PhoneCard(user: User) -> impl IntoView {
+    let id = user.id.to_string();
+    let manage = user
+        .allowed_actions
+        .contains(&Permission::ManagePhoneMethods);
+    let change: Action<PhoneChange, Result<String, ApiError>> = Action::new_local({
+        let id = id.clone();
+        move |c: &PhoneChange| {
+            let (id, c) = (id.clone(), c.clone());
+            async move {
+                let what = phone_label(c.kind);
+                match c.number {
+                    Some(n) => api::set_phone_method(&id, c.kind, n, &c.etag)
+                        .await
+                        .map(|_| format!("{what} number saved.")),
+                    None => api::remove_phone_method(&id, c.kind, &c.etag)
+                        .await
+                        .map(|_| format!("{what} number removed.")),
+                }
+            }
+        }
+    });
+    // Reload after every change, successful or not (a 412 means someone else changed them).
+    let phones = LocalResource::new({
+        let id = id.clone();
+        move || {
+            change.version().get();
+            let id = id.clone();
+            async move { api::phone_methods(&id).await }
+        }
+    });
+    let editing = RwSignal::new(None::<PhoneType>);
+    let removing = RwSignal::new(None::<PhoneType>);
+    let number = RwSignal::new(String::new());
+    let new_kind = RwSignal::new(PhoneType::Mobile);
+    let notice = RwSignal::new(None::<String>);
+
+    Effect::new(move |_| {
+        if let Some(result) = change.value().get() {
+            if let Ok(done) = result {
+                notice.set(Some(done));
+                editing.set(None);
+                removing.set(None);
+                number.set(String::new());
+            } else {
+                notice.set(None);
+            }
+        }
+    });
+
+    let etag = move || {
+        phones
+            .get()
+            .and_then(Result::ok)
+            .map(|p| p.etag)
+            .unwrap_or_default()
+    };
+    let submit = move |kind: PhoneType| {
+        let n = number.get_untracked().trim().to_owned();
+        change.dispatch_local(PhoneChange {
+            kind,
+            number: Some(n),
+            etag: etag(),
+        });
+    };
+
+    let error = move || match change.value().get() {
+        Some(Err(e)) if !change.pending().get() => {
+            Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
+        }
+        _ => None,
+    };
+
+    let list = move || {
+        Suspend::new(async move {
+            let methods: PhoneMethods = phones.await?;
+            let present: Vec<PhoneType> = methods.items.iter().map(|m| m.type_).collect();
+            let rows = if methods.items.is_empty() {
+                view! { <p class="muted">"No phone numbers yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="list" aria-label="Phone numbers">
+                        {methods
+                            .items
+                            .into_iter()
+                            .map(|m| {
+                                let kind = m.type_;
+                                let label = phone_label(kind);
+                                let shown = m.phone_number.clone();
+                                view! {
+                                    <li class="list-item phone">
+                                        <div class="phone-main">
+                                            <span class="phone-type">{label}</span>
+                                            <span class="phone-number">{m.phone_number}</span>
+                                        </div>
+                                        {manage.then(|| phone_actions(kind, shown, editing, removing, number, change, submit, etag))}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                .into_any()
+            };
+            let missing: Vec<PhoneType> = PhoneType::ALL
+                .into_iter()
+                .filter(|t| !present.contains(t))
+                .collect();
+            let add = (manage && !missing.is_empty()).then(|| {
+                if !missing.contains(&new_kind.get_untracked()) {
+                    new_kind.set(missing[0]);
+                }
+                view! {
+                    <form
+                        class="add-phone"
+                        on:submit=move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            editing.set(None);
+                            submit(new_kind.get_untracked());
+                        }
+                        novalidate
+                    >
+                        <h3 id="add-phone-heading">"Add a phone number"</h3>
+                        <div class="field">
+                            <label for="add-phone-type">"Type"</label>
+                            <select
+                                id="add-phone-type"
+                                on:change=move |ev| {
+                                    if let Some(t) = PhoneType::from_id(&event_target_value(&ev)) {
+                                        new_kind.set(t);
+                                    }
+                                }
+                            >
+                                {missing
+                                    .iter()
+                                    .map(|t| {
+                                        let t = *t;
+                                        view! {
+                                            <option value=t.id() selected=move || new_kind.get() == t>
+                                                {phone_label(t)}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="add-phone-number">"Phone number"</label>
+                            <input
+                                id="add-phone-number"
+                                type="tel"
+                                inputmode="tel"
+                                autocomplete="off"
+                                placeholder="+33 6 12 34 56 78"
+                                prop:value=move || if editing.get().is_none() { number.get() } else { String::new() }
+                                on:input=move |ev| number.set(event_target_value(&ev))
+                            />
+                        </div>
+                        <button type="submit" class="button button-primary" disabled=move || change.pending().get()>
+                            "Add number"
+                        </button>
+                    </form>
+                }
+            });
+            Ok::<_, ApiError>(view! { {rows} {add} })
+        })
+    };
+
+    let why = (!manage).then(|| {
+        view! {
+            <WhyNot id=id.clone() permission=Permission::ManagePhoneMethods question="Why can't I change phone numbers?" />
+        }
+    });
+
+    view! {
+        <section class="card" aria-labelledby="phones-heading">
+            <h2 id="phones-heading">"Phone numbers for sign-in"</h2>
+            <div aria-live="polite">
+                {move || notice.get().map(|n| view! { <p class="notice notice-success" role="status">{n}</p> })}
+            </div>
+            {error}
+            <Transition fallback=|| view! { <Loading label="Loading phone numbers…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{list}</ErrorBoundary>
+            </Transition>
+            {why}
+        </section>
+    }
+}
+
+/// Change and remove for one number (only rendered when allowed).
+#[allow(clippy::too_many_arguments)]
+fn phone_actions(
+    kind: PhoneType,
+    shown: String,
+    editing: RwSignal<Option<PhoneType>>,
+    removing: RwSignal<Option<PhoneType>>,
+    number: RwSignal<String>,
+    change: Action<PhoneChange, Result<String, ApiError>>,
+    submit: impl Fn(PhoneType) + Copy + Send + Sync + 'static,
+    etag: impl Fn() -> String + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let label = phone_label(kind);
+    let lower = label.to_lowercase();
+    let input_id = format!("change-{}", kind.id());
+    move || {
+        if editing.get() == Some(kind) {
+            view! {
+                <form
+                    class="inline-form"
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        submit(kind);
+                    }
+                    novalidate
+                >
+                    <div class="field">
+                        <label for=input_id.clone()>{format!("New {lower} number")}</label>
+                        <input
+                            id=input_id.clone()
+                            type="tel"
+                            inputmode="tel"
+                            autocomplete="off"
+                            prop:value=move || number.get()
+                            on:input=move |ev| number.set(event_target_value(&ev))
+                        />
+                    </div>
+                    <div class="actions">
+                        <button type="submit" class="button button-primary" disabled=move || change.pending().get()>
+                            "Save"
+                        </button>
+                        <button type="button" class="button button-secondary" on:click=move |_| editing.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </form>
+            }
+            .into_any()
+        } else if removing.get() == Some(kind) {
+            view! {
+                <div class="confirm" role="group" aria-label=format!("Remove {lower} number")>
+                    <p>{format!("Remove the {lower} number {shown}?")}</p>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            disabled=move || change.pending().get()
+                            on:click=move |_| {
+                                change.dispatch_local(PhoneChange { kind, number: None, etag: etag() });
+                            }
+                        >
+                            "Yes, remove"
+                        </button>
+                        <button type="button" class="button button-secondary" on:click=move |_| removing.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="button button-secondary"
+                        aria-label=format!("Change {lower} number")
+                        on:click=move |_| {
+                            removing.set(None);
+                            number.set(String::new());
+                            editing.set(Some(kind));
+                        }
+                    >
+                        "Change"
+                    </button>
+                    <button
+                        type="button"
+                        class="button button-secondary"
+                        aria-label=format!("Remove {lower} number")
+                        on:click=move |_| {
+                            editing.set(None);
+                            removing.set(Some(kind));
+                        }
+                    >
+                        "Remove"
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

@@ -88,6 +88,15 @@ impl TargetResource {
         }
     }
 
+    /// Records a changed property only when it really changed.
+    pub fn with_if_changed(self, name: &str, old: Option<String>, new: Option<String>) -> Self {
+        if old == new {
+            self
+        } else {
+            self.with(name, old, new)
+        }
+    }
+
     pub fn with(mut self, name: &str, old: Option<String>, new: Option<String>) -> Self {
         self.modified_properties.push(ModifiedProperty {
             name: name.to_owned(),

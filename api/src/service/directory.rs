@@ -736,26 +736,21 @@ pub async fn update_user(
         return Err(ApiError::Validation(errors));
     };
     let enabled = req.account_enabled.unwrap_or(row.account_enabled);
-    let mut target = s.resource();
-    let mut changed = |field: &str, old: Option<String>, new: Option<String>| {
-        if old != new {
-            target =
-                std::mem::replace(&mut target, TargetResource::user("", "")).with(field, old, new);
-        }
-    };
-    changed(
-        "display_name",
-        Some(row.display_name.clone()),
-        Some(name.clone()),
-    );
-    changed("mail", row.mail.clone(), mail.clone());
-    changed("job_title", row.job_title.clone(), job.clone());
-    changed("department", row.department.clone(), dept.clone());
-    changed(
-        "account_enabled",
-        Some(row.account_enabled.to_string()),
-        Some(enabled.to_string()),
-    );
+    let target = s
+        .resource()
+        .with_if_changed(
+            "display_name",
+            Some(row.display_name.clone()),
+            Some(name.clone()),
+        )
+        .with_if_changed("mail", row.mail.clone(), mail.clone())
+        .with_if_changed("job_title", row.job_title.clone(), job.clone())
+        .with_if_changed("department", row.department.clone(), dept.clone())
+        .with_if_changed(
+            "account_enabled",
+            Some(row.account_enabled.to_string()),
+            Some(enabled.to_string()),
+        );
     if !target.modified_properties.is_empty() {
         let now = state.now_us();
         let mut tx = state.store.begin().await?;
@@ -844,17 +839,13 @@ pub async fn update_unit(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let mut target = TargetResource::unit(&unit.id, &unit.display_name);
-    if name != unit.display_name {
-        target = target.with(
+    let target = TargetResource::unit(&unit.id, &unit.display_name)
+        .with_if_changed(
             "display_name",
             Some(unit.display_name.clone()),
             Some(name.clone()),
-        );
-    }
-    if desc != unit.description {
-        target = target.with("description", unit.description.clone(), desc.clone());
-    }
+        )
+        .with_if_changed("description", unit.description.clone(), desc.clone());
     if !target.modified_properties.is_empty() {
         let now = state.now_us();
         let mut tx = state.store.begin().await?;

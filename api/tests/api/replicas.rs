@@ -509,3 +509,58 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         assert_eq!(r.status(), 200, "acknowledged user {id} was lost");
     }
 }
+
+/// `SIGTERM` stops accepting connections but lets in-flight requests finish.
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests_before_exiting() {
+    let dir = std::env::temp_dir().join(format!("openstaff-drain-{}", uuid::Uuid::now_v7()));
+    let db = format!("sqlite://{}/drain.db", dir.display());
+    cli(
+        &db,
+        &["create-admin", "--upn", ADMIN_UPN],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    let mut server = start_replica(&db, &[("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000")]).await;
+    let c = Client::new();
+    let admin = token(&c, &server.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    // Each creation hashes a password on the bounded pool, so 24 of them take a while.
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let (c, base, admin) = (c.clone(), server.base.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            create_user(&c, &base, &admin, &format!("drain.{i}@contoso.example"))
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201, "an in-flight request was dropped");
+    }
+    let deadline = Instant::now() + Duration::from_secs(25);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not exit within 25 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // New connections are refused once it has stopped.
+    assert!(c
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .is_err());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -131,17 +131,7 @@ pub async fn list(
     q: &AuditQuery,
 ) -> ApiResult<Page<AuditEvent>> {
     require_reader(state, ctx).await?;
-    let limit = match q.limit {
-        None => super::DEFAULT_LIMIT,
-        Some(l) if (1..=super::MAX_LIMIT).contains(&i64::from(l)) => i64::from(l),
-        Some(_) => {
-            return Err(ApiError::field(
-                "limit",
-                "out_of_range",
-                format!("limit must be between 1 and {}.", super::MAX_LIMIT),
-            ))
-        }
-    };
+    let limit = super::page_limit(q.limit)?;
     let f = filter(ctx, q)?;
     let mut rows = rows::list(state.store.reader(), &f, limit + 1).await?;
     let more = rows.len() as i64 > limit;

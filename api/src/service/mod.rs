@@ -76,19 +76,22 @@ pub struct Paging {
     pub limit: i64,
 }
 
+/// A list's `limit`: 1 to [`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
+pub fn page_limit(limit: Option<u32>) -> ApiResult<i64> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(l) if (1..=MAX_LIMIT).contains(&i64::from(l)) => Ok(i64::from(l)),
+        Some(_) => Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("limit must be between 1 and {MAX_LIMIT}."),
+        )),
+    }
+}
+
 impl PageRequest {
     pub fn parse(&self) -> ApiResult<Paging> {
-        let limit = match self.limit {
-            None => DEFAULT_LIMIT,
-            Some(l) if (1..=MAX_LIMIT).contains(&i64::from(l)) => i64::from(l),
-            Some(_) => {
-                return Err(ApiError::field(
-                    "limit",
-                    "out_of_range",
-                    format!("limit must be between 1 and {MAX_LIMIT}."),
-                ))
-            }
-        };
+        let limit = page_limit(self.limit)?;
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {

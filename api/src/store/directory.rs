@@ -502,6 +502,17 @@ pub async fn insert_unit(
     Ok(())
 }
 
+/// Keeps a location's member count in step with its membership rows.
+async fn count_member(tx: &mut Tx, unit_id: &str, delta: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE administrative_units SET member_count = member_count + $2 WHERE id = $1")
+        .bind(unit_id)
+        .bind(delta)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
 /// Adds a member; `false` when already a member.
 pub async fn add_member(tx: &mut Tx, unit_id: &str, user_id: &str, now: i64) -> StoreResult<bool> {
     let r = sqlx::query(
@@ -517,13 +528,7 @@ pub async fn add_member(tx: &mut Tx, unit_id: &str, user_id: &str, now: i64) -> 
     .db()?;
     let added = r.rows_affected() > 0;
     if added {
-        sqlx::query(
-            "UPDATE administrative_units SET member_count = member_count + 1 WHERE id = $1",
-        )
-        .bind(unit_id)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+        count_member(tx, unit_id, 1).await?;
     }
     Ok(added)
 }
@@ -538,13 +543,7 @@ pub async fn remove_member(tx: &mut Tx, unit_id: &str, user_id: &str) -> StoreRe
         .db()?;
     let removed = r.rows_affected() > 0;
     if removed {
-        sqlx::query(
-            "UPDATE administrative_units SET member_count = member_count - 1 WHERE id = $1",
-        )
-        .bind(unit_id)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+        count_member(tx, unit_id, -1).await?;
     }
     Ok(removed)
 }

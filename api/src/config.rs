@@ -118,6 +118,11 @@ pub struct PolicyConfig {
     /// Region for phone numbers typed without a +country code (e.g. FR, US).
     #[arg(long, env = "OPENSTAFF_DEFAULT_PHONE_REGION")]
     pub default_phone_region: Option<String>,
+    /// Index seeks one user search may spend before it answers with a shorter page
+    /// and a cursor to go on from (bounds the cost of rare, scattered matches).
+    #[arg(long, env = "OPENSTAFF_SEARCH_STEP_BUDGET", default_value_t = 20_000,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub search_step_budget: i64,
 }
 
 impl Default for PolicyConfig {
@@ -135,6 +140,7 @@ impl Default for PolicyConfig {
             lockout_minutes: 15,
             signin_rate_per_minute: 60,
             default_phone_region: None,
+            search_step_budget: 20_000,
         }
     }
 }

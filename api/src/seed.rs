@@ -543,7 +543,7 @@ const CITIES: [&str; 12] = [
 /// (authentication administrator) per location and a global administrator, in large
 /// batched transactions. One audit event records the load.
 pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> anyhow::Result<()> {
-    use crate::store::search::{sort_key, unit_terms, user_terms};
+    use crate::store::search::{ord, sort_key, unit_terms, user_prefixes, user_terms};
     use crate::store::{bulk_insert, Cell};
     anyhow::ensure!(units >= 1, "--units must be at least 1");
     anyhow::ensure!(
@@ -625,6 +625,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         let end = (start + batch).min(users);
         let mut user_rows = Vec::new();
         let mut term_rows = Vec::new();
+        let mut prefix_rows = Vec::new();
         let mut member_rows = Vec::new();
         let mut role_rows = Vec::new();
         for i in start..end {
@@ -677,6 +678,10 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             ]);
             for t in user_terms(&name, &upn, Some(&upn)) {
                 term_rows.push(vec![Cell::Text(t), Cell::Text(id.clone())]);
+            }
+            let user_ord = ord(&key, &id);
+            for p in user_prefixes(&name, &upn, Some(&upn)) {
+                prefix_rows.push(vec![Cell::Text(p), Cell::Text(user_ord.clone())]);
             }
             if i == 0 {
                 role_rows.push(vec![
@@ -739,6 +744,13 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             "user_search_terms",
             &["term", "user_id"],
             &term_rows,
+        )
+        .await?;
+        bulk_insert(
+            &mut tx,
+            "user_search_prefixes",
+            &["prefix", "ord"],
+            &prefix_rows,
         )
         .await?;
         bulk_insert(

@@ -6,7 +6,7 @@
 
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
-use crate::service::AppState;
+use crate::service::{AppState, MY_STAFF_KEY};
 use crate::store::directory::{self, UserRow};
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -63,6 +63,8 @@ impl FromRequest for RequestMeta {
 pub struct AuthContext {
     pub user: UserRow,
     pub grants: Vec<Grant>,
+    /// The My Staff setting (stored JSON) as it was when the request came in.
+    pub my_staff_setting: Option<String>,
     pub initiator: Initiator,
 }
 
@@ -113,11 +115,12 @@ async fn authenticate(
             "The token is invalid or has expired. Sign in again.",
         )
     })?;
-    let user = directory::get_user(state.store.reader(), &claims.sub)
+    let caller = directory::caller(state.store.reader(), &claims.sub, MY_STAFF_KEY)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized("invalid_token", "The token's account no longer exists.")
         })?;
+    let user = caller.user;
     if !user.account_enabled {
         return Err(ApiError::unauthorized(
             "account_disabled",
@@ -136,17 +139,13 @@ async fn authenticate(
             "You must change your password before doing anything else.",
         ));
     }
-    let grants = directory::assignments_of(state.store.reader(), &user.id)
-        .await?
-        .iter()
-        .filter_map(|a| a.grant())
-        .collect();
     let mut initiator = RequestMeta::from_request(&req).0;
     initiator.user_id = Some(user.id.clone());
     initiator.user_principal_name = Some(user.user_principal_name.clone());
     Ok(AuthContext {
         user,
-        grants,
+        grants: caller.grants,
+        my_staff_setting: caller.my_staff_setting,
         initiator,
     })
 }

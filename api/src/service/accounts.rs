@@ -102,7 +102,7 @@ pub async fn reset_password(
     idempotency_key: Option<String>,
 ) -> ApiResult<ResetPasswordResponse> {
     const ACTIVITY: &str = "Reset password (by admin)";
-    require_my_staff(state, ctx).await?;
+    require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ResetPassword, ACTIVITY, &s).await?;
     if let Some(key) = &idempotency_key {
@@ -325,7 +325,7 @@ pub async fn phone_methods(
     ctx: &AuthContext,
     id: &str,
 ) -> ApiResult<PhoneMethods> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let s = subject(state, id).await?;
     let full = decide(ctx, Action::ManagePhoneMethods, &s).allowed;
     let rows = accounts::phones(state.store.reader(), &s.row.id).await?;
@@ -363,7 +363,7 @@ pub async fn set_phone(
     if_match: Option<&str>,
 ) -> ApiResult<PhoneMethods> {
     let kind = phone_type(method)?;
-    require_my_staff(state, ctx).await?;
+    require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(
         state,
@@ -442,7 +442,7 @@ pub async fn remove_phone(
 ) -> ApiResult<String> {
     const ACTIVITY: &str = "Remove phone number";
     let kind = phone_type(method)?;
-    require_my_staff(state, ctx).await?;
+    require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ManagePhoneMethods, ACTIVITY, &s).await?;
     let now = state.now_us();

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::directory::{self as db, AssignmentRow};
-use crate::store::StoreError;
+use crate::store::{encode_cursor, StoreError};
 use shared::dto::{self, FieldError, Me, MyStaffSettings, Page};
 use shared::rules::{self, Action, Decision};
 use shared::{Role, Scope};
@@ -77,7 +77,7 @@ pub async fn me(state: &AppState, ctx: &AuthContext) -> ApiResult<Me> {
         department: ctx.user.department.clone(),
         source: ctx.user.source(),
         role_assignments: assignments.into_iter().filter_map(assignment_dto).collect(),
-        my_staff_access: my_staff_status(state, ctx).await?,
+        my_staff_access: my_staff_status(ctx)?,
         can_manage_directory: rules::may_manage_directory(&ctx.grants),
         can_manage_role_assignments: rules::may_manage_role_assignments(&ctx.grants),
     })
@@ -89,7 +89,7 @@ pub async fn my_units(
     ctx: &AuthContext,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::AdministrativeUnit>> {
-    require_my_staff(state, ctx).await?;
+    require_my_staff(ctx)?;
     let p = page.parse()?;
     let tenant_wide = ctx.grants.iter().any(|g| g.scope == Scope::Directory);
     let only = if tenant_wide {
@@ -111,7 +111,7 @@ pub async fn list_units(
     ctx: &AuthContext,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::AdministrativeUnit>> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let p = page.parse()?;
     let rows = db::list_units(state.store.reader(), &p.terms, None, &p.after, p.limit + 1).await?;
     Ok(page_of(
@@ -134,7 +134,7 @@ pub async fn get_unit(
     ctx: &AuthContext,
     id: &str,
 ) -> ApiResult<dto::AdministrativeUnit> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     Ok(unit_dto(ctx, load_unit(state, id).await?))
 }
 
@@ -144,7 +144,7 @@ pub async fn members(
     unit_id: &str,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::User>> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let unit = load_unit(state, unit_id).await?;
     let p = page.parse()?;
     let rows = db::list_members(
@@ -167,15 +167,53 @@ pub async fn list_users(
     ctx: &AuthContext,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::User>> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let p = page.parse()?;
-    let rows = db::list_users(state.store.reader(), &p.terms, &p.after, p.limit + 1).await?;
-    let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
+    if p.terms.is_empty() {
+        let rows = db::list_users(state.store.reader(), &p.terms, &p.after, p.limit + 1).await?;
+        let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
+        return Ok(Page {
+            items: user_dtos(state, ctx, page.items).await?,
+            next_cursor: page.next_cursor,
+        });
+    }
+    // A short page that ran out of its search budget resumes at (not after) a row.
+    let start = p
+        .after
+        .as_ref()
+        .map(|(key, id)| match key.strip_prefix(RESUME_MARK) {
+            Some(key) => (key, id.as_str(), true),
+            None => (key.as_str(), id.as_str(), false),
+        });
+    let found = db::search_users(
+        state.store.reader(),
+        state.store.backend,
+        &p.terms,
+        start,
+        p.limit + 1,
+        state.policy.search_step_budget,
+    )
+    .await?;
+    let mut page = page_of(
+        found.rows,
+        p.limit,
+        |r| (r.sort_key.clone(), r.id.clone()),
+        |r| r,
+    );
+    if page.next_cursor.is_none() {
+        page.next_cursor = found
+            .resume_at
+            .map(|(key, id)| encode_cursor(&format!("{RESUME_MARK}{key}"), &id));
+    }
     Ok(Page {
         items: user_dtos(state, ctx, page.items).await?,
         next_cursor: page.next_cursor,
     })
 }
+
+/// Marks a search cursor that resumes at its row rather than after it (sort keys
+/// never hold control characters).
+const RESUME_MARK: char = '\u{2}';
 
 async fn load_user(state: &AppState, id: &str) -> ApiResult<db::UserRow> {
     let id = parse_id(id, "user")?;
@@ -185,7 +223,7 @@ async fn load_user(state: &AppState, id: &str) -> ApiResult<db::UserRow> {
 }
 
 pub async fn get_user(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<dto::User> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let row = load_user(state, id).await?;
     user_dtos(state, ctx, vec![row])
         .await?
@@ -200,7 +238,7 @@ pub async fn explain(
     id: &str,
     action: &str,
 ) -> ApiResult<Decision> {
-    require_reader(state, ctx).await?;
+    require_reader(ctx)?;
     let action: Action = action.parse().map_err(|_| {
         ApiError::field(
             "action",

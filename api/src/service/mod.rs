@@ -146,11 +146,19 @@ pub fn parse_id(raw: &str, what: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::NotFound(format!("No {what} has this id.")))
 }
 
-const MY_STAFF_KEY: &str = "my_staff";
+pub const MY_STAFF_KEY: &str = "my_staff";
 
 pub async fn my_staff_settings(store: &Store) -> ApiResult<MyStaffSettings> {
-    Ok(match db::get_setting(store.reader(), MY_STAFF_KEY).await? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.into()))?,
+    parse_my_staff(
+        db::get_setting(store.reader(), MY_STAFF_KEY)
+            .await?
+            .as_deref(),
+    )
+}
+
+fn parse_my_staff(stored: Option<&str>) -> ApiResult<MyStaffSettings> {
+    Ok(match stored {
+        Some(json) => serde_json::from_str(json).map_err(|e| ApiError::Internal(e.into()))?,
         None => MyStaffSettings {
             access: MyStaffAccess::All,
             selected_user_ids: Vec::new(),
@@ -158,8 +166,9 @@ pub async fn my_staff_settings(store: &Store) -> ApiResult<MyStaffSettings> {
     })
 }
 
-pub async fn my_staff_status(state: &AppState, ctx: &AuthContext) -> ApiResult<MyStaffStatus> {
-    let settings = my_staff_settings(&state.store).await?;
+/// Whether My Staff is on for the caller, from the setting read with their identity.
+pub fn my_staff_status(ctx: &AuthContext) -> ApiResult<MyStaffStatus> {
+    let settings = parse_my_staff(ctx.my_staff_setting.as_deref())?;
     let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
     Ok(
         match rules::my_staff_gate(
@@ -181,8 +190,8 @@ pub async fn my_staff_status(state: &AppState, ctx: &AuthContext) -> ApiResult<M
 }
 
 /// The manager-surface gate of SPEC section 2.
-pub async fn require_my_staff(state: &AppState, ctx: &AuthContext) -> ApiResult<()> {
-    let status = my_staff_status(state, ctx).await?;
+pub fn require_my_staff(ctx: &AuthContext) -> ApiResult<()> {
+    let status = my_staff_status(ctx)?;
     match status.reason {
         None => Ok(()),
         Some(block) => Err(ApiError::forbidden(
@@ -277,9 +286,9 @@ pub fn unit_dto(ctx: &AuthContext, row: UnitRow) -> dto::AdministrativeUnit {
 }
 
 /// Directory reads are open to My Staff users and to directory managers.
-pub async fn require_reader(state: &AppState, ctx: &AuthContext) -> ApiResult<()> {
+pub fn require_reader(ctx: &AuthContext) -> ApiResult<()> {
     if rules::may_manage_directory(&ctx.grants) {
         return Ok(());
     }
-    require_my_staff(state, ctx).await
+    require_my_staff(ctx)
 }

@@ -1,7 +1,10 @@
 //! Users, locations, membership, role assignments and settings.
 
-use super::search::{prefix_upper, sort_key, unit_terms, user_terms};
-use super::{placeholders, Db, ResultExt, StoreResult, Tx};
+use super::search::MAX_PREFIX_CHARS;
+use super::search::{
+    ord, prefix_upper, sort_key, split_ord, unit_terms, user_prefixes, user_terms,
+};
+use super::{bulk_insert, placeholders, Backend, Cell, Db, ResultExt, StoreResult, Tx};
 use shared::dto::{UnitRef, UserSource};
 use shared::rules::{Grant, Membership};
 use shared::{Role, Scope};
@@ -151,6 +154,172 @@ pub async fn list_users(
     fetch_users(pool, &sql, binds, limit).await
 }
 
+/// Where a search stopped.
+pub struct SearchPage {
+    /// Matching users in display-name order (at most the `limit` asked for).
+    pub rows: Vec<UserRow>,
+    /// Set when the walk hit its step budget before filling the page: resume from
+    /// this (sort key, id), including it.
+    pub resume_at: Option<(String, String)>,
+}
+
+/// Organisation-wide user search: users matching every term, in display-name order,
+/// from `start` (a sort key and id; `inclusive` when a short page stopped there).
+///
+/// Each word term's first [`MAX_PREFIX_CHARS`] characters name one range of
+/// `user_search_prefixes`, already in display-name order. The ranges are intersected
+/// by leapfrogging, in one recursive query: seek the next range to the current
+/// candidate or past it; when every range has agreed on a candidate it matches. A
+/// page costs a few index seeks per match and per run of non-matching names,
+/// however many people share a common prefix. Longer words and whole addresses
+/// (terms with `@`) are then checked in `user_search_terms` by user. A query made
+/// only of addresses is selective and goes through [`list_users`].
+pub async fn search_users(
+    pool: &AnyPool,
+    backend: Backend,
+    terms: &[String],
+    start: Option<(&str, &str, bool)>,
+    limit: i64,
+    step_budget: i64,
+) -> StoreResult<SearchPage> {
+    let mut lists: Vec<String> = Vec::new();
+    let mut checks: Vec<&String> = Vec::new();
+    for t in terms {
+        if t.contains('@') {
+            checks.push(t);
+            continue;
+        }
+        let prefix: String = t.chars().take(MAX_PREFIX_CHARS).collect();
+        if prefix.len() < t.len() {
+            checks.push(t);
+        }
+        if !lists.contains(&prefix) {
+            lists.push(prefix);
+        }
+    }
+    if lists.is_empty() {
+        let after = start.map(|(k, id, _)| (k.to_owned(), id.to_owned()));
+        let rows = list_users(pool, terms, &after, limit).await?;
+        return Ok(SearchPage {
+            rows,
+            resume_at: None,
+        });
+    }
+    let k = lists.len();
+    let mut binds: Vec<String> = lists.clone();
+    let mut verify = String::from("1 = 1");
+    for t in &checks {
+        let n = binds.len();
+        verify.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM user_search_terms t \
+             WHERE t.user_id = substr(lf.c, length(lf.c) - 35) \
+             AND t.term >= ${} AND t.term < ${})",
+            n + 1,
+            n + 2
+        ));
+        binds.push((*t).clone());
+        binds.push(prefix_upper(t));
+    }
+    let (start_ord, strict) = match start {
+        None => (String::new(), 0),
+        Some((key, id, inclusive)) => (ord(key, id), i64::from(!inclusive)),
+    };
+    let n = binds.len();
+    let (p_start, p_strict, p_limit, p_budget) = (n + 1, n + 2, n + 3, n + 4);
+    let collate = match backend {
+        Backend::Postgres => " COLLATE \"C\"",
+        Backend::Sqlite => "",
+    };
+    // Per row: `c` is the candidate the last seek found; `pc`, `pstrict`, `pagree`
+    // the state it was sought from. Whether `c` matches is derived in the next row, so
+    // each step runs exactly one seek.
+    let agree = "(CASE WHEN lf.init = 1 THEN 0 \
+         WHEN lf.c = lf.pc AND lf.pstrict = 0 THEN lf.pagree + 1 ELSE 1 END)";
+    let full = format!("(CASE WHEN {agree} = {k} THEN 1 ELSE 0 END)");
+    let strict_next = format!("(CASE WHEN lf.init = 1 THEN ${p_strict} ELSE {full} END)");
+    let hit = format!("(CASE WHEN {full} = 1 AND {verify} THEN 1 ELSE 0 END)");
+    let mut seek = String::from("(CASE lf.j");
+    for j in 0..k {
+        seek.push_str(&format!(
+            " WHEN {j} THEN (SELECT p.ord FROM user_search_prefixes p \
+             WHERE p.prefix = ${} AND p.ord >= lf.c AND ({strict_next} = 0 OR p.ord > lf.c) \
+             ORDER BY p.ord LIMIT 1)",
+            j + 1
+        ));
+    }
+    seek.push_str(" END)");
+    let sql = format!(
+        "WITH RECURSIVE lf (c, pc, pstrict, pagree, j, init, hits, steps, phit) AS ( \
+           SELECT CAST(${p_start} AS TEXT){collate}, CAST(${p_start} AS TEXT){collate}, \
+             CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(1 AS BIGINT), \
+             CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+           UNION ALL \
+           SELECT {seek}, lf.c, CAST({strict_next} AS BIGINT), CAST({agree} AS BIGINT), \
+             CAST((lf.j + 1) % {k} AS BIGINT), CAST(0 AS BIGINT), \
+             CAST(lf.hits + {hit} AS BIGINT), CAST(lf.steps + 1 AS BIGINT), CAST({hit} AS BIGINT) \
+           FROM lf WHERE lf.c IS NOT NULL AND lf.hits < ${p_limit} AND lf.steps < ${p_budget} \
+         ) \
+         SELECT pc, c, phit, \
+           CASE WHEN steps >= ${p_budget} AND c IS NOT NULL AND hits < ${p_limit} \
+             THEN 1 ELSE 0 END AS open \
+         FROM lf WHERE phit = 1 OR steps >= ${p_budget}"
+    );
+    type Found = (Option<String>, Option<String>, i64, i64);
+    let mut q = sqlx::query_as::<Db, Found>(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let found = q
+        .bind(start_ord)
+        .bind(strict)
+        .bind(limit)
+        // Confirming one candidate takes a seek per list and one more: with fewer, a
+        // resumed walk would never get past its starting row.
+        .bind(step_budget.max(k as i64 + 1))
+        .fetch_all(pool)
+        .await
+        .db()?;
+    let mut ids = Vec::new();
+    let mut resume_at = None;
+    for (pc, c, hit, open) in &found {
+        if *hit == 1 {
+            if let Some((_, id)) = pc.as_deref().and_then(split_ord) {
+                ids.push(id.to_owned());
+            }
+        }
+        // The row that spent the budget: the walk is not done and the page not full.
+        if *open == 1 && ids.len() < usize::try_from(limit).unwrap_or(0) {
+            if let Some((key, id)) = c.as_deref().and_then(split_ord) {
+                resume_at = Some((key.to_owned(), id.to_owned()));
+            }
+        }
+    }
+    let mut rows = users_by_ids(pool, &ids).await?;
+    let position: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(SearchPage { rows, resume_at })
+}
+
+/// Users with these ids, in no particular order.
+async fn users_by_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<UserRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users u WHERE u.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as::<Db, UserRow>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(pool).await.db()
+}
+
 /// Members of a location in display-name order, walking `unit_members_by_sort_key`.
 pub async fn list_members(
     pool: &AnyPool,
@@ -191,6 +360,52 @@ pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
         .db()
 }
 
+/// What every authenticated request needs, read in one query: the caller's row, the
+/// (role, scope) of each of their role assignments, and the My Staff setting.
+pub struct Caller {
+    pub user: UserRow,
+    pub grants: Vec<Grant>,
+    pub my_staff_setting: Option<String>,
+}
+
+#[derive(FromRow)]
+struct CallerRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    grant_role: Option<String>,
+    grant_scope: Option<String>,
+    my_staff_setting: Option<String>,
+}
+
+pub async fn caller(pool: &AnyPool, id: &str, setting_key: &str) -> StoreResult<Option<Caller>> {
+    let rows = sqlx::query_as::<Db, CallerRow>(&format!(
+        "SELECT {USER_COLS}, r.role AS grant_role, r.scope AS grant_scope, \
+         (SELECT s.value FROM settings s WHERE s.key = $2) AS my_staff_setting \
+         FROM users u LEFT JOIN role_assignments r ON r.principal_id = u.id \
+         WHERE u.id = $1"
+    ))
+    .bind(id)
+    .bind(setting_key)
+    .fetch_all(pool)
+    .await
+    .db()?;
+    let mut grants = Vec::new();
+    let mut first = None;
+    for row in rows {
+        if let (Some(role), Some(scope)) = (&row.grant_role, &row.grant_scope) {
+            if let (Ok(role), Some(scope)) = (role.parse(), Scope::from_storage(scope)) {
+                grants.push(Grant { role, scope });
+            }
+        }
+        first.get_or_insert(row);
+    }
+    Ok(first.map(|row| Caller {
+        user: row.user,
+        grants,
+        my_staff_setting: row.my_staff_setting,
+    }))
+}
+
 /// A new account, already validated.
 pub struct NewUser<'a> {
     pub id: &'a str,
@@ -229,15 +444,29 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<()> {
     .execute(&mut **tx)
     .await
     .db()?;
-    for term in user_terms(u.display_name, u.user_principal_name, u.mail) {
-        sqlx::query("INSERT INTO user_search_terms (term, user_id) VALUES ($1, $2)")
-            .bind(term)
-            .bind(u.id)
-            .execute(&mut **tx)
-            .await
-            .db()?;
-    }
-    Ok(())
+    insert_user_index(tx, u.id, u.display_name, u.user_principal_name, u.mail).await
+}
+
+/// Writes a user's rows in the search index: `user_search_terms` (whole words, UPN,
+/// mail) and `user_search_prefixes` (word prefixes in display-name order).
+async fn insert_user_index(
+    tx: &mut Tx,
+    id: &str,
+    display_name: &str,
+    upn: &str,
+    mail: Option<&str>,
+) -> StoreResult<()> {
+    let terms: Vec<Vec<Cell>> = user_terms(display_name, upn, mail)
+        .into_iter()
+        .map(|t| vec![Cell::Text(t), Cell::Text(id.to_owned())])
+        .collect();
+    bulk_insert(tx, "user_search_terms", &["term", "user_id"], &terms).await?;
+    let ord = ord(&sort_key(display_name), id);
+    let prefixes: Vec<Vec<Cell>> = user_prefixes(display_name, upn, mail)
+        .into_iter()
+        .map(|p| vec![Cell::Text(p), Cell::Text(ord.clone())])
+        .collect();
+    bulk_insert(tx, "user_search_prefixes", &["prefix", "ord"], &prefixes).await
 }
 
 /// Roles held by each of `ids`, at any scope.
@@ -602,27 +831,6 @@ pub async fn count_users(pool: &AnyPool) -> StoreResult<i64> {
     Ok(n)
 }
 
-async fn replace_user_terms(
-    tx: &mut Tx,
-    id: &str,
-    terms: std::collections::BTreeSet<String>,
-) -> StoreResult<()> {
-    sqlx::query("DELETE FROM user_search_terms WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    for term in terms {
-        sqlx::query("INSERT INTO user_search_terms (term, user_id) VALUES ($1, $2)")
-            .bind(term)
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .db()?;
-    }
-    Ok(())
-}
-
 /// The editable attributes of a user, after the change.
 pub struct UserUpdate<'a> {
     pub display_name: &'a str,
@@ -641,6 +849,20 @@ pub async fn update_user(
     u: &UserUpdate<'_>,
     now: i64,
 ) -> StoreResult<()> {
+    // Lock the row (PostgreSQL; SQLite has one writer) and read the names the index
+    // rows were made from, so concurrent edits cannot leave stale index rows.
+    sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    let (old_name, old_key, old_mail): (String, String, Option<String>) =
+        sqlx::query_as("SELECT display_name, sort_key, mail FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await
+            .db()?;
     let key = sort_key(u.display_name);
     sqlx::query(
         "UPDATE users SET display_name = $2, sort_key = $3, mail = $4, job_title = $5, \
@@ -665,7 +887,21 @@ pub async fn update_user(
         .execute(&mut **tx)
         .await
         .db()?;
-    replace_user_terms(tx, id, user_terms(u.display_name, upn, u.mail)).await
+    let old_ord = ord(&old_key, id);
+    for p in user_prefixes(&old_name, upn, old_mail.as_deref()) {
+        sqlx::query("DELETE FROM user_search_prefixes WHERE prefix = $1 AND ord = $2")
+            .bind(p)
+            .bind(&old_ord)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    sqlx::query("DELETE FROM user_search_terms WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    insert_user_index(tx, id, u.display_name, upn, u.mail).await
 }
 
 pub async fn update_unit(

@@ -11,6 +11,9 @@ use std::collections::BTreeSet;
 const MAX_TERM_CHARS: usize = 64;
 /// At most this many query terms are used.
 pub const MAX_QUERY_TERMS: usize = 5;
+/// Longest word prefix kept in `user_search_prefixes`; a longer query word uses its
+/// first this-many characters and is then checked against the whole words.
+pub const MAX_PREFIX_CHARS: usize = 8;
 
 fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
@@ -37,6 +40,37 @@ pub fn user_terms(display_name: &str, upn: &str, mail: Option<&str>) -> BTreeSet
     terms
 }
 
+/// The rows of a user in `user_search_prefixes`: every prefix, up to
+/// [`MAX_PREFIX_CHARS`] characters, of every word term (a term without `@`; the whole
+/// UPN and mail are only matched through `user_search_terms`). Migration 0005 derives
+/// the same set in SQL from `user_search_terms`.
+pub fn user_prefixes(display_name: &str, upn: &str, mail: Option<&str>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for term in user_terms(display_name, upn, mail) {
+        if term.contains('@') {
+            continue;
+        }
+        let mut prefix = String::new();
+        for c in term.chars().take(MAX_PREFIX_CHARS) {
+            prefix.push(c);
+            out.insert(prefix.clone());
+        }
+    }
+    out
+}
+
+/// A user's position in display-name order as one string (sort key, U+0001, id):
+/// names hold no control characters, so comparing these strings byte-wise orders
+/// like `(sort_key, id)`, on both stores.
+pub fn ord(sort_key: &str, id: &str) -> String {
+    format!("{sort_key}\u{1}{id}")
+}
+
+/// The (sort key, id) an [`ord`] was made from.
+pub fn split_ord(ord: &str) -> Option<(&str, &str)> {
+    ord.rsplit_once('\u{1}')
+}
+
 /// The index terms of a location.
 pub fn unit_terms(display_name: &str) -> BTreeSet<String> {
     let mut terms: BTreeSet<String> = words(display_name).collect();
@@ -44,17 +78,24 @@ pub fn unit_terms(display_name: &str) -> BTreeSet<String> {
     terms
 }
 
-/// Splits a search box query into lower-cased prefixes. Whitespace separates terms;
-/// a term is kept whole (so `ana.lopez@` matches a UPN) and empty ones are dropped.
+/// Splits a search box query into lower-cased prefixes, as the index splits names:
+/// into words, except that a whitespace-separated part with an `@` is kept whole (so
+/// `ana.lopez@` matches a UPN or mail). Duplicates are dropped.
 pub fn query_terms(query: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for t in query.split_whitespace() {
-        let t = whole(t);
-        if !t.is_empty() && !out.contains(&t) {
-            out.push(t);
-        }
-        if out.len() == MAX_QUERY_TERMS {
-            break;
+    for part in query.split_whitespace() {
+        let terms: Vec<String> = if part.contains('@') {
+            vec![whole(part)]
+        } else {
+            words(part).collect()
+        };
+        for t in terms {
+            if out.len() == MAX_QUERY_TERMS {
+                return out;
+            }
+            if !t.is_empty() && !out.contains(&t) {
+                out.push(t);
+            }
         }
     }
     out
@@ -99,6 +140,34 @@ mod tests {
         assert_eq!(query_terms("  Jo  SM jo "), vec!["jo", "sm"]);
         assert_eq!(query_terms("a b c d e f g").len(), MAX_QUERY_TERMS);
         assert!(query_terms("   ").is_empty());
+    }
+
+    #[test]
+    fn query_words_split_like_the_index_but_keep_addresses_whole() {
+        assert_eq!(query_terms("ana.lopez"), vec!["ana", "lopez"]);
+        assert_eq!(query_terms("Ana.Lopez@Contoso"), vec!["ana.lopez@contoso"]);
+        assert_eq!(query_terms("o'brien -"), vec!["o", "brien"]);
+    }
+
+    #[test]
+    fn user_prefixes_cover_words_up_to_the_cap_but_not_whole_addresses() {
+        let p = user_prefixes("Ana Lopez-Fernandez", "ana@contoso.example", None);
+        for w in [
+            "a", "an", "ana", "l", "lopez", "f", "fernande", "c", "contoso", "example",
+        ] {
+            assert!(p.contains(w), "missing {w}: {p:?}");
+        }
+        assert!(!p.contains("fernandez"), "capped at {MAX_PREFIX_CHARS}");
+        assert!(p.iter().all(|t| !t.contains('@')));
+    }
+
+    #[test]
+    fn ord_orders_like_sort_key_then_id() {
+        let a = ord("ana", "0190");
+        let b = ord("ana b", "0000");
+        let c = ord("ana", "0191");
+        assert!(a < c && c < b);
+        assert_eq!(split_ord(&b), Some(("ana b", "0000")));
     }
 
     #[test]

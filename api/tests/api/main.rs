@@ -16,6 +16,7 @@ mod phones;
 mod reads;
 mod replicas;
 mod reset;
+mod search;
 mod secrets;
 mod signin_protection;
 mod spa;

@@ -509,3 +509,102 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         assert_eq!(r.status(), 200, "acknowledged user {id} was lost");
     }
 }
+
+/// Reads one HTTP/1.1 response head from a raw connection; returns its status.
+async fn read_status(conn: &mut tokio::net::TcpStream) -> u16 {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(30), conn.read(&mut chunk))
+            .await
+            .expect("no response within 30 s")
+            .expect("read failed");
+        assert!(n > 0, "the server closed the connection without answering");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let head = String::from_utf8_lossy(&buf);
+    head.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// `SIGTERM` stops accepting connections but finishes the requests it is receiving.
+/// Each request below is known to be in the server's hands when the signal arrives
+/// (it sent `Expect: 100-continue` and the server answered `100 Continue`, so the head
+/// was parsed and the handler waits for the body); the bodies follow half a second
+/// after the signal, and every request still gets its answer.
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests_before_exiting() {
+    use tokio::io::AsyncWriteExt;
+    let dir = std::env::temp_dir().join(format!("openstaff-drain-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = format!("sqlite://{}/drain.db", dir.display());
+    let out = cli(
+        &db,
+        &["create-admin", "--upn", ADMIN_UPN],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut server = start_replica(&db, &[]).await;
+    let c = Client::new();
+    let admin = token(&c, &server.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+
+    let mut conns = Vec::new();
+    let mut bodies = Vec::new();
+    for i in 0..6 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let body = json!({
+            "user_principal_name": format!("drain.{i}@contoso.example"),
+            "display_name": "Drain Person",
+            "source": "cloud",
+            "password": crate::helpers::USER_PASSWORD,
+        })
+        .to_string();
+        let head = format!(
+            "POST /api/v1/users HTTP/1.1\r\nHost: openstaff\r\nAuthorization: Bearer {admin}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+             Connection: close\r\n\r\n",
+            body.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        assert_eq!(
+            read_status(&mut conn).await,
+            100,
+            "the server took the request"
+        );
+        conns.push(conn);
+        bodies.push(body);
+    }
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Draining: the listener is closed to new connections...
+    assert!(
+        tokio::net::TcpStream::connect(&addr).await.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
+    // ...while every request already begun completes.
+    for (conn, body) in conns.iter_mut().zip(&bodies) {
+        conn.write_all(body.as_bytes()).await.unwrap();
+        assert_eq!(
+            read_status(conn).await,
+            201,
+            "an in-flight request was dropped"
+        );
+    }
+    drop(conns);
+    let deadline = Instant::now() + Duration::from_secs(25);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not exit within 25 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -555,6 +555,15 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
     }
     let hash = Hasher::new()?.hash(&Secret::new(SCALE_PASSWORD)).await?;
     let now = now_us();
+    if store.backend == crate::store::Backend::Sqlite {
+        // The prefix index is written in key order per batch, but batches land all over
+        // it: a large page cache on the (single) writer connection saves re-reading.
+        let mut tx = store.begin().await?;
+        sqlx::query("PRAGMA cache_size = -1048576")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
     let bar = indicatif::ProgressBar::new(users + units);
     if progress {
         bar.set_style(
@@ -681,7 +690,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             }
             let user_ord = ord(&key, &id);
             for p in user_prefixes(&name, &upn, Some(&upn)) {
-                prefix_rows.push(vec![Cell::Text(p), Cell::Text(user_ord.clone())]);
+                prefix_rows.push((p, user_ord.clone()));
             }
             if i == 0 {
                 role_rows.push(vec![
@@ -746,6 +755,11 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             &term_rows,
         )
         .await?;
+        prefix_rows.sort_unstable();
+        let prefix_rows: Vec<Vec<Cell>> = prefix_rows
+            .into_iter()
+            .map(|(p, o)| vec![Cell::Text(p), Cell::Text(o)])
+            .collect();
         bulk_insert(
             &mut tx,
             "user_search_prefixes",

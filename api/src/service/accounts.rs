@@ -47,14 +47,9 @@ pub(crate) async fn subject(state: &AppState, id: &str) -> ApiResult<Subject> {
         .await?
         .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))?;
     let ids = [row.id.as_str()];
-    let roles = db::roles_for_users(state.store.reader(), &ids)
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
-    let units = db::memberships_for_users(state.store.reader(), &ids)
-        .await?
-        .remove(&row.id)
-        .unwrap_or_default();
+    let (mut roles, mut units) = db::profiles_for_users(state.store.reader(), &ids).await?;
+    let roles = roles.remove(&row.id).unwrap_or_default();
+    let units = units.remove(&row.id).unwrap_or_default();
     Ok(Subject { row, roles, units })
 }
 
@@ -272,10 +267,9 @@ pub async fn change_password(
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
     accounts::set_password(&mut tx, &account.id, &hash, false, None, now).await?;
-    let units = db::memberships_for_users(state.store.reader(), &[account.id.as_str()])
-        .await?
-        .remove(&account.id)
-        .unwrap_or_default();
+    let (_, mut units) =
+        db::profiles_for_users(state.store.reader(), &[account.id.as_str()]).await?;
+    let units = units.remove(&account.id).unwrap_or_default();
     let event = Event::success(ACTIVITY, CAT_USERS)
         .target(TargetResource::user(&account.id, &account.display_name))
         .units(units.iter().map(|u| u.id.to_string()));

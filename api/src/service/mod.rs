@@ -222,8 +222,7 @@ pub async fn user_dtos(
     rows: Vec<UserRow>,
 ) -> ApiResult<Vec<dto::User>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut roles = db::roles_for_users(state.store.reader(), &ids).await?;
-    let mut units = db::memberships_for_users(state.store.reader(), &ids).await?;
+    let (mut roles, mut units) = db::profiles_for_users(state.store.reader(), &ids).await?;
     let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
     Ok(rows
         .into_iter()

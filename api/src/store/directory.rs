@@ -469,66 +469,59 @@ async fn insert_user_index(
     bulk_insert(tx, "user_search_prefixes", &["prefix", "ord"], &prefixes).await
 }
 
-/// Roles held by each of `ids`, at any scope.
-pub async fn roles_for_users(
+/// The roles (at any scope, each once, sorted) and the locations (in display-name
+/// order) of each of `ids`, in one query.
+pub async fn profiles_for_users(
     pool: &AnyPool,
     ids: &[&str],
-) -> StoreResult<HashMap<String, Vec<Role>>> {
-    let mut out: HashMap<String, Vec<Role>> = HashMap::new();
+) -> StoreResult<(HashMap<String, Vec<Role>>, HashMap<String, Vec<UnitRef>>)> {
+    let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
+    let mut units: HashMap<String, Vec<(String, UnitRef)>> = HashMap::new();
     if ids.is_empty() {
-        return Ok(out);
+        return Ok((roles, HashMap::new()));
     }
+    let list = placeholders(1, ids.len());
     let sql = format!(
-        "SELECT principal_id, role FROM role_assignments WHERE principal_id IN ({})",
-        placeholders(1, ids.len())
+        "SELECT CAST(0 AS BIGINT), r.principal_id, r.role, r.role, r.role, CAST(0 AS BIGINT) \
+         FROM role_assignments r WHERE r.principal_id IN ({list}) \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT), m.user_id, a.id, a.display_name, a.sort_key, a.restricted \
+         FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
+         WHERE m.user_id IN ({list})"
     );
-    let mut q = sqlx::query_as::<Db, (String, String)>(&sql);
+    type Row = (i64, String, String, String, String, i64);
+    let mut q = sqlx::query_as::<Db, Row>(&sql);
     for id in ids {
         q = q.bind(*id);
     }
-    for (pid, role) in q.fetch_all(pool).await.db()? {
-        if let Ok(role) = role.parse::<Role>() {
-            let roles = out.entry(pid).or_default();
-            if !roles.contains(&role) {
-                roles.push(role);
+    for (kind, uid, a, display_name, sort_key, restricted) in q.fetch_all(pool).await.db()? {
+        if kind == 0 {
+            if let Ok(role) = a.parse::<Role>() {
+                let held = roles.entry(uid).or_default();
+                if !held.contains(&role) {
+                    held.push(role);
+                }
             }
-        }
-    }
-    for roles in out.values_mut() {
-        roles.sort();
-    }
-    Ok(out)
-}
-
-/// Locations each of `ids` belongs to, in display-name order.
-pub async fn memberships_for_users(
-    pool: &AnyPool,
-    ids: &[&str],
-) -> StoreResult<HashMap<String, Vec<UnitRef>>> {
-    let mut out: HashMap<String, Vec<UnitRef>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let sql = format!(
-        "SELECT m.user_id, a.id, a.display_name, a.restricted FROM unit_members m \
-         JOIN administrative_units a ON a.id = m.unit_id WHERE m.user_id IN ({}) \
-         ORDER BY a.sort_key, a.id",
-        placeholders(1, ids.len())
-    );
-    let mut q = sqlx::query_as::<Db, (String, String, String, i64)>(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    for (uid, unit_id, display_name, restricted) in q.fetch_all(pool).await.db()? {
-        if let Ok(id) = uuid::Uuid::parse_str(&unit_id) {
-            out.entry(uid).or_default().push(UnitRef {
+        } else if let Ok(id) = uuid::Uuid::parse_str(&a) {
+            let unit = UnitRef {
                 id,
                 display_name,
                 restricted: restricted != 0,
-            });
+            };
+            units.entry(uid).or_default().push((sort_key, unit));
         }
     }
-    Ok(out)
+    for held in roles.values_mut() {
+        held.sort();
+    }
+    let units = units
+        .into_iter()
+        .map(|(uid, mut list)| {
+            list.sort_by(|(ka, a), (kb, b)| (ka, a.id).cmp(&(kb, b.id)));
+            (uid, list.into_iter().map(|(_, u)| u).collect())
+        })
+        .collect();
+    Ok((roles, units))
 }
 
 /// Converts profile locations into what the rules need.

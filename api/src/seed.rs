@@ -543,7 +543,7 @@ const CITIES: [&str; 12] = [
 /// (authentication administrator) per location and a global administrator, in large
 /// batched transactions. One audit event records the load.
 pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> anyhow::Result<()> {
-    use crate::store::search::{ord, sort_key, unit_terms, user_prefixes, user_terms};
+    use crate::store::search::{sort_key, unit_terms, user_terms};
     use crate::store::{bulk_insert, Cell};
     anyhow::ensure!(units >= 1, "--units must be at least 1");
     anyhow::ensure!(
@@ -555,15 +555,6 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
     }
     let hash = Hasher::new()?.hash(&Secret::new(SCALE_PASSWORD)).await?;
     let now = now_us();
-    if store.backend == crate::store::Backend::Sqlite {
-        // The prefix index is written in key order per batch, but batches land all over
-        // it: a large page cache on the (single) writer connection saves re-reading.
-        let mut tx = store.begin().await?;
-        sqlx::query("PRAGMA cache_size = -1048576")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    }
     let bar = indicatif::ProgressBar::new(users + units);
     if progress {
         bar.set_style(
@@ -634,7 +625,6 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         let end = (start + batch).min(users);
         let mut user_rows = Vec::new();
         let mut term_rows = Vec::new();
-        let mut prefix_rows = Vec::new();
         let mut member_rows = Vec::new();
         let mut role_rows = Vec::new();
         for i in start..end {
@@ -688,10 +678,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             for t in user_terms(&name, &upn, Some(&upn)) {
                 term_rows.push(vec![Cell::Text(t), Cell::Text(id.clone())]);
             }
-            let user_ord = ord(&key, &id);
-            for p in user_prefixes(&name, &upn, Some(&upn)) {
-                prefix_rows.push((p, user_ord.clone()));
-            }
+
             if i == 0 {
                 role_rows.push(vec![
                     Cell::Text(Uuid::now_v7().to_string()),
@@ -755,18 +742,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
             &term_rows,
         )
         .await?;
-        prefix_rows.sort_unstable();
-        let prefix_rows: Vec<Vec<Cell>> = prefix_rows
-            .into_iter()
-            .map(|(p, o)| vec![Cell::Text(p), Cell::Text(o)])
-            .collect();
-        bulk_insert(
-            &mut tx,
-            "user_search_prefixes",
-            &["prefix", "ord"],
-            &prefix_rows,
-        )
-        .await?;
+
         bulk_insert(
             &mut tx,
             "unit_members",
@@ -792,6 +768,10 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         bar.inc(end - start);
         start = end;
     }
+    bar.set_message("index");
+    let mut tx = store.begin().await?;
+    db::build_user_prefixes(&mut tx, store.backend).await?;
+    tx.commit().await?;
     bar.set_message("counts");
     let mut tx = store.begin().await?;
     for (id, n) in unit_ids.iter().zip(&counts) {

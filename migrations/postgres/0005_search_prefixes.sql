@@ -21,4 +21,5 @@ SELECT DISTINCT substr(t.term, 1, n.n), u.sort_key || chr(1) || u.id
 FROM user_search_terms t
 JOIN users u ON u.id = t.user_id
 JOIN generate_series(1, 8) AS n(n) ON n.n <= length(t.term)
-WHERE strpos(t.term, '@') = 0;
+WHERE strpos(t.term, '@') = 0
+ORDER BY 1, 2;

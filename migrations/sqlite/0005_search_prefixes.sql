@@ -23,4 +23,5 @@ JOIN users u ON u.id = t.user_id
 JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4
       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8) n
   ON n.n <= length(t.term)
-WHERE instr(t.term, '@') = 0;
+WHERE instr(t.term, '@') = 0
+ORDER BY 1, 2;

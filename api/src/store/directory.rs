@@ -304,6 +304,24 @@ pub async fn search_users(
     Ok(SearchPage { rows, resume_at })
 }
 
+/// Builds `user_search_prefixes` for every user from `user_search_terms` with the
+/// statement migration 0005 backfills it with: one sorted pass, far faster than
+/// row-by-row inserts into the index when loading a large directory.
+pub async fn build_user_prefixes(tx: &mut Tx, backend: Backend) -> StoreResult<()> {
+    let migration = match backend {
+        Backend::Sqlite => include_str!("../../../migrations/sqlite/0005_search_prefixes.sql"),
+        Backend::Postgres => include_str!("../../../migrations/postgres/0005_search_prefixes.sql"),
+    };
+    let from = migration
+        .find("INSERT INTO user_search_prefixes")
+        .unwrap_or(migration.len());
+    sqlx::query(&migration[from..])
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
 /// Users with these ids, in no particular order.
 async fn users_by_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<UserRow>> {
     if ids.is_empty() {

@@ -73,6 +73,15 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with the server configuration adjusted first
     /// (policies such as lockout and rate limits live in `cfg.policy`).
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestApp {
+        Self::spawn_inner(adjust, true).await
+    }
+
+    /// A server on an empty directory (no administrator).
+    pub async fn spawn_empty() -> TestApp {
+        Self::spawn_inner(|_| {}, false).await
+    }
+
+    async fn spawn_inner(adjust: impl FnOnce(&mut ServerConfig), admin: bool) -> TestApp {
         let dir = std::env::temp_dir().join(format!("openstaff-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let (database_url, pg_database) = match postgres_admin_url() {
@@ -97,15 +106,17 @@ impl TestApp {
             .await
             .unwrap();
         let store = state.store.clone();
-        openstaff::seed::create_admin(
-            &store,
-            ADMIN_UPN,
-            Some("Avery Admin"),
-            &Secret::new(ADMIN_PASSWORD),
-            true,
-        )
-        .await
-        .unwrap();
+        if admin {
+            openstaff::seed::create_admin(
+                &store,
+                ADMIN_UPN,
+                Some("Avery Admin"),
+                &Secret::new(ADMIN_PASSWORD),
+                true,
+            )
+            .await
+            .unwrap();
+        }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = openstaff::startup::server(state, &server_cfg, listener).unwrap();

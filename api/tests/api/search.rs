@@ -243,3 +243,50 @@ async fn the_migration_backfill_writes_the_same_prefix_rows_as_the_app() {
     tx.commit().await.unwrap();
     assert_eq!(rows(&app).await, written);
 }
+
+/// `seed scale` (run as the real command) builds the search index in one pass at the
+/// end: searches over the loaded directory answer what the oracle says.
+#[tokio::test]
+async fn seed_scale_builds_a_search_index_that_answers_like_the_oracle() {
+    let app = TestApp::spawn_empty().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_openstaff"))
+        .args([
+            "seed", "scale", "--users", "3000", "--units", "30", "--quiet",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let admin = app
+        .token("admin@scale.example", openstaff::seed::SCALE_PASSWORD)
+        .await;
+    let people: Vec<Person> = sqlx::query_as::<_, (String, String, String, Option<String>)>(
+        "SELECT id, user_principal_name, display_name, mail FROM users",
+    )
+    .fetch_all(app.store.reader())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id, upn, name, mail)| Person {
+        id,
+        upn,
+        name,
+        mail,
+    })
+    .collect();
+    assert_eq!(people.len(), 3000);
+    for q in [
+        "ma ga",
+        "mar",
+        "garcia ma",
+        "manager.1",
+        "scale",
+        "zo",
+        "hugo leroy",
+    ] {
+        let want = oracle(&people, q);
+        assert!(!want.is_empty(), "{q}");
+        let got = search_all(&app, &admin, q, 200).await;
+        assert_eq!(got, want, "{q}");
+    }
+}

@@ -145,16 +145,20 @@ pub async fn members(
     page: &PageRequest,
 ) -> ApiResult<Page<dto::User>> {
     require_reader(ctx)?;
-    let unit = load_unit(state, unit_id).await?;
+    let unit_id = parse_id(unit_id, "location")?;
     let p = page.parse()?;
     let rows = db::list_members(
         state.store.reader(),
-        &unit.id,
+        &unit_id,
         &p.terms,
         &p.after,
         p.limit + 1,
     )
     .await?;
+    if rows.is_empty() {
+        // Members exist only in existing locations; an empty page may be a wrong id.
+        load_unit(state, &unit_id).await?;
+    }
     let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
     Ok(Page {
         items: user_dtos(state, ctx, page.items).await?,

@@ -793,6 +793,13 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
     )
     .await?;
     tx.commit().await?;
+    if store.backend == crate::store::Backend::Postgres {
+        // Fresh statistics, rather than waiting for autovacuum to notice the load.
+        bar.set_message("analyze");
+        let mut tx = store.begin().await?;
+        sqlx::query("ANALYZE").execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
     bar.finish_with_message("done");
     eprintln!(
         "Loaded {users} users in {units} locations. Sign in as admin@scale.example or manager.N@scale.example (N = 1..{}) with {SCALE_PASSWORD}",

@@ -1,13 +1,15 @@
-//! Argon2id hashing on a bounded blocking pool.
+//! Argon2id hashing on threads of its own, at a lower CPU priority.
 //!
 //! Hashing costs ~20 MiB and tens of milliseconds, so it never runs on the async
-//! workers and at most one hash per core runs at a time: a burst of sign-ins queues
-//! here instead of starving every other request.
+//! workers: at most one hash per core runs at a time, on dedicated threads with nice
+//! 10 (Linux). Idle cores still hash at full speed, but when sign-ins and resets
+//! compete with reads for the cores, the scheduler gives the reads most of the time:
+//! a burst of sign-ins queues here instead of starving every other request.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::Semaphore;
 
 /// A password in memory; `Debug` never prints it.
@@ -53,10 +55,46 @@ fn verify_now(password: &str, hash: &str) -> bool {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Starts `n` hashing threads; they end when every sender is gone.
+fn hashing_threads(n: usize) -> anyhow::Result<mpsc::Sender<Job>> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..n {
+        let rx = Arc::clone(&rx);
+        std::thread::Builder::new()
+            .name(format!("argon2-{i}"))
+            .spawn(move || {
+                lower_priority();
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            })?;
+    }
+    Ok(tx)
+}
+
+/// Nice 10 for the calling thread (on Linux the nice value is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(None, 10) {
+        tracing::warn!(error = %e, "could not lower the priority of a hashing thread");
+    }
+}
+
 /// Hashes and verifies passwords, one per core at a time.
 #[derive(Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified against when the user does not exist, so timing reveals nothing.
     dummy_hash: Arc<String>,
 }
@@ -68,6 +106,7 @@ impl Hasher {
             .unwrap_or(1);
         Ok(Hasher {
             permits: Arc::new(Semaphore::new(cores)),
+            jobs: hashing_threads(cores)?,
             dummy_hash: Arc::new(hash_now("openstaff-dummy-password-for-timing")?),
         })
     }
@@ -77,7 +116,13 @@ impl Hasher {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self.permits.acquire().await?;
-        Ok(tokio::task::spawn_blocking(f).await?)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
+            .map_err(|_| anyhow::anyhow!("the hashing threads have stopped"))?;
+        Ok(rx.await?)
     }
 
     pub async fn hash(&self, password: &Secret) -> anyhow::Result<String> {
@@ -112,6 +157,17 @@ mod tests {
         let dummy = Secret::new("openstaff-dummy-password-for-timing");
         assert!(!h.verify(&dummy, None).await.unwrap());
         assert_eq!(format!("{pw:?}"), "Secret([redacted])");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_at_a_lower_cpu_priority() {
+        use rustix::process::getpriority_process;
+        let h = Hasher::new().unwrap();
+        let theirs = h.run(|| getpriority_process(None)).await.unwrap().unwrap();
+        assert!(theirs >= 10, "hashing thread nice {theirs}");
+        let mine = getpriority_process(None).unwrap();
+        assert!(mine < 10, "the caller's priority is untouched ({mine})");
     }
 }
 

@@ -3,7 +3,8 @@
 use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
 use crate::admin_api;
 use crate::api::ApiError;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::load_view;
+use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
 use shared::dto::MyStaffSettings;
 use shared::MyStaffAccess;
@@ -38,14 +39,14 @@ async fn load() -> Result<(MyStaffAccess, Vec<Person>), ApiError> {
 
 #[component]
 fn AccessSettings() -> impl IntoView {
-    let loaded = LocalResource::new(load);
-    let body = move || {
-        Suspend::new(async move {
+    let loaded = resource(|| Box::pin(load()));
+    let body = load_view("Loading the setting…", move || {
+        Box::pin(async move {
             loaded
                 .await
-                .map(|(access, people)| view! { <AccessForm access people /> })
+                .map(|(access, people)| view! { <AccessForm access people /> }.into_any())
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="access-heading">
             <h1 id="access-heading">"My Staff access"</h1>
@@ -53,9 +54,7 @@ fn AccessSettings() -> impl IntoView {
                 "My Staff lets administrators help the people in their locations. "
                 "Choose which administrators can use it."
             </p>
-            <Transition fallback=|| view! { <Loading label="Loading the setting…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
     }
 }
@@ -103,13 +102,12 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
     let chosen = RwSignal::new(people);
     let outcome = RwSignal::new(None::<Result<String, String>>);
 
-    let save: Action<MyStaffSettings, Result<MyStaffSettings, ApiError>> =
-        Action::new_local(|s: &MyStaffSettings| {
-            let s = s.clone();
-            async move { admin_api::save_my_staff_settings(&s).await }
-        });
-    Effect::new(move |_| {
-        if let Some(result) = save.value().get() {
+    let save: ApiAction<MyStaffSettings, MyStaffSettings> = action(|s: &MyStaffSettings| {
+        let s = s.clone();
+        Box::pin(async move { admin_api::save_my_staff_settings(&s).await })
+    });
+    effect(move || {
+        if let Some(result) = save.value() {
             outcome.set(match &result {
                 Ok(s) => Some(Ok(saved_message(s))),
                 Err(e) => failed(e),
@@ -129,7 +127,7 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
             return;
         }
         outcome.set(None);
-        save.dispatch_local(MyStaffSettings {
+        save.dispatch(MyStaffSettings {
             access,
             selected_user_ids: ids,
         });

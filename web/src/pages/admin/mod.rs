@@ -20,7 +20,8 @@ pub use users::AdminUsersPage;
 
 use crate::admin_api;
 use crate::api::ApiError;
-use crate::components::{CurrentUser, ErrorNotice, Loading, Protected};
+use crate::components::{load_view, CurrentUser, Protected};
+use crate::reactive::{resource, SendFuture};
 use leptos::prelude::*;
 use shared::dto::{AdministrativeUnit, Me, User};
 use uuid::Uuid;
@@ -80,8 +81,8 @@ pub fn AdminShell(
 ) -> impl IntoView {
     let current = CurrentUser::get();
     let children = StoredValue::new(children);
-    let body = move || {
-        Suspend::new(async move {
+    let body = move || -> SendFuture<Result<AnyView, ApiError>> {
+        Box::pin(async move {
             current.0.await.map(|me| match me {
                 Some(me) if allowed(&me, need) => {
                     let show_roles = me.can_manage_role_assignments;
@@ -95,13 +96,7 @@ pub fn AdminShell(
             })
         })
     };
-    view! {
-        <Protected>
-            <Transition fallback=|| view! { <Loading label="Loading…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
-        </Protected>
-    }
+    view! { <Protected>{load_view("Loading…", body)}</Protected> }
 }
 
 #[component]
@@ -189,15 +184,15 @@ pub fn PersonPicker(
     exclude: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
+    let results = resource(move || {
         let q = query.get();
-        async move {
+        Box::pin(async move {
             if q.trim().chars().count() < MIN_SEARCH {
                 Ok(None)
             } else {
                 admin_api::search_users(&q).await.map(Some)
             }
-        }
+        })
     });
     let hint_id = format!("{id}-hint");
     let list = move || {
@@ -285,15 +280,15 @@ pub fn UnitPicker(
     on_pick: Callback<AdministrativeUnit>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
+    let results = resource(move || {
         let q = query.get();
-        async move {
+        Box::pin(async move {
             if q.trim().chars().count() < MIN_SEARCH {
                 Ok(None)
             } else {
                 admin_api::units(&q, "8", None).await.map(Some)
             }
-        }
+        })
     });
     let hint_id = format!("{id}-hint");
     let list = move || {

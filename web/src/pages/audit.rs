@@ -80,7 +80,15 @@ fn humanize(code: &str) -> String {
     let text = code.replace('_', " ");
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) if first.is_ascii() => std::iter::once(first.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
+        // Codes are ASCII; anything else is upper-cased by the browser, which spares
+        // the wasm Rust's Unicode upper-case table (~12 KB).
+        Some(first) => {
+            let first: String = js_sys::JsString::from(first).to_upper_case().into();
+            first + chars.as_str()
+        }
         None => String::new(),
     }
 }

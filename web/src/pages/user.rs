@@ -341,11 +341,13 @@ fn expiry_words(at_ms: f64) -> String {
     let local: String = date
         .to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED)
         .into();
-    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round();
-    let rel = if hours >= 1.0 {
+    // Whole hours, formatted as an integer: f64 formatting would add ~10 KB of wasm.
+    #[allow(clippy::cast_possible_truncation)]
+    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round() as i64;
+    let rel = if hours >= 1 {
         format!(
             " (in about {hours} hour{})",
-            if hours == 1.0 { "" } else { "s" }
+            if hours == 1 { "" } else { "s" }
         )
     } else {
         String::new()
@@ -670,7 +672,7 @@ fn phone_actions(
     etag: impl Fn() -> String + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let label = phone_label(kind);
-    let lower = label.to_lowercase();
+    let lower = label.to_ascii_lowercase();
     let input_id = format!("change-{}", kind.id());
     move || {
         if editing.get() == Some(kind) {

@@ -1,5 +1,6 @@
 //! The "Load more" button under a paged list.
 
+use super::show;
 use crate::api::ApiError;
 use crate::reactive::{spawn, LocalFuture};
 use leptos::prelude::*;
@@ -37,17 +38,23 @@ pub fn load_more(next: RwSignal<Option<String>>, label: &'static str, load: Next
     };
     view! {
         {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
-        <Show when=move || next.with(Option::is_some)>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || loading.get()
-                aria-busy=move || loading.get().to_string()
-                on:click=on_click.clone()
-            >
-                {label}
-            </button>
-        </Show>
+        {show(
+            move || next.with(Option::is_some),
+            move || {
+                view! {
+                    <button
+                        type="button"
+                        class="button button-secondary"
+                        disabled=move || loading.get()
+                        aria-busy=move || loading.get().to_string()
+                        on:click=on_click.clone()
+                    >
+                        {label}
+                    </button>
+                }
+                .into_any()
+            },
+        )}
     }
     .into_any()
 }

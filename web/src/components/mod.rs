@@ -6,6 +6,7 @@ mod guard;
 mod header;
 mod load_more;
 mod people;
+mod show;
 
 pub use checklist::{Checklist, RuleLine};
 pub use error_notice::{load_view, ErrorNotice, Loading};
@@ -13,3 +14,4 @@ pub use guard::{block_message, CurrentUser, NotAvailable, Protected, StaffGate};
 pub use header::AppHeader;
 pub use load_more::{load_more, NextPage};
 pub use people::{can_manage, ManageBadge, PersonRow};
+pub use show::{show, show_or};

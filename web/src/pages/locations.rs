@@ -2,7 +2,7 @@
 //! the last one viewed); `/locations/:id`: its members, with search and paging.
 
 use crate::api;
-use crate::components::{load_view, PersonRow, StaffGate};
+use crate::components::{load_view, show, PersonRow, StaffGate};
 use crate::reactive::{action, effect, resource, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
@@ -175,9 +175,7 @@ fn Members(id: String) -> impl IntoView {
             Ok(view! {
                 <ul class="list" aria-label="Members">
                     {page.items.into_iter().map(|user| view! { <PersonRow user /> }).collect_view()}
-                    <For each=move || more.get() key=|u| u.id let:user>
-                        <PersonRow user />
-                    </For>
+                    {move || more.get().into_iter().map(|user| view! { <PersonRow user /> }).collect_view()}
                 </ul>
             }
             .into_any())
@@ -211,7 +209,9 @@ fn Members(id: String) -> impl IntoView {
             </div>
             {list}
             {more_error}
-            <Show when=move || next.get().is_some()>
+            {show(
+                move || next.get().is_some(),
+                move || view! {
                 <button
                     type="button"
                     class="button button-secondary"
@@ -224,7 +224,8 @@ fn Members(id: String) -> impl IntoView {
                 >
                     "Load more"
                 </button>
-            </Show>
+                }.into_any(),
+            )}
         </section>
     }
 }

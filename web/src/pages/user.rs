@@ -4,7 +4,7 @@
 //! allowed actions; otherwise the page can explain why not.
 
 use crate::api;
-use crate::components::{load_view, Checklist, RuleLine, StaffGate};
+use crate::components::{load_view, show_or, Checklist, RuleLine, StaffGate};
 use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -401,22 +401,9 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     };
     view! {
         {done}
-        <Show
-            when=move || open.get()
-            fallback=move || {
-                view! {
-                    <p class="muted">
-                        "This account comes from the on-premises directory: you type the new password."
-                    </p>
-                    <button type="button" class="button button-primary" on:click=move |_| {
-                        reset.clear();
-                        open.set(true);
-                    }>
-                        "Reset password"
-                    </button>
-                }
-            }
-        >
+        {show_or(
+            move || open.get(),
+            move || view! {
             <form on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="onprem-password">"New password"</label>
@@ -451,7 +438,22 @@ fn OnPremisesReset(user: User) -> impl IntoView {
                     </button>
                 </div>
             </form>
-        </Show>
+            }.into_any(),
+            move || {
+                view! {
+                    <p class="muted">
+                        "This account comes from the on-premises directory: you type the new password."
+                    </p>
+                    <button type="button" class="button button-primary" on:click=move |_| {
+                        reset.clear();
+                        open.set(true);
+                    }>
+                        "Reset password"
+                    </button>
+                }
+                .into_any()
+            },
+        )}
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
 use crate::admin_api;
 use crate::api::ApiError;
-use crate::components::load_view;
+use crate::components::{load_view, show};
 use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
 use shared::dto::MyStaffSettings;
@@ -169,7 +169,9 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
-            <Show when=move || access.get() == MyStaffAccess::Selected>
+            {show(
+                move || access.get() == MyStaffAccess::Selected,
+                move || view! {
                 <section class="subsection" aria-labelledby="selected-heading">
                     <h2 id="selected-heading">"Selected administrators"</h2>
                     {move || {
@@ -217,7 +219,8 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                         exclude
                     />
                 </section>
-            </Show>
+                }.into_any(),
+            )}
             <Outcome message=outcome />
             <button
                 type="submit"

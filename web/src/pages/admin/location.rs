@@ -2,7 +2,7 @@
 
 use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
 use crate::admin_api;
-use crate::components::{load_more, load_view, NextPage};
+use crate::components::{load_more, load_view, show_or, NextPage};
 use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -290,20 +290,9 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="delete-location-heading">
             <h2 id="delete-location-heading">"Delete this location"</h2>
-            <Show
-                when=move || confirming.get()
-                fallback=move || {
-                    view! {
-                        <button
-                            type="button"
-                            class="button button-danger"
-                            on:click=move |_| confirming.set(true)
-                        >
-                            "Delete location…"
-                        </button>
-                    }
-                }
-            >
+            {show_or(
+                move || confirming.get(),
+                move || view! {
                 <div class="confirm" role="group" aria-labelledby="delete-question">
                     <p id="delete-question" class="strong">{question.clone()}</p>
                     <div class="actions">
@@ -327,7 +316,20 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
                         </button>
                     </div>
                 </div>
-            </Show>
+                }.into_any(),
+                move || {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            on:click=move |_| confirming.set(true)
+                        >
+                            "Delete location…"
+                        </button>
+                    }
+                    .into_any()
+                },
+            )}
             <Outcome message=outcome />
         </section>
     }

@@ -3,7 +3,7 @@
 
 use super::{failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker};
 use crate::admin_api;
-use crate::components::{load_more, load_view, NextPage};
+use crate::components::{load_more, load_view, show, NextPage};
 use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
 use shared::dto::{AdministrativeUnit, CreateRoleAssignment, Page, RoleAssignment};
@@ -323,7 +323,9 @@ fn AssignRole(
                         </p>
                     </div>
                 </fieldset>
-                <Show when=move || !whole.get()>
+                {show(
+                    move || !whole.get(),
+                    move || view! {
                     {move || match unit.get() {
                         Some(u) => {
                             view! {
@@ -355,7 +357,8 @@ fn AssignRole(
                                 .into_any()
                         }
                     }}
-                </Show>
+                    }.into_any(),
+                )}
                 <Outcome message=form_error />
                 <button
                     type="submit"

@@ -1,6 +1,8 @@
 //! `/admin/access`: who may use My Staff (all administrators, selected ones, nobody).
 
-use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use super::{
+    button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+};
 use crate::admin_api;
 use crate::api::ApiError;
 use crate::components::{load_view, show};
@@ -186,24 +188,10 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                                         .map(|p| {
                                             let id = p.id;
                                             let aria = format!("Remove {}", p.display_name);
-                                            view! {
-                                                <li class="list-item row">
-                                                    <span class="row-main">
-                                                        <span class="strong">{p.display_name}</span>
-                                                        <span class="muted small">{p.user_principal_name}</span>
-                                                    </span>
-                                                    <button
-                                                        type="button"
-                                                        class="button button-secondary"
-                                                        aria-label=aria
-                                                        on:click=move |_| {
-                                                            chosen.update(|c| c.retain(|x| x.id != id))
-                                                        }
-                                                    >
-                                                        "Remove"
-                                                    </button>
-                                                </li>
-                                            }
+                                            let main = name_and_detail(p.display_name, p.user_principal_name);
+                                            button_row(main, "Remove", aria, move || {
+                                                chosen.update(|c| c.retain(|x| x.id != id))
+                                            })
                                         })
                                         .collect_view()}
                                 </ul>

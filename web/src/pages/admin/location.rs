@@ -1,6 +1,8 @@
 //! `/admin/locations/:id`: one location's details, members, and deletion.
 
-use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use super::{
+    button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+};
 use crate::admin_api;
 use crate::components::{load_more, load_view, show_or, NextPage};
 use crate::reactive::{action, effect, resource, spawn, ApiAction};
@@ -241,24 +243,10 @@ fn MemberRows(
                     .map(|user| view! {
                 {
                     let who = user.display_name.clone();
-                    let aria = move || format!("Remove {} from {}", who, unit_name());
+                    let aria = Signal::derive(move || format!("Remove {} from {}", who, unit_name()));
                     let person = Person::from(user.clone());
-                    view! {
-                        <li class="list-item row">
-                            <span class="row-main">
-                                <span class="strong">{user.display_name.clone()}</span>
-                                <span class="muted small">{user.user_principal_name.clone()}</span>
-                            </span>
-                            <button
-                                type="button"
-                                class="button button-secondary"
-                                aria-label=aria
-                                on:click=move |_| remove.run(person.clone())
-                            >
-                                "Remove"
-                            </button>
-                        </li>
-                    }
+                    let main = name_and_detail(user.display_name, user.user_principal_name);
+                    button_row(main, "Remove", aria, move || remove.run(person.clone()))
                 }
                     })
                     .collect_view()

@@ -1,7 +1,9 @@
 //! `/admin/roles`: who holds which administrator role, and where (global
 //! administrators only).
 
-use super::{failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker};
+use super::{
+    button_row, failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker,
+};
 use crate::admin_api;
 use crate::components::{load_more, load_view, show, NextPage};
 use crate::reactive::{action, effect, resource, ApiAction};
@@ -139,23 +141,15 @@ fn AssignmentRows(page: Page<RoleAssignment>, remove: Callback<RoleAssignment>) 
                         ra.role_display_name,
                         scope,
                     );
-                    view! {
-                        <li class="list-item row">
-                            <span class="row-main">
-                                <span class="strong">{ra.principal_display_name.clone()}</span>
-                                <span class="small">{ra.role_display_name.clone()}</span>
-                                <span class="muted small">{scope}</span>
-                            </span>
-                            <button
-                                type="button"
-                                class="button button-secondary"
-                                aria-label=aria
-                                on:click=move |_| remove.run(ra.clone())
-                            >
-                                "Remove"
-                            </button>
-                        </li>
+                    let main = view! {
+                        <span class="row-main">
+                            <span class="strong">{ra.principal_display_name.clone()}</span>
+                            <span class="small">{ra.role_display_name.clone()}</span>
+                            <span class="muted small">{scope}</span>
+                        </span>
                     }
+                    .into_any();
+                    button_row(main, "Remove", aria, move || remove.run(ra.clone()))
                 }
                     })
                     .collect_view()

@@ -148,6 +148,10 @@ pub struct RoleAssignment {
     pub scope: Scope,
     /// The location's name when the scope is a location.
     pub scope_display_name: Option<String>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -324,6 +328,10 @@ pub struct ResetPasswordResponse {
     pub force_change_password_next_sign_in: bool,
     /// When the temporary password stops working (cloud users).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
     pub expires_at: Option<DateTime<Utc>>,
     /// True when this answer replays an earlier request with the same Idempotency-Key.
     #[serde(default)]
@@ -489,6 +497,10 @@ pub struct AuditTarget {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AuditEvent {
     pub id: String,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
     pub activity_date_time: DateTime<Utc>,
     #[cfg_attr(feature = "openapi", schema(example = "Reset password (by admin)"))]
     pub activity: String,

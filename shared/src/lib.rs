@@ -12,6 +12,7 @@
 
 pub mod dto;
 pub mod policy;
+pub mod rfc3339;
 pub mod roles;
 pub mod rules;
 

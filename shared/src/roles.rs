@@ -135,8 +135,12 @@ impl FromStr for Role {
     }
 }
 
+// On wasm32 the SPA reads this with `deserialize_scope` rather than serde's derive,
+// whose internally tagged enums buffer the object first (~10 KB of wasm). (A plain
+// comment: doc comments here become the OpenAPI description.)
 /// Where a role assignment applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(Deserialize))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Scope {
@@ -180,6 +184,77 @@ impl fmt::Display for Scope {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+impl<'de> Deserialize<'de> for Scope {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_scope(deserializer)
+    }
+}
+
+/// Reads a [`Scope`] object as serde's derive does (fields in any order; other or
+/// repeated fields refused for a location, ignored for the directory), without
+/// buffering it first. Unlike the derive it takes only an object whose `type` and `id`
+/// are strings, which is all the server writes. `tests` checks it against the derive.
+pub fn deserialize_scope<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Scope, D::Error> {
+    deserializer.deserialize_map(ScopeVisitor)
+}
+
+struct ScopeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ScopeVisitor {
+    type Value = Scope;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("internally tagged enum Scope")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Scope, A::Error> {
+        use serde::de::{Error, IgnoredAny};
+        let mut kind: Option<String> = None;
+        let mut id: Option<String> = None;
+        let mut repeated_id = false;
+        let mut unknown: Option<String> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" if kind.is_some() => return Err(A::Error::duplicate_field("type")),
+                "type" => kind = Some(map.next_value()?),
+                "id" => {
+                    let value: String = map.next_value()?;
+                    repeated_id |= id.is_some();
+                    id.get_or_insert(value);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    unknown.get_or_insert(key);
+                }
+            }
+        }
+        match kind.as_deref() {
+            // Like the derive, a unit variant ignores any other fields.
+            Some("directory") => Ok(Scope::Directory),
+            Some("administrative_unit") => {
+                if let Some(field) = unknown {
+                    return Err(A::Error::unknown_field(&field, &["id"]));
+                }
+                if repeated_id {
+                    return Err(A::Error::duplicate_field("id"));
+                }
+                let id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+                Uuid::parse_str(&id)
+                    .map(|id| Scope::AdministrativeUnit { id })
+                    .map_err(A::Error::custom)
+            }
+            Some(other) => Err(A::Error::unknown_variant(
+                other,
+                &["directory", "administrative_unit"],
+            )),
+            None => Err(A::Error::missing_field("type")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +289,38 @@ mod tests {
         );
         let dir: Scope = serde_json::from_str(r#"{"type":"directory"}"#).unwrap();
         assert_eq!(dir, Scope::Directory);
+    }
+
+    /// The wasm32 reader accepts and refuses what the derive does, for objects.
+    #[test]
+    fn scope_reader_matches_the_derive() {
+        let id = Uuid::now_v7();
+        let inputs = [
+            r#"{"type":"directory"}"#.to_owned(),
+            format!(r#"{{"type":"administrative_unit","id":"{id}"}}"#),
+            format!(r#"{{"id":"{id}","type":"administrative_unit"}}"#),
+            format!(r#"{{"type":"directory","id":"{id}"}}"#),
+            r#"{"type":"administrative_unit"}"#.to_owned(),
+            r#"{"type":"administrative_unit","id":"nope"}"#.to_owned(),
+            r#"{"type":"tenant"}"#.to_owned(),
+            r#"{"type":"directory","extra":1}"#.to_owned(),
+            format!(r#"{{"type":"administrative_unit","id":"{id}","extra":1}}"#),
+            r#"{"type":"directory","type":"directory"}"#.to_owned(),
+            format!(r#"{{"type":"administrative_unit","id":"{id}","id":"{id}"}}"#),
+            format!(r#"{{"id":"{id}"}}"#),
+            r#"{}"#.to_owned(),
+            r#"{"type":null}"#.to_owned(),
+            r#""directory""#.to_owned(),
+            r#"null"#.to_owned(),
+            format!(r#"{{"extra":[1,{{"a":2}}],"type":"directory","id":"{id}","id":"x"}}"#),
+            format!(r#"{{"extra":true,"id":"{id}","type":"administrative_unit"}}"#),
+            format!(r#"{{"type":"administrative_unit","id":"{}"}}"#, id.simple()),
+            r#"{"type":"Directory"}"#.to_owned(),
+        ];
+        for input in inputs {
+            let derived = serde_json::from_str::<Scope>(&input).ok();
+            let read = deserialize_scope(&mut serde_json::Deserializer::from_str(&input)).ok();
+            assert_eq!(read, derived, "{input}");
+        }
     }
 }

@@ -134,6 +134,22 @@ pub enum Denial {
 }
 
 impl Denial {
+    /// Every denial.
+    pub const ALL: [Denial; 7] = [
+        Denial::NoAdminRole,
+        Denial::RoleNotPermitted,
+        Denial::OutOfScope,
+        Denial::RestrictedUnit,
+        Denial::TargetIsAdmin,
+        Denial::TargetPrivileged,
+        Denial::SelfAction,
+    ];
+
+    /// The denial whose [`Denial::code`] this is.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code)
+    }
+
     /// The refusal in words a store manager understands.
     pub const fn message(self, action: Action) -> &'static str {
         match (self, action) {
@@ -427,5 +443,20 @@ pub fn my_staff_gate(
         MyStaffAccess::All => Ok(()),
         MyStaffAccess::Selected if selected.contains(&user_id) => Ok(()),
         MyStaffAccess::Selected | MyStaffAccess::None => Err(MyStaffBlock::MyStaffNotEnabled),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denial_codes_are_the_wire_names() {
+        for d in Denial::ALL {
+            let wire = serde_json::to_value(d).unwrap();
+            assert_eq!(wire, serde_json::Value::String(d.code().to_owned()));
+            assert_eq!(Denial::from_code(d.code()), Some(d));
+        }
+        assert_eq!(Denial::from_code("something_new"), None);
     }
 }

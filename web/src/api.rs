@@ -127,7 +127,7 @@ fn problem_message(problem: &Problem, retry_after: Option<u64>) -> String {
 
 /// A refusal code from the shared rules (`target_out_of_scope`, ...).
 fn denial(code: &str) -> Option<shared::rules::Denial> {
-    serde_json::from_value(serde_json::Value::String(code.to_owned())).ok()
+    shared::rules::Denial::from_code(code)
 }
 
 fn rate_limited_message(retry_after: Option<u64>) -> String {
@@ -164,22 +164,32 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// `POST /api/v1/auth/token`.
+/// `POST /api/v1/auth/token`. No bearer token, and a 401 (a wrong password) leaves the
+/// tab's session alone.
 pub async fn request_token(body: &TokenRequest) -> Result<TokenResponse, ApiError> {
-    let request = surface(Request::post("/api/v1/auth/token"))
-        .json(body)
-        .map_err(|_| ApiError::Unexpected { status: 0 })?;
-    read(request.send().await).await
+    let request = ApiRequest::new(Method::POST, "/api/v1/auth/token").json(body)?;
+    send_as(request, Auth::Anonymous).await?.json()
 }
 
-/// `GET /api/v1/me`.
+/// `GET /api/v1/me` with `token`; a 401 is left to the caller.
 pub async fn me(token: &str) -> Result<Me, ApiError> {
-    get(token, "/api/v1/me").await
+    get_with(token, "/api/v1/me").await?.json()
 }
 
-/// `GET /api/v1/me/administrative-units`: the locations the caller looks after.
+/// `GET /api/v1/me/administrative-units` with `token`: the locations the caller looks
+/// after; a 401 is left to the caller.
 pub async fn my_administrative_units(token: &str) -> Result<Page<AdministrativeUnit>, ApiError> {
-    get(token, "/api/v1/me/administrative-units").await
+    get_with(token, "/api/v1/me/administrative-units")
+        .await?
+        .json()
+}
+
+async fn get_with(token: &str, path: &str) -> Result<RawResponse, ApiError> {
+    send_as(
+        ApiRequest::new(Method::GET, path),
+        Auth::Token(token.to_owned()),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------
@@ -383,11 +393,30 @@ impl ApiRequest {
     }
 }
 
+/// Whose bearer token a request carries.
+enum Auth {
+    /// The tab's session, signed out when the server answers 401.
+    Session,
+    /// This token; a 401 is left to the caller.
+    Token(String),
+    /// None (signing in).
+    Anonymous,
+}
+
 /// Sends any request with the surface header and the session's bearer token; a 2xx
 /// comes back raw, anything else as an [`ApiError`]. A 401 signs the tab out.
 pub async fn send_raw(request: ApiRequest) -> Result<RawResponse, ApiError> {
+    send_as(request, Auth::Session).await
+}
+
+async fn send_as(request: ApiRequest, auth: Auth) -> Result<RawResponse, ApiError> {
     let mut builder = surface(Request::get(&request.path).method(request.method));
-    if let Some(token) = current_token() {
+    let token = match &auth {
+        Auth::Session => current_token(),
+        Auth::Token(token) => Some(token.clone()),
+        Auth::Anonymous => None,
+    };
+    if let Some(token) = token {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
     for (name, value) in &request.headers {
@@ -398,12 +427,21 @@ pub async fn send_raw(request: ApiRequest) -> Result<RawResponse, ApiError> {
             .header("Content-Type", "application/json")
             .body(body),
         None => builder.build(),
-    }
-    .map_err(|_| ApiError::Unexpected { status: 0 })?;
+    };
+    answer(built, matches!(auth, Auth::Session)).await
+}
+
+/// Sends a built request; a 2xx comes back raw, anything else as an [`ApiError`]
+/// (signing the tab out on 401 when `session`).
+async fn answer(
+    built: Result<Request, gloo_net::Error>,
+    session: bool,
+) -> Result<RawResponse, ApiError> {
+    let built = built.map_err(|_| ApiError::Unexpected { status: 0 })?;
     let response = built.send().await.map_err(|_| ApiError::Network)?;
     if !response.ok() {
         let error = problem_of(response).await;
-        if error.is_unauthorized() {
+        if session && error.is_unauthorized() {
             if let Some(session) = Session::current() {
                 session.sign_out();
             }
@@ -493,12 +531,16 @@ async fn problem_of(response: Response) -> ApiError {
         .headers()
         .get("Retry-After")
         .and_then(|v| v.trim().parse::<u64>().ok());
-    match response.json::<Problem>().await {
-        Ok(problem) => ApiError::Problem {
+    let problem = match response.text().await {
+        Ok(text) => serde_json::from_str::<Problem>(&text).ok(),
+        Err(_) => None,
+    };
+    match problem {
+        Some(problem) => ApiError::Problem {
             problem: Box::new(problem),
             retry_after,
         },
-        Err(_) => ApiError::Unexpected { status },
+        None => ApiError::Unexpected { status },
     }
 }
 
@@ -506,33 +548,6 @@ fn surface(builder: RequestBuilder) -> RequestBuilder {
     builder
         .header(SURFACE_HEADER, SURFACE)
         .header("Accept", "application/json")
-}
-
-async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiError> {
-    let request = surface(Request::get(path)).header("Authorization", &format!("Bearer {token}"));
-    read(request.send().await).await
-}
-
-async fn read<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> Result<T, ApiError> {
-    let response = sent.map_err(|_| ApiError::Network)?;
-    let status = response.status();
-    if response.ok() {
-        return response
-            .json::<T>()
-            .await
-            .map_err(|_| ApiError::Unexpected { status });
-    }
-    let retry_after = response
-        .headers()
-        .get("Retry-After")
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    match response.json::<Problem>().await {
-        Ok(problem) => Err(ApiError::Problem {
-            problem: Box::new(problem),
-            retry_after,
-        }),
-        Err(_) => Err(ApiError::Unexpected { status }),
-    }
 }
 
 /// `method path` with a non-JSON body (a picked CSV file, say) sent as `content_type`
@@ -548,24 +563,7 @@ pub async fn send_blob<T: DeserializeOwned>(
     if let Some(token) = current_token() {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
-    let request = builder
-        .body(body.clone())
-        .map_err(|_| ApiError::Unexpected { status: 0 })?;
-    let response = request.send().await.map_err(|_| ApiError::Network)?;
-    let status = response.status();
-    if !response.ok() {
-        let error = problem_of(response).await;
-        if error.is_unauthorized() {
-            if let Some(session) = Session::current() {
-                session.sign_out();
-            }
-        }
-        return Err(error);
-    }
-    response
-        .json::<T>()
-        .await
-        .map_err(|_| ApiError::Unexpected { status })
+    answer(builder.body(body.clone()), true).await?.json()
 }
 
 #[cfg(test)]

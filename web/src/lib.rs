@@ -9,6 +9,7 @@ pub mod admin_api;
 pub mod api;
 pub mod components;
 pub mod pages;
+pub mod reactive;
 pub mod session;
 
 use components::{AppHeader, CurrentUser};

@@ -4,7 +4,8 @@
 //! the API enforces every rule again.
 
 use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Loading};
+use crate::components::load_view;
+use crate::reactive::{resource, ApiResource, SendFuture};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -14,19 +15,19 @@ use shared::rules::MyStaffBlock;
 /// `GET /me` for the current token, loaded once per sign-in and shared by the header
 /// and the pages. `Ok(None)` while nobody (or only a password-change token) is signed in.
 #[derive(Clone, Copy)]
-pub struct CurrentUser(pub LocalResource<Result<Option<Me>, ApiError>>);
+pub struct CurrentUser(pub ApiResource<Option<Me>>);
 
 impl CurrentUser {
     pub fn provide(session: Session) -> Self {
-        let resource = LocalResource::new(move || {
+        let resource = resource(move || {
             let signed_in = session.token().is_some() && !session.password_change_required();
-            async move {
+            Box::pin(async move {
                 if signed_in {
                     api::current_user().await.map(Some)
                 } else {
                     Ok(None)
                 }
-            }
+            })
         });
         let current = CurrentUser(resource);
         provide_context(current);
@@ -73,8 +74,8 @@ pub fn Protected(children: ChildrenFn) -> impl IntoView {
 pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
     let current = CurrentUser::get();
     let children = StoredValue::new(children);
-    let gated = move || {
-        Suspend::new(async move {
+    let gated = move || -> SendFuture<Result<AnyView, ApiError>> {
+        Box::pin(async move {
             match current.0.await {
                 Ok(Some(me)) if !me.my_staff_access.enabled => {
                     Ok(view! { <NotAvailable reason=me.my_staff_access.reason /> }.into_any())
@@ -84,13 +85,7 @@ pub fn StaffGate(children: ChildrenFn) -> impl IntoView {
             }
         })
     };
-    view! {
-        <Protected>
-            <Transition fallback=|| view! { <Loading label="Loading…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{gated}</ErrorBoundary>
-            </Transition>
-        </Protected>
-    }
+    view! { <Protected>{load_view("Loading…", gated)}</Protected> }
 }
 
 /// Why My Staff is closed to this person, in words.

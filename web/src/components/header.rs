@@ -1,6 +1,6 @@
 //! The top bar: product name, the organisation-wide search, navigation and sign out.
 
-use crate::components::CurrentUser;
+use crate::components::{show, CurrentUser};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::{
@@ -37,22 +37,38 @@ pub fn AppHeader() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <div class="header-bar">
                 <a class="brand" href="/">"OpenStaff"</a>
-                <Show when=move || session.token().is_some()>
-                    <button type="button" class="button button-quiet" on:click=sign_out.clone()>
-                        "Sign out"
-                    </button>
-                </Show>
+                {show(
+                    move || session.token().is_some(),
+                    move || {
+                        view! {
+                            <button type="button" class="button button-quiet" on:click=sign_out.clone()>
+                                "Sign out"
+                            </button>
+                        }
+                            .into_any()
+                    },
+                )}
             </div>
-            <Show when=full_session>
-                <nav class="app-nav" aria-label="Main">
-                    <a href="/locations" aria-current=current_page("/locations")>"My locations"</a>
-                    <a href="/audit" aria-current=current_page("/audit")>"Audit"</a>
-                    <Show when=can_admin>
-                        <a href="/admin" aria-current=current_page("/admin")>"Admin"</a>
-                    </Show>
-                </nav>
-                <SearchBar />
-            </Show>
+            {show(
+                full_session,
+                move || {
+                    view! {
+                        <nav class="app-nav" aria-label="Main">
+                            <a href="/locations" aria-current=current_page("/locations")>"My locations"</a>
+                            <a href="/audit" aria-current=current_page("/audit")>"Audit"</a>
+                            {show(
+                                can_admin,
+                                move || {
+                                    view! { <a href="/admin" aria-current=current_page("/admin")>"Admin"</a> }
+                                        .into_any()
+                                },
+                            )}
+                        </nav>
+                        <SearchBar />
+                    }
+                        .into_any()
+                },
+            )}
         </header>
     }
 }

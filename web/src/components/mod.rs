@@ -4,10 +4,14 @@ mod checklist;
 mod error_notice;
 mod guard;
 mod header;
+mod load_more;
 mod people;
+mod show;
 
 pub use checklist::{Checklist, RuleLine};
-pub use error_notice::{ErrorNotice, Loading};
+pub use error_notice::{load_view, ErrorNotice, Loading};
 pub use guard::{block_message, CurrentUser, NotAvailable, Protected, StaffGate};
 pub use header::AppHeader;
+pub use load_more::{load_more, NextPage};
 pub use people::{can_manage, ManageBadge, PersonRow};
+pub use show::{show, show_or};

@@ -2,10 +2,11 @@
 //! sees the events about her locations (the server decides which).
 
 use crate::admin_api::{self, AuditFilter};
-use crate::components::{ErrorNotice, Loading, Protected};
+use crate::components::{load_more, load_view, NextPage, Protected};
+use crate::reactive::{resource, spawn};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::dto::{AuditEvent, AuditTarget, Page};
+use std::sync::Arc;
 use web_sys::js_sys;
 use web_sys::wasm_bindgen::{JsCast, JsValue};
 
@@ -79,7 +80,15 @@ fn humanize(code: &str) -> String {
     let text = code.replace('_', " ");
     let mut chars = text.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) if first.is_ascii() => std::iter::once(first.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
+        // Codes are ASCII; anything else is upper-cased by the browser, which spares
+        // the wasm Rust's Unicode upper-case table (~12 KB).
+        Some(first) => {
+            let first: String = js_sys::JsString::from(first).to_upper_case().into();
+            first + chars.as_str()
+        }
         None => String::new(),
     }
 }
@@ -115,9 +124,9 @@ fn AuditLog() -> impl IntoView {
     let applied = RwSignal::new(AuditFilter::default());
     let form_error = RwSignal::new(None::<String>);
 
-    let first = LocalResource::new(move || {
+    let first = resource(move || {
         let filter = applied.get();
-        async move { admin_api::audit_logs(&filter, None).await }
+        Box::pin(async move { admin_api::audit_logs(&filter, None).await })
     });
 
     let read_form = move || -> Result<AuditFilter, String> {
@@ -168,7 +177,7 @@ fn AuditLog() -> impl IntoView {
         };
         downloading.set(true);
         download_error.set(None);
-        spawn_local(async move {
+        spawn(async move {
             let outcome = admin_api::audit_csv(&filter).await;
             downloading.try_set(false);
             match outcome {
@@ -186,14 +195,14 @@ fn AuditLog() -> impl IntoView {
         });
     };
 
-    let body = move || {
-        Suspend::new(async move {
+    let body = load_view("Loading events…", move || {
+        Box::pin(async move {
             first.await.map(|page| {
                 let filter = applied.get_untracked();
-                view! { <EventList page filter /> }
+                view! { <EventList page filter /> }.into_any()
             })
         })
-    };
+    });
 
     view! {
         <section class="card" aria-labelledby="audit-heading">
@@ -291,9 +300,7 @@ fn AuditLog() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="events-heading">
             <h2 id="events-heading">"Events"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading events…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
     }
 }
@@ -334,28 +341,14 @@ fn EventList(page: Page<AuditEvent>, filter: AuditFilter) -> impl IntoView {
     }
     let items = RwSignal::new(page.items);
     let next = RwSignal::new(page.next_cursor);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let load_more = move |_| {
-        let Some(cursor) = next.get_untracked() else {
-            return;
-        };
+    let more: NextPage = Arc::new(move |cursor: String| {
         let filter = filter.clone();
-        loading.set(true);
-        spawn_local(async move {
-            match admin_api::audit_logs(&filter, Some(&cursor)).await {
-                Ok(p) => {
-                    items.try_update(|v| v.extend(p.items));
-                    next.try_set(p.next_cursor);
-                    error.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-            loading.try_set(false);
-        });
-    };
+        Box::pin(async move {
+            let p = admin_api::audit_logs(&filter, Some(&cursor)).await?;
+            items.try_update(|v| v.extend(p.items));
+            Ok(p.next_cursor)
+        })
+    });
     view! {
         <ol class="list events" aria-labelledby="events-heading">
             {move || {
@@ -368,18 +361,7 @@ fn EventList(page: Page<AuditEvent>, filter: AuditFilter) -> impl IntoView {
                     .collect_view()
             }}
         </ol>
-        {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
-        <Show when=move || next.with(Option::is_some)>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || loading.get()
-                aria-busy=move || loading.get().to_string()
-                on:click=load_more.clone()
-            >
-                "Load more"
-            </button>
-        </Show>
+        {load_more(next, "Load more", more)}
     }
     .into_any()
 }

@@ -4,8 +4,9 @@
 //! only the server can check (strength, reuse) are listed as such. On success every
 //! token ends, so the page signs in again with the new password by itself.
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::{Checklist, CurrentUser, RuleLine};
+use crate::reactive::{action, effect, resource, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
@@ -49,7 +50,7 @@ fn ChangePasswordForm() -> impl IntoView {
     let confirm = RwSignal::new(String::new());
     let local_error = RwSignal::new(None::<String>);
 
-    let policy = LocalResource::new(api::password_policy);
+    let policy = resource(|| Box::pin(api::password_policy()));
 
     let rules = Signal::derive(move || {
         let upn = username().unwrap_or_default();
@@ -72,9 +73,9 @@ fn ChangePasswordForm() -> impl IntoView {
     });
 
     // Change, then sign in again: the change ended every token, including ours.
-    let change: Action<Change, Result<bool, ApiError>> = Action::new_local(|c: &Change| {
+    let change: ApiAction<Change, bool> = action(|c: &Change| {
         let c = c.clone();
-        async move {
+        Box::pin(async move {
             api::change_my_password(&c.request).await?;
             let Some(username) = c.username else {
                 return Ok(false);
@@ -93,11 +94,11 @@ fn ChangePasswordForm() -> impl IntoView {
                 }
                 Err(_) => Ok(false),
             }
-        }
+        })
     });
 
-    Effect::new(move |_| {
-        if let Some(Ok(signed_in)) = change.value().get() {
+    effect(move || {
+        if let Some(Ok(signed_in)) = change.value() {
             current.set(String::new());
             new.set(String::new());
             confirm.set(String::new());
@@ -132,7 +133,7 @@ fn ChangePasswordForm() -> impl IntoView {
             return;
         }
         local_error.set(None);
-        change.dispatch_local(Change {
+        change.dispatch(Change {
             username: username(),
             request: ChangePasswordRequest {
                 current_password: c,
@@ -146,7 +147,7 @@ fn ChangePasswordForm() -> impl IntoView {
         if let Some(m) = local_error.get() {
             return Some(m);
         }
-        match change.value().get() {
+        match change.value() {
             Some(Err(e)) if !pending.get() => Some(e.message()),
             _ => None,
         }

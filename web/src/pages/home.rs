@@ -1,7 +1,8 @@
 //! `/`: who am I, what roles I hold, and the locations I look after.
 
 use crate::api;
-use crate::components::{block_message, ErrorNotice, Loading};
+use crate::components::{block_message, load_view};
+use crate::reactive::{effect, resource};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -24,31 +25,32 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 fn Home(token: String) -> impl IntoView {
     let session = Session::get();
-    let me = LocalResource::new({
+    let me = resource({
         let token = token.clone();
         move || {
             let token = token.clone();
-            async move { api::me(&token).await }
+            Box::pin(async move { api::me(&token).await })
         }
     });
-    let units = LocalResource::new(move || {
+    let units = resource(move || {
         let token = token.clone();
-        async move { api::my_administrative_units(&token).await }
+        Box::pin(async move { api::my_administrative_units(&token).await })
     });
 
     // An expired or revoked token: forget it, and the guard above sends us to /signin.
-    Effect::new(move |_| {
-        let expired = me.with(|r| matches!(r, Some(Err(e)) if e.is_unauthorized()))
-            || units.with(|r| matches!(r, Some(Err(e)) if e.is_unauthorized()));
+    effect(move || {
+        let expired = matches!(me.get(), Some(Err(e)) if e.is_unauthorized())
+            || matches!(units.get(), Some(Err(e)) if e.is_unauthorized());
         if expired {
             session.sign_out();
         }
     });
 
-    let me_view =
-        move || Suspend::new(async move { me.await.map(|me| view! { <MeSummary me /> }) });
-    let units_view = move || {
-        Suspend::new(async move {
+    let me_view = load_view("Loading your details…", move || {
+        Box::pin(async move { me.await.map(|me| view! { <MeSummary me /> }.into_any()) })
+    });
+    let units_view = load_view("Loading your locations…", move || {
+        Box::pin(async move {
             match units.await {
                 Ok(page) => Ok(view! { <Locations page /> }.into_any()),
                 // The My Staff gate is closed; the summary above already says why.
@@ -58,19 +60,13 @@ fn Home(token: String) -> impl IntoView {
                 Err(e) => Err(e),
             }
         })
-    };
+    });
 
     view! {
-        <Transition fallback=|| view! { <Loading label="Loading your details…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{me_view}</ErrorBoundary>
-        </Transition>
+        {me_view}
         <section class="card" aria-labelledby="locations-heading">
             <h2 id="locations-heading">"My locations"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading your locations…" /> }>
-                <ErrorBoundary fallback=|errors| {
-                    view! { <ErrorNotice errors /> }
-                }>{units_view}</ErrorBoundary>
-            </Transition>
+            {units_view}
         </section>
     }
 }

@@ -1,8 +1,9 @@
 //! `/locations`: the locations I look after (straight into the only one, or back to
 //! the last one viewed); `/locations/:id`: its members, with search and paging.
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Loading, PersonRow, StaffGate};
+use crate::api;
+use crate::components::{load_view, show, PersonRow, StaffGate};
+use crate::reactive::{action, effect, resource, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::{
@@ -26,9 +27,9 @@ fn LocationsList() -> impl IntoView {
     let query = use_query_map();
     // `?choose=1` is the "switch location" link: show the list even when we remember one.
     let choosing = query.with_untracked(|q| q.get("choose").is_some());
-    let units = LocalResource::new(api::my_locations);
-    let content = move || {
-        Suspend::new(async move {
+    let units = resource(|| Box::pin(api::my_locations()));
+    let content = load_view("Loading your locations…", move || {
+        Box::pin(async move {
             let page = units.await?;
             let remembered = session
                 .last_location()
@@ -46,15 +47,13 @@ fn LocationsList() -> impl IntoView {
                 .into_any(),
                 (items, _) => view! { <LocationLinks items=items.to_vec() /> }.into_any(),
             };
-            Ok::<_, ApiError>(view)
+            Ok(view)
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="locations-heading">
             <h1 id="locations-heading">"My locations"</h1>
-            <Transition fallback=|| view! { <Loading label="Loading your locations…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{content}</ErrorBoundary>
-            </Transition>
+            {content}
         </section>
     }
 }
@@ -101,39 +100,39 @@ fn Members(id: String) -> impl IntoView {
     let session = Session::get();
     session.remember_location(&id);
     let id = StoredValue::new(id);
-    let unit = LocalResource::new(move || {
+    let unit = resource(move || {
         let id = id.get_value();
-        async move { api::location(&id).await }
+        Box::pin(async move { api::location(&id).await })
     });
-    let mine = LocalResource::new(api::my_locations);
+    let mine = resource(|| Box::pin(api::my_locations()));
     let search = RwSignal::new(String::new());
-    let first = LocalResource::new(move || {
+    let first = resource(move || {
         let id = id.get_value();
         let search = search.get();
-        async move { api::location_members(&id, search.trim(), None).await }
+        Box::pin(async move { api::location_members(&id, search.trim(), None).await })
     });
     // Pages after the first, appended by "Load more"; a new search starts over.
     let more = RwSignal::new(Vec::<User>::new());
     let next = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
+    effect(move || {
         search.track();
         more.set(Vec::new());
     });
-    Effect::new(move |_| {
+    effect(move || {
         if let Some(Ok(page)) = first.get() {
             next.set(page.next_cursor);
         }
     });
-    let load_more: Action<(String, String), Result<Page<User>, ApiError>> =
-        Action::new_local(move |(search, cursor): &(String, String)| {
+    let load_more: ApiAction<(String, String), Page<User>> =
+        action(move |(search, cursor): &(String, String)| {
             let (search, cursor) = (search.clone(), cursor.clone());
             let id = id.get_value();
-            async move { api::location_members(&id, search.trim(), Some(&cursor)).await }
+            Box::pin(async move { api::location_members(&id, search.trim(), Some(&cursor)).await })
         });
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = load_more.value().get() {
-            let asked_for = load_more.input().get_untracked();
-            load_more.value().set(None);
+    effect(move || {
+        if let Some(Ok(page)) = load_more.value() {
+            let asked_for = load_more.input_untracked();
+            load_more.clear();
             if asked_for.is_none_or(|(s, _)| s == search.get_untracked()) {
                 more.update(|m| m.extend(page.items));
                 next.set(page.next_cursor);
@@ -161,8 +160,8 @@ fn Members(id: String) -> impl IntoView {
             .filter(|p| p.items.len() > 1)
             .map(|_| view! { <a href="/locations?choose=1">"Switch location"</a> })
     };
-    let list = move || {
-        Suspend::new(async move {
+    let list = load_view("Loading members…", move || {
+        Box::pin(async move {
             let page = first.await?;
             let searching = !search.get_untracked().trim().is_empty();
             if page.items.is_empty() {
@@ -171,20 +170,18 @@ fn Members(id: String) -> impl IntoView {
                 } else {
                     "No one works here yet."
                 };
-                return Ok::<_, ApiError>(view! { <p class="muted">{text}</p> }.into_any());
+                return Ok(view! { <p class="muted">{text}</p> }.into_any());
             }
             Ok(view! {
                 <ul class="list" aria-label="Members">
                     {page.items.into_iter().map(|user| view! { <PersonRow user /> }).collect_view()}
-                    <For each=move || more.get() key=|u| u.id let:user>
-                        <PersonRow user />
-                    </For>
+                    {move || more.get().into_iter().map(|user| view! { <PersonRow user /> }).collect_view()}
                 </ul>
             }
             .into_any())
         })
-    };
-    let more_error = move || match load_more.value().get() {
+    });
+    let more_error = move || match load_more.value() {
         Some(Err(e)) => {
             Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
         }
@@ -210,24 +207,25 @@ fn Members(id: String) -> impl IntoView {
                     on:input=move |ev| search.set(event_target_value(&ev))
                 />
             </div>
-            <Transition fallback=|| view! { <Loading label="Loading members…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{list}</ErrorBoundary>
-            </Transition>
+            {list}
             {more_error}
-            <Show when=move || next.get().is_some()>
+            {show(
+                move || next.get().is_some(),
+                move || view! {
                 <button
                     type="button"
                     class="button button-secondary"
                     disabled=move || pending.get()
                     on:click=move |_| {
                         if let Some(cursor) = next.get_untracked() {
-                            load_more.dispatch_local((search.get_untracked(), cursor));
+                            load_more.dispatch((search.get_untracked(), cursor));
                         }
                     }
                 >
                     "Load more"
                 </button>
-            </Show>
+                }.into_any(),
+            )}
         </section>
     }
 }

@@ -1,7 +1,6 @@
 //! Any path the SPA does not know.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -10,7 +9,7 @@ pub fn NotFoundPage() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"There's nothing at this address."</p>
             <p>
-                <A href="/">"Go to the home page"</A>
+                <a href="/">"Go to the home page"</a>
             </p>
         </section>
     }

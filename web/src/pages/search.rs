@@ -1,9 +1,10 @@
 //! `/search?q=`: locations and people across the organisation, each person marked
 //! "Can manage" or "View only" for the signed-in manager.
 
-use crate::api::{self, ApiError};
-use crate::components::{ErrorNotice, Loading, PersonRow, StaffGate};
+use crate::api;
+use crate::components::{load_view, PersonRow, StaffGate};
 use crate::pages::locations::LocationLinks;
+use crate::reactive::resource;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -20,27 +21,27 @@ pub fn SearchPage() -> impl IntoView {
 fn Results() -> impl IntoView {
     let query = use_query_map();
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default().trim().to_owned());
-    let units = LocalResource::new(move || {
+    let units = resource(move || {
         let q = q.get();
-        async move {
+        Box::pin(async move {
             if q.is_empty() {
                 return Ok(None);
             }
             api::search_locations(&q).await.map(Some)
-        }
+        })
     });
-    let users = LocalResource::new(move || {
+    let users = resource(move || {
         let q = q.get();
-        async move {
+        Box::pin(async move {
             if q.is_empty() {
                 return Ok(None);
             }
             api::search_users(&q).await.map(Some)
-        }
+        })
     });
-    let units_view = move || {
-        Suspend::new(async move {
-            Ok::<_, ApiError>(match units.await? {
+    let units_view = load_view("Searching locations…", move || {
+        Box::pin(async move {
+            Ok(match units.await? {
                 None => {
                     view! { <p class="muted">"Type a name in the search box above."</p> }.into_any()
                 }
@@ -50,10 +51,10 @@ fn Results() -> impl IntoView {
                 Some(page) => view! { <LocationLinks items=page.items /> }.into_any(),
             })
         })
-    };
-    let users_view = move || {
-        Suspend::new(async move {
-            Ok::<_, ApiError>(match users.await? {
+    });
+    let users_view = load_view("Searching people…", move || {
+        Box::pin(async move {
+            Ok(match users.await? {
                 None => view! { <p class="muted">"Type a name in the search box above."</p> }.into_any(),
                 Some(page) if page.items.is_empty() => {
                     view! { <p class="muted">"No people match."</p> }.into_any()
@@ -66,7 +67,7 @@ fn Results() -> impl IntoView {
                 .into_any(),
             })
         })
-    };
+    });
     view! {
         <h1 class="page-title">
             {move || {
@@ -76,15 +77,11 @@ fn Results() -> impl IntoView {
         </h1>
         <section class="card" aria-labelledby="people-heading">
             <h2 id="people-heading">"People"</h2>
-            <Transition fallback=|| view! { <Loading label="Searching people…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{users_view}</ErrorBoundary>
-            </Transition>
+            {users_view}
         </section>
         <section class="card" aria-labelledby="places-heading">
             <h2 id="places-heading">"Locations"</h2>
-            <Transition fallback=|| view! { <Loading label="Searching locations…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{units_view}</ErrorBoundary>
-            </Transition>
+            {units_view}
         </section>
     }
 }

@@ -1,6 +1,7 @@
 //! `/signin`: exchange a username and password for an access token.
 
-use crate::api::{self, ApiError};
+use crate::api;
+use crate::reactive::{action, effect, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
@@ -25,14 +26,13 @@ fn SignInForm() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let missing = RwSignal::new(false);
 
-    let sign_in: Action<TokenRequest, Result<TokenResponse, ApiError>> =
-        Action::new_local(|request: &TokenRequest| {
-            let request = request.clone();
-            async move { api::request_token(&request).await }
-        });
+    let sign_in: ApiAction<TokenRequest, TokenResponse> = action(|request: &TokenRequest| {
+        let request = request.clone();
+        Box::pin(async move { api::request_token(&request).await })
+    });
 
-    Effect::new(move |_| {
-        if let Some(Ok(token)) = sign_in.value().get() {
+    effect(move || {
+        if let Some(Ok(token)) = sign_in.value() {
             let change = token.password_change_required;
             if change {
                 // The forced change signs in again with the new password by itself.
@@ -60,7 +60,7 @@ fn SignInForm() -> impl IntoView {
             return;
         }
         missing.set(false);
-        sign_in.dispatch_local(TokenRequest { username, password });
+        sign_in.dispatch(TokenRequest { username, password });
     };
 
     let pending = sign_in.pending();
@@ -68,7 +68,7 @@ fn SignInForm() -> impl IntoView {
         if missing.get() {
             return Some("Enter your username and password.".to_owned());
         }
-        match sign_in.value().get() {
+        match sign_in.value() {
             Some(Err(e)) if !pending.get() => Some(e.message()),
             _ => None,
         }

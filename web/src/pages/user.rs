@@ -3,8 +3,9 @@
 //! with the live policy checklist) and manage phone numbers. Buttons appear only for
 //! allowed actions; otherwise the page can explain why not.
 
-use crate::api::{self, ApiError};
-use crate::components::{Checklist, ErrorNotice, Loading, RuleLine, StaffGate};
+use crate::api;
+use crate::components::{load_view, show_or, Checklist, RuleLine, StaffGate};
+use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::dto::{PhoneMethods, PhoneType, ResetPasswordResponse, User, UserSource};
@@ -25,25 +26,21 @@ pub fn UserPage() -> impl IntoView {
 
 #[component]
 fn Profile(id: String) -> impl IntoView {
-    let user = LocalResource::new(move || {
+    let user = resource(move || {
         let id = id.clone();
-        async move { api::user(&id).await }
+        Box::pin(async move { api::user(&id).await })
     });
-    let content = move || {
-        Suspend::new(async move {
+    load_view("Loading profile…", move || {
+        Box::pin(async move {
             let user = user.await?;
-            Ok::<_, ApiError>(view! {
+            Ok(view! {
                 <Details user=user.clone() />
                 <PasswordCard user=user.clone() />
                 <PhoneCard user />
-            })
+            }
+            .into_any())
         })
-    };
-    view! {
-        <Transition fallback=|| view! { <Loading label="Loading profile…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{content}</ErrorBoundary>
-        </Transition>
-    }
+    })
 }
 
 #[component]
@@ -122,12 +119,12 @@ fn Details(user: User) -> impl IntoView {
 /// "Why can't I …?": asks the server to explain the decision.
 #[component]
 fn WhyNot(id: String, permission: Permission, question: &'static str) -> impl IntoView {
-    let explain = Action::new_local(move |_: &()| {
+    let explain = action(move |_: &()| {
         let id = id.clone();
-        async move { api::access(&id, permission).await }
+        Box::pin(async move { api::access(&id, permission).await })
     });
     let answer = move || {
-        explain.value().get().map(|r| match r {
+        explain.value().map(|r| match r {
             Ok(decision) => {
                 let headline = decision
                     .denial
@@ -169,7 +166,7 @@ fn WhyNot(id: String, permission: Permission, question: &'static str) -> impl In
             class="button button-link"
             disabled=move || explain.pending().get()
             on:click=move |_| {
-                explain.dispatch_local(());
+                explain.dispatch(());
             }
         >
             {question}
@@ -200,10 +197,10 @@ fn PasswordCard(user: User) -> impl IntoView {
     }
 }
 
-fn reset_action(id: String) -> Action<Option<String>, Result<ResetPasswordResponse, ApiError>> {
-    Action::new_local(move |password: &Option<String>| {
+fn reset_action(id: String) -> ApiAction<Option<String>, ResetPasswordResponse> {
+    action(move |password: &Option<String>| {
         let (id, password) = (id.clone(), password.clone());
-        async move { api::reset_password(&id, password).await }
+        Box::pin(async move { api::reset_password(&id, password).await })
     })
 }
 
@@ -213,7 +210,7 @@ fn CloudReset(user: User) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let reset = reset_action(user.id.to_string());
     let pending = reset.pending();
-    let error = move || match reset.value().get() {
+    let error = move || match reset.value() {
         Some(Err(e)) => {
             Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
         }
@@ -221,11 +218,11 @@ fn CloudReset(user: User) -> impl IntoView {
     };
     let name_for_result = name.clone();
     move || {
-        match reset.value().get() {
+        match reset.value() {
         Some(Ok(result)) => {
             let done = move |_| {
                 // The temporary password is shown once: forget it.
-                reset.value().set(None);
+                reset.clear();
                 confirming.set(false);
             };
             view! {
@@ -251,7 +248,7 @@ fn CloudReset(user: User) -> impl IntoView {
                             class="button button-primary"
                             disabled=move || pending.get()
                             on:click=move |_| {
-                                reset.dispatch_local(None);
+                                reset.dispatch(None);
                             }
                         >
                             "Reset now"
@@ -293,7 +290,7 @@ fn TemporaryPassword(name: String, result: ResetPasswordResponse) -> impl IntoVi
     let to_copy = password.clone();
     let copy = move |_| {
         let text = to_copy.clone();
-        leptos::task::spawn_local(async move {
+        spawn(async move {
             let ok = match web_sys::window() {
                 Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&text))
                     .await
@@ -344,11 +341,13 @@ fn expiry_words(at_ms: f64) -> String {
     let local: String = date
         .to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED)
         .into();
-    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round();
-    let rel = if hours >= 1.0 {
+    // Whole hours, formatted as an integer: f64 formatting would add ~10 KB of wasm.
+    #[allow(clippy::cast_possible_truncation)]
+    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round() as i64;
+    let rel = if hours >= 1 {
         format!(
             " (in about {hours} hour{})",
-            if hours == 1.0 { "" } else { "s" }
+            if hours == 1 { "" } else { "s" }
         )
     } else {
         String::new()
@@ -361,7 +360,7 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     let name = user.display_name.clone();
     let open = RwSignal::new(false);
     let password = RwSignal::new(String::new());
-    let policy = LocalResource::new(api::password_policy);
+    let policy = resource(|| Box::pin(api::password_policy()));
     let reset = reset_action(user.id.to_string());
     let pending = reset.pending();
     let (upn, display) = (user.user_principal_name.clone(), user.display_name.clone());
@@ -374,22 +373,22 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        reset.dispatch_local(Some(password.get_untracked()));
+        reset.dispatch(Some(password.get_untracked()));
     };
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = reset.value().get() {
+    effect(move || {
+        if let Some(Ok(_)) = reset.value() {
             password.set(String::new());
             open.set(false);
         }
     });
-    let error = move || match reset.value().get() {
+    let error = move || match reset.value() {
         Some(Err(e)) if !pending.get() => {
             Some(view! { <p class="notice notice-error">{e.message()}</p> })
         }
         _ => None,
     };
     let done = move || {
-        matches!(reset.value().get(), Some(Ok(_))).then(|| {
+        matches!(reset.value(), Some(Ok(_))).then(|| {
             view! {
                 <p class="notice notice-success" role="status">
                     {format!(
@@ -402,22 +401,9 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     };
     view! {
         {done}
-        <Show
-            when=move || open.get()
-            fallback=move || {
-                view! {
-                    <p class="muted">
-                        "This account comes from the on-premises directory: you type the new password."
-                    </p>
-                    <button type="button" class="button button-primary" on:click=move |_| {
-                        reset.value().set(None);
-                        open.set(true);
-                    }>
-                        "Reset password"
-                    </button>
-                }
-            }
-        >
+        {show_or(
+            move || open.get(),
+            move || view! {
             <form on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="onprem-password">"New password"</label>
@@ -452,7 +438,22 @@ fn OnPremisesReset(user: User) -> impl IntoView {
                     </button>
                 </div>
             </form>
-        </Show>
+            }.into_any(),
+            move || {
+                view! {
+                    <p class="muted">
+                        "This account comes from the on-premises directory: you type the new password."
+                    </p>
+                    <button type="button" class="button button-primary" on:click=move |_| {
+                        reset.clear();
+                        open.set(true);
+                    }>
+                        "Reset password"
+                    </button>
+                }
+                .into_any()
+            },
+        )}
     }
 }
 
@@ -478,11 +479,11 @@ fn PhoneCard(user: User) -> impl IntoView {
     let manage = user
         .allowed_actions
         .contains(&Permission::ManagePhoneMethods);
-    let change: Action<PhoneChange, Result<String, ApiError>> = Action::new_local({
+    let change: ApiAction<PhoneChange, String> = action({
         let id = id.clone();
         move |c: &PhoneChange| {
             let (id, c) = (id.clone(), c.clone());
-            async move {
+            Box::pin(async move {
                 let what = phone_label(c.kind);
                 match c.number {
                     Some(n) => api::set_phone_method(&id, c.kind, n, &c.etag)
@@ -492,16 +493,16 @@ fn PhoneCard(user: User) -> impl IntoView {
                         .await
                         .map(|_| format!("{what} number removed.")),
                 }
-            }
+            })
         }
     });
     // Reload after every change, successful or not (a 412 means someone else changed them).
-    let phones = LocalResource::new({
+    let phones = resource({
         let id = id.clone();
         move || {
             change.version().get();
             let id = id.clone();
-            async move { api::phone_methods(&id).await }
+            Box::pin(async move { api::phone_methods(&id).await })
         }
     });
     let editing = RwSignal::new(None::<PhoneType>);
@@ -510,8 +511,8 @@ fn PhoneCard(user: User) -> impl IntoView {
     let new_kind = RwSignal::new(PhoneType::Mobile);
     let notice = RwSignal::new(None::<String>);
 
-    Effect::new(move |_| {
-        if let Some(result) = change.value().get() {
+    effect(move || {
+        if let Some(result) = change.value() {
             if let Ok(done) = result {
                 notice.set(Some(done));
                 editing.set(None);
@@ -532,22 +533,22 @@ fn PhoneCard(user: User) -> impl IntoView {
     };
     let submit = move |kind: PhoneType| {
         let n = number.get_untracked().trim().to_owned();
-        change.dispatch_local(PhoneChange {
+        change.dispatch(PhoneChange {
             kind,
             number: Some(n),
             etag: etag(),
         });
     };
 
-    let error = move || match change.value().get() {
+    let error = move || match change.value() {
         Some(Err(e)) if !change.pending().get() => {
             Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
         }
         _ => None,
     };
 
-    let list = move || {
-        Suspend::new(async move {
+    let list = load_view("Loading phone numbers…", move || {
+        Box::pin(async move {
             let methods: PhoneMethods = phones.await?;
             let present: Vec<PhoneType> = methods.items.iter().map(|m| m.type_).collect();
             let rows = if methods.items.is_empty() {
@@ -637,9 +638,9 @@ fn PhoneCard(user: User) -> impl IntoView {
                     </form>
                 }
             });
-            Ok::<_, ApiError>(view! { {rows} {add} })
+            Ok(view! { {rows} {add} }.into_any())
         })
-    };
+    });
 
     let why = (!manage).then(|| {
         view! {
@@ -654,9 +655,7 @@ fn PhoneCard(user: User) -> impl IntoView {
                 {move || notice.get().map(|n| view! { <p class="notice notice-success" role="status">{n}</p> })}
             </div>
             {error}
-            <Transition fallback=|| view! { <Loading label="Loading phone numbers…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{list}</ErrorBoundary>
-            </Transition>
+            {list}
             {why}
         </section>
     }
@@ -670,12 +669,12 @@ fn phone_actions(
     editing: RwSignal<Option<PhoneType>>,
     removing: RwSignal<Option<PhoneType>>,
     number: RwSignal<String>,
-    change: Action<PhoneChange, Result<String, ApiError>>,
+    change: ApiAction<PhoneChange, String>,
     submit: impl Fn(PhoneType) + Copy + Send + Sync + 'static,
     etag: impl Fn() -> String + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let label = phone_label(kind);
-    let lower = label.to_lowercase();
+    let lower = label.to_ascii_lowercase();
     let input_id = format!("change-{}", kind.id());
     move || {
         if editing.get() == Some(kind) {
@@ -720,7 +719,7 @@ fn phone_actions(
                             class="button button-danger"
                             disabled=move || change.pending().get()
                             on:click=move |_| {
-                                change.dispatch_local(PhoneChange { kind, number: None, etag: etag() });
+                                change.dispatch(PhoneChange { kind, number: None, etag: etag() });
                             }
                         >
                             "Yes, remove"

@@ -1,9 +1,12 @@
 //! `/admin/access`: who may use My Staff (all administrators, selected ones, nobody).
 
-use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use super::{
+    button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+};
 use crate::admin_api;
 use crate::api::ApiError;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{load_view, show};
+use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
 use shared::dto::MyStaffSettings;
 use shared::MyStaffAccess;
@@ -38,14 +41,14 @@ async fn load() -> Result<(MyStaffAccess, Vec<Person>), ApiError> {
 
 #[component]
 fn AccessSettings() -> impl IntoView {
-    let loaded = LocalResource::new(load);
-    let body = move || {
-        Suspend::new(async move {
+    let loaded = resource(|| Box::pin(load()));
+    let body = load_view("Loading the setting…", move || {
+        Box::pin(async move {
             loaded
                 .await
-                .map(|(access, people)| view! { <AccessForm access people /> })
+                .map(|(access, people)| view! { <AccessForm access people /> }.into_any())
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="access-heading">
             <h1 id="access-heading">"My Staff access"</h1>
@@ -53,9 +56,7 @@ fn AccessSettings() -> impl IntoView {
                 "My Staff lets administrators help the people in their locations. "
                 "Choose which administrators can use it."
             </p>
-            <Transition fallback=|| view! { <Loading label="Loading the setting…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
     }
 }
@@ -103,13 +104,12 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
     let chosen = RwSignal::new(people);
     let outcome = RwSignal::new(None::<Result<String, String>>);
 
-    let save: Action<MyStaffSettings, Result<MyStaffSettings, ApiError>> =
-        Action::new_local(|s: &MyStaffSettings| {
-            let s = s.clone();
-            async move { admin_api::save_my_staff_settings(&s).await }
-        });
-    Effect::new(move |_| {
-        if let Some(result) = save.value().get() {
+    let save: ApiAction<MyStaffSettings, MyStaffSettings> = action(|s: &MyStaffSettings| {
+        let s = s.clone();
+        Box::pin(async move { admin_api::save_my_staff_settings(&s).await })
+    });
+    effect(move || {
+        if let Some(result) = save.value() {
             outcome.set(match &result {
                 Ok(s) => Some(Ok(saved_message(s))),
                 Err(e) => failed(e),
@@ -129,7 +129,7 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
             return;
         }
         outcome.set(None);
-        save.dispatch_local(MyStaffSettings {
+        save.dispatch(MyStaffSettings {
             access,
             selected_user_ids: ids,
         });
@@ -171,7 +171,9 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                     })
                     .collect_view()}
             </fieldset>
-            <Show when=move || access.get() == MyStaffAccess::Selected>
+            {show(
+                move || access.get() == MyStaffAccess::Selected,
+                move || view! {
                 <section class="subsection" aria-labelledby="selected-heading">
                     <h2 id="selected-heading">"Selected administrators"</h2>
                     {move || {
@@ -186,24 +188,10 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                                         .map(|p| {
                                             let id = p.id;
                                             let aria = format!("Remove {}", p.display_name);
-                                            view! {
-                                                <li class="list-item row">
-                                                    <span class="row-main">
-                                                        <span class="strong">{p.display_name}</span>
-                                                        <span class="muted small">{p.user_principal_name}</span>
-                                                    </span>
-                                                    <button
-                                                        type="button"
-                                                        class="button button-secondary"
-                                                        aria-label=aria
-                                                        on:click=move |_| {
-                                                            chosen.update(|c| c.retain(|x| x.id != id))
-                                                        }
-                                                    >
-                                                        "Remove"
-                                                    </button>
-                                                </li>
-                                            }
+                                            let main = name_and_detail(p.display_name, p.user_principal_name);
+                                            button_row(main, "Remove", aria, move || {
+                                                chosen.update(|c| c.retain(|x| x.id != id))
+                                            })
                                         })
                                         .collect_view()}
                                 </ul>
@@ -219,7 +207,8 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                         exclude
                     />
                 </section>
-            </Show>
+                }.into_any(),
+            )}
             <Outcome message=outcome />
             <button
                 type="submit"

@@ -1,13 +1,15 @@
 //! `/admin/locations/:id`: one location's details, members, and deletion.
 
-use super::{failed, AdminShell, Outcome, Person, PersonPicker, Section};
+use super::{
+    button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+};
 use crate::admin_api;
-use crate::api::ApiError;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{load_more, load_view, show_or, NextPage};
+use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::dto::{AdministrativeUnit, Page, UpdateAdministrativeUnit, User};
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[component]
@@ -33,27 +35,25 @@ pub fn AdminLocationPage() -> impl IntoView {
 
 #[component]
 fn LocationDetail(id: Uuid) -> impl IntoView {
-    let unit = LocalResource::new(move || admin_api::unit(id));
-    let body = move || {
-        Suspend::new(async move {
+    let unit = resource(move || Box::pin(admin_api::unit(id)));
+    let body = load_view("Loading the location…", move || {
+        Box::pin(async move {
             unit.await
-                .map(|unit| view! { <LocationView unit=RwSignal::new(unit) /> })
+                .map(|unit| view! { <LocationView unit=RwSignal::new(unit) /> }.into_any())
         })
-    };
+    });
     view! {
         <p>
             <a href="/admin/locations">"← All locations"</a>
         </p>
-        <Transition fallback=|| view! { <Loading label="Loading the location…" /> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-        </Transition>
+        {body}
     }
 }
 
 /// Reloads the location (its member count changes with membership).
 fn refresh(unit: RwSignal<AdministrativeUnit>) {
     let id = unit.with_untracked(|u| u.id);
-    spawn_local(async move {
+    spawn(async move {
         if let Ok(fresh) = admin_api::unit(id).await {
             unit.try_set(fresh);
         }
@@ -97,12 +97,12 @@ fn EditLocation(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
         )
     });
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let save: Action<UpdateAdministrativeUnit, Result<AdministrativeUnit, ApiError>> =
-        Action::new_local(move |body: &UpdateAdministrativeUnit| {
+    let save: ApiAction<UpdateAdministrativeUnit, AdministrativeUnit> =
+        action(move |body: &UpdateAdministrativeUnit| {
             let body = body.clone();
-            async move { admin_api::update_unit(id, &body).await }
+            Box::pin(async move { admin_api::update_unit(id, &body).await })
         });
-    Effect::new(move |_| match save.value().get() {
+    effect(move || match save.value() {
         Some(Ok(fresh)) => {
             outcome.set(Some(Ok("Saved.".to_owned())));
             unit.set(fresh);
@@ -119,7 +119,7 @@ fn EditLocation(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
             return;
         }
         outcome.set(None);
-        save.dispatch_local(UpdateAdministrativeUnit {
+        save.dispatch(UpdateAdministrativeUnit {
             display_name: Some(display_name),
             // An empty description clears it.
             description: Some(description.get_untracked().trim().to_owned()),
@@ -161,24 +161,23 @@ fn Members(current: RwSignal<AdministrativeUnit>) -> impl IntoView {
     // The name can change on this page (rename), so read it when needed.
     let unit_name = move || current.with_untracked(|u| u.display_name.clone());
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let change: Action<Change, Result<Change, ApiError>> =
-        Action::new_local(move |(person, add): &Change| {
-            let (person, add) = (person.clone(), *add);
-            async move {
-                if add {
-                    admin_api::add_member(id, person.id).await?;
-                } else {
-                    admin_api::remove_member(id, person.id).await?;
-                }
-                Ok((person, add))
+    let change: ApiAction<Change, Change> = action(move |(person, add): &Change| {
+        let (person, add) = (person.clone(), *add);
+        Box::pin(async move {
+            if add {
+                admin_api::add_member(id, person.id).await?;
+            } else {
+                admin_api::remove_member(id, person.id).await?;
             }
-        });
-    let members_version = change.version();
-    let first = LocalResource::new(move || {
-        members_version.track();
-        admin_api::members(id, "", None)
+            Ok((person, add))
+        })
     });
-    Effect::new(move |_| match change.value().get() {
+    let members_version = change.version();
+    let first = resource(move || {
+        members_version.track();
+        Box::pin(admin_api::members(id, "", None))
+    });
+    effect(move || match change.value() {
         Some(Ok((person, add))) => {
             let text = if add {
                 format!("Added {} to {}.", person.display_name, unit_name())
@@ -192,26 +191,24 @@ fn Members(current: RwSignal<AdministrativeUnit>) -> impl IntoView {
         None => {}
     });
     let add = Callback::new(move |p: Person| {
-        change.dispatch_local((p, true));
+        change.dispatch((p, true));
     });
     let remove = Callback::new(move |p: Person| {
-        change.dispatch_local((p, false));
+        change.dispatch((p, false));
     });
-    let body = move || {
-        Suspend::new(async move {
+    let body = load_view("Loading members…", move || {
+        Box::pin(async move {
             first
                 .await
-                .map(|page| view! { <MemberRows page unit=id current remove /> })
+                .map(|page| view! { <MemberRows page unit=id current remove /> }.into_any())
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <PersonPicker id="add-member" label="Add a member" verb="Add" on_pick=add />
             <Outcome message=outcome />
-            <Transition fallback=|| view! { <Loading label="Loading members…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
     }
 }
@@ -228,27 +225,13 @@ fn MemberRows(
     }
     let items = RwSignal::new(page.items);
     let next = RwSignal::new(page.next_cursor);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let load_more = move |_| {
-        let Some(cursor) = next.get_untracked() else {
-            return;
-        };
-        loading.set(true);
-        spawn_local(async move {
-            match admin_api::members(unit, "", Some(&cursor)).await {
-                Ok(p) => {
-                    items.try_update(|v| v.extend(p.items));
-                    next.try_set(p.next_cursor);
-                    error.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-            loading.try_set(false);
-        });
-    };
+    let more: NextPage = Arc::new(move |cursor: String| {
+        Box::pin(async move {
+            let p = admin_api::members(unit, "", Some(&cursor)).await?;
+            items.try_update(|v| v.extend(p.items));
+            Ok(p.next_cursor)
+        })
+    });
     let unit_name = move || current.with(|u| u.display_name.clone());
     let list_label = move || format!("Members of {}", unit_name());
     view! {
@@ -260,41 +243,16 @@ fn MemberRows(
                     .map(|user| view! {
                 {
                     let who = user.display_name.clone();
-                    let aria = move || format!("Remove {} from {}", who, unit_name());
+                    let aria = Signal::derive(move || format!("Remove {} from {}", who, unit_name()));
                     let person = Person::from(user.clone());
-                    view! {
-                        <li class="list-item row">
-                            <span class="row-main">
-                                <span class="strong">{user.display_name.clone()}</span>
-                                <span class="muted small">{user.user_principal_name.clone()}</span>
-                            </span>
-                            <button
-                                type="button"
-                                class="button button-secondary"
-                                aria-label=aria
-                                on:click=move |_| remove.run(person.clone())
-                            >
-                                "Remove"
-                            </button>
-                        </li>
-                    }
+                    let main = name_and_detail(user.display_name, user.user_principal_name);
+                    button_row(main, "Remove", aria, move || remove.run(person.clone()))
                 }
                     })
                     .collect_view()
             }}
         </ul>
-        {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
-        <Show when=move || next.with(Option::is_some)>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || loading.get()
-                aria-busy=move || loading.get().to_string()
-                on:click=load_more
-            >
-                "Load more members"
-            </button>
-        </Show>
+        {load_more(next, "Load more members", more)}
     }
     .into_any()
 }
@@ -305,9 +263,8 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
     let id = unit.id;
     let confirming = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let delete: Action<(), Result<(), ApiError>> =
-        Action::new_local(move |_: &()| admin_api::delete_unit(id));
-    Effect::new(move |_| match delete.value().get() {
+    let delete: ApiAction<(), ()> = action(move |_: &()| Box::pin(admin_api::delete_unit(id)));
+    effect(move || match delete.value() {
         Some(Ok(())) => navigate("/admin/locations", Default::default()),
         Some(Err(e)) => outcome.set(failed(&e)),
         None => {}
@@ -321,20 +278,9 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="delete-location-heading">
             <h2 id="delete-location-heading">"Delete this location"</h2>
-            <Show
-                when=move || confirming.get()
-                fallback=move || {
-                    view! {
-                        <button
-                            type="button"
-                            class="button button-danger"
-                            on:click=move |_| confirming.set(true)
-                        >
-                            "Delete location…"
-                        </button>
-                    }
-                }
-            >
+            {show_or(
+                move || confirming.get(),
+                move || view! {
                 <div class="confirm" role="group" aria-labelledby="delete-question">
                     <p id="delete-question" class="strong">{question.clone()}</p>
                     <div class="actions">
@@ -344,7 +290,7 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
                             disabled=move || pending.get()
                             aria-busy=move || pending.get().to_string()
                             on:click=move |_| {
-                                delete.dispatch_local(());
+                                delete.dispatch(());
                             }
                         >
                             {confirm_label.clone()}
@@ -358,7 +304,20 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
                         </button>
                     </div>
                 </div>
-            </Show>
+                }.into_any(),
+                move || {
+                    view! {
+                        <button
+                            type="button"
+                            class="button button-danger"
+                            on:click=move |_| confirming.set(true)
+                        >
+                            "Delete location…"
+                        </button>
+                    }
+                    .into_any()
+                },
+            )}
             <Outcome message=outcome />
         </section>
     }

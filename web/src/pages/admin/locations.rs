@@ -2,12 +2,12 @@
 
 use super::{failed, AdminShell, Outcome, Section};
 use crate::admin_api;
-use crate::api::ApiError;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{load_more, load_view, NextPage};
+use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use shared::dto::{AdministrativeUnit, CreateAdministrativeUnit, Page};
+use std::sync::Arc;
 
 const PAGE_SIZE: &str = "50";
 
@@ -24,18 +24,18 @@ pub fn AdminLocationsPage() -> impl IntoView {
 #[component]
 fn LocationList() -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let first = LocalResource::new(move || {
+    let first = resource(move || {
         let q = search.get();
-        async move { admin_api::units(&q, PAGE_SIZE, None).await }
+        Box::pin(async move { admin_api::units(&q, PAGE_SIZE, None).await })
     });
-    let body = move || {
-        Suspend::new(async move {
+    let body = load_view("Loading locations…", move || {
+        Box::pin(async move {
             first.await.map(|page| {
                 let q = search.get_untracked();
-                view! { <UnitRows page search=q /> }
+                view! { <UnitRows page search=q /> }.into_any()
             })
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="locations-heading">
             <h1 id="locations-heading">"Locations"</h1>
@@ -49,9 +49,7 @@ fn LocationList() -> impl IntoView {
                     bind:value=search
                 />
             </div>
-            <Transition fallback=|| view! { <Loading label="Loading locations…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
     }
 }
@@ -75,28 +73,14 @@ fn UnitRows(page: Page<AdministrativeUnit>, search: String) -> impl IntoView {
     }
     let items = RwSignal::new(page.items);
     let next = RwSignal::new(page.next_cursor);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let load_more = move |_| {
-        let Some(cursor) = next.get_untracked() else {
-            return;
-        };
+    let more: NextPage = Arc::new(move |cursor: String| {
         let search = search.clone();
-        loading.set(true);
-        spawn_local(async move {
-            match admin_api::units(&search, PAGE_SIZE, Some(&cursor)).await {
-                Ok(p) => {
-                    items.try_update(|v| v.extend(p.items));
-                    next.try_set(p.next_cursor);
-                    error.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-            loading.try_set(false);
-        });
-    };
+        Box::pin(async move {
+            let p = admin_api::units(&search, PAGE_SIZE, Some(&cursor)).await?;
+            items.try_update(|v| v.extend(p.items));
+            Ok(p.next_cursor)
+        })
+    });
     view! {
         <ul class="list" aria-label="Locations">
             {move || {
@@ -119,18 +103,7 @@ fn UnitRows(page: Page<AdministrativeUnit>, search: String) -> impl IntoView {
                     .collect_view()
             }}
         </ul>
-        {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
-        <Show when=move || next.with(Option::is_some)>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || loading.get()
-                aria-busy=move || loading.get().to_string()
-                on:click=load_more.clone()
-            >
-                "Load more"
-            </button>
-        </Show>
+        {load_more(next, "Load more", more)}
     }
     .into_any()
 }
@@ -143,12 +116,12 @@ fn CreateLocation() -> impl IntoView {
     let restricted = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<String, String>>);
 
-    let create: Action<CreateAdministrativeUnit, Result<AdministrativeUnit, ApiError>> =
-        Action::new_local(|body: &CreateAdministrativeUnit| {
+    let create: ApiAction<CreateAdministrativeUnit, AdministrativeUnit> =
+        action(|body: &CreateAdministrativeUnit| {
             let body = body.clone();
-            async move { admin_api::create_unit(&body).await }
+            Box::pin(async move { admin_api::create_unit(&body).await })
         });
-    Effect::new(move |_| match create.value().get() {
+    effect(move || match create.value() {
         Some(Ok(unit)) => navigate(&format!("/admin/locations/{}", unit.id), Default::default()),
         Some(Err(e)) => outcome.set(failed(&e)),
         None => {}
@@ -164,7 +137,7 @@ fn CreateLocation() -> impl IntoView {
         }
         let description = description.get_untracked().trim().to_owned();
         outcome.set(None);
-        create.dispatch_local(CreateAdministrativeUnit {
+        create.dispatch(CreateAdministrativeUnit {
             display_name,
             description: (!description.is_empty()).then_some(description),
             restricted: restricted.get_untracked(),

@@ -20,9 +20,11 @@ pub use users::AdminUsersPage;
 
 use crate::admin_api;
 use crate::api::ApiError;
-use crate::components::{CurrentUser, ErrorNotice, Loading, Protected};
+use crate::components::{load_view, CurrentUser, Protected};
+use crate::reactive::{resource, SendFuture};
 use leptos::prelude::*;
 use shared::dto::{AdministrativeUnit, Me, User};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The admin sections, for the sub-navigation.
@@ -80,8 +82,8 @@ pub fn AdminShell(
 ) -> impl IntoView {
     let current = CurrentUser::get();
     let children = StoredValue::new(children);
-    let body = move || {
-        Suspend::new(async move {
+    let body = move || -> SendFuture<Result<AnyView, ApiError>> {
+        Box::pin(async move {
             current.0.await.map(|me| match me {
                 Some(me) if allowed(&me, need) => {
                     let show_roles = me.can_manage_role_assignments;
@@ -95,13 +97,7 @@ pub fn AdminShell(
             })
         })
     };
-    view! {
-        <Protected>
-            <Transition fallback=|| view! { <Loading label="Loading…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
-        </Protected>
-    }
+    view! { <Protected>{load_view("Loading…", body)}</Protected> }
 }
 
 #[component]
@@ -189,15 +185,15 @@ pub fn PersonPicker(
     exclude: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
+    let results = resource(move || {
         let q = query.get();
-        async move {
+        Box::pin(async move {
             if q.trim().chars().count() < MIN_SEARCH {
                 Ok(None)
             } else {
                 admin_api::search_users(&q).await.map(Some)
             }
-        }
+        })
     });
     let hint_id = format!("{id}-hint");
     let list = move || {
@@ -222,28 +218,15 @@ pub fn PersonPicker(
                             {people
                                 .into_iter()
                                 .map(|p| {
-                                    let name = p.display_name.clone();
-                                    let upn = p.user_principal_name.clone();
-                                    let aria = format!("{verb} {name}");
-                                    view! {
-                                        <li class="list-item row">
-                                            <span class="row-main">
-                                                <span class="strong">{name}</span>
-                                                <span class="muted small">{upn}</span>
-                                            </span>
-                                            <button
-                                                type="button"
-                                                class="button button-secondary"
-                                                aria-label=aria
-                                                on:click=move |_| {
-                                                    on_pick.run(p.clone());
-                                                    query.set(String::new());
-                                                }
-                                            >
-                                                {verb}
-                                            </button>
-                                        </li>
-                                    }
+                                    let main = name_and_detail(
+                                        p.display_name.clone(),
+                                        p.user_principal_name.clone(),
+                                    );
+                                    let aria = format!("{verb} {}", p.display_name);
+                                    button_row(main, verb, aria, move || {
+                                        on_pick.run(p.clone());
+                                        query.set(String::new());
+                                    })
                                 })
                                 .collect_view()}
                         </ul>
@@ -285,15 +268,15 @@ pub fn UnitPicker(
     on_pick: Callback<AdministrativeUnit>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = LocalResource::new(move || {
+    let results = resource(move || {
         let q = query.get();
-        async move {
+        Box::pin(async move {
             if q.trim().chars().count() < MIN_SEARCH {
                 Ok(None)
             } else {
                 admin_api::units(&q, "8", None).await.map(Some)
             }
-        }
+        })
     });
     let hint_id = format!("{id}-hint");
     let list = move || {
@@ -311,22 +294,12 @@ pub fn UnitPicker(
                             .map(|u| {
                                 let name = u.display_name.clone();
                                 let aria = format!("{verb} {name}");
-                                view! {
-                                    <li class="list-item row">
-                                        <span class="row-main strong">{name}</span>
-                                        <button
-                                            type="button"
-                                            class="button button-secondary"
-                                            aria-label=aria
-                                            on:click=move |_| {
-                                                on_pick.run(u.clone());
-                                                query.set(String::new());
-                                            }
-                                        >
-                                            {verb}
-                                        </button>
-                                    </li>
-                                }
+                                let main =
+                                    view! { <span class="row-main strong">{name}</span> }.into_any();
+                                button_row(main, verb, aria, move || {
+                                    on_pick.run(u.clone());
+                                    query.set(String::new());
+                                })
                             })
                             .collect_view()}
                     </ul>
@@ -353,6 +326,50 @@ pub fn UnitPicker(
             {list}
         </div>
     }
+}
+
+/// One row of an admin list: `main` (e.g. [`name_and_detail`]) and a button `verb`
+/// whose accessible name is `aria`.
+pub fn button_row(
+    main: AnyView,
+    verb: &'static str,
+    aria: impl Into<Signal<String>>,
+    on_click: impl Fn() + Send + Sync + 'static,
+) -> AnyView {
+    button_row_boxed(main, verb, aria.into(), Arc::new(on_click))
+}
+
+fn button_row_boxed(
+    main: AnyView,
+    verb: &'static str,
+    aria: Signal<String>,
+    on_click: Arc<dyn Fn() + Send + Sync>,
+) -> AnyView {
+    view! {
+        <li class="list-item row">
+            {main}
+            <button
+                type="button"
+                class="button button-secondary"
+                aria-label=aria
+                on:click=move |_| on_click()
+            >
+                {verb}
+            </button>
+        </li>
+    }
+    .into_any()
+}
+
+/// A name in bold with a detail (the sign-in name) under it, for [`button_row`].
+pub fn name_and_detail(name: String, detail: String) -> AnyView {
+    view! {
+        <span class="row-main">
+            <span class="strong">{name}</span>
+            <span class="muted small">{detail}</span>
+        </span>
+    }
+    .into_any()
 }
 
 /// A one-line outcome under a form, in a live region so screen readers hear it.

@@ -1,15 +1,17 @@
 //! `/admin/roles`: who holds which administrator role, and where (global
 //! administrators only).
 
-use super::{failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker};
+use super::{
+    button_row, failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker,
+};
 use crate::admin_api;
-use crate::api::ApiError;
-use crate::components::{ErrorNotice, Loading};
+use crate::components::{load_more, load_view, show, NextPage};
+use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::dto::{AdministrativeUnit, CreateRoleAssignment, Page, RoleAssignment};
 use shared::rules::scope_allowed_for_role;
 use shared::{Role, Scope};
+use std::sync::Arc;
 use uuid::Uuid;
 
 #[component]
@@ -45,9 +47,9 @@ enum Change {
 #[component]
 fn RolesView() -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let change: Action<Change, Result<String, ApiError>> = Action::new_local(|c: &Change| {
+    let change: ApiAction<Change, String> = action(|c: &Change| {
         let c = c.clone();
-        async move {
+        Box::pin(async move {
             match c {
                 Change::Create(body) => {
                     let ra = admin_api::create_role_assignment(&body).await?;
@@ -68,10 +70,10 @@ fn RolesView() -> impl IntoView {
                     ))
                 }
             }
-        }
+        })
     });
-    Effect::new(move |_| {
-        if let Some(result) = change.value().get() {
+    effect(move || {
+        if let Some(result) = change.value() {
             outcome.set(match result {
                 Ok(text) => Some(Ok(text)),
                 Err(e) => failed(&e),
@@ -79,24 +81,24 @@ fn RolesView() -> impl IntoView {
         }
     });
     let version = change.version();
-    let first = LocalResource::new(move || {
+    let first = resource(move || {
         version.track();
-        admin_api::role_assignments(None)
+        Box::pin(admin_api::role_assignments(None))
     });
     let remove = Callback::new(move |ra: RoleAssignment| {
-        change.dispatch_local(Change::Remove(ra));
+        change.dispatch(Change::Remove(ra));
     });
     let create = Callback::new(move |body: CreateRoleAssignment| {
-        change.dispatch_local(Change::Create(body));
+        change.dispatch(Change::Create(body));
     });
     let pending = change.pending();
-    let body = move || {
-        Suspend::new(async move {
+    let body = load_view("Loading role assignments…", move || {
+        Box::pin(async move {
             first
                 .await
-                .map(|page| view! { <AssignmentRows page remove /> })
+                .map(|page| view! { <AssignmentRows page remove /> }.into_any())
         })
-    };
+    });
     view! {
         <section class="card" aria-labelledby="roles-heading">
             <h1 id="roles-heading">"Roles"</h1>
@@ -104,9 +106,7 @@ fn RolesView() -> impl IntoView {
                 "Administrator roles, for the whole organisation or for one location."
             </p>
             <Outcome message=outcome />
-            <Transition fallback=|| view! { <Loading label="Loading role assignments…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorNotice errors /> }>{body}</ErrorBoundary>
-            </Transition>
+            {body}
         </section>
         <AssignRole create pending outcome />
     }
@@ -119,27 +119,13 @@ fn AssignmentRows(page: Page<RoleAssignment>, remove: Callback<RoleAssignment>) 
     }
     let items = RwSignal::new(page.items);
     let next = RwSignal::new(page.next_cursor);
-    let loading = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let load_more = move |_| {
-        let Some(cursor) = next.get_untracked() else {
-            return;
-        };
-        loading.set(true);
-        spawn_local(async move {
-            match admin_api::role_assignments(Some(&cursor)).await {
-                Ok(p) => {
-                    items.try_update(|v| v.extend(p.items));
-                    next.try_set(p.next_cursor);
-                    error.try_set(None);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message()));
-                }
-            }
-            loading.try_set(false);
-        });
-    };
+    let more: NextPage = Arc::new(move |cursor: String| {
+        Box::pin(async move {
+            let p = admin_api::role_assignments(Some(&cursor)).await?;
+            items.try_update(|v| v.extend(p.items));
+            Ok(p.next_cursor)
+        })
+    });
     view! {
         <ul class="list" aria-label="Role assignments">
             {move || {
@@ -155,40 +141,21 @@ fn AssignmentRows(page: Page<RoleAssignment>, remove: Callback<RoleAssignment>) 
                         ra.role_display_name,
                         scope,
                     );
-                    view! {
-                        <li class="list-item row">
-                            <span class="row-main">
-                                <span class="strong">{ra.principal_display_name.clone()}</span>
-                                <span class="small">{ra.role_display_name.clone()}</span>
-                                <span class="muted small">{scope}</span>
-                            </span>
-                            <button
-                                type="button"
-                                class="button button-secondary"
-                                aria-label=aria
-                                on:click=move |_| remove.run(ra.clone())
-                            >
-                                "Remove"
-                            </button>
-                        </li>
+                    let main = view! {
+                        <span class="row-main">
+                            <span class="strong">{ra.principal_display_name.clone()}</span>
+                            <span class="small">{ra.role_display_name.clone()}</span>
+                            <span class="muted small">{scope}</span>
+                        </span>
                     }
+                    .into_any();
+                    button_row(main, "Remove", aria, move || remove.run(ra.clone()))
                 }
                     })
                     .collect_view()
             }}
         </ul>
-        {move || error.get().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
-        <Show when=move || next.with(Option::is_some)>
-            <button
-                type="button"
-                class="button button-secondary"
-                disabled=move || loading.get()
-                aria-busy=move || loading.get().to_string()
-                on:click=load_more
-            >
-                "Load more"
-            </button>
-        </Show>
+        {load_more(next, "Load more", more)}
     }
     .into_any()
 }
@@ -206,7 +173,7 @@ fn AssignRole(
     let form_error = RwSignal::new(None::<Result<String, String>>);
 
     // Directory-only roles cannot be given for a location.
-    Effect::new(move |_| {
+    effect(move || {
         if !location_allowed(role.get()) {
             whole.set(true);
         }
@@ -350,7 +317,9 @@ fn AssignRole(
                         </p>
                     </div>
                 </fieldset>
-                <Show when=move || !whole.get()>
+                {show(
+                    move || !whole.get(),
+                    move || view! {
                     {move || match unit.get() {
                         Some(u) => {
                             view! {
@@ -382,7 +351,8 @@ fn AssignRole(
                                 .into_any()
                         }
                     }}
-                </Show>
+                    }.into_any(),
+                )}
                 <Outcome message=form_error />
                 <button
                     type="submit"

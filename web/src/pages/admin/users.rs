@@ -2,7 +2,7 @@
 
 use super::{failed, AdminShell, Outcome, Section};
 use crate::admin_api;
-use crate::api::ApiError;
+use crate::reactive::{action, effect, ApiAction};
 use leptos::prelude::*;
 use shared::dto::{CreateUser, ImportResult, ImportRow, User, UserSource};
 
@@ -61,12 +61,11 @@ fn CreateUserForm() -> impl IntoView {
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let outcome = RwSignal::new(None::<Result<String, String>>);
 
-    let create: Action<CreateUser, Result<User, ApiError>> =
-        Action::new_local(|body: &CreateUser| {
-            let body = body.clone();
-            async move { admin_api::create_user(&body).await }
-        });
-    Effect::new(move |_| match create.value().get() {
+    let create: ApiAction<CreateUser, User> = action(|body: &CreateUser| {
+        let body = body.clone();
+        Box::pin(async move { admin_api::create_user(&body).await })
+    });
+    effect(move || match create.value() {
         Some(Ok(user)) => {
             errors.set(Vec::new());
             outcome.set(Some(Ok(format!(
@@ -124,7 +123,7 @@ fn CreateUserForm() -> impl IntoView {
         }
         errors.set(Vec::new());
         outcome.set(None);
-        create.dispatch_local(CreateUser {
+        create.dispatch(CreateUser {
             user_principal_name: upn.get_untracked().trim().to_owned(),
             display_name: name.get_untracked().trim().to_owned(),
             mail: None,
@@ -249,13 +248,12 @@ fn import_summary(result: &ImportResult) -> String {
 fn ImportUsers() -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let import: Action<web_sys::File, Result<ImportResult, ApiError>> =
-        Action::new_local(|file: &web_sys::File| {
-            let file = file.clone();
-            async move { admin_api::import_users(&file).await }
-        });
-    Effect::new(move |_| {
-        if let Some(result) = import.value().get() {
+    let import: ApiAction<web_sys::File, ImportResult> = action(|file: &web_sys::File| {
+        let file = file.clone();
+        Box::pin(async move { admin_api::import_users(&file).await })
+    });
+    effect(move || {
+        if let Some(result) = import.value() {
             outcome.set(match &result {
                 Ok(r) => Some(Ok(import_summary(r))),
                 Err(e) => failed(e),
@@ -273,14 +271,13 @@ fn ImportUsers() -> impl IntoView {
             None => outcome.set(Some(Err("Choose a CSV file first.".to_owned()))),
             Some(file) => {
                 outcome.set(None);
-                import.dispatch_local(file);
+                import.dispatch(file);
             }
         }
     };
     let rows = move || {
         import
             .value()
-            .get()
             .and_then(Result::ok)
             .map(|r| view! { <ImportRows rows=r.rows /> })
     };

@@ -113,7 +113,9 @@ pub struct User {
     pub allowed_actions: Vec<Action>,
 }
 
-/// A page of results; pass `next_cursor` back as `cursor` for the next page.
+/// A page of results; pass `next_cursor` back as `cursor` for the next page. A page
+/// may hold fewer than `limit` items (even none) while `next_cursor` is set: keep
+/// following it until it is absent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Page<T> {

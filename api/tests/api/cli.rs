@@ -4,7 +4,8 @@ use crate::helpers::TestApp;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
+/// Runs `openstaff ARGS` against `db` with `stdin`; returns what it printed.
+pub(crate) fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_openstaff"))
         .args(args)
         .env("DATABASE_URL", db)

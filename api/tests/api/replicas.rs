@@ -63,23 +63,9 @@ async fn start_replica(db: &str, env: &[(&str, &str)]) -> Replica {
     }
 }
 
+/// `openstaff ARGS`, which must succeed.
 fn cli(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_openstaff"))
-        .args(args)
-        .env("DATABASE_URL", db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = crate::cli::openstaff(db, args, stdin);
     assert!(
         out.status.success(),
         "openstaff {args:?}: {}",
@@ -538,12 +524,11 @@ async fn sigterm_drains_in_flight_requests_before_exiting() {
     let dir = std::env::temp_dir().join(format!("openstaff-drain-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = format!("sqlite://{}/drain.db", dir.display());
-    let out = cli(
+    cli(
         &db,
         &["create-admin", "--upn", ADMIN_UPN],
         &format!("{ADMIN_PASSWORD}\n"),
     );
-    assert!(out.status.success(), "{out:?}");
     let mut server = start_replica(&db, &[]).await;
     let c = Client::new();
     let admin = token(&c, &server.base, ADMIN_UPN, ADMIN_PASSWORD).await;

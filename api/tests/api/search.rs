@@ -249,13 +249,13 @@ async fn the_migration_backfill_writes_the_same_prefix_rows_as_the_app() {
 #[tokio::test]
 async fn seed_scale_builds_a_search_index_that_answers_like_the_oracle() {
     let app = TestApp::spawn_empty().await;
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_openstaff"))
-        .args([
+    let out = crate::cli::openstaff(
+        &app.database_url,
+        &[
             "seed", "scale", "--users", "3000", "--units", "30", "--quiet",
-        ])
-        .env("DATABASE_URL", &app.database_url)
-        .output()
-        .unwrap();
+        ],
+        "",
+    );
     assert!(out.status.success(), "{out:?}");
     let admin = app
         .token("admin@scale.example", openstaff::seed::SCALE_PASSWORD)

@@ -898,14 +898,18 @@ pub async fn update_user(
         .execute(&mut **tx)
         .await
         .db()?;
-    let old_ord = ord(&old_key, id);
-    for p in user_prefixes(&old_name, upn, old_mail.as_deref()) {
-        sqlx::query("DELETE FROM user_search_prefixes WHERE prefix = $1 AND ord = $2")
-            .bind(p)
-            .bind(&old_ord)
-            .execute(&mut **tx)
-            .await
-            .db()?;
+    // The old prefix rows, by primary key, in one statement.
+    let old_prefixes = user_prefixes(&old_name, upn, old_mail.as_deref());
+    let sql = format!(
+        "DELETE FROM user_search_prefixes WHERE ord = $1 AND prefix IN ({})",
+        placeholders(2, old_prefixes.len())
+    );
+    if !old_prefixes.is_empty() {
+        let mut q = sqlx::query(&sql).bind(ord(&old_key, id));
+        for p in old_prefixes {
+            q = q.bind(p);
+        }
+        q.execute(&mut **tx).await.db()?;
     }
     sqlx::query("DELETE FROM user_search_terms WHERE user_id = $1")
         .bind(id)

@@ -1,10 +1,11 @@
 //! The audit viewer (SPEC section 5): event fields, filters, paging, what a scoped
 //! manager may see, and the CSV export.
 
-use crate::helpers::{assert_problem, json_with, problem_errors, TestApp, ADMIN_UPN};
+use crate::helpers::{assert_problem, json_as, json_with, problem_errors, TestApp, ADMIN_UPN};
 use chrono::{DateTime, Utc};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto::ResetPasswordResponse;
 use std::collections::HashSet;
 
 const AUDIT: &str = "/api/v1/audit-logs";
@@ -101,10 +102,10 @@ async fn events_carry_every_field_newest_first() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let reset_request = request_id(&resp);
-    let temporary = json_with(resp, 200).await["temporary_password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let temporary = json_as::<ResetPasswordResponse>(resp, 200)
+        .await
+        .temporary_password
+        .unwrap();
 
     // An edit through the plain API, with a caller-chosen request id.
     let resp = app

@@ -13,6 +13,7 @@ use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto;
 
 const TOKEN_PATH: &str = "/api/v1/auth/token";
 
@@ -55,13 +56,6 @@ fn header_of(token: &str) -> Value {
 /// The claims of a token, unverified.
 fn claims_of(token: &str) -> Value {
     decode_part(token, 1)
-}
-
-async fn me_id(app: &TestApp, token: &str) -> String {
-    let resp = app.get("/api/v1/me", token).await;
-    assert_eq!(resp.status(), 200);
-    let me: Value = resp.json().await.unwrap();
-    me["id"].as_str().unwrap().to_owned()
 }
 
 /// The server's current signing key, straight from the database.
@@ -134,11 +128,11 @@ async fn sign_in_issues_an_eddsa_token_that_verifies_against_the_jwks() {
     assert!(header_str(&resp, "content-type")
         .unwrap()
         .starts_with("application/json"));
-    let body: Value = resp.json().await.unwrap();
-    assert_eq!(body["token_type"], "Bearer");
-    assert_eq!(body["expires_in"], 900);
-    assert_eq!(body["password_change_required"], false);
-    let token = body["access_token"].as_str().unwrap().to_owned();
+    let body: dto::TokenResponse = resp.json().await.unwrap();
+    assert_eq!(body.token_type, "Bearer");
+    assert_eq!(body.expires_in, 900);
+    assert!(!body.password_change_required);
+    let token = body.access_token;
 
     // Header: EdDSA with a kid the JWKS publishes.
     let header = header_of(&token);
@@ -179,7 +173,7 @@ async fn sign_in_issues_an_eddsa_token_that_verifies_against_the_jwks() {
         .claims;
     assert_eq!(claims["iss"], "openstaff");
     assert_eq!(claims["aud"], "openstaff-api");
-    let me = me_id(&app, &token).await;
+    let me = app.my_id(&token).await;
     assert_eq!(claims["sub"], me.as_str());
     let exp = claims["exp"].as_u64().unwrap();
     let nbf = claims["nbf"].as_u64().unwrap();
@@ -228,11 +222,14 @@ async fn user_principal_names_are_case_insensitive_at_sign_in() {
     let app = TestApp::spawn().await;
     let resp = sign_in(&app, &ADMIN_UPN.to_uppercase(), ADMIN_PASSWORD).await;
     assert_eq!(resp.status(), 200);
-    let body: Value = resp.json().await.unwrap();
-    let upper = body["access_token"].as_str().unwrap().to_owned();
+    let upper = resp
+        .json::<dto::TokenResponse>()
+        .await
+        .unwrap()
+        .access_token;
     let lower = app.admin_token().await;
     assert_eq!(claims_of(&upper)["sub"], claims_of(&lower)["sub"]);
-    assert_eq!(me_id(&app, &upper).await, me_id(&app, &lower).await);
+    assert_eq!(app.my_id(&upper).await, app.my_id(&lower).await);
 
     // Passwords, unlike names, are case-sensitive.
     let resp = sign_in(&app, ADMIN_UPN, &ADMIN_PASSWORD.to_uppercase()).await;
@@ -367,7 +364,7 @@ async fn forged_signatures_and_algorithms_are_refused() {
         .create_user(&token, "ana.lopez@contoso.example", "Ana Lopez")
         .await;
     let other_token = app.token("ana.lopez@contoso.example", USER_PASSWORD).await;
-    assert_eq!(me_id(&app, &other_token).await, other);
+    assert_eq!(app.my_id(&other_token).await, other);
     let mut tampered_claims = claims_of(&token);
     assert_ne!(tampered_claims["sub"], other.as_str());
     tampered_claims["sub"] = json!(other);

@@ -7,6 +7,7 @@ use crate::helpers::{assert_problem, TestApp, USER_PASSWORD};
 use crate::reset::{reset, sign_in, sign_in_ok, ACTIVITY};
 use futures_util::future::join_all;
 use serde_json::Value;
+use shared::dto::ResetPasswordResponse;
 use std::collections::HashMap;
 
 const USERS: usize = 20;
@@ -192,14 +193,14 @@ async fn concurrent_retries_with_one_idempotency_key_reset_once() {
     let mut expires = std::collections::HashSet::new();
     for (status, text) in &outcomes {
         assert_eq!(*status, 200, "{text}");
-        let body: Value = serde_json::from_str(text).unwrap();
-        expires.insert(body["expires_at"].as_str().unwrap().to_owned());
-        match body["temporary_password"].as_str() {
+        let body: ResetPasswordResponse = serde_json::from_str(text).unwrap();
+        expires.insert(body.expires_at.unwrap());
+        match body.temporary_password {
             Some(t) => {
-                assert_eq!(body["replayed"], false);
-                temps.push(t.to_owned());
+                assert!(!body.replayed);
+                temps.push(t);
             }
-            None => assert_eq!(body["replayed"], true, "{body}"),
+            None => assert!(body.replayed, "{text}"),
         }
     }
     assert_eq!(temps.len(), 1, "{outcomes:?}");

@@ -3,6 +3,7 @@
 
 use crate::helpers::{assert_problem, item_ids, json_with, TestApp, USER_PASSWORD};
 use serde_json::{json, Value};
+use shared::dto::{Page, RoleAssignment};
 
 const ALL_ACTIONS: [&str; 4] = [
     "read",
@@ -835,22 +836,19 @@ async fn role_assignments_are_listed_paged_and_deleted() {
     assert_eq!(profile["roles"], json!(["helpdesk_administrator"]));
 
     // You cannot remove your own Global Administrator role.
-    let mine = app
-        .get_ok(
+    let mine: Page<RoleAssignment> = app
+        .get_as(
             &format!("/api/v1/role-assignments?principal_id={admin_id}"),
             &admin,
         )
         .await;
-    assert_eq!(mine["items"][0]["role"], "global_administrator");
-    let own = mine["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(mine.items[0].role, shared::Role::GlobalAdministrator);
+    let own = mine.items[0].id;
     let resp = app
         .delete(&format!("/api/v1/role-assignments/{own}"), &admin)
         .await;
     assert_problem(resp, 409, "last_own_global_admin").await;
-    assert_eq!(
-        app.get_ok("/api/v1/me", &admin).await["can_manage_role_assignments"],
-        true
-    );
+    assert!(app.me(&admin).await.can_manage_role_assignments);
 
     assert_eq!(
         app.audit_count("Remove scoped role member", "success")

@@ -5,6 +5,7 @@ use crate::helpers::{
 };
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto::User;
 
 fn user_path(id: &str) -> String {
     format!("/api/v1/users/{id}")
@@ -576,31 +577,29 @@ async fn deleting_a_unit_removes_memberships_and_scoped_roles() {
     assert_eq!(item_ids(&all_units), vec![keep.clone()]);
 
     for m in [&m1, &m2] {
-        let user = app.get_ok(&user_path(m), &admin).await;
-        let units: Vec<&str> = user["administrative_units"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["id"].as_str().unwrap())
-            .collect();
-        assert!(!units.contains(&unit.as_str()), "{user}");
+        let user: User = app.get_as(&user_path(m), &admin).await;
+        assert!(
+            user.administrative_units
+                .iter()
+                .all(|u| u.id.to_string() != unit),
+            "{user:?}"
+        );
     }
-    let m2_units = app.get_ok(&user_path(&m2), &admin).await["administrative_units"].clone();
+    let m2_user: User = app.get_as(&user_path(&m2), &admin).await;
     assert_eq!(
-        m2_units.as_array().unwrap().len(),
+        m2_user.administrative_units.len(),
         1,
         "other memberships stay"
     );
 
     assert!(item_ids(&app.get_ok(&assignments, &admin).await).is_empty());
-    let me = app.get_ok("/api/v1/me", &manager).await;
-    let held: Vec<&str> = me["role_assignments"]
-        .as_array()
-        .unwrap()
+    let me = app.me(&manager).await;
+    let held: Vec<String> = me
+        .role_assignments
         .iter()
-        .map(|a| a["id"].as_str().unwrap())
+        .map(|a| a.id.to_string())
         .collect();
-    assert_eq!(held, vec![kept_assignment.as_str()], "{me}");
+    assert_eq!(held, vec![kept_assignment.clone()], "{me:?}");
     // Her former member is out of reach now.
     let resp = app
         .request(

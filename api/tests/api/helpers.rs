@@ -6,8 +6,12 @@ use openstaff::auth::password::Secret;
 use openstaff::config::{ServerConfig, StoreConfig};
 use openstaff::store::Store;
 use reqwest::{Client, Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use shared::dto;
+use std::future::Future;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 pub const ADMIN_UPN: &str = "admin@contoso.example";
 pub const ADMIN_PASSWORD: &str = "Correct-Horse-Battery-9";
@@ -186,8 +190,8 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200, "sign-in of {upn} failed");
-        let body: Value = resp.json().await.unwrap();
-        body["access_token"].as_str().unwrap().to_owned()
+        let body: dto::TokenResponse = resp.json().await.unwrap();
+        body.access_token
     }
 
     pub async fn admin_token(&self) -> String {
@@ -210,9 +214,8 @@ impl TestApp {
 
     pub async fn create_user_with(&self, admin: &str, body: Value) -> String {
         let resp = self.post("/api/v1/users", admin, body).await;
-        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-        let body: Value = resp.json().await.unwrap();
-        body["id"].as_str().unwrap().to_owned()
+        let user: dto::User = json_as(resp, 201).await;
+        user.id.to_string()
     }
 
     /// Creates a location; returns its id.
@@ -224,9 +227,8 @@ impl TestApp {
                 json!({"display_name": name, "restricted": restricted}),
             )
             .await;
-        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-        let body: Value = resp.json().await.unwrap();
-        body["id"].as_str().unwrap().to_owned()
+        let unit: dto::AdministrativeUnit = json_as(resp, 201).await;
+        unit.id.to_string()
     }
 
     pub async fn add_member(&self, admin: &str, unit: &str, user: &str) {
@@ -253,9 +255,8 @@ impl TestApp {
                 json!({"principal_id": user, "role": role, "scope": scope}),
             )
             .await;
-        assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap());
-        let body: Value = resp.json().await.unwrap();
-        body["id"].as_str().unwrap().to_owned()
+        let assignment: dto::RoleAssignment = json_as(resp, 201).await;
+        assignment.id.to_string()
     }
 }
 
@@ -280,12 +281,42 @@ pub async fn assert_problem(resp: Response, status: u16, code: &str) -> Value {
     body
 }
 
-/// Asserts `status` and returns the JSON body.
+/// Asserts `status` and returns the JSON body, as it came over the wire (for tests
+/// about its exact shape; others read a typed DTO with [`json_as`]).
 pub async fn json_with(resp: Response, status: u16) -> Value {
+    json_as(resp, status).await
+}
+
+/// Asserts `status` and reads the body as `T` (one of the `shared::dto` wire types).
+pub async fn json_as<T: DeserializeOwned>(resp: Response, status: u16) -> T {
     let actual = resp.status().as_u16();
     let text = resp.text().await.unwrap();
     assert_eq!(actual, status, "unexpected status; body: {text}");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("not a {} ({e}): {text}", std::any::type_name::<T>()))
+}
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Waits for something that happens on its own time (a server coming up, a key
+/// refresh reaching a replica, a process exiting): calls `f` every few milliseconds
+/// until it returns `Some`, and panics naming `what` if `deadline` passes first.
+pub async fn eventually<T, Fut>(what: &str, deadline: Duration, mut f: impl FnMut() -> Fut) -> T
+where
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = f().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(POLL).await;
+    }
 }
 
 impl TestApp {
@@ -294,12 +325,19 @@ impl TestApp {
         json_with(self.get(path, token).await, 200).await
     }
 
+    /// GET that must answer 200; returns the body as `T`.
+    pub async fn get_as<T: DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        json_as(self.get(path, token).await, 200).await
+    }
+
+    /// The caller, from `GET /api/v1/me`.
+    pub async fn me(&self, token: &str) -> dto::Me {
+        self.get_as("/api/v1/me", token).await
+    }
+
     /// The caller's own user id, from `GET /api/v1/me`.
     pub async fn my_id(&self, token: &str) -> String {
-        self.get_ok("/api/v1/me", token).await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.me(token).await.id.to_string()
     }
 
     /// Every audit row written through the API (so not the CLI's bootstrap of the

@@ -1,8 +1,11 @@
 //! `POST /api/v1/users/import`: CSV bulk creation, row by row.
 
-use crate::helpers::{assert_problem, item_ids, item_names, json_with, problem_errors, TestApp};
+use crate::helpers::{
+    assert_problem, item_ids, item_names, json_as, json_with, problem_errors, TestApp,
+};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto::TokenResponse;
 
 const IMPORT: &str = "/api/v1/users/import";
 const HEADER: &str =
@@ -192,10 +195,9 @@ async fn import_creates_valid_rows_and_reports_the_others() {
     // They sign in once with the temporary password, which must then change.
     for (upn, _, password) in &created {
         let resp = sign_in(&app, upn, password).await;
-        let body = json_with(resp, 200).await;
-        assert_eq!(body["password_change_required"], true, "{upn}");
-        let token = body["access_token"].as_str().unwrap();
-        let resp = app.get("/api/v1/me", token).await;
+        let body: TokenResponse = json_as(resp, 200).await;
+        assert!(body.password_change_required, "{upn}");
+        let resp = app.get("/api/v1/me", &body.access_token).await;
         assert_problem(resp, 403, "password_change_required").await;
     }
 }

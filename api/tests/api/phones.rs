@@ -1,9 +1,10 @@
 //! Phone methods (SPEC section 4): who may set them, E.164 parsing, the mobile /
 //! alternate mobile dependency, uniqueness, ETag / If-Match, masking and audit.
 
-use crate::helpers::{assert_problem, json_with, problem_errors, TestApp};
+use crate::helpers::{assert_problem, json_as, json_with, problem_errors, TestApp};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto::PhoneMethods;
 
 const MOBILE: &str = "+33 6 12 34 56 78";
 const MOBILE_E164: &str = "+33612345678";
@@ -113,27 +114,19 @@ fn etag_header(resp: &Response) -> String {
 }
 
 /// A 200 answer with phone methods: checks ETag header == body etag, returns the body.
-async fn methods_ok(resp: Response) -> Value {
+async fn methods_ok(resp: Response) -> PhoneMethods {
     let etag = etag_header(&resp);
-    let body = json_with(resp, 200).await;
-    assert_eq!(body["etag"], etag.as_str(), "ETag header and body differ");
+    let body: PhoneMethods = json_as(resp, 200).await;
+    assert_eq!(body.etag, etag, "ETag header and body differ");
     assert!(!etag.is_empty());
     body
 }
 
 /// (type, phone_number, masked) of each listed method, in order.
-fn methods(body: &Value) -> Vec<(String, String, bool)> {
-    body["items"]
-        .as_array()
-        .unwrap()
+fn methods(body: &PhoneMethods) -> Vec<(String, String, bool)> {
+    body.items
         .iter()
-        .map(|m| {
-            (
-                m["type"].as_str().unwrap().to_owned(),
-                m["phone_number"].as_str().unwrap().to_owned(),
-                m["masked"].as_bool().unwrap(),
-            )
-        })
+        .map(|m| (m.type_.id().to_owned(), m.phone_number.clone(), m.masked))
         .collect()
 }
 
@@ -141,7 +134,7 @@ fn full(kind: &str, number: &str) -> (String, String, bool) {
     (kind.to_owned(), number.to_owned(), false)
 }
 
-async fn list(app: &TestApp, token: &str, user: &str) -> Value {
+async fn list(app: &TestApp, token: &str, user: &str) -> PhoneMethods {
     methods_ok(app.get(&phones_path(user), token).await).await
 }
 
@@ -196,16 +189,13 @@ async fn scoped_authentication_admin_adds_changes_and_removes_numbers() {
 
     // Nothing yet.
     let empty = list(&app, &manager, &target).await;
-    assert!(methods(&empty).is_empty(), "{empty}");
+    assert!(methods(&empty).is_empty(), "{empty:?}");
 
     // Register a mobile.
     let resp = put_phone(&app, &manager, &target, "mobile", MOBILE).await;
     let body = methods_ok(resp).await;
-    assert_eq!(
-        body["items"],
-        json!([{"type": "mobile", "phone_number": MOBILE_E164, "masked": false}])
-    );
-    assert_ne!(body["etag"], empty["etag"]);
+    assert_eq!(methods(&body), vec![full("mobile", MOBILE_E164)]);
+    assert_ne!(body.etag, empty.etag);
     let listed = list(&app, &manager, &target).await;
     assert_eq!(listed, body, "GET lists what PUT answered");
 
@@ -274,7 +264,7 @@ async fn scoped_authentication_admin_adds_changes_and_removes_numbers() {
     assert_eq!(resp.status(), 204);
     let etag_after_delete = etag_header(&resp);
     let listed = list(&app, &manager, &target).await;
-    assert_eq!(listed["etag"], etag_after_delete.as_str());
+    assert_eq!(listed.etag, etag_after_delete);
     assert_eq!(
         methods(&listed),
         vec![full("mobile", NEW_MOBILE_E164), full("office", OFFICE_E164)]
@@ -397,7 +387,7 @@ async fn national_format_is_accepted_with_a_default_region() {
     let body = methods_ok(put_phone(&app, &manager, &target, "office", OFFICE).await).await;
     assert!(
         methods(&body).contains(&full("office", OFFICE_E164)),
-        "{body}"
+        "{body:?}"
     );
 }
 
@@ -454,15 +444,12 @@ async fn if_match_guards_against_lost_updates() {
         target,
         ..
     } = world().await;
-    let e0 = list(&app, &manager, &target).await["etag"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let e0 = list(&app, &manager, &target).await.etag;
 
     // The current ETag: accepted.
     let body =
         methods_ok(put_phone_if_match(&app, &manager, &target, "mobile", MOBILE, &e0).await).await;
-    let e1 = body["etag"].as_str().unwrap().to_owned();
+    let e1 = body.etag;
     assert_ne!(e0, e1);
 
     // A stale ETag: 412 and nothing changes.
@@ -474,13 +461,13 @@ async fn if_match_guards_against_lost_updates() {
         put_phone_if_match(&app, &manager, &target, "mobile", NEW_MOBILE, "\"garbage\"").await;
     assert_problem(resp, 412, "precondition_failed").await;
     let now = list(&app, &manager, &target).await;
-    assert_eq!(now["etag"], e1.as_str());
+    assert_eq!(now.etag, e1);
     assert_eq!(methods(&now), vec![full("mobile", MOBILE_E164)]);
 
     // `*` matches whatever is there.
     let body =
         methods_ok(put_phone_if_match(&app, &manager, &target, "office", OFFICE, "*").await).await;
-    let e2 = body["etag"].as_str().unwrap().to_owned();
+    let e2 = body.etag;
     assert_ne!(e1, e2);
 
     // DELETE with a stale ETag: 412, still there; with the current one: 204.
@@ -549,8 +536,8 @@ async fn other_roles_see_masked_numbers_and_cannot_change_them() {
         // Reading: masked.
         let body = list(&app, token, &target).await;
         assert_eq!(
-            body["items"],
-            json!([{"type": "mobile", "phone_number": MOBILE_MASKED, "masked": true}]),
+            methods(&body),
+            vec![("mobile".to_owned(), MOBILE_MASKED.to_owned(), true)],
             "{who}"
         );
         // The helpdesk may still reset: it is only phones it cannot touch.

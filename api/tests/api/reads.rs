@@ -4,7 +4,23 @@ use crate::helpers::{
     assert_problem, item_ids, item_names, json_with, TestApp, ADMIN_UPN, USER_PASSWORD,
 };
 use serde_json::{json, Value};
+use shared::dto::MyStaffStatus;
+use shared::rules::MyStaffBlock;
+use shared::{Role, Scope};
 use std::collections::HashSet;
+use uuid::Uuid;
+
+const MY_STAFF_OPEN: MyStaffStatus = MyStaffStatus {
+    enabled: true,
+    reason: None,
+};
+
+fn my_staff_closed(reason: MyStaffBlock) -> MyStaffStatus {
+    MyStaffStatus {
+        enabled: false,
+        reason: Some(reason),
+    }
+}
 
 /// Creates a user holding `role` (at `unit`, or tenant-wide); returns (id, token).
 async fn admin_with_role(
@@ -76,22 +92,25 @@ async fn me_reports_roles_access_and_capabilities() {
     let admin = app.admin_token().await;
     let lyon = app.create_unit(&admin, "Store Lyon", false).await;
 
-    let me = app.get_ok("/api/v1/me", &admin).await;
-    assert_eq!(me["user_principal_name"], ADMIN_UPN);
-    assert_eq!(me["display_name"], "Avery Admin");
-    let ra = me["role_assignments"].as_array().unwrap();
-    assert_eq!(ra.len(), 1, "{me}");
-    assert_eq!(ra[0]["role"], "global_administrator");
-    assert_eq!(ra[0]["role_display_name"], "Global Administrator");
-    assert_eq!(ra[0]["scope"], json!({"type": "directory"}));
-    assert_eq!(ra[0]["scope_display_name"], Value::Null);
-    assert_eq!(ra[0]["principal_id"], me["id"]);
+    // On the wire, an open gate says so with an explicit null reason.
+    let raw = app.get_ok("/api/v1/me", &admin).await;
     assert_eq!(
-        me["my_staff_access"],
+        raw["my_staff_access"],
         json!({"enabled": true, "reason": null})
     );
-    assert_eq!(me["can_manage_directory"], true);
-    assert_eq!(me["can_manage_role_assignments"], true);
+    let me = app.me(&admin).await;
+    assert_eq!(me.user_principal_name, ADMIN_UPN);
+    assert_eq!(me.display_name, "Avery Admin");
+    let ra = &me.role_assignments;
+    assert_eq!(ra.len(), 1, "{me:?}");
+    assert_eq!(ra[0].role, Role::GlobalAdministrator);
+    assert_eq!(ra[0].role_display_name, "Global Administrator");
+    assert_eq!(ra[0].scope, Scope::Directory);
+    assert_eq!(ra[0].scope_display_name, None);
+    assert_eq!(ra[0].principal_id, me.id);
+    assert_eq!(me.my_staff_access, MY_STAFF_OPEN);
+    assert!(me.can_manage_directory);
+    assert!(me.can_manage_role_assignments);
 
     // A helpdesk admin at a location.
     let (hd_id, hd) = admin_with_role(
@@ -103,24 +122,23 @@ async fn me_reports_roles_access_and_capabilities() {
         Some(&lyon),
     )
     .await;
-    let me = app.get_ok("/api/v1/me", &hd).await;
-    assert_eq!(me["id"], hd_id.as_str());
-    assert_eq!(me["display_name"], "Hana Desk");
-    let ra = me["role_assignments"].as_array().unwrap();
-    assert_eq!(ra.len(), 1, "{me}");
-    assert_eq!(ra[0]["role"], "helpdesk_administrator");
-    assert_eq!(ra[0]["role_display_name"], "Helpdesk Administrator");
+    let me = app.me(&hd).await;
+    assert_eq!(me.id.to_string(), hd_id);
+    assert_eq!(me.display_name, "Hana Desk");
+    let ra = &me.role_assignments;
+    assert_eq!(ra.len(), 1, "{me:?}");
+    assert_eq!(ra[0].role, Role::HelpdeskAdministrator);
+    assert_eq!(ra[0].role_display_name, "Helpdesk Administrator");
     assert_eq!(
-        ra[0]["scope"],
-        json!({"type": "administrative_unit", "id": lyon})
+        ra[0].scope,
+        Scope::AdministrativeUnit {
+            id: Uuid::parse_str(&lyon).unwrap()
+        }
     );
-    assert_eq!(ra[0]["scope_display_name"], "Store Lyon");
-    assert_eq!(
-        me["my_staff_access"],
-        json!({"enabled": true, "reason": null})
-    );
-    assert_eq!(me["can_manage_directory"], false);
-    assert_eq!(me["can_manage_role_assignments"], false);
+    assert_eq!(ra[0].scope_display_name.as_deref(), Some("Store Lyon"));
+    assert_eq!(me.my_staff_access, MY_STAFF_OPEN);
+    assert!(!me.can_manage_directory);
+    assert!(!me.can_manage_role_assignments);
 
     // A tenant-wide user administrator manages the directory but not roles.
     let (_, ua) = admin_with_role(
@@ -132,9 +150,9 @@ async fn me_reports_roles_access_and_capabilities() {
         None,
     )
     .await;
-    let me = app.get_ok("/api/v1/me", &ua).await;
-    assert_eq!(me["can_manage_directory"], true);
-    assert_eq!(me["can_manage_role_assignments"], false);
+    let me = app.me(&ua).await;
+    assert!(me.can_manage_directory);
+    assert!(!me.can_manage_role_assignments);
 
     // A location-scoped user administrator does neither.
     let (_, aua) = admin_with_role(
@@ -146,22 +164,22 @@ async fn me_reports_roles_access_and_capabilities() {
         Some(&lyon),
     )
     .await;
-    let me = app.get_ok("/api/v1/me", &aua).await;
-    assert_eq!(me["can_manage_directory"], false);
-    assert_eq!(me["can_manage_role_assignments"], false);
+    let me = app.me(&aua).await;
+    assert!(!me.can_manage_directory);
+    assert!(!me.can_manage_role_assignments);
 
     // Without a role.
     app.create_user(&admin, "ana@contoso.example", "Ana Lopez")
         .await;
     let ana = app.token("ana@contoso.example", USER_PASSWORD).await;
-    let me = app.get_ok("/api/v1/me", &ana).await;
-    assert_eq!(me["role_assignments"], json!([]));
+    let me = app.me(&ana).await;
+    assert!(me.role_assignments.is_empty());
     assert_eq!(
-        me["my_staff_access"],
-        json!({"enabled": false, "reason": "no_admin_role"})
+        me.my_staff_access,
+        my_staff_closed(MyStaffBlock::NoAdminRole)
     );
-    assert_eq!(me["can_manage_directory"], false);
-    assert_eq!(me["can_manage_role_assignments"], false);
+    assert!(!me.can_manage_directory);
+    assert!(!me.can_manage_role_assignments);
 }
 
 // ----------------------------------------------------------- locations
@@ -682,11 +700,11 @@ async fn users_without_a_role_are_kept_out_of_the_manager_surface() {
         let body = assert_problem(app.get(&path, &token).await, 403, "no_admin_role").await;
         assert!(!body.to_string().contains("Ana Lopez"), "{path}: {body}");
     }
-    let me = app.get_ok("/api/v1/me", &token).await;
-    assert_eq!(me["id"], ana.as_str());
+    let me = app.me(&token).await;
+    assert_eq!(me.id.to_string(), ana);
     assert_eq!(
-        me["my_staff_access"],
-        json!({"enabled": false, "reason": "no_admin_role"})
+        me.my_staff_access,
+        my_staff_closed(MyStaffBlock::NoAdminRole)
     );
 
     // Being listed in the setting does not help without a role.
@@ -699,8 +717,10 @@ async fn users_without_a_role_are_kept_out_of_the_manager_surface() {
         .await;
     assert_eq!(resp.status(), 200);
     assert_problem(app.get("/api/v1/users", &token).await, 403, "no_admin_role").await;
-    let me = app.get_ok("/api/v1/me", &token).await;
-    assert_eq!(me["my_staff_access"]["reason"], "no_admin_role");
+    assert_eq!(
+        app.me(&token).await.my_staff_access.reason,
+        Some(MyStaffBlock::NoAdminRole)
+    );
 }
 
 #[tokio::test]
@@ -760,10 +780,9 @@ async fn the_my_staff_setting_decides_which_admins_get_in() {
         for path in &gated {
             assert_problem(app.get(path, token).await, 403, "my_staff_not_enabled").await;
         }
-        let me = app.get_ok("/api/v1/me", token).await;
         assert_eq!(
-            me["my_staff_access"],
-            json!({"enabled": false, "reason": "my_staff_not_enabled"})
+            app.me(token).await.my_staff_access,
+            my_staff_closed(MyStaffBlock::MyStaffNotEnabled)
         );
     }
     // Directory managers still read the directory (directory management is not
@@ -778,9 +797,9 @@ async fn the_my_staff_setting_decides_which_admins_get_in() {
             "my_staff_not_enabled",
         )
         .await;
-        let me = app.get_ok("/api/v1/me", token).await;
-        assert_eq!(me["my_staff_access"]["enabled"], false);
-        assert_eq!(me["can_manage_directory"], true);
+        let me = app.me(token).await;
+        assert!(!me.my_staff_access.enabled);
+        assert!(me.can_manage_directory);
         // The settings endpoint itself is directory management.
         app.get_ok("/api/v1/settings/my-staff", token).await;
     }
@@ -795,10 +814,7 @@ async fn the_my_staff_setting_decides_which_admins_get_in() {
     for path in &gated {
         app.get_ok(path, &h1).await;
     }
-    assert_eq!(
-        app.get_ok("/api/v1/me", &h1).await["my_staff_access"],
-        json!({"enabled": true, "reason": null})
-    );
+    assert_eq!(app.me(&h1).await.my_staff_access, MY_STAFF_OPEN);
     for token in [&h2, &dir_hd] {
         for path in &gated {
             assert_problem(app.get(path, token).await, 403, "my_staff_not_enabled").await;
@@ -811,10 +827,7 @@ async fn the_my_staff_setting_decides_which_admins_get_in() {
         for path in &gated {
             app.get_ok(path, token).await;
         }
-        assert_eq!(
-            app.get_ok("/api/v1/me", token).await["my_staff_access"]["enabled"],
-            true
-        );
+        assert!(app.me(token).await.my_staff_access.enabled);
     }
 }
 

@@ -3,11 +3,12 @@
 //! PostgreSQL server, so they are ignored by default and run by `make test-pg`
 //! (`--include-ignored`).
 
-use crate::helpers::{postgres_admin_url, ADMIN_PASSWORD, ADMIN_UPN};
+use crate::helpers::{eventually, postgres_admin_url, ADMIN_PASSWORD, ADMIN_UPN};
 use reqwest::Client;
 use serde_json::{json, Value};
+use shared::dto;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const NEEDS_PG: &str = "needs PostgreSQL: run by make test-pg";
 
@@ -43,24 +44,36 @@ async fn start_replica(db: &str, env: &[(&str, &str)]) -> Replica {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let replica = Replica {
+    let mut replica = Replica {
         child: cmd.spawn().unwrap(),
         base: format!("http://127.0.0.1:{port}"),
     };
     let client = Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let ok = client
-            .get(format!("{}/readyz", replica.base))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200);
-        if ok {
-            return replica;
-        }
-        assert!(Instant::now() < deadline, "replica did not become ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let readyz = format!("{}/readyz", replica.base);
+    eventually(
+        &format!("{} to be ready", replica.base),
+        Duration::from_secs(30),
+        || {
+            let exited = replica.child.try_wait().unwrap();
+            let probe = client.get(&readyz).send();
+            async move {
+                if let Some(status) = exited {
+                    panic!("the replica exited with {status} before it was ready");
+                }
+                probe.await.is_ok_and(|r| r.status() == 200).then_some(())
+            }
+        },
+    )
+    .await;
+    replica
+}
+
+/// Answers 200 to `/readyz`.
+async fn ready(c: &Client, base: &str) -> bool {
+    c.get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
 }
 
 /// `openstaff ARGS`, which must succeed.
@@ -113,10 +126,7 @@ async fn sign_in(c: &Client, base: &str, upn: &str, pw: &str) -> reqwest::Respon
 async fn token(c: &Client, base: &str, upn: &str, pw: &str) -> String {
     let r = sign_in(c, base, upn, pw).await;
     assert_eq!(r.status(), 200, "sign-in of {upn} on {base}");
-    r.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    r.json::<dto::TokenResponse>().await.unwrap().access_token
 }
 
 async fn create_user(c: &Client, base: &str, admin: &str, upn: &str) -> reqwest::Response {
@@ -185,8 +195,7 @@ async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain
     // A reset through A ends the target's tokens on B.
     let r = create_user(&c, &a.base, &admin, "rita.replica@contoso.example").await;
     assert_eq!(r.status(), 201);
-    let rita: Value = r.json().await.unwrap();
-    let rita_id = rita["id"].as_str().unwrap().to_owned();
+    let rita_id = r.json::<dto::User>().await.unwrap().id;
     let rita_token = token(
         &c,
         &b.base,
@@ -226,8 +235,8 @@ async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain
         )
         .await;
         assert_eq!(r.status(), 401);
-        let body: Value = r.json().await.unwrap();
-        assert_eq!(body["code"], "account_locked", "{body}");
+        let body: dto::Problem = r.json().await.unwrap();
+        assert_eq!(body.code, "account_locked", "{}", body.detail);
     }
 
     // Concurrent audited writes through both replicas keep one valid chain.
@@ -310,6 +319,13 @@ async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working(
                 .collect::<Vec<_>>()
         }
     };
+    // A replica has picked up a rotation once its key refresh publishes the new key;
+    // that same refresh decides which key signs.
+    let published = |base: &String, kid: &String| {
+        let kids = jwks_kids(base.clone());
+        let kid = kid.clone();
+        async move { kids.await.contains(&kid).then_some(()) }
+    };
     // Published for an hour before it signs: both replicas list it, neither signs with it.
     let out = cli(
         &db,
@@ -323,15 +339,13 @@ async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working(
         .unwrap()
         .trim_end_matches(':')
         .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(20);
     for base in [&a.base, &b.base] {
-        while !jwks_kids(base.clone()).await.contains(&new_kid) {
-            assert!(
-                Instant::now() < deadline,
-                "{base} never published {new_kid}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        eventually(
+            &format!("{base} to publish {new_kid}"),
+            Duration::from_secs(20),
+            || published(base, &new_kid),
+        )
+        .await;
         assert!(jwks_kids(base.clone()).await.contains(&old_kid));
     }
     let still_old = token(&c, &b.base, ADMIN_UPN, ADMIN_PASSWORD).await;
@@ -347,19 +361,19 @@ async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working(
         .unwrap()
         .trim_end_matches(':')
         .to_owned();
-    let deadline = Instant::now() + Duration::from_secs(20);
     for base in [&a.base, &b.base] {
-        loop {
-            let t = token(&c, base, ADMIN_UPN, ADMIN_PASSWORD).await;
-            if kid_of(&t) == newest {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{base} never signed with {newest}"
-            );
-            tokio::time::sleep(Duration::from_millis(300)).await;
-        }
+        eventually(
+            &format!("{base} to publish {newest}"),
+            Duration::from_secs(20),
+            || published(base, &newest),
+        )
+        .await;
+        let t = token(&c, base, ADMIN_UPN, ADMIN_PASSWORD).await;
+        assert_eq!(
+            kid_of(&t),
+            newest,
+            "{base} published {newest} but signs with another"
+        );
         let r = c
             .get(format!("{base}/api/v1/me"))
             .bearer_auth(&old)
@@ -428,12 +442,7 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         )
         .await;
         assert_eq!(r.status(), 201);
-        acknowledged.push(
-            r.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
+        acknowledged.push(r.json::<dto::User>().await.unwrap().id);
     }
 
     pg("kill");
@@ -453,16 +462,16 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         );
         if status == 503 {
             saw_503 = true;
-            let body: Value = r.json().await.unwrap();
-            assert_eq!(body["code"], "service_unavailable");
+            let body: dto::Problem = r.json().await.unwrap();
+            assert_eq!(body.code, "service_unavailable");
         }
     }
-    let ready = c
+    let readyz = c
         .get(format!("{}/readyz", server.base))
         .send()
         .await
         .unwrap();
-    assert_eq!(ready.status(), 503);
+    assert_eq!(readyz.status(), 503);
     assert!(saw_503, "writes during the outage never answered 503");
     assert_eq!(
         c.get(format!("{}/healthz", server.base))
@@ -474,15 +483,10 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
     );
 
     pg("resume");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let r = c.get(format!("{}/readyz", server.base)).send().await;
-        if r.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the API did not recover");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    eventually("the API to recover", Duration::from_secs(30), || async {
+        ready(&c, &server.base).await.then_some(())
+    })
+    .await;
     let r = create_user(&c, &server.base, &admin, "after@contoso.example").await;
     assert_eq!(r.status(), 201);
     for id in &acknowledged {
@@ -516,8 +520,8 @@ async fn read_status(conn: &mut tokio::net::TcpStream) -> u16 {
 /// `SIGTERM` stops accepting connections but finishes the requests it is receiving.
 /// Each request below is known to be in the server's hands when the signal arrives
 /// (it sent `Expect: 100-continue` and the server answered `100 Continue`, so the head
-/// was parsed and the handler waits for the body); the bodies follow half a second
-/// after the signal, and every request still gets its answer.
+/// was parsed and the handler waits for the body); the bodies follow once the
+/// listener has closed, and every request still gets its answer.
 #[tokio::test]
 async fn sigterm_drains_in_flight_requests_before_exiting() {
     use tokio::io::AsyncWriteExt;
@@ -563,12 +567,18 @@ async fn sigterm_drains_in_flight_requests_before_exiting() {
     let pid = server.child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(killed.success());
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    // Draining: the listener is closed to new connections...
-    assert!(
-        tokio::net::TcpStream::connect(&addr).await.is_err(),
-        "a new connection was accepted after SIGTERM"
-    );
+    // Draining: the listener closes to new connections...
+    eventually(
+        "the listener to close after SIGTERM",
+        Duration::from_secs(10),
+        || async {
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .is_err()
+                .then_some(())
+        },
+    )
+    .await;
     // ...while every request already begun completes.
     for (conn, body) in conns.iter_mut().zip(&bodies) {
         conn.write_all(body.as_bytes()).await.unwrap();
@@ -579,17 +589,13 @@ async fn sigterm_drains_in_flight_requests_before_exiting() {
         );
     }
     drop(conns);
-    let deadline = Instant::now() + Duration::from_secs(25);
-    loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            assert!(status.success(), "exit status {status}");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not exit within 25 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // 25 s is the server's own shutdown timeout; it has nothing left to wait for.
+    let status = eventually(
+        "the server to exit after draining",
+        Duration::from_secs(25),
+        || std::future::ready(server.child.try_wait().unwrap()),
+    )
+    .await;
+    assert!(status.success(), "exit status {status}");
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -2,10 +2,11 @@
 //! users, typed passwords for on-premises users, the forced change, the rules and
 //! their audit trail, lockout clearing and idempotent retries.
 
-use crate::helpers::{assert_problem, json_with, TestApp, USER_PASSWORD};
-use chrono::{DateTime, Duration, Utc};
+use crate::helpers::{assert_problem, json_as, json_with, TestApp, USER_PASSWORD};
+use chrono::{Duration, Utc};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
+use shared::dto::{ResetPasswordResponse, TokenResponse};
 
 pub(crate) const ACTIVITY: &str = "Reset password (by admin)";
 const ALPHABET: &str = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789#%+=?@";
@@ -22,11 +23,8 @@ pub(crate) async fn sign_in(app: &TestApp, username: &str, password: &str) -> Re
 
 /// Signs in and asserts it works; returns (token, password_change_required).
 pub(crate) async fn sign_in_ok(app: &TestApp, username: &str, password: &str) -> (String, bool) {
-    let body = json_with(sign_in(app, username, password).await, 200).await;
-    (
-        body["access_token"].as_str().unwrap().to_owned(),
-        body["password_change_required"].as_bool().unwrap(),
-    )
+    let body: TokenResponse = json_as(sign_in(app, username, password).await, 200).await;
+    (body.access_token, body.password_change_required)
 }
 
 /// `POST /users/{id}/reset-password` with an optional JSON body (None sends no body
@@ -52,10 +50,23 @@ pub(crate) async fn reset(
     rb.send().await.unwrap()
 }
 
+/// [`reset`], which must succeed.
+pub(crate) async fn reset_ok(
+    app: &TestApp,
+    token: &str,
+    user: &str,
+    body: Option<Value>,
+    key: Option<&str>,
+) -> ResetPasswordResponse {
+    json_as(reset(app, token, user, body, key).await, 200).await
+}
+
 /// Resets a cloud user's password; returns the temporary password.
 pub(crate) async fn reset_cloud(app: &TestApp, token: &str, user: &str) -> String {
-    let body = json_with(reset(app, token, user, None, None).await, 200).await;
-    body["temporary_password"].as_str().unwrap().to_owned()
+    reset_ok(app, token, user, None, None)
+        .await
+        .temporary_password
+        .expect("a cloud reset returns a temporary password")
 }
 
 /// The (field, code) pairs of a validation problem.
@@ -145,16 +156,16 @@ async fn cloud_reset_gives_a_one_use_temporary_password_and_ends_old_sessions() 
             .map(|v| v.to_str().unwrap()),
         Some("no-store")
     );
-    let body: Value = resp.json().await.unwrap();
-    let temp = body["temporary_password"].as_str().unwrap().to_owned();
+    let body: ResetPasswordResponse = resp.json().await.unwrap();
+    let temp = body.temporary_password.unwrap();
     assert!(temp.chars().count() >= 16, "{temp}");
     assert!(
         temp.chars().all(|c| ALPHABET.contains(c)),
         "character outside the alphabet: {temp}"
     );
-    assert_eq!(body["force_change_password_next_sign_in"], true);
-    assert_eq!(body["replayed"], false);
-    let expires: DateTime<Utc> = body["expires_at"].as_str().unwrap().parse().unwrap();
+    assert!(body.force_change_password_next_sign_in);
+    assert!(!body.replayed);
+    let expires = body.expires_at.unwrap();
     let expected = Utc::now() + Duration::hours(24);
     assert!(
         (expires - expected).num_seconds().abs() < 120,
@@ -225,12 +236,12 @@ async fn an_expired_temporary_password_does_not_sign_in() {
     let user = app
         .create_user(&admin, "tara.singh@contoso.example", "Tara Singh")
         .await;
-    let body = json_with(reset(&app, &admin, &user, None, None).await, 200).await;
-    let temp = body["temporary_password"].as_str().unwrap();
-    let expires: DateTime<Utc> = body["expires_at"].as_str().unwrap().parse().unwrap();
+    let body = reset_ok(&app, &admin, &user, None, None).await;
+    let temp = body.temporary_password.unwrap();
+    let expires = body.expires_at.unwrap();
     assert!((expires - Utc::now()).num_seconds().abs() < 60, "{expires}");
     assert_problem(
-        sign_in(&app, "tara.singh@contoso.example", temp).await,
+        sign_in(&app, "tara.singh@contoso.example", &temp).await,
         401,
         "temporary_password_expired",
     )
@@ -303,10 +314,10 @@ async fn cloud_reset_takes_no_password_and_rejects_bad_bodies() {
     assert_eq!(app.audit_count(ACTIVITY, "success").await, 0);
 
     // No body at all, and an empty object, both work.
-    let body = json_with(reset(&app, &admin, &user, None, None).await, 200).await;
-    assert!(body["temporary_password"].is_string());
-    let body = json_with(reset(&app, &admin, &user, Some(json!({})), None).await, 200).await;
-    assert!(body["temporary_password"].is_string());
+    let body = reset_ok(&app, &admin, &user, None, None).await;
+    assert!(body.temporary_password.is_some());
+    let body = reset_ok(&app, &admin, &user, Some(json!({})), None).await;
+    assert!(body.temporary_password.is_some());
     assert_eq!(app.audit_count(ACTIVITY, "success").await, 2);
 }
 
@@ -496,8 +507,7 @@ async fn the_forced_change_enforces_the_cloud_policy() {
     assert_problem(sign_in(&app, upn, &temp).await, 401, "invalid_credentials").await;
     let (token, pcr) = sign_in_ok(&app, upn, "Velvet-Orchard-Compass-81").await;
     assert!(!pcr);
-    let me = app.get_ok("/api/v1/me", &token).await;
-    assert_eq!(me["id"], user.as_str());
+    assert_eq!(app.my_id(&token).await, user);
     assert_eq!(
         app.audit_count("Change password (self)", "success").await,
         1
@@ -604,11 +614,11 @@ async fn denied_resets_are_refused_with_the_rule_and_audited() {
         sign_in_ok(&app, upn, USER_PASSWORD).await;
     }
 
-    let body = json_with(reset(&app, &hd, &a_member, None, None).await, 200).await;
-    assert!(body["temporary_password"].is_string());
+    let body = reset_ok(&app, &hd, &a_member, None, None).await;
+    assert!(body.temporary_password.is_some());
     // The restricted location's own admin may reset its member.
-    let body = json_with(reset(&app, &keeper, &vault_member, None, None).await, 200).await;
-    assert!(body["temporary_password"].is_string());
+    let body = reset_ok(&app, &keeper, &vault_member, None, None).await;
+    assert!(body.temporary_password.is_some());
 
     let rows = reset_rows(&app).await;
     let expected = [
@@ -685,9 +695,9 @@ async fn an_idempotency_key_replays_the_first_outcome() {
         .create_user(&admin, "yuri.y@contoso.example", "Yuri Yang")
         .await;
 
-    let first = json_with(reset(&app, &admin, &x, None, Some("retry-1")).await, 200).await;
-    let temp = first["temporary_password"].as_str().unwrap().to_owned();
-    assert_eq!(first["replayed"], false);
+    let first = reset_ok(&app, &admin, &x, None, Some("retry-1")).await;
+    let temp = first.temporary_password.clone().unwrap();
+    assert!(!first.replayed);
 
     let resp = reset(&app, &admin, &x, None, Some("retry-1")).await;
     assert_eq!(
@@ -696,6 +706,7 @@ async fn an_idempotency_key_replays_the_first_outcome() {
             .map(|v| v.to_str().unwrap()),
         Some("no-store")
     );
+    // Raw JSON: the replay must leave the password out altogether.
     let second = json_with(resp, 200).await;
     assert_eq!(second["replayed"], true, "{second}");
     assert!(
@@ -705,7 +716,9 @@ async fn an_idempotency_key_replays_the_first_outcome() {
             .contains_key("temporary_password"),
         "{second}"
     );
-    assert_eq!(second["expires_at"], first["expires_at"]);
+    let second_expires: chrono::DateTime<Utc> =
+        second["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(Some(second_expires), first.expires_at);
     assert_eq!(second["force_change_password_next_sign_in"], true);
     assert_eq!(app.audit_count(ACTIVITY, "success").await, 1);
 
@@ -725,20 +738,16 @@ async fn an_idempotency_key_replays_the_first_outcome() {
         .await;
     }
     // 128 characters is fine.
-    let ok = json_with(
-        reset(&app, &admin, &y, None, Some(&"k".repeat(128))).await,
-        200,
-    )
-    .await;
-    assert!(ok["temporary_password"].is_string());
+    let ok = reset_ok(&app, &admin, &y, None, Some(&"k".repeat(128))).await;
+    assert!(ok.temporary_password.is_some());
     assert_eq!(app.audit_count(ACTIVITY, "success").await, 2);
 
     // The replay did not reset again: the first temporary password still works.
     let (_, pcr) = sign_in_ok(&app, "xena.x@contoso.example", &temp).await;
     assert!(pcr);
     // A different key is a new reset.
-    let third = json_with(reset(&app, &admin, &x, None, Some("retry-2")).await, 200).await;
-    assert_eq!(third["replayed"], false);
-    assert!(third["temporary_password"].is_string());
+    let third = reset_ok(&app, &admin, &x, None, Some("retry-2")).await;
+    assert!(!third.replayed);
+    assert!(third.temporary_password.is_some());
     assert_eq!(app.audit_count(ACTIVITY, "success").await, 3);
 }

@@ -3,12 +3,13 @@
 //! directory, a server logging at debug level in JSON, a full reset scenario, then a
 //! scan of the log, every response and the database for every password used.
 
+use crate::helpers::eventually;
 use reqwest::{Client, Method, Response};
 use serde_json::{json, Value};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DEMO_PASSWORD: &str = "OpenStaff-Demo-2026!";
 const ADMIN: &str = "admin@contoso.example";
@@ -43,23 +44,26 @@ struct Server {
 }
 
 impl Server {
-    /// SIGTERM, then up to 10 s for a graceful exit, then SIGKILL.
-    fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
+    /// SIGTERM, then waits for the graceful exit, after which everything the server
+    /// logged is in the file. (Killed by `Drop` if it never comes.)
+    async fn stop(&mut self) {
+        let Some(pid) = self.child.as_ref().map(Child::id) else {
             return;
         };
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
+        let killed = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        // Longer than the server's own 25 s shutdown timeout.
+        let status = eventually(
+            "the server to exit after SIGTERM",
+            Duration::from_secs(30),
+            || std::future::ready(self.child.as_mut().and_then(|c| c.try_wait().unwrap())),
+        )
+        .await;
+        assert!(status.success(), "the server exited with {status}");
+        self.child = None;
     }
 }
 
@@ -228,19 +232,15 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     );
     let base = format!("http://127.0.0.1:{port}");
     let client = Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status() == 200 {
-                break;
-            }
-        }
+    let readyz = format!("{base}/readyz");
+    eventually("the server to be ready", Duration::from_secs(30), || {
         if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
             panic!("server exited with {status}: {}", read_lossy(&log_path));
         }
-        assert!(Instant::now() < deadline, "server not ready");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        let probe = client.get(&readyz).send();
+        async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
+    })
+    .await;
 
     let mut r = Recorder {
         client,
@@ -470,7 +470,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     r.record("GET /api/v1/audit-logs (csv)".to_owned(), resp)
         .await;
 
-    server.stop();
+    server.stop().await;
 
     // Where to look.
     let log = read_lossy(&log_path);

@@ -10,7 +10,7 @@ use crate::http::middleware::request_context;
 use crate::http::routes;
 use crate::http::spa::{self, RouteTable};
 use crate::openapi::ApiDoc;
-use crate::state::{AppState, Clock, SystemClock};
+use crate::state::{AppState, ClockAndIds};
 use crate::store::Store;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -45,25 +45,30 @@ pub fn utoipa_app() -> UtoipaApp<
     register(App::new().into_utoipa_app())
 }
 
-/// Opens the store, applies migrations, loads keys.
-pub async fn state(store_cfg: &StoreConfig, server: &ServerConfig) -> anyhow::Result<AppState> {
+/// Opens the store, applies migrations, loads keys. `time` is where the app reads
+/// "now" and gets new ids ([`ClockAndIds::system`] outside tests).
+pub async fn state(
+    store_cfg: &StoreConfig,
+    server: &ServerConfig,
+    time: ClockAndIds,
+) -> anyhow::Result<AppState> {
     let store = Store::connect(&store_cfg.database_url, store_cfg.read_connections).await?;
     store.migrate().await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let keys = KeyRing::load(
         &store,
         server.signing_key_file.as_deref(),
         server.issuer.clone(),
         server.audience.clone(),
         server.token_ttl_seconds,
-        clock.now().timestamp_micros(),
+        time.now_us(),
     )
     .await?;
     Ok(AppState {
         store,
         keys: Arc::new(keys),
         hasher: Hasher::new()?,
-        clock,
+        clock: time.clock,
+        ids: time.ids,
         policy: server.policy.clone(),
     })
 }
@@ -76,14 +81,14 @@ pub fn server(
 ) -> anyhow::Result<Server> {
     let state = web::Data::new(state);
     // Pick up keys rotated by another replica or `openstaff keys rotate`.
-    let keys = state.keys.clone();
+    let (keys, clock) = (state.keys.clone(), state.clock.clone());
     let every = std::time::Duration::from_secs(config.key_refresh_seconds.max(1));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = keys.reload().await {
+            if let Err(e) = keys.reload(clock.now()).await {
                 tracing::warn!(error = %e, "could not refresh signing keys");
             }
         }

@@ -4,6 +4,7 @@
 //! hash covers its stored content and its predecessor's hash, so editing or deleting
 //! any row breaks the chain, which `openstaff audit verify` reports.
 
+use crate::state::{AppState, IdGenerator};
 use crate::store::audit::{self as rows, AuditRow};
 use crate::store::{Store, StoreResult, Tx};
 use serde::{Deserialize, Serialize};
@@ -31,13 +32,13 @@ pub struct Initiator {
 
 impl Initiator {
     /// A command-line action.
-    pub fn cli() -> Self {
+    pub fn cli(ids: &dyn IdGenerator) -> Self {
         Initiator {
             user_id: None,
             user_principal_name: Some("openstaff-cli".to_owned()),
             ip: None,
             user_agent: None,
-            correlation_id: uuid::Uuid::now_v7().to_string(),
+            correlation_id: ids.new_id().to_string(),
             surface: Surface::Cli,
         }
     }
@@ -181,12 +182,19 @@ pub fn event_hash(row: &AuditRow) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends `event` inside `tx`, linking it to the chain.
-pub async fn record(tx: &mut Tx, who: &Initiator, now_us: i64, event: Event) -> StoreResult<()> {
+/// Appends `event` inside `tx`, linking it to the chain; it happened at `now_us` and
+/// its id comes from `ids`.
+pub async fn record(
+    tx: &mut Tx,
+    who: &Initiator,
+    now_us: i64,
+    ids: &dyn IdGenerator,
+    event: Event,
+) -> StoreResult<()> {
     let prev_hash = rows::lock_head(tx).await?;
     let mut row = AuditRow {
         seq: 0,
-        id: uuid::Uuid::now_v7().to_string(),
+        id: ids.new_id().to_string(),
         activity_date_time: now_us,
         activity: event.activity.to_owned(),
         category: event.category.to_owned(),
@@ -211,15 +219,10 @@ pub async fn record(tx: &mut Tx, who: &Initiator, now_us: i64, event: Event) -> 
     Ok(())
 }
 
-/// Records `event` in a transaction of its own (denials, failed sign-ins).
-pub async fn record_alone(
-    store: &Store,
-    who: &Initiator,
-    now_us: i64,
-    event: Event,
-) -> StoreResult<()> {
-    let mut tx = store.begin().await?;
-    record(&mut tx, who, now_us, event).await?;
+/// Records `event` now, in a transaction of its own (denials, failed sign-ins).
+pub async fn record_alone(state: &AppState, who: &Initiator, event: Event) -> StoreResult<()> {
+    let mut tx = state.store.begin().await?;
+    record(&mut tx, who, state.now_us(), &*state.ids, event).await?;
     tx.commit().await.map_err(crate::store::StoreError::Other)
 }
 

@@ -1,11 +1,18 @@
-//! What every request handler shares: the store, keys, hasher, policy and the clock.
+//! What every request handler shares: the store, keys, hasher, policy, the clock and
+//! the id generator.
+//!
+//! Every "now" and every new id in the server comes from the clock and the id
+//! generator here, so tests can pin time and move it instead of waiting for it
+//! (clippy's `disallowed-methods` keeps `Utc::now` and `Uuid::now_v7` out of the rest
+//! of the code).
 
 use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
 use crate::config::PolicyConfig;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use uuid::{ContextV7, Timestamp, Uuid};
 
 /// The source of "now"; tests can pin it.
 pub trait Clock: Send + Sync + 'static {
@@ -16,8 +23,76 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The one place that reads the system time.
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// The source of new ids (users, locations, role assignments, audit events, token
+/// ids, correlation ids); tests can pin it.
+pub trait IdGenerator: Send + Sync + 'static {
+    fn new_id(&self) -> Uuid;
+}
+
+/// UUID v7 stamped with a clock's time: ids sort by creation. Ids made within one
+/// millisecond, or while a test's clock stands still, still sort in order and never
+/// repeat (the v7 counter); the rest is random.
+pub struct UuidV7 {
+    clock: Arc<dyn Clock>,
+    context: Mutex<ContextV7>,
+}
+
+impl UuidV7 {
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        UuidV7 {
+            clock,
+            context: Mutex::new(ContextV7::new()),
+        }
+    }
+}
+
+impl IdGenerator for UuidV7 {
+    fn new_id(&self) -> Uuid {
+        let now = self.clock.now();
+        let secs = u64::try_from(now.timestamp()).unwrap_or(0);
+        // The counter state stays consistent even if a holder panicked.
+        let context = self.context.lock().unwrap_or_else(PoisonError::into_inner);
+        Uuid::new_v7(Timestamp::from_unix(
+            &*context,
+            secs,
+            now.timestamp_subsec_nanos(),
+        ))
+    }
+}
+
+/// The clock and the id generator together, for code that runs without an
+/// [`AppState`] (the command line, seeding) and for building one.
+#[derive(Clone)]
+pub struct ClockAndIds {
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+impl ClockAndIds {
+    /// The system clock, and UUID v7 from it.
+    pub fn system() -> Self {
+        Self::from_clock(Arc::new(SystemClock))
+    }
+
+    /// `clock`, and UUID v7 from its time.
+    pub fn from_clock(clock: Arc<dyn Clock>) -> Self {
+        let ids = Arc::new(UuidV7::new(clock.clone()));
+        ClockAndIds { clock, ids }
+    }
+
+    pub fn now_us(&self) -> i64 {
+        self.clock.now().timestamp_micros()
+    }
+
+    /// A new id in its stored (hyphenated) form.
+    pub fn new_id(&self) -> String {
+        self.ids.new_id().to_string()
     }
 }
 
@@ -27,19 +102,57 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdGenerator>,
     pub policy: PolicyConfig,
 }
 
 impl AppState {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
     pub fn now_us(&self) -> i64 {
         self.clock.now().timestamp_micros()
     }
 
-    pub fn now_secs(&self) -> u64 {
-        u64::try_from(self.clock.now().timestamp()).unwrap_or(0)
+    /// A new id in its stored (hyphenated) form.
+    pub fn new_id(&self) -> String {
+        self.ids.new_id().to_string()
     }
 }
 
 pub fn from_us(us: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Frozen(DateTime<Utc>);
+
+    impl Clock for Frozen {
+        fn now(&self) -> DateTime<Utc> {
+            self.0
+        }
+    }
+
+    #[test]
+    fn ids_carry_the_clocks_time_and_stay_ordered_while_it_stands_still() {
+        let at = DateTime::parse_from_rfc3339("2026-03-02T09:00:00.123Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ids = UuidV7::new(Arc::new(Frozen(at)));
+        let made: Vec<Uuid> = (0..1000).map(|_| ids.new_id()).collect();
+        for id in &made {
+            assert_eq!(id.get_version_num(), 7);
+            let (secs, nanos) = id.get_timestamp().unwrap().to_unix();
+            assert_eq!(secs, 1_772_442_000, "{id}");
+            assert_eq!(nanos / 1_000_000, 123, "{id}");
+        }
+        let mut sorted = made.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted, made, "ids made in one millisecond sort in order");
+    }
 }

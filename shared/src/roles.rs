@@ -256,6 +256,7 @@ impl<'de> serde::de::Visitor<'de> for ScopeVisitor {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // Tests may use the real clock and ids.
 mod tests {
     use super::*;
 

@@ -24,18 +24,25 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct RequestMeta(pub Initiator);
 
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))
+}
+
 impl RequestMeta {
-    pub fn from_request(req: &HttpRequest) -> Self {
-        let correlation_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    pub fn from_request(req: &HttpRequest) -> Result<Self, ApiError> {
+        // The request-id middleware sets it; a new one from the app's generator if not.
+        let given = req.extensions().get::<RequestId>().map(|r| r.0.clone());
+        let correlation_id = match given {
+            Some(id) => id,
+            None => app_state(req)?.new_id(),
+        };
         let surface = match req.headers().get("x-openstaff-surface") {
             Some(v) if v.as_bytes().eq_ignore_ascii_case(b"my-staff") => Surface::MyStaff,
             _ => Surface::Api,
         };
-        RequestMeta(Initiator {
+        Ok(RequestMeta(Initiator {
             user_id: None,
             user_principal_name: None,
             ip: req.peer_addr().map(|a| a.ip().to_string()),
@@ -46,7 +53,7 @@ impl RequestMeta {
                 .map(|s| s.chars().take(256).collect()),
             correlation_id,
             surface,
-        })
+        }))
     }
 }
 
@@ -55,7 +62,7 @@ impl FromRequest for RequestMeta {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(RequestMeta::from_request(req)))
+        ready(RequestMeta::from_request(req))
     }
 }
 
@@ -105,12 +112,9 @@ async fn authenticate(
     req: HttpRequest,
     allow_password_change: bool,
 ) -> Result<AuthContext, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?
-        .clone();
+    let state = app_state(&req)?;
     let token = bearer(&req)?;
-    let claims = state.keys.verify(token).await.map_err(|_| {
+    let claims = state.keys.verify(token, state.now()).await.map_err(|_| {
         ApiError::unauthorized(
             "invalid_token",
             "The token is invalid or has expired. Sign in again.",
@@ -140,7 +144,7 @@ async fn authenticate(
             "You must change your password before doing anything else.",
         ));
     }
-    let mut initiator = RequestMeta::from_request(&req).0;
+    let mut initiator = RequestMeta::from_request(&req)?.0;
     initiator.user_id = Some(user.id.clone());
     initiator.user_principal_name = Some(user.user_principal_name.clone());
     Ok(AuthContext {

@@ -10,6 +10,7 @@ use anyhow::Context;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -17,8 +18,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, RwLock};
+use uuid::Uuid;
 
-/// Leeway for clock skew between replicas, in seconds.
+/// Leeway for clock skew between replicas, in seconds: a token still verifies this
+/// long after its `exp`, and this long before its `nbf`.
 pub const LEEWAY_SECS: u64 = 30;
 
 /// The claims of an OpenStaff access token.
@@ -81,6 +84,14 @@ pub enum TokenError {
     Invalid,
     #[error("token was signed by an unknown key")]
     UnknownKey,
+    #[error("token has expired")]
+    Expired,
+    #[error("token is not valid yet")]
+    NotYetValid,
+}
+
+fn unix_secs(t: DateTime<Utc>) -> u64 {
+    u64::try_from(t.timestamp()).unwrap_or(0)
 }
 
 /// The signing keys in use: the newest signs, all verify.
@@ -162,13 +173,13 @@ impl KeyRing {
             .cloned()
     }
 
-    /// Re-reads the keys from the database (another replica may have rotated).
-    pub async fn reload(&self) -> anyhow::Result<()> {
+    /// Re-reads the keys that still verify at `now` from the database (another
+    /// replica may have rotated).
+    pub async fn reload(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
         if self.from_file {
             return Ok(());
         }
-        let now = chrono::Utc::now().timestamp_micros();
-        let rows = keys::active_keys(self.store.reader(), now).await?;
+        let rows = keys::active_keys(self.store.reader(), now.timestamp_micros()).await?;
         if rows.is_empty() {
             anyhow::bail!("no signing key in the database");
         }
@@ -182,10 +193,19 @@ impl KeyRing {
         Ok(())
     }
 
-    /// Signs a token for `sub`.
-    pub fn issue(&self, sub: &str, ver: i64, pcr: bool, now_secs: u64) -> anyhow::Result<String> {
-        let now_us = i64::try_from(now_secs).unwrap_or(i64::MAX / 1_000_000) * 1_000_000;
-        let key = self.signing(now_us).context("no signing key loaded")?;
+    /// Signs a token for `sub`, issued at `now`, with the token id `jti`.
+    pub fn issue(
+        &self,
+        sub: &str,
+        ver: i64,
+        pcr: bool,
+        now: DateTime<Utc>,
+        jti: Uuid,
+    ) -> anyhow::Result<String> {
+        let now_secs = unix_secs(now);
+        let key = self
+            .signing(now.timestamp_micros())
+            .context("no signing key loaded")?;
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -193,7 +213,7 @@ impl KeyRing {
             exp: now_secs + self.ttl_secs,
             nbf: now_secs,
             iat: now_secs,
-            jti: uuid::Uuid::now_v7().to_string(),
+            jti: jti.to_string(),
             ver,
             pcr,
         };
@@ -205,17 +225,20 @@ impl KeyRing {
     fn validation(&self) -> Validation {
         let mut v = Validation::new(Algorithm::EdDSA);
         v.algorithms = vec![Algorithm::EdDSA];
-        v.leeway = LEEWAY_SECS;
-        v.validate_exp = true;
-        v.validate_nbf = true;
+        // jsonwebtoken would judge exp and nbf by the system time; `verify` judges them
+        // by the app's clock instead. They must still be present.
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        v.leeway = 0;
         v.set_audience(&[&self.audience]);
         v.set_issuer(&[&self.issuer]);
         v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
         v
     }
 
-    /// Verifies signature, algorithm, `kid`, exp/nbf (with leeway), iss, aud and sub.
-    pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+    /// Verifies signature, algorithm, `kid`, iss, aud and sub, and exp/nbf against
+    /// `now` (with [`LEEWAY_SECS`]).
+    pub async fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid);
@@ -225,15 +248,23 @@ impl KeyRing {
             Some(k) => k,
             None => {
                 // Maybe another replica rotated in a new key since we loaded ours.
-                if self.reload().await.is_err() {
+                if self.reload(now).await.is_err() {
                     return Err(TokenError::UnknownKey);
                 }
                 self.find(&kid).ok_or(TokenError::UnknownKey)?
             }
         };
-        let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation())
-            .map_err(|_| TokenError::Invalid)?;
-        Ok(data.claims)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation())
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let now = unix_secs(now);
+        if now >= claims.exp.saturating_add(LEEWAY_SECS) {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf > now.saturating_add(LEEWAY_SECS) {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
     }
 
     /// The public keys as a JWK set.

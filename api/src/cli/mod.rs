@@ -6,6 +6,7 @@ pub mod seed;
 
 use crate::audit::{self, Verification};
 use crate::config::{ServerConfig, StoreConfig};
+use crate::state::ClockAndIds;
 use crate::store::Store;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -120,6 +121,8 @@ async fn open(store: &StoreConfig) -> anyhow::Result<Store> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The real clock, and ids from it, for everything the command does.
+    let time = ClockAndIds::system();
     match cli.command {
         Command::Openapi => {
             print!("{}", crate::app::document_json());
@@ -128,7 +131,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { server } => {
             crate::telemetry::init();
             runtime()?.block_on(async move {
-                let state = crate::app::state(&cli.store, &server).await?;
+                let state = crate::app::state(&cli.store, &server, time).await?;
                 let listener = std::net::TcpListener::bind(&server.bind)
                     .with_context(|| format!("cannot listen on {}", server.bind))?;
                 let addr = listener.local_addr()?;
@@ -163,6 +166,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 };
                 crate::cli::seed::create_admin(
                     &store,
+                    &time,
                     &upn,
                     display_name.as_deref(),
                     &password,
@@ -182,7 +186,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             what: SeedCommand::Demo { if_empty },
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
-            crate::cli::seed::demo(&store, if_empty).await?;
+            crate::cli::seed::demo(&store, &time, if_empty).await?;
             Ok(ExitCode::SUCCESS)
         }),
         Command::Seed {
@@ -195,13 +199,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
             let started = std::time::Instant::now();
-            crate::cli::scale::scale(&store, users, units, !quiet).await?;
+            crate::cli::scale::scale(&store, &time, users, units, !quiet).await?;
             eprintln!("Took {:.1} s.", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }),
         Command::Keys { what } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
-            let now = chrono::Utc::now();
+            let now = time.clock.now();
             let when = |us: i64| {
                 chrono::DateTime::from_timestamp_micros(us)
                     .map(|t| t.to_rfc3339())

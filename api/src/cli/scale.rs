@@ -2,7 +2,8 @@
 
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::{Hasher, Secret};
-use crate::cli::seed::{ascii_lower, now_us};
+use crate::cli::seed::ascii_lower;
+use crate::state::ClockAndIds;
 use crate::store::Store;
 use shared::{Role, Scope};
 use uuid::Uuid;
@@ -41,7 +42,13 @@ const CITIES: [&str; 12] = [
 /// Loads `users` users spread over `units` locations, with one manager
 /// (authentication administrator) per location and a global administrator, in large
 /// batched transactions. One audit event records the load.
-pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> anyhow::Result<()> {
+pub async fn scale(
+    store: &Store,
+    time: &ClockAndIds,
+    users: u64,
+    units: u64,
+    progress: bool,
+) -> anyhow::Result<()> {
     use crate::store::search::{sort_key, unit_terms, user_terms};
     use crate::store::{bulk_insert, Cell};
     anyhow::ensure!(units >= 1, "--units must be at least 1");
@@ -53,7 +60,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         anyhow::bail!("the directory already has users; seed scale only loads into an empty one");
     }
     let hash = Hasher::new()?.hash(&Secret::new(SCALE_PASSWORD)).await?;
-    let now = now_us();
+    let now = time.now_us();
     let bar = indicatif::ProgressBar::new(users + units);
     if progress {
         bar.set_style(
@@ -66,7 +73,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     bar.set_message("locations");
-    let unit_ids: Vec<String> = (0..units).map(|_| Uuid::now_v7().to_string()).collect();
+    let unit_ids: Vec<String> = (0..units).map(|_| time.new_id()).collect();
     let unit_names: Vec<String> = (0..units)
         .map(|i| {
             format!(
@@ -127,7 +134,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         let mut member_rows = Vec::new();
         let mut role_rows = Vec::new();
         for i in start..end {
-            let id = Uuid::now_v7().to_string();
+            let id = time.new_id();
             let first = FIRST[(i as usize) % FIRST.len()];
             let last = LAST[(i as usize / FIRST.len()) % LAST.len()];
             let is_manager = i < units;
@@ -180,7 +187,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
 
             if i == 0 {
                 role_rows.push(vec![
-                    Cell::Text(Uuid::now_v7().to_string()),
+                    Cell::Text(time.new_id()),
                     Cell::Text(id.clone()),
                     Cell::Text(Role::GlobalAdministrator.id().to_owned()),
                     Cell::Text(Scope::Directory.to_storage()),
@@ -201,7 +208,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
                     id: Uuid::parse_str(&unit_ids[unit])?,
                 };
                 role_rows.push(vec![
-                    Cell::Text(Uuid::now_v7().to_string()),
+                    Cell::Text(time.new_id()),
                     Cell::Text(id.clone()),
                     Cell::Text(Role::AuthenticationAdministrator.id().to_owned()),
                     Cell::Text(scope.to_storage()),
@@ -282,8 +289,9 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
     }
     audit::record(
         &mut tx,
-        &Initiator::cli(),
-        now_us(),
+        &Initiator::cli(&*time.ids),
+        time.now_us(),
+        &*time.ids,
         Event::success("Seed scale directory", "UserManagement").target(
             TargetResource::setting("directory")
                 .with("users", None, Some(users.to_string()))

@@ -4,6 +4,7 @@
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::{Hasher, Secret};
 use crate::domain::{check_cloud_password, DisplayName, UserPrincipalName};
+use crate::state::ClockAndIds;
 use crate::store::users::NewUser;
 use crate::store::{Store, StoreError, Tx};
 use anyhow::Context;
@@ -14,8 +15,25 @@ use uuid::Uuid;
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "OpenStaff-Demo-2026!";
 
-pub(crate) fn now_us() -> i64 {
-    chrono::Utc::now().timestamp_micros()
+/// The command line as the author of a change: its audit initiator, and where "now"
+/// and new ids come from.
+struct Writer<'a> {
+    who: Initiator,
+    time: &'a ClockAndIds,
+}
+
+impl<'a> Writer<'a> {
+    fn new(time: &'a ClockAndIds) -> Self {
+        Writer {
+            who: Initiator::cli(&*time.ids),
+            time,
+        }
+    }
+
+    async fn record(&self, tx: &mut Tx, now: i64, event: Event) -> anyhow::Result<()> {
+        audit::record(tx, &self.who, now, &*self.time.ids, event).await?;
+        Ok(())
+    }
 }
 
 struct Person<'a> {
@@ -28,12 +46,12 @@ struct Person<'a> {
 
 async fn add_user(
     tx: &mut Tx,
-    who: &Initiator,
+    who: &Writer<'_>,
     p: &Person<'_>,
     hash: &str,
 ) -> anyhow::Result<String> {
-    let id = Uuid::now_v7().to_string();
-    let now = now_us();
+    let id = who.time.new_id();
+    let now = who.time.now_us();
     crate::store::users::insert_user(
         tx,
         &NewUser {
@@ -51,9 +69,8 @@ async fn add_user(
         },
     )
     .await?;
-    audit::record(
+    who.record(
         tx,
-        who,
         now,
         Event::success("Create user", "UserManagement").target(
             TargetResource::user(&id, p.name).with(
@@ -69,17 +86,16 @@ async fn add_user(
 
 async fn add_unit(
     tx: &mut Tx,
-    who: &Initiator,
+    who: &Writer<'_>,
     name: &str,
     desc: &str,
     restricted: bool,
 ) -> anyhow::Result<String> {
-    let id = Uuid::now_v7().to_string();
-    let now = now_us();
+    let id = who.time.new_id();
+    let now = who.time.now_us();
     crate::store::units::insert_unit(tx, &id, name, Some(desc), restricted, now).await?;
-    audit::record(
+    who.record(
         tx,
-        who,
         now,
         Event::success("Create administrative unit", "AdministrativeUnit")
             .target(TargetResource::unit(&id, name).with(
@@ -93,12 +109,11 @@ async fn add_unit(
     Ok(id)
 }
 
-async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> anyhow::Result<()> {
-    let now = now_us();
+async fn add_member(tx: &mut Tx, who: &Writer<'_>, unit: &str, user: &str) -> anyhow::Result<()> {
+    let now = who.time.now_us();
     crate::store::membership::add_member(tx, unit, user, now).await?;
-    audit::record(
+    who.record(
         tx,
-        who,
         now,
         Event::success("Add member to administrative unit", "AdministrativeUnit")
             .target(TargetResource::unit(unit, unit))
@@ -111,24 +126,23 @@ async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> any
 
 async fn assign(
     tx: &mut Tx,
-    who: &Initiator,
+    who: &Writer<'_>,
     user: &str,
     role: Role,
     scope: Scope,
 ) -> anyhow::Result<()> {
-    let now = now_us();
+    let now = who.time.now_us();
     crate::store::role_assignments::insert_assignment(
         tx,
-        &Uuid::now_v7().to_string(),
+        &who.time.new_id(),
         user,
         role,
         &scope,
         now,
     )
     .await?;
-    audit::record(
+    who.record(
         tx,
-        who,
         now,
         Event::success("Add scoped role member", "RoleManagement")
             .target(
@@ -146,6 +160,7 @@ async fn assign(
 /// typed password (generated ones are strong by construction).
 pub async fn create_admin(
     store: &Store,
+    time: &ClockAndIds,
     upn: &str,
     display_name: Option<&str>,
     password: &Secret,
@@ -175,7 +190,7 @@ pub async fn create_admin(
         }
     }
     let hash = Hasher::new()?.hash(password).await?;
-    let who = Initiator::cli();
+    let who = Writer::new(time);
     let mut tx = store.begin().await?;
     let person = Person {
         upn: upn.as_str(),
@@ -254,7 +269,7 @@ pub(crate) fn ascii_lower(s: &str) -> String {
 }
 
 /// Loads the demo retail chain.
-pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
+pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::Result<()> {
     if crate::store::users::count_users(store.reader()).await? > 0 {
         if if_empty {
             eprintln!("The directory already has users; demo data not loaded.");
@@ -263,7 +278,7 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
         anyhow::bail!("the directory already has users; seed demo only loads into an empty one");
     }
     let hash = Hasher::new()?.hash(&Secret::new(DEMO_PASSWORD)).await?;
-    let who = Initiator::cli();
+    let who = Writer::new(time);
     let mut tx = store.begin().await?;
     let mut stores = Vec::new();
     for (name, desc) in STORES {

@@ -3,17 +3,21 @@
 //! and carried by every log line and audit event of the request.
 
 use crate::auth::context::RequestId;
+use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::HttpMessage;
+use actix_web::{web, HttpMessage};
 use std::time::Instant;
 use tracing::Instrument;
 
-/// Accepts a caller's `X-Request-Id` if it is short and plain, else makes one.
-fn request_id(req: &ServiceRequest) -> String {
-    req.headers()
+/// Accepts a caller's `X-Request-Id` if it is short and plain, else makes one with
+/// the app's id generator.
+fn request_id(req: &ServiceRequest) -> Result<String, ApiError> {
+    let given = req
+        .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
@@ -21,9 +25,14 @@ fn request_id(req: &ServiceRequest) -> String {
                 && v.len() <= 64
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+        });
+    match given {
+        Some(id) => Ok(id.to_owned()),
+        None => req
+            .app_data::<web::Data<AppState>>()
+            .map(|state| state.new_id())
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing"))),
+    }
 }
 
 /// Tags the request with its id, runs it inside a span, and logs its outcome.
@@ -31,7 +40,7 @@ pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = request_id(&req);
+    let id = request_id(&req)?;
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!(
         "request",

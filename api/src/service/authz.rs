@@ -132,7 +132,7 @@ pub(crate) async fn enforce(
     let event = Event::failure(activity, CAT_USERS, denial.code().to_owned())
         .target(s.resource())
         .units(s.unit_ids());
-    audit::record_alone(&state.store, &ctx.initiator, state.now_us(), event).await?;
+    audit::record_alone(state, &ctx.initiator, event).await?;
     Err(ApiError::forbidden(denial.code(), denial.message(action)))
 }
 
@@ -154,7 +154,7 @@ pub(crate) async fn deny(
         }
         event = event.target(t);
     }
-    if let Err(e) = audit::record_alone(&state.store, &ctx.initiator, state.now_us(), event).await {
+    if let Err(e) = audit::record_alone(state, &ctx.initiator, event).await {
         return e.into();
     }
     ApiError::forbidden(code, detail)

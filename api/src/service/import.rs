@@ -211,7 +211,7 @@ async fn import_row(
     };
     let password = crate::auth::password::generate(18);
     let hash = state.hasher.hash(&password).await?;
-    let id = Uuid::now_v7();
+    let id = state.ids.new_id();
     let id_s = id.to_string();
     let now = state.now_us();
     let expires = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
@@ -256,7 +256,7 @@ async fn import_row(
     if let Some(unit) = &unit {
         crate::store::membership::add_member(&mut tx, &unit.id, &id_s, now).await?;
         event = event.units([unit.id.clone()]);
-        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         let member = Event::success("Add member to administrative unit", CAT_UNITS)
             .target(TargetResource::unit(&unit.id, &unit.display_name))
             .target(TargetResource::user(&id_s, name.as_str()).with(
@@ -265,9 +265,9 @@ async fn import_row(
                 Some(unit.display_name.clone()),
             ))
             .units([unit.id.clone()]);
-        audit::record(&mut tx, &ctx.initiator, now, member).await?;
+        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, member).await?;
     } else {
-        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     }
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(Ok((

@@ -93,7 +93,7 @@ pub async fn change_membership(
             new,
         ))
         .units([unit.id.clone()]);
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }

@@ -112,7 +112,7 @@ pub async fn reset_password(
             Some("true".to_owned()),
         ))
         .units(s.unit_ids());
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(ResetPasswordResponse {
         temporary_password: expires_at.map(|_| secret.expose().to_owned()),
@@ -165,7 +165,7 @@ pub async fn change_password(
     {
         let event = Event::failure(ACTIVITY, CAT_USERS, "current_password_incorrect".to_owned())
             .target(TargetResource::user(&account.id, &account.display_name));
-        audit::record_alone(&state.store, &ctx.initiator, state.now_us(), event).await?;
+        audit::record_alone(state, &ctx.initiator, event).await?;
         return Err(ApiError::field(
             "current_password",
             "incorrect",
@@ -208,7 +208,7 @@ pub async fn change_password(
     let event = Event::success(ACTIVITY, CAT_USERS)
         .target(TargetResource::user(&account.id, &account.display_name))
         .units(units.iter().map(|u| u.id.to_string()));
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }

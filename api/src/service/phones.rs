@@ -157,7 +157,7 @@ pub async fn set_phone(
             Some(number.masked()),
         ))
         .units(s.unit_ids());
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(methods_dto(&rows, true))
@@ -201,7 +201,7 @@ pub async fn remove_phone(
             None,
         ))
         .units(s.unit_ids());
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(etag(&rows))

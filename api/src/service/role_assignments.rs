@@ -12,7 +12,6 @@ use crate::store::StoreError;
 use shared::dto::{self, Page};
 use shared::rules::{self};
 use shared::{Role, Scope};
-use uuid::Uuid;
 
 fn require_role_admin(ctx: &AuthContext) -> bool {
     rules::may_manage_role_assignments(&ctx.grants)
@@ -103,7 +102,7 @@ pub async fn create_assignment(
         unit_name = Some(unit.display_name);
         unit_ids.push(unit.id);
     }
-    let id = Uuid::now_v7().to_string();
+    let id = state.new_id();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
     match crate::store::role_assignments::insert_assignment(
@@ -136,7 +135,7 @@ pub async fn create_assignment(
                 .with("scope", None, Some(scope_words)),
         )
         .units(unit_ids);
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     let row = crate::store::role_assignments::get_assignment(&mut *tx, &id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created assignment vanished")))?;
@@ -194,7 +193,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
                 .with("scope", Some(scope_words), None),
         )
         .units(unit_ids);
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }

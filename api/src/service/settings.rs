@@ -96,7 +96,7 @@ pub async fn put_settings(
                 Some(req.selected_user_ids.len().to_string()),
             ),
     );
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(req)
 }

@@ -51,7 +51,7 @@ async fn fail(
             }
         }
     }
-    audit::record(&mut tx, who, now, event).await?;
+    audit::record(&mut tx, who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }
@@ -88,7 +88,7 @@ pub async fn sign_in(
     .await?;
     if let Some(retry_after_secs) = limited {
         let event = Event::failure(ACTIVITY, CATEGORY, "rate_limited".to_owned());
-        audit::record(&mut tx, &who, now, event).await?;
+        audit::record(&mut tx, &who, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
         return Err(ApiError::RateLimited { retry_after_secs });
     }
@@ -149,13 +149,14 @@ pub async fn sign_in(
         &account.id,
         &account.user_principal_name,
     ));
-    audit::record(&mut tx, &who, now, event).await?;
+    audit::record(&mut tx, &who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     let token = state.keys.issue(
         &account.id,
         account.token_version,
         account.force_password_change,
-        state.now_secs(),
+        state.now(),
+        state.ids.new_id(),
     )?;
     Ok(TokenResponse {
         access_token: token,

@@ -12,7 +12,6 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use shared::dto::{self, FieldError, Page};
 use shared::rules::{self};
-use uuid::Uuid;
 
 pub async fn list_units(
     state: &AppState,
@@ -111,7 +110,7 @@ pub async fn create_unit(
     let (Some(name), Some(desc)) = (name, desc) else {
         return Err(ApiError::Validation(errors));
     };
-    let id = Uuid::now_v7().to_string();
+    let id = state.new_id();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
     crate::store::units::insert_unit(
@@ -130,7 +129,7 @@ pub async fn create_unit(
                 .with("restricted", None, Some(req.restricted.to_string())),
         )
         .units([id.clone()]);
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     let row = crate::store::units::get_unit(&mut *tx, &id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created location vanished")))?;
@@ -213,7 +212,7 @@ pub async fn update_unit(
         let event = Event::success(ACTIVITY, CAT_UNITS)
             .target(target)
             .units([unit.id.clone()]);
-        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
     }
     get_unit(state, ctx, &unit.id).await
@@ -236,7 +235,7 @@ pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiRe
             None,
         ))
         .units([unit.id.clone()]);
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }

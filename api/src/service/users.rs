@@ -15,7 +15,6 @@ use crate::state::AppState;
 use crate::store::{encode_cursor, StoreError};
 use shared::dto::{self, FieldError, Page};
 use shared::rules::{self, Action, Decision};
-use uuid::Uuid;
 
 pub async fn list_users(
     state: &AppState,
@@ -153,7 +152,7 @@ pub async fn create_user(
         return Err(ApiError::Validation(errors));
     }
     let hash = state.hasher.hash(&Secret::new(req.password)).await?;
-    let id = Uuid::now_v7().to_string();
+    let id = state.new_id();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
     let inserted = crate::store::users::insert_user(
@@ -188,7 +187,7 @@ pub async fn create_user(
             .with("display_name", None, Some(name.as_str().to_owned()))
             .with("source", None, Some(req.source.id().to_owned())),
     );
-    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     let row = crate::store::users::get_user(&mut *tx, &id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created user vanished")))?;
@@ -268,7 +267,7 @@ pub async fn update_user(
         let event = Event::success(ACTIVITY, CAT_USERS)
             .target(target)
             .units(s.unit_ids());
-        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
     }
     get_user(state, ctx, &row.id).await

@@ -257,6 +257,7 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // Tests may use the real clock and ids.
 mod tests {
     use super::*;
 

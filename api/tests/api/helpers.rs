@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+use chrono::{DateTime, Utc};
 use openstaff::auth::password::Secret;
 use openstaff::config::{ServerConfig, StoreConfig};
+use openstaff::state::{Clock, ClockAndIds};
 use openstaff::store::Store;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -11,6 +13,7 @@ use serde_json::{json, Value};
 use shared::dto;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_UPN: &str = "admin@contoso.example";
@@ -68,6 +71,41 @@ async fn pg_admin(admin_url: &str, sql: &str) {
     let _ = conn.close().await;
 }
 
+/// A clock that stands still until the test moves it; the app reads every "now" from
+/// it and stamps its ids with it.
+pub struct TestClock(Mutex<DateTime<Utc>>);
+
+impl TestClock {
+    /// Where a [`TestApp::spawn_with_clock`] clock starts: a fixed instant, well
+    /// before the real date, so a check that reads the system time instead of the
+    /// app's clock shows at once.
+    pub fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += chrono::Duration::from_std(by).unwrap();
+    }
+
+    /// Puts the clock at `at` (earlier or later).
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        TestClock::now(self)
+    }
+}
+
 impl TestApp {
     /// Starts the app on a fresh SQLite database with one Global Administrator.
     pub async fn spawn() -> TestApp {
@@ -77,15 +115,29 @@ impl TestApp {
     /// Like [`TestApp::spawn`], with the server configuration adjusted first
     /// (policies such as lockout and rate limits live in `cfg.policy`).
     pub async fn spawn_with(adjust: impl FnOnce(&mut ServerConfig)) -> TestApp {
-        Self::spawn_inner(adjust, true).await
+        Self::spawn_inner(adjust, true, ClockAndIds::system()).await
+    }
+
+    /// Like [`TestApp::spawn_with`], on a [`TestClock`] standing at
+    /// [`TestClock::start`]: time passes for the app only when the test moves it.
+    pub async fn spawn_with_clock(
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> (TestApp, Arc<TestClock>) {
+        let clock = Arc::new(TestClock(Mutex::new(TestClock::start())));
+        let app = Self::spawn_inner(adjust, true, ClockAndIds::from_clock(clock.clone())).await;
+        (app, clock)
     }
 
     /// A server on an empty directory (no administrator).
     pub async fn spawn_empty() -> TestApp {
-        Self::spawn_inner(|_| {}, false).await
+        Self::spawn_inner(|_| {}, false, ClockAndIds::system()).await
     }
 
-    async fn spawn_inner(adjust: impl FnOnce(&mut ServerConfig), admin: bool) -> TestApp {
+    async fn spawn_inner(
+        adjust: impl FnOnce(&mut ServerConfig),
+        admin: bool,
+        time: ClockAndIds,
+    ) -> TestApp {
         let dir = std::env::temp_dir().join(format!("openstaff-test-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         let (database_url, pg_database) = match postgres_admin_url() {
@@ -106,13 +158,14 @@ impl TestApp {
         };
         let mut server_cfg = ServerConfig::for_tests();
         adjust(&mut server_cfg);
-        let state = openstaff::app::state(&store_cfg, &server_cfg)
+        let state = openstaff::app::state(&store_cfg, &server_cfg, time.clone())
             .await
             .unwrap();
         let store = state.store.clone();
         if admin {
             openstaff::cli::seed::create_admin(
                 &store,
+                &time,
                 ADMIN_UPN,
                 Some("Avery Admin"),
                 &Secret::new(ADMIN_PASSWORD),

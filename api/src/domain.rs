@@ -153,7 +153,7 @@ pub fn check_cloud_password(
         policy::check_cloud_basics(policy, password, upn, display_name)
             .into_iter()
             .filter(|r| !r.met)
-            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .map(|r| err(field, r.code.as_str(), format!("{}.", r.rule)))
             .collect();
     let len = password.chars().count();
     if len > 256 {
@@ -185,7 +185,7 @@ pub fn check_on_premises_password(
         policy::check_on_premises(policy, password, upn, display_name)
             .into_iter()
             .filter(|r| !r.met)
-            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .map(|r| err(field, r.code.as_str(), format!("{}.", r.rule)))
             .collect();
     if password.chars().count() > 256 {
         errors.push(err(field, "too_long", "At most 256 characters."));

@@ -7,6 +7,7 @@ use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use shared::dto::{FieldError, Problem};
+use shared::ErrorCode;
 
 pub const PROBLEM_BASE: &str = "https://openstaff.dev/problems/";
 
@@ -151,7 +152,9 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
-            code: code.to_owned(),
+            // Every code parses (shared's tests list them); the variants will carry
+            // an `ErrorCode` themselves once the call sites are converted.
+            code: code.parse().unwrap_or(ErrorCode::InternalError),
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),

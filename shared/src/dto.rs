@@ -1,5 +1,6 @@
 //! Wire types of the REST API (SPEC section 6), shared by the server and the SPA.
 
+use crate::codes::ErrorCode;
 use crate::roles::{Role, Scope};
 use crate::rules::{Action, Decision, MyStaffAccess, MyStaffBlock};
 use chrono::{DateTime, Utc};
@@ -292,9 +293,7 @@ pub struct Problem {
     pub status: u16,
     #[cfg_attr(feature = "openapi", schema(example = "No user has this id."))]
     pub detail: String,
-    /// Stable machine-readable code.
-    #[cfg_attr(feature = "openapi", schema(example = "not_found"))]
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

@@ -4,6 +4,7 @@
 //! actions that will succeed, so the two can never disagree. Every decision carries
 //! its reasons in words, which `GET /users/{id}/access` returns verbatim.
 
+use crate::codes::ErrorCode;
 use crate::roles::{Role, Scope};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -146,8 +147,8 @@ impl Denial {
     ];
 
     /// The denial whose [`Denial::code`] this is.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.code() == code)
+    pub fn from_code(code: ErrorCode) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.code() == code.as_str())
     }
 
     /// The refusal in words a store manager understands.
@@ -455,8 +456,12 @@ mod tests {
         for d in Denial::ALL {
             let wire = serde_json::to_value(d).unwrap();
             assert_eq!(wire, serde_json::Value::String(d.code().to_owned()));
-            assert_eq!(Denial::from_code(d.code()), Some(d));
+            assert_eq!(Denial::from_code(d.code().parse().unwrap()), Some(d));
         }
-        assert_eq!(Denial::from_code("something_new"), None);
+        assert_eq!(Denial::from_code(ErrorCode::UpnTaken), None);
+        for b in [MyStaffBlock::NoAdminRole, MyStaffBlock::MyStaffNotEnabled] {
+            let wire = serde_json::to_value(b).unwrap();
+            assert_eq!(wire, serde_json::Value::String(b.code().to_owned()));
+        }
     }
 }

@@ -265,6 +265,18 @@ impl PhoneNumber {
     }
 }
 
+/// Keeps a parsed value, or records its error and yields `None`, so every invalid
+/// field of a request is reported at once.
+pub fn collect<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

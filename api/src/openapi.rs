@@ -1,5 +1,5 @@
-//! The OpenAPI document: paths are collected from the registered services by
-//! utoipa-actix-web; this adds the metadata, tags and the bearer scheme.
+//! The OpenAPI document's own parts: metadata, tags and the bearer scheme. Its paths
+//! are collected from the registered services by utoipa-actix-web in `app`.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -45,17 +45,4 @@ impl Modify for BearerScheme {
             ),
         );
     }
-}
-
-/// The full document, as served at `/api/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
-    let (_, api) = crate::startup::utoipa_app().split_for_parts();
-    api
-}
-
-/// The document as pretty JSON with a trailing newline (the committed form).
-pub fn document_json() -> String {
-    let mut s = document().to_pretty_json().unwrap_or_default();
-    s.push('\n');
-    s
 }

@@ -6,8 +6,9 @@
 
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
-use crate::service::{AppState, MY_STAFF_KEY};
-use crate::store::directory::{self, UserRow};
+use crate::service::settings::MY_STAFF_KEY;
+use crate::state::AppState;
+use crate::store::users::UserRow;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -115,7 +116,7 @@ async fn authenticate(
             "The token is invalid or has expired. Sign in again.",
         )
     })?;
-    let caller = directory::caller(state.store.reader(), &claims.sub, MY_STAFF_KEY)
+    let caller = crate::store::users::caller(state.store.reader(), &claims.sub, MY_STAFF_KEY)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized("invalid_token", "The token's account no longer exists.")

@@ -1,9 +1,10 @@
 //! Reading the audit trail: directory-wide admins see every event; a manager sees
 //! the events whose targets were in one of her locations (which Entra cannot do).
 
-use super::{from_us, require_reader, AppState};
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
+use crate::service::authz::require_reader;
+use crate::state::{from_us, AppState};
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 use crate::store::{decode_cursor, encode_cursor};
 use chrono::{DateTime, Utc};
@@ -131,7 +132,7 @@ pub async fn list(
     q: &AuditQuery,
 ) -> ApiResult<Page<AuditEvent>> {
     require_reader(ctx)?;
-    let limit = super::page_limit(q.limit)?;
+    let limit = super::paging::page_limit(q.limit)?;
     let f = filter(ctx, q)?;
     let mut rows = rows::list(state.store.reader(), &f, limit + 1).await?;
     let more = rows.len() as i64 > limit;

@@ -3,11 +3,11 @@
 //! a dummy hash for unknown names, so timing does not reveal who exists), one-use
 //! temporary passwords, and token issue. Every attempt is audited.
 
-use super::AppState;
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::Secret;
 use crate::error::{ApiError, ApiResult};
-use crate::store::accounts::{self, Account};
+use crate::state::AppState;
+use crate::store::accounts::Account;
 use crate::store::StoreError;
 use shared::dto::{TokenRequest, TokenResponse};
 
@@ -37,7 +37,7 @@ async fn fail(
     if let Some(a) = account {
         event = event.target(TargetResource::user(&a.id, &a.user_principal_name));
         if count_failure {
-            let locked = accounts::record_failure(
+            let locked = crate::store::accounts::record_failure(
                 &mut tx,
                 &a.id,
                 now,
@@ -78,7 +78,7 @@ pub async fn sign_in(
 
     let ip = who.ip.clone().unwrap_or_else(|| "unknown".to_owned());
     let mut tx = state.store.begin().await?;
-    let limited = accounts::hit_rate_limit(
+    let limited = crate::store::accounts::hit_rate_limit(
         &mut tx,
         &format!("signin:ip:{ip}"),
         now,
@@ -95,7 +95,7 @@ pub async fn sign_in(
     tx.commit().await.map_err(StoreError::Other)?;
 
     let password = Secret::new(req.password);
-    let account = accounts::by_upn(state.store.reader(), &username).await?;
+    let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), "account_locked", false).await?;
         let secs = u64::try_from((a.locked_until - now) / 1_000_000 + 1).unwrap_or(1);
@@ -126,7 +126,9 @@ pub async fn sign_in(
     let mut tx = state.store.begin().await?;
     if let Some(expires) = account.password_expires_at {
         // A temporary password: good once, until it expires.
-        if expires <= now || !accounts::consume_temporary(&mut tx, &account.id, now).await? {
+        if expires <= now
+            || !crate::store::accounts::consume_temporary(&mut tx, &account.id, now).await?
+        {
             tx.rollback().await.map_err(StoreError::Other)?;
             fail(
                 state,
@@ -142,7 +144,7 @@ pub async fn sign_in(
             ));
         }
     }
-    accounts::clear_failures(&mut tx, &account.id).await?;
+    crate::store::accounts::clear_failures(&mut tx, &account.id).await?;
     let event = Event::success(ACTIVITY, CATEGORY).target(TargetResource::user(
         &account.id,
         &account.user_principal_name,

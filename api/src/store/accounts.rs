@@ -1,4 +1,4 @@
-//! Account state: passwords, lockout, rate limits, phone methods, idempotent retries.
+//! Account state: passwords, lockout, rate limits, idempotent retries.
 
 use super::{Db, ResultExt, StoreResult, Tx};
 use sqlx::{AnyPool, FromRow};
@@ -167,84 +167,6 @@ pub async fn hit_rate_limit(
     Ok(Some(
         u64::try_from((wait_us + 999_999) / 1_000_000).unwrap_or(1),
     ))
-}
-
-#[derive(Debug, Clone, FromRow)]
-pub struct PhoneRow {
-    pub method_type: String,
-    pub phone_number: String,
-    pub updated_at: i64,
-}
-
-pub async fn phones<'c, E: sqlx::Executor<'c, Database = Db>>(
-    exec: E,
-    user_id: &str,
-) -> StoreResult<Vec<PhoneRow>> {
-    sqlx::query_as::<Db, PhoneRow>(
-        "SELECT method_type, phone_number, updated_at FROM phone_methods WHERE user_id = $1 \
-         ORDER BY method_type",
-    )
-    .bind(user_id)
-    .fetch_all(exec)
-    .await
-    .db()
-}
-
-/// Who else has `number` as their mobile, if anyone.
-pub async fn mobile_owner(tx: &mut Tx, number: &str) -> StoreResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT user_id FROM phone_methods WHERE phone_number = $1 AND method_type = 'mobile'",
-    )
-    .bind(number)
-    .fetch_optional(&mut **tx)
-    .await
-    .db()?;
-    Ok(row.map(|r| r.0))
-}
-
-/// Whether `user_id` has `number` as any method.
-pub async fn has_number(tx: &mut Tx, user_id: &str, number: &str) -> StoreResult<bool> {
-    let row: Option<(String,)> = sqlx::query_as(
-        "SELECT method_type FROM phone_methods WHERE user_id = $1 AND phone_number = $2",
-    )
-    .bind(user_id)
-    .bind(number)
-    .fetch_optional(&mut **tx)
-    .await
-    .db()?;
-    Ok(row.is_some())
-}
-
-pub async fn upsert_phone(
-    tx: &mut Tx,
-    user_id: &str,
-    method_type: &str,
-    number: &str,
-    now: i64,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO phone_methods (user_id, method_type, phone_number, updated_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, method_type) \
-         DO UPDATE SET phone_number = excluded.phone_number, updated_at = excluded.updated_at",
-    )
-    .bind(user_id)
-    .bind(method_type)
-    .bind(number)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .db()?;
-    Ok(())
-}
-
-pub async fn delete_phone(tx: &mut Tx, user_id: &str, method_type: &str) -> StoreResult<bool> {
-    let r = sqlx::query("DELETE FROM phone_methods WHERE user_id = $1 AND method_type = $2")
-        .bind(user_id)
-        .bind(method_type)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    Ok(r.rows_affected() > 0)
 }
 
 /// A stored outcome of an idempotent request: (target id, response JSON).

@@ -4,18 +4,22 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod directory;
 pub mod keys;
+pub mod membership;
+pub mod phones;
+pub mod role_assignments;
 pub mod search;
+pub mod settings;
+pub mod units;
+pub mod users;
 
 use anyhow::Context;
 use base64::Engine;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+pub use sqlx::Any as Db;
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
-
-pub use sqlx::Any as Db;
 
 /// A transaction on the writer connection.
 pub type Tx = sqlx::Transaction<'static, Db>;

@@ -104,7 +104,7 @@ async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
     let spec = openstaff(&db, &["openapi"], "");
     assert_eq!(
         String::from_utf8_lossy(&spec.stdout),
-        openstaff::openapi::document_json()
+        openstaff::app::document_json()
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

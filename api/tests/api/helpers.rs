@@ -102,12 +102,12 @@ impl TestApp {
         };
         let mut server_cfg = ServerConfig::for_tests();
         adjust(&mut server_cfg);
-        let state = openstaff::startup::state(&store_cfg, &server_cfg)
+        let state = openstaff::app::state(&store_cfg, &server_cfg)
             .await
             .unwrap();
         let store = state.store.clone();
         if admin {
-            openstaff::seed::create_admin(
+            openstaff::cli::seed::create_admin(
                 &store,
                 ADMIN_UPN,
                 Some("Avery Admin"),
@@ -119,7 +119,7 @@ impl TestApp {
         }
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let server = openstaff::startup::server(state, &server_cfg, listener).unwrap();
+        let server = openstaff::app::server(state, &server_cfg, listener).unwrap();
         tokio::spawn(server);
         TestApp {
             address: format!("http://127.0.0.1:{port}"),

@@ -4,7 +4,7 @@ use crate::helpers::TestApp;
 
 #[test]
 fn openapi_spec_is_committed() {
-    let generated = openstaff::openapi::document_json();
+    let generated = openstaff::app::document_json();
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/openapi.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
@@ -26,7 +26,7 @@ async fn served_spec_equals_generated_and_documents_bearer_auth() {
         .await
         .unwrap();
     let generated: serde_json::Value =
-        serde_json::from_str(&openstaff::openapi::document_json()).unwrap();
+        serde_json::from_str(&openstaff::app::document_json()).unwrap();
     assert_eq!(served, generated);
     assert_eq!(
         served["components"]["securitySchemes"]["bearer"]["scheme"],

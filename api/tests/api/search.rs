@@ -258,7 +258,7 @@ async fn seed_scale_builds_a_search_index_that_answers_like_the_oracle() {
     );
     assert!(out.status.success(), "{out:?}");
     let admin = app
-        .token("admin@scale.example", openstaff::seed::SCALE_PASSWORD)
+        .token("admin@scale.example", openstaff::cli::scale::SCALE_PASSWORD)
         .await;
     let people: Vec<Person> = sqlx::query_as::<_, (String, String, String, Option<String>)>(
         "SELECT id, user_principal_name, display_name, mail FROM users",

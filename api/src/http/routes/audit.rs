@@ -1,10 +1,10 @@
 //! `GET /api/v1/audit-logs`: JSON pages, or CSV with `Accept: text/csv`.
 
-use super::responses::{BadRequest, Forbidden, Unauthorized, Unprocessable};
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
+use crate::http::responses::{BadRequest, Forbidden, Unauthorized, Unprocessable};
 use crate::service::audit_log::{self, AuditQuery};
-use crate::service::AppState;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::{Data, Query};
 use actix_web::{get, HttpRequest, HttpResponse};

@@ -1,13 +1,14 @@
 //! Users: org-wide search, profiles, explained decisions, creation.
 
-use super::responses::{
+use crate::auth::AuthContext;
+use crate::error::ApiResult;
+use crate::http::extract::read_body;
+use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
 };
-use super::ListQuery;
-use crate::auth::AuthContext;
-use crate::error::ApiResult;
-use crate::service::{directory, AppState};
+use crate::http::routes::ListQuery;
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{get, patch, post, HttpRequest, HttpResponse};
@@ -46,7 +47,7 @@ pub async fn list_users(
     q: Query<ListQuery>,
 ) -> ApiResult<Json<Page<User>>> {
     Ok(Json(
-        directory::list_users(&state, &ctx, &q.into_inner().into()).await?,
+        crate::service::users::list_users(&state, &ctx, &q.into_inner().into()).await?,
     ))
 }
 
@@ -68,7 +69,9 @@ pub async fn get_user(
     ctx: AuthContext,
     id: Path<String>,
 ) -> ApiResult<Json<User>> {
-    Ok(Json(directory::get_user(&state, &ctx, &id).await?))
+    Ok(Json(
+        crate::service::users::get_user(&state, &ctx, &id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -105,7 +108,7 @@ pub async fn access(
     q: Query<AccessQuery>,
 ) -> ApiResult<Json<Decision>> {
     Ok(Json(
-        directory::explain(&state, &ctx, &id, &q.action).await?,
+        crate::service::users::explain(&state, &ctx, &id, &q.action).await?,
     ))
 }
 
@@ -129,7 +132,7 @@ pub async fn create_user(
     ctx: AuthContext,
     body: Json<CreateUser>,
 ) -> ApiResult<HttpResponse> {
-    let user = directory::create_user(&state, &ctx, body.into_inner()).await?;
+    let user = crate::service::users::create_user(&state, &ctx, body.into_inner()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
         .json(user))
@@ -158,7 +161,7 @@ pub async fn update_user(
     body: Json<UpdateUser>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(
-        directory::update_user(&state, &ctx, &id, body.into_inner()).await?,
+        crate::service::users::update_user(&state, &ctx, &id, body.into_inner()).await?,
     ))
 }
 
@@ -202,11 +205,11 @@ pub async fn import_users(
             "Send the file as text/csv.".to_owned(),
         ));
     }
-    let body = crate::startup::read_body(payload, IMPORT_MAX_BYTES).await?;
+    let body = read_body(payload, IMPORT_MAX_BYTES).await?;
     let text = std::str::from_utf8(&body).map_err(|_| {
         crate::error::ApiError::field("csv", "invalid_encoding", "The file must be UTF-8 text.")
     })?;
-    let out = directory::import_users(&state, &ctx, text).await?;
+    let out = crate::service::import::import_users(&state, &ctx, text).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(out))

@@ -1,6 +1,6 @@
 //! Liveness, readiness and the public signing keys.
 
-use crate::service::AppState;
+use crate::state::AppState;
 use actix_web::web::Data;
 use actix_web::{get, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -1,9 +1,10 @@
 //! `POST /api/v1/auth/token`.
 
-use super::responses::{BadRequest, TooManyRequests, Unauthorized, Unprocessable};
 use crate::auth::context::RequestMeta;
 use crate::error::ApiResult;
-use crate::service::{signin, AppState};
+use crate::http::responses::{BadRequest, TooManyRequests, Unauthorized, Unprocessable};
+use crate::service::signin;
+use crate::state::AppState;
 use actix_web::web::{Data, Json};
 use actix_web::{post, HttpResponse};
 use shared::dto::{TokenRequest, TokenResponse};

@@ -5,6 +5,10 @@
 //! which both SQLite and PostgreSQL (with `COLLATE "C"`) answer from a B-tree. So
 //! "jo sm" finds "John Smith" without scanning the table.
 
+pub mod leapfrog;
+pub mod sql;
+
+pub use sql::After;
 use std::collections::BTreeSet;
 
 /// Longest term stored or searched; longer words are cut.

@@ -1,10 +1,10 @@
 //! The caller's own account: `/api/v1/me`, `/api/v1/me/administrative-units`.
 
-use super::responses::{BadRequest, Forbidden, Unauthorized};
-use super::ListQuery;
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
-use crate::service::{directory, AppState};
+use crate::http::responses::{BadRequest, Forbidden, Unauthorized};
+use crate::http::routes::ListQuery;
+use crate::state::AppState;
 use actix_web::get;
 use actix_web::web::{Data, Json, Query};
 use shared::dto::{AdministrativeUnit, Me, Page};
@@ -26,7 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 )]
 #[get("/me")]
 pub async fn me(state: Data<AppState>, ctx: AuthContext) -> ApiResult<Json<Me>> {
-    Ok(Json(directory::me(&state, &ctx).await?))
+    Ok(Json(crate::service::me::me(&state, &ctx).await?))
 }
 
 /// The locations the caller holds a scoped role over (tenant-wide admins: all).
@@ -48,6 +48,6 @@ pub async fn my_units(
     q: Query<ListQuery>,
 ) -> ApiResult<Json<Page<AdministrativeUnit>>> {
     Ok(Json(
-        directory::my_units(&state, &ctx, &q.into_inner().into()).await?,
+        crate::service::me::my_units(&state, &ctx, &q.into_inner().into()).await?,
     ))
 }

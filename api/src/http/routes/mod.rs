@@ -2,17 +2,18 @@
 //! utoipa-actix-web, which also collects them into the OpenAPI document, so the spec
 //! can never list a route that is not served or miss one that is.
 
-pub mod accounts;
 pub mod audit;
 pub mod auth;
-pub mod directory;
 pub mod health;
 pub mod me;
-pub mod responses;
-pub mod spa;
+pub mod passwords;
+pub mod phones;
+pub mod role_assignments;
+pub mod settings;
+pub mod units;
 pub mod users;
 
-use crate::service::PageRequest;
+use crate::service::paging::PageRequest;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,11 +21,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Everything under `/api/v1`.
 pub fn configure_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
-    accounts::configure(cfg);
+    passwords::configure(cfg);
+    phones::configure(cfg);
     audit::configure(cfg);
     me::configure(cfg);
     users::configure(cfg);
-    directory::configure(cfg);
+    units::configure(cfg);
+    role_assignments::configure(cfg);
+    settings::configure(cfg);
 }
 
 /// `?search=&limit=&cursor=` of every list.

@@ -1,6 +1,9 @@
 //! The command line: `serve`, `migrate`, `create-admin`, `seed demo`, `openapi`,
 //! `audit verify`. Every flag also reads an `OPENSTAFF_*` variable.
 
+pub mod scale;
+pub mod seed;
+
 use crate::audit::{self, Verification};
 use crate::config::{ServerConfig, StoreConfig};
 use crate::store::Store;
@@ -119,19 +122,19 @@ async fn open(store: &StoreConfig) -> anyhow::Result<Store> {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Openapi => {
-            print!("{}", crate::openapi::document_json());
+            print!("{}", crate::app::document_json());
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { server } => {
             crate::telemetry::init();
             runtime()?.block_on(async move {
-                let state = crate::startup::state(&cli.store, &server).await?;
+                let state = crate::app::state(&cli.store, &server).await?;
                 let listener = std::net::TcpListener::bind(&server.bind)
                     .with_context(|| format!("cannot listen on {}", server.bind))?;
                 let addr = listener.local_addr()?;
                 tracing::info!(%addr, "OpenStaff listening");
                 eprintln!("OpenStaff is running at http://{addr}/ (API explorer: http://{addr}/api/docs/)");
-                crate::startup::server(state, &server, listener)?.await?;
+                crate::app::server(state, &server, listener)?.await?;
                 Ok(ExitCode::SUCCESS)
             })
         }
@@ -158,7 +161,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     crate::auth::password::Secret::new(typed)
                 };
-                crate::seed::create_admin(
+                crate::cli::seed::create_admin(
                     &store,
                     &upn,
                     display_name.as_deref(),
@@ -179,7 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             what: SeedCommand::Demo { if_empty },
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
-            crate::seed::demo(&store, if_empty).await?;
+            crate::cli::seed::demo(&store, if_empty).await?;
             Ok(ExitCode::SUCCESS)
         }),
         Command::Seed {
@@ -192,7 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
             let started = std::time::Instant::now();
-            crate::seed::scale(&store, users, units, !quiet).await?;
+            crate::cli::scale::scale(&store, users, units, !quiet).await?;
             eprintln!("Took {:.1} s.", started.elapsed().as_secs_f64());
             Ok(ExitCode::SUCCESS)
         }),

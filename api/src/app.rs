@@ -1,0 +1,131 @@
+//! Building the application: the store, keys and hasher, then the HTTP server on a
+//! listener the caller provides (port 0 in tests). It also owns the OpenAPI document,
+//! which utoipa-actix-web collects from the registered services.
+
+use crate::auth::password::Hasher;
+use crate::auth::tokens::KeyRing;
+use crate::config::{ServerConfig, StoreConfig};
+use crate::http::extract::{json_error, path_error, query_error};
+use crate::http::middleware::request_context;
+use crate::http::routes;
+use crate::http::spa::{self, RouteTable};
+use crate::openapi::ApiDoc;
+use crate::state::{AppState, Clock, SystemClock};
+use crate::store::Store;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_actix_web::{scope, AppExt, UtoipaApp};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Registers every documented service on `app`.
+pub fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(ApiDoc::openapi())
+        .service(scope::scope("/api/v1").configure(routes::configure_v1))
+        .configure(routes::health::configure)
+}
+
+/// The application with its documented services, for the OpenAPI document.
+pub fn utoipa_app() -> UtoipaApp<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    register(App::new().into_utoipa_app())
+}
+
+/// Opens the store, applies migrations, loads keys.
+pub async fn state(store_cfg: &StoreConfig, server: &ServerConfig) -> anyhow::Result<AppState> {
+    let store = Store::connect(&store_cfg.database_url, store_cfg.read_connections).await?;
+    store.migrate().await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let keys = KeyRing::load(
+        &store,
+        server.signing_key_file.as_deref(),
+        server.issuer.clone(),
+        server.audience.clone(),
+        server.token_ttl_seconds,
+        clock.now().timestamp_micros(),
+    )
+    .await?;
+    Ok(AppState {
+        store,
+        keys: Arc::new(keys),
+        hasher: Hasher::new()?,
+        clock,
+        policy: server.policy.clone(),
+    })
+}
+
+/// Builds the server on `listener`; the caller runs it.
+pub fn server(
+    state: AppState,
+    config: &ServerConfig,
+    listener: TcpListener,
+) -> anyhow::Result<Server> {
+    let state = web::Data::new(state);
+    // Pick up keys rotated by another replica or `openstaff keys rotate`.
+    let keys = state.keys.clone();
+    let every = std::time::Duration::from_secs(config.key_refresh_seconds.max(1));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = keys.reload().await {
+                tracing::warn!(error = %e, "could not refresh signing keys");
+            }
+        }
+    });
+    let api = document();
+    let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
+    let assets = web::Data::new(spa::SpaAssets::load());
+    let max_body = config.max_body_bytes;
+    let mut http = HttpServer::new(move || {
+        let (app, _) = utoipa_app().split_for_parts();
+        app.app_data(state.clone())
+            .app_data(routes.clone())
+            .app_data(assets.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(max_body)
+                    .error_handler(|e, _| json_error(e).into()),
+            )
+            .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+            .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+            .service(web::redirect("/api/docs", "/api/docs/"))
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()))
+            .default_service(web::to(spa::fallback))
+            .wrap(from_fn(request_context))
+    })
+    .shutdown_timeout(25)
+    .listen(listener)?;
+    if let Some(workers) = config.workers {
+        http = http.workers(workers);
+    }
+    Ok(http.run())
+}
+
+/// The full document, as served at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = utoipa_app().split_for_parts();
+    api
+}
+
+/// The document as pretty JSON with a trailing newline (the committed form).
+pub fn document_json() -> String {
+    let mut s = document().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

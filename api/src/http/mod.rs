@@ -1,0 +1,9 @@
+//! The HTTP surface: routes (one file per resource), extractor error handling, the
+//! request-id middleware, the shared problem responses of the OpenAPI document, and the
+//! embedded single-page app.
+
+pub mod extract;
+pub mod middleware;
+pub mod responses;
+pub mod routes;
+pub mod spa;

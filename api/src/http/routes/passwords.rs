@@ -1,0 +1,122 @@
+//! Password reset by a manager, the caller's own change, and the policies.
+
+use crate::auth::context::PasswordChangeContext;
+use crate::auth::AuthContext;
+use crate::error::ApiResult;
+use crate::http::extract::{header_str, parse_json, read_body};
+use crate::http::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
+};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::web::{Data, Json, Path};
+use actix_web::{get, post, HttpRequest, HttpResponse};
+use shared::dto::{ChangePasswordRequest, ResetPasswordRequest, ResetPasswordResponse};
+use shared::policy::PasswordPolicy;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(reset_password)
+        .service(change_password)
+        .service(password_policy);
+}
+
+/// Reset a user's password.
+///
+/// Cloud users get a generated temporary password (returned here only, good for one
+/// sign-in until `expires_at`); on-premises users need `password`, which must meet
+/// the on-premises policy. Either way the user must change it at next sign-in, every
+/// token issued to them before stops working and any lockout is cleared. Send an
+/// `Idempotency-Key` to make retries safe: a retry replays the outcome without the
+/// password.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "User id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry replay the first outcome (1-128 characters)"),
+    ),
+    request_body(content = ResetPasswordRequest, example = json!({})),
+    responses(
+        (status = 200, body = ResetPasswordResponse, example = json!({
+            "temporary_password": "Kq7#mPz2Rw9@xT4hNc",
+            "force_change_password_next_sign_in": true,
+            "expires_at": "2026-11-28T09:30:00Z",
+            "replayed": false
+        })),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/users/{id}/reset-password")]
+pub async fn reset_password(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+    req: HttpRequest,
+    payload: actix_web::web::Payload,
+) -> ApiResult<HttpResponse> {
+    let key = header_str(&req, header::HeaderName::from_static("idempotency-key"));
+    let body = read_body(payload, 16 * 1024).await?;
+    // The body is optional (cloud users need none), but a body that is sent must be
+    // valid JSON of the right shape.
+    let body: ResetPasswordRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ResetPasswordRequest::default()
+    } else {
+        parse_json(&body)?
+    };
+    let out = crate::service::passwords::reset_password(&state, &ctx, &id, body, key).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(out))
+}
+
+/// Change your own password (also how a forced change is completed).
+///
+/// The new password must meet the cloud policy and differ from the current and
+/// previous ones. Every token of the caller, including this one, stops working:
+/// sign in again with the new password.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/me/password")]
+pub async fn change_password(
+    state: Data<AppState>,
+    ctx: PasswordChangeContext,
+    body: Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    crate::service::passwords::change_password(&state, &ctx, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The password policies, for showing a live checklist.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PasswordPolicy),
+        (status = 401, response = Unauthorized),
+    )
+)]
+#[get("/password-policy")]
+pub async fn password_policy(
+    state: Data<AppState>,
+    _ctx: PasswordChangeContext,
+) -> Json<PasswordPolicy> {
+    Json(PasswordPolicy {
+        cloud: state.policy.cloud(),
+        on_premises: state.policy.on_premises(),
+    })
+}

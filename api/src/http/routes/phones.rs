@@ -1,0 +1,128 @@
+//! Phone methods.
+
+use crate::auth::AuthContext;
+use crate::error::ApiResult;
+use crate::http::extract::header_str;
+use crate::http::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized, Unprocessable,
+};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::web::{Data, Json, Path};
+use actix_web::{delete, get, put, HttpRequest, HttpResponse};
+use shared::dto::{PhoneMethods, SetPhoneMethod};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_phone_methods)
+        .service(set_phone_method)
+        .service(remove_phone_method);
+}
+
+/// A user's phone methods. Numbers are in full only for callers who may manage them.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, body = PhoneMethods, headers(("ETag" = String, description = "Current state, for If-Match"))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/users/{id}/phone-methods")]
+pub async fn list_phone_methods(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+) -> ApiResult<HttpResponse> {
+    let out = crate::service::phones::phone_methods(&state, &ctx, &id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, out.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(out))
+}
+
+/// Add or change a phone method (`mobile`, `alternate_mobile` or `office`).
+///
+/// Numbers are stored in E.164. An alternate mobile needs a mobile first; a mobile
+/// number used by someone else, or the caller's own number, is refused with 409.
+/// Send `If-Match` with the ETag you read to avoid overwriting someone else's change.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "User id"),
+        ("type" = shared::dto::PhoneType, Path, description = "mobile, alternate_mobile or office"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read; 412 when it no longer matches"),
+    ),
+    request_body = SetPhoneMethod,
+    responses(
+        (status = 200, body = PhoneMethods, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[put("/users/{id}/phone-methods/{type}")]
+pub async fn set_phone_method(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    path: Path<(String, String)>,
+    req: HttpRequest,
+    body: Json<SetPhoneMethod>,
+) -> ApiResult<HttpResponse> {
+    let (id, kind) = path.into_inner();
+    let if_match = header_str(&req, header::IF_MATCH);
+    let out = crate::service::phones::set_phone(
+        &state,
+        &ctx,
+        &id,
+        &kind,
+        &body.phone_number,
+        if_match.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, out.etag.clone()))
+        .json(out))
+}
+
+/// Remove a phone method.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "User id"),
+        ("type" = shared::dto::PhoneType, Path, description = "mobile, alternate_mobile or office"),
+        ("If-Match" = Option<String>, Header, description = "ETag from the last read; 412 when it no longer matches"),
+    ),
+    responses(
+        (status = 204, description = "Removed", headers(("ETag" = String))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[delete("/users/{id}/phone-methods/{type}")]
+pub async fn remove_phone_method(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    path: Path<(String, String)>,
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let (id, kind) = path.into_inner();
+    let if_match = header_str(&req, header::IF_MATCH);
+    let etag =
+        crate::service::phones::remove_phone(&state, &ctx, &id, &kind, if_match.as_deref()).await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::ETAG, etag))
+        .finish())
+}

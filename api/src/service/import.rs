@@ -1,0 +1,278 @@
+//! Bulk import of users from CSV.
+
+use crate::audit::{self, Event, TargetResource};
+use crate::auth::AuthContext;
+use crate::domain::{collect, optional_mail, optional_text, DisplayName, UserPrincipalName};
+use crate::error::{ApiError, ApiResult};
+use crate::service::authz::deny;
+use crate::service::views::uuid_of;
+use crate::service::{CAT_UNITS, CAT_USERS};
+use crate::state::AppState;
+use crate::store::StoreError;
+use shared::dto::{self, FieldError};
+use shared::rules::{self};
+use uuid::Uuid;
+
+/// Most rows one import takes.
+pub const IMPORT_MAX_ROWS: usize = 1000;
+
+/// `POST /users/import`: one transaction per row, so a failed row writes nothing
+/// and the others still land. Created users get a temporary password (shown once in
+/// the answer) that they must change at first sign-in.
+pub async fn import_users(
+    state: &AppState,
+    ctx: &AuthContext,
+    csv_text: &str,
+) -> ApiResult<dto::ImportResult> {
+    const ACTIVITY: &str = "Create user";
+    if !rules::may_manage_directory(&ctx.grants) {
+        return Err(deny(
+            state,
+            ctx,
+            "Bulk import users",
+            CAT_USERS,
+            None,
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can import users.",
+        )
+        .await);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| ApiError::field("csv", "invalid_csv", "The first line must be a header row."))?
+        .iter()
+        .map(|h| h.to_lowercase().replace([' ', '-'], "_"))
+        .collect();
+    const KNOWN: [&str; 7] = [
+        "user_principal_name",
+        "display_name",
+        "mail",
+        "job_title",
+        "department",
+        "source",
+        "administrative_unit",
+    ];
+    let unknown: Vec<&String> = headers
+        .iter()
+        .filter(|h| !KNOWN.contains(&h.as_str()))
+        .collect();
+    if !unknown.is_empty()
+        || !headers.iter().any(|h| h == "user_principal_name")
+        || !headers.iter().any(|h| h == "display_name")
+    {
+        return Err(ApiError::field("csv", "invalid_header", format!(
+            "The header must name user_principal_name and display_name, and may name {}; unknown: {}.",
+            KNOWN[2..].join(", "),
+            unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let col = |rec: &csv::StringRecord, name: &str| -> Option<String> {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| rec.get(i))
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+    };
+    let records: Vec<Result<csv::StringRecord, csv::Error>> = reader.records().collect();
+    if records.len() > IMPORT_MAX_ROWS {
+        return Err(ApiError::field(
+            "csv",
+            "too_many_rows",
+            format!("Import at most {IMPORT_MAX_ROWS} rows at a time."),
+        ));
+    }
+    let mut rows = Vec::new();
+    let (mut created, mut failed) = (0u32, 0u32);
+    for (i, rec) in records.into_iter().enumerate() {
+        let row_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let outcome = match rec {
+            Err(_) => Err((
+                String::new(),
+                vec![FieldError {
+                    field: "csv".into(),
+                    code: "invalid_row".into(),
+                    message: "This row does not have the same columns as the header.".into(),
+                }],
+            )),
+            Ok(rec) => import_row(state, ctx, &rec, &col, ACTIVITY).await?,
+        };
+        rows.push(match outcome {
+            Ok((upn, id, pw)) => {
+                created += 1;
+                dto::ImportRow {
+                    row: row_no,
+                    user_principal_name: upn,
+                    status: "created".into(),
+                    user_id: Some(id),
+                    temporary_password: Some(pw),
+                    errors: Vec::new(),
+                }
+            }
+            Err((upn, errors)) => {
+                failed += 1;
+                dto::ImportRow {
+                    row: row_no,
+                    user_principal_name: upn,
+                    status: "failed".into(),
+                    user_id: None,
+                    temporary_password: None,
+                    errors,
+                }
+            }
+        });
+    }
+    Ok(dto::ImportResult {
+        created,
+        failed,
+        rows,
+    })
+}
+
+type RowOutcome = Result<(String, Uuid, String), (String, Vec<FieldError>)>;
+
+async fn import_row(
+    state: &AppState,
+    ctx: &AuthContext,
+    rec: &csv::StringRecord,
+    col: &impl Fn(&csv::StringRecord, &str) -> Option<String>,
+    activity: &'static str,
+) -> ApiResult<RowOutcome> {
+    let raw_upn = col(rec, "user_principal_name").unwrap_or_default();
+    let mut errors = Vec::new();
+    let upn = collect(&mut errors, UserPrincipalName::parse(&raw_upn));
+    let name = collect(
+        &mut errors,
+        DisplayName::parse(&col(rec, "display_name").unwrap_or_default()),
+    );
+    let mail = collect(&mut errors, optional_mail(col(rec, "mail").as_deref()));
+    let job = collect(
+        &mut errors,
+        optional_text("job_title", col(rec, "job_title").as_deref(), 128),
+    );
+    let dept = collect(
+        &mut errors,
+        optional_text("department", col(rec, "department").as_deref(), 128),
+    );
+    let source = match col(rec, "source").as_deref() {
+        None => Some(dto::UserSource::Cloud),
+        Some(s) => dto::UserSource::from_id(s).or_else(|| {
+            errors.push(FieldError {
+                field: "source".into(),
+                code: "invalid_value".into(),
+                message: "source must be cloud or on_premises.".into(),
+            });
+            None
+        }),
+    };
+    let mut unit = None;
+    if let Some(u) = col(rec, "administrative_unit") {
+        let found = match Uuid::parse_str(&u) {
+            Ok(id) => crate::store::units::get_unit(state.store.reader(), &id.to_string())
+                .await?
+                .into_iter()
+                .collect(),
+            Err(_) => crate::store::units::units_named(state.store.reader(), &u).await?,
+        };
+        match found.as_slice() {
+            [one]
+                if rules::may_manage_membership(&ctx.grants, uuid_of(&one.id), one.restricted) =>
+            {
+                unit = Some(one.clone())
+            }
+            [one] => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "membership_not_permitted".into(),
+                message: format!(
+                    "{} is restricted: only its own administrators can add members.",
+                    one.display_name
+                ),
+            }),
+            [] => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "not_found".into(),
+                message: format!("No location is called {u}."),
+            }),
+            _ => errors.push(FieldError {
+                field: "administrative_unit".into(),
+                code: "ambiguous".into(),
+                message: format!("Several locations are called {u}; use its id."),
+            }),
+        }
+    }
+    let (Some(upn), Some(name), Some(mail), Some(job), Some(dept), Some(source), true) =
+        (upn, name, mail, job, dept, source, errors.is_empty())
+    else {
+        return Ok(Err((raw_upn, errors)));
+    };
+    let password = crate::auth::password::generate(18);
+    let hash = state.hasher.hash(&password).await?;
+    let id = Uuid::now_v7();
+    let id_s = id.to_string();
+    let now = state.now_us();
+    let expires = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
+    let mut tx = state.store.begin().await?;
+    let inserted = crate::store::users::insert_user(
+        &mut tx,
+        &crate::store::users::NewUser {
+            id: &id_s,
+            user_principal_name: upn.as_str(),
+            display_name: name.as_str(),
+            mail: mail.as_deref(),
+            job_title: job.as_deref(),
+            department: dept.as_deref(),
+            account_enabled: true,
+            source,
+            password_hash: &hash,
+            force_password_change: true,
+            now,
+        },
+    )
+    .await;
+    match inserted {
+        Err(StoreError::Conflict) => {
+            return Ok(Err((
+                raw_upn,
+                vec![FieldError {
+                    field: "user_principal_name".into(),
+                    code: "upn_taken".into(),
+                    message: format!("Another user already signs in as {}.", upn.as_str()),
+                }],
+            )));
+        }
+        other => other?,
+    }
+    crate::store::accounts::expire_password_at(&mut tx, &id_s, expires).await?;
+    let mut event = Event::success(activity, CAT_USERS).target(
+        TargetResource::user(&id_s, name.as_str())
+            .with("user_principal_name", None, Some(upn.as_str().to_owned()))
+            .with("source", None, Some(source.id().to_owned()))
+            .with("import", None, Some("csv".to_owned())),
+    );
+    if let Some(unit) = &unit {
+        crate::store::membership::add_member(&mut tx, &unit.id, &id_s, now).await?;
+        event = event.units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        let member = Event::success("Add member to administrative unit", CAT_UNITS)
+            .target(TargetResource::unit(&unit.id, &unit.display_name))
+            .target(TargetResource::user(&id_s, name.as_str()).with(
+                "administrative_unit",
+                None,
+                Some(unit.display_name.clone()),
+            ))
+            .units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, member).await?;
+    } else {
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    }
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(Ok((
+        upn.as_str().to_owned(),
+        id,
+        password.expose().to_owned(),
+    )))
+}

@@ -1,0 +1,99 @@
+//! Adding people to and removing them from locations.
+
+use crate::audit::{self, Event, TargetResource};
+use crate::auth::AuthContext;
+use crate::error::{ApiError, ApiResult};
+use crate::service::authz::deny;
+use crate::service::units::load_unit;
+use crate::service::views::uuid_of;
+use crate::service::CAT_UNITS;
+use crate::state::AppState;
+use crate::store::StoreError;
+use shared::rules::{self};
+use uuid::Uuid;
+
+/// Adds (`add = true`) or removes a member, under the membership rule.
+pub async fn change_membership(
+    state: &AppState,
+    ctx: &AuthContext,
+    unit_id: &str,
+    user_id: &str,
+    add: bool,
+) -> ApiResult<()> {
+    let activity = if add {
+        "Add member to administrative unit"
+    } else {
+        "Remove member from administrative unit"
+    };
+    let unit = load_unit(state, unit_id).await?;
+    let unit_uuid = uuid_of(&unit.id);
+    if !rules::may_manage_membership(&ctx.grants, unit_uuid, unit.restricted) {
+        let detail = if unit.restricted {
+            "This location is restricted: only its own user administrators can change its members."
+        } else {
+            "Only tenant-wide global or user administrators can change location members."
+        };
+        return Err(deny(
+            state,
+            ctx,
+            activity,
+            CAT_UNITS,
+            Some(TargetResource::unit(&unit.id, &unit.display_name)),
+            "membership_not_permitted",
+            detail,
+        )
+        .await);
+    }
+    let user_id = Uuid::parse_str(user_id)
+        .map(|u| u.to_string())
+        .map_err(|_| ApiError::field("user_id", "invalid_value", "user_id must be a user id."))?;
+    let user = crate::store::users::get_user(state.store.reader(), &user_id)
+        .await?
+        .ok_or_else(|| {
+            if add {
+                ApiError::field("user_id", "not_found", "No user has this id.")
+            } else {
+                ApiError::NotFound("No user has this id.".to_owned())
+            }
+        })?;
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    let changed = if add {
+        crate::store::membership::add_member(&mut tx, &unit.id, &user.id, now).await?
+    } else {
+        crate::store::membership::remove_member(&mut tx, &unit.id, &user.id).await?
+    };
+    if !changed {
+        tx.rollback().await.map_err(StoreError::Other)?;
+        return Err(if add {
+            ApiError::conflict(
+                "already_member",
+                format!(
+                    "{} is already a member of {}.",
+                    user.display_name, unit.display_name
+                ),
+            )
+        } else {
+            ApiError::NotFound(format!(
+                "{} is not a member of {}.",
+                user.display_name, unit.display_name
+            ))
+        });
+    }
+    let (old, new) = if add {
+        (None, Some(unit.display_name.clone()))
+    } else {
+        (Some(unit.display_name.clone()), None)
+    };
+    let event = Event::success(activity, CAT_UNITS)
+        .target(TargetResource::unit(&unit.id, &unit.display_name))
+        .target(TargetResource::user(&user.id, &user.display_name).with(
+            "administrative_unit",
+            old,
+            new,
+        ))
+        .units([unit.id.clone()]);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Role assignments (who holds which admin role, at which scope).
+
+use crate::audit::{self, Event, TargetResource};
+use crate::auth::AuthContext;
+use crate::error::{ApiError, ApiResult};
+use crate::service::authz::deny;
+use crate::service::paging::{page_of, parse_id, PageRequest};
+use crate::service::views::assignment_dto;
+use crate::service::CAT_ROLES;
+use crate::state::AppState;
+use crate::store::StoreError;
+use shared::dto::{self, Page};
+use shared::rules::{self};
+use shared::{Role, Scope};
+use uuid::Uuid;
+
+fn require_role_admin(ctx: &AuthContext) -> bool {
+    rules::may_manage_role_assignments(&ctx.grants)
+}
+
+pub async fn list_assignments(
+    state: &AppState,
+    ctx: &AuthContext,
+    principal_id: Option<&str>,
+    unit_id: Option<&str>,
+    page: &PageRequest,
+) -> ApiResult<Page<dto::RoleAssignment>> {
+    if !require_role_admin(ctx) && !rules::may_manage_directory(&ctx.grants) {
+        return Err(ApiError::forbidden(
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can list role assignments.",
+        ));
+    }
+    let principal = principal_id.map(|p| parse_id(p, "user")).transpose()?;
+    let unit = unit_id.map(|u| parse_id(u, "location")).transpose()?;
+    let p = page.parse()?;
+    if p.after
+        .as_ref()
+        .is_some_and(|(k, _)| k.parse::<i64>().is_err())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_cursor",
+            "The cursor is not one this server issued.",
+        ));
+    }
+    let rows = crate::store::role_assignments::list_assignments(
+        state.store.reader(),
+        principal.as_deref(),
+        unit.as_deref(),
+        &p.after,
+        p.limit + 1,
+    )
+    .await?;
+    Ok(page_of(
+        rows,
+        p.limit,
+        |r| (format!("{:020}", r.created_at), r.id.clone()),
+        |rows| rows.into_iter().filter_map(assignment_dto).collect(),
+    ))
+}
+
+pub async fn create_assignment(
+    state: &AppState,
+    ctx: &AuthContext,
+    req: dto::CreateRoleAssignment,
+) -> ApiResult<dto::RoleAssignment> {
+    const ACTIVITY: &str = "Add scoped role member";
+    let principal =
+        crate::store::users::get_user(state.store.reader(), &req.principal_id.to_string()).await?;
+    if !require_role_admin(ctx) {
+        let target = principal
+            .as_ref()
+            .map(|p| TargetResource::user(&p.id, &p.display_name));
+        return Err(deny(
+            state,
+            ctx,
+            ACTIVITY,
+            CAT_ROLES,
+            target,
+            "global_admin_required",
+            "Only global administrators can assign roles.",
+        )
+        .await);
+    }
+    let principal = principal
+        .ok_or_else(|| ApiError::field("principal_id", "not_found", "No user has this id."))?;
+    if !rules::scope_allowed_for_role(req.role, &req.scope) {
+        return Err(ApiError::field(
+            "scope",
+            "scope_not_allowed",
+            format!(
+                "{} can only be assigned for the whole directory.",
+                req.role.display_name()
+            ),
+        ));
+    }
+    let mut unit_name = None;
+    let mut unit_ids = Vec::new();
+    if let Scope::AdministrativeUnit { id } = req.scope {
+        let unit = crate::store::units::get_unit(state.store.reader(), &id.to_string())
+            .await?
+            .ok_or_else(|| ApiError::field("scope", "not_found", "No location has this id."))?;
+        unit_name = Some(unit.display_name);
+        unit_ids.push(unit.id);
+    }
+    let id = Uuid::now_v7().to_string();
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    match crate::store::role_assignments::insert_assignment(
+        &mut tx,
+        &id,
+        &principal.id,
+        req.role,
+        &req.scope,
+        now,
+    )
+    .await
+    {
+        Err(StoreError::Conflict) => {
+            return Err(ApiError::conflict(
+                "assignment_exists",
+                format!(
+                    "{} already holds {} at this scope.",
+                    principal.display_name,
+                    req.role.display_name()
+                ),
+            ))
+        }
+        other => other?,
+    }
+    let scope_words = unit_name.clone().unwrap_or_else(|| "directory".to_owned());
+    let event = Event::success(ACTIVITY, CAT_ROLES)
+        .target(
+            TargetResource::user(&principal.id, &principal.display_name)
+                .with("role", None, Some(req.role.id().to_owned()))
+                .with("scope", None, Some(scope_words)),
+        )
+        .units(unit_ids);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    let row = crate::store::role_assignments::get_assignment(&mut *tx, &id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created assignment vanished")))?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    assignment_dto(row)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored assignment unreadable")))
+}
+
+pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
+    const ACTIVITY: &str = "Remove scoped role member";
+    let id = parse_id(id, "role assignment")?;
+    let row = crate::store::role_assignments::get_assignment(state.store.reader(), &id).await?;
+    if !require_role_admin(ctx) {
+        let target = row
+            .as_ref()
+            .map(|r| TargetResource::user(&r.principal_id, &r.principal_display_name));
+        return Err(deny(
+            state,
+            ctx,
+            ACTIVITY,
+            CAT_ROLES,
+            target,
+            "global_admin_required",
+            "Only global administrators can remove role assignments.",
+        )
+        .await);
+    }
+    let row =
+        row.ok_or_else(|| ApiError::NotFound("No role assignment has this id.".to_owned()))?;
+    if row.principal_id == ctx.user_id()
+        && row.role == Role::GlobalAdministrator.id()
+        && row.scope == "directory"
+    {
+        return Err(ApiError::conflict("last_own_global_admin",
+            "You cannot remove your own Global Administrator role; ask another global administrator."));
+    }
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    if !crate::store::role_assignments::delete_assignment(&mut tx, &id).await? {
+        return Err(ApiError::NotFound(
+            "No role assignment has this id.".to_owned(),
+        ));
+    }
+    let scope_words = row
+        .scope_display_name
+        .clone()
+        .unwrap_or_else(|| "directory".to_owned());
+    let unit_ids = Scope::from_storage(&row.scope)
+        .and_then(|s| s.unit_id())
+        .map(|u| u.to_string());
+    let event = Event::success(ACTIVITY, CAT_ROLES)
+        .target(
+            TargetResource::user(&row.principal_id, &row.principal_display_name)
+                .with("role", Some(row.role.clone()), None)
+                .with("scope", Some(scope_words), None),
+        )
+        .units(unit_ids);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}

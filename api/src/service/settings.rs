@@ -1,0 +1,102 @@
+//! The My Staff access setting (who may use the manager surface).
+
+use crate::audit::{self, Event, TargetResource};
+use crate::auth::AuthContext;
+use crate::error::{ApiError, ApiResult};
+use crate::service::authz::deny;
+use crate::service::CAT_SETTINGS;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use shared::dto::MyStaffSettings;
+use shared::rules::{self, MyStaffAccess};
+use uuid::Uuid;
+
+pub const MY_STAFF_KEY: &str = "my_staff";
+
+pub async fn my_staff_settings(store: &Store) -> ApiResult<MyStaffSettings> {
+    parse_my_staff(
+        crate::store::settings::get_setting(store.reader(), MY_STAFF_KEY)
+            .await?
+            .as_deref(),
+    )
+}
+
+pub(crate) fn parse_my_staff(stored: Option<&str>) -> ApiResult<MyStaffSettings> {
+    Ok(match stored {
+        Some(json) => serde_json::from_str(json).map_err(|e| ApiError::Internal(e.into()))?,
+        None => MyStaffSettings {
+            access: MyStaffAccess::All,
+            selected_user_ids: Vec::new(),
+        },
+    })
+}
+
+pub async fn get_settings(state: &AppState, ctx: &AuthContext) -> ApiResult<MyStaffSettings> {
+    if !rules::may_manage_directory(&ctx.grants) {
+        return Err(ApiError::forbidden(
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can see this setting.",
+        ));
+    }
+    my_staff_settings(&state.store).await
+}
+
+pub async fn put_settings(
+    state: &AppState,
+    ctx: &AuthContext,
+    mut req: MyStaffSettings,
+) -> ApiResult<MyStaffSettings> {
+    const ACTIVITY: &str = "Update My Staff settings";
+    if !rules::may_manage_directory(&ctx.grants) {
+        return Err(deny(
+            state,
+            ctx,
+            ACTIVITY,
+            CAT_SETTINGS,
+            Some(TargetResource::setting("my_staff")),
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can change this setting.",
+        )
+        .await);
+    }
+    req.selected_user_ids.sort();
+    req.selected_user_ids.dedup();
+    if req.selected_user_ids.len() > 10_000 {
+        return Err(ApiError::field(
+            "selected_user_ids",
+            "too_many",
+            "At most 10,000 users can be selected.",
+        ));
+    }
+    let ids: Vec<String> = req.selected_user_ids.iter().map(Uuid::to_string).collect();
+    let existing = crate::store::users::existing_user_ids(state.store.reader(), &ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
+        return Err(ApiError::field(
+            "selected_user_ids",
+            "not_found",
+            format!("No user has the id {missing}."),
+        ));
+    }
+    let old = my_staff_settings(&state.store).await?;
+    let json = serde_json::to_string(&req).map_err(|e| ApiError::Internal(e.into()))?;
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    crate::store::settings::put_setting(&mut tx, "my_staff", &json).await?;
+    let access_str = |s: &MyStaffSettings| {
+        serde_json::to_value(s.access)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    };
+    let event = Event::success(ACTIVITY, CAT_SETTINGS).target(
+        TargetResource::setting("my_staff")
+            .with("access", access_str(&old), access_str(&req))
+            .with(
+                "selected_user_count",
+                Some(old.selected_user_ids.len().to_string()),
+                Some(req.selected_user_ids.len().to_string()),
+            ),
+    );
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(req)
+}

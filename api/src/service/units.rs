@@ -1,0 +1,242 @@
+//! Locations (administrative units): reading them and their members, and managing them.
+
+use crate::audit::{self, Event, TargetResource};
+use crate::auth::AuthContext;
+use crate::domain::{collect, optional_text, DisplayName};
+use crate::error::{ApiError, ApiResult};
+use crate::service::authz::{deny, require_reader};
+use crate::service::paging::{page_of, parse_id, PageRequest};
+use crate::service::views::{unit_dto, user_dtos, uuid_of};
+use crate::service::CAT_UNITS;
+use crate::state::AppState;
+use crate::store::StoreError;
+use shared::dto::{self, FieldError, Page};
+use shared::rules::{self};
+use uuid::Uuid;
+
+pub async fn list_units(
+    state: &AppState,
+    ctx: &AuthContext,
+    page: &PageRequest,
+) -> ApiResult<Page<dto::AdministrativeUnit>> {
+    require_reader(ctx)?;
+    let p = page.parse()?;
+    let rows = crate::store::units::list_units(
+        state.store.reader(),
+        &p.terms,
+        None,
+        &p.after,
+        p.limit + 1,
+    )
+    .await?;
+    Ok(page_of(
+        rows,
+        p.limit,
+        |r| (r.sort_key.clone(), r.id.clone()),
+        |rows| rows.into_iter().map(|r| unit_dto(ctx, r)).collect(),
+    ))
+}
+
+pub(crate) async fn load_unit(
+    state: &AppState,
+    id: &str,
+) -> ApiResult<crate::store::units::UnitRow> {
+    let id = parse_id(id, "location")?;
+    crate::store::units::get_unit(state.store.reader(), &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("No location has this id.".to_owned()))
+}
+
+pub async fn get_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    id: &str,
+) -> ApiResult<dto::AdministrativeUnit> {
+    require_reader(ctx)?;
+    Ok(unit_dto(ctx, load_unit(state, id).await?))
+}
+
+pub async fn members(
+    state: &AppState,
+    ctx: &AuthContext,
+    unit_id: &str,
+    page: &PageRequest,
+) -> ApiResult<Page<dto::User>> {
+    require_reader(ctx)?;
+    let unit_id = parse_id(unit_id, "location")?;
+    let p = page.parse()?;
+    let rows = crate::store::membership::list_members(
+        state.store.reader(),
+        &unit_id,
+        &p.terms,
+        &p.after,
+        p.limit + 1,
+    )
+    .await?;
+    if rows.is_empty() {
+        // Members exist only in existing locations; an empty page may be a wrong id.
+        load_unit(state, &unit_id).await?;
+    }
+    let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
+    Ok(Page {
+        items: user_dtos(state, ctx, page.items).await?,
+        next_cursor: page.next_cursor,
+    })
+}
+
+pub async fn create_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    req: dto::CreateAdministrativeUnit,
+) -> ApiResult<dto::AdministrativeUnit> {
+    const ACTIVITY: &str = "Create administrative unit";
+    if !rules::may_manage_directory(&ctx.grants) {
+        return Err(deny(
+            state,
+            ctx,
+            ACTIVITY,
+            CAT_UNITS,
+            None,
+            "directory_admin_required",
+            "Only tenant-wide global or user administrators can create locations.",
+        )
+        .await);
+    }
+    let mut errors = Vec::new();
+    let name = collect(&mut errors, DisplayName::parse(&req.display_name));
+    let desc = collect(
+        &mut errors,
+        optional_text("description", req.description.as_deref(), 1024),
+    );
+    let (Some(name), Some(desc)) = (name, desc) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let id = Uuid::now_v7().to_string();
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    crate::store::units::insert_unit(
+        &mut tx,
+        &id,
+        name.as_str(),
+        desc.as_deref(),
+        req.restricted,
+        now,
+    )
+    .await?;
+    let event = Event::success(ACTIVITY, CAT_UNITS)
+        .target(
+            TargetResource::unit(&id, name.as_str())
+                .with("display_name", None, Some(name.as_str().to_owned()))
+                .with("restricted", None, Some(req.restricted.to_string())),
+        )
+        .units([id.clone()]);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    let row = crate::store::units::get_unit(&mut *tx, &id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created location vanished")))?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(unit_dto(ctx, row))
+}
+
+/// Who may edit or delete a location: the same rule as its membership.
+async fn enforce_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    unit: &crate::store::units::UnitRow,
+    activity: &'static str,
+) -> ApiResult<()> {
+    if rules::may_manage_membership(&ctx.grants, uuid_of(&unit.id), unit.restricted) {
+        return Ok(());
+    }
+    let detail = if unit.restricted {
+        "This location is restricted: only its own user administrators can change it."
+    } else {
+        "Only tenant-wide global or user administrators can change locations."
+    };
+    Err(deny(
+        state,
+        ctx,
+        activity,
+        CAT_UNITS,
+        Some(TargetResource::unit(&unit.id, &unit.display_name)),
+        "directory_admin_required",
+        detail,
+    )
+    .await)
+}
+
+/// `PATCH /administrative-units/{id}`; `restricted` is immutable.
+pub async fn update_unit(
+    state: &AppState,
+    ctx: &AuthContext,
+    id: &str,
+    req: dto::UpdateAdministrativeUnit,
+) -> ApiResult<dto::AdministrativeUnit> {
+    const ACTIVITY: &str = "Update administrative unit";
+    let unit = load_unit(state, id).await?;
+    enforce_unit(state, ctx, &unit, ACTIVITY).await?;
+    let mut errors = Vec::new();
+    if req.restricted.is_some_and(|r| r != unit.restricted) {
+        errors.push(FieldError {
+            field: "restricted".to_owned(),
+            code: "immutable".to_owned(),
+            message:
+                "Whether a location is restricted is set when it is created and cannot change."
+                    .to_owned(),
+        });
+    }
+    let name = match &req.display_name {
+        Some(n) => collect(&mut errors, DisplayName::parse(n)).map(|n| n.as_str().to_owned()),
+        None => Some(unit.display_name.clone()),
+    };
+    let desc = match &req.description {
+        Some(d) => collect(&mut errors, optional_text("description", Some(d), 1024)),
+        None => Some(unit.description.clone()),
+    };
+    let (Some(name), Some(desc)) = (name, desc) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let target = TargetResource::unit(&unit.id, &unit.display_name)
+        .with_if_changed(
+            "display_name",
+            Some(unit.display_name.clone()),
+            Some(name.clone()),
+        )
+        .with_if_changed("description", unit.description.clone(), desc.clone());
+    if !target.modified_properties.is_empty() {
+        let now = state.now_us();
+        let mut tx = state.store.begin().await?;
+        crate::store::units::update_unit(&mut tx, &unit.id, &name, desc.as_deref(), now).await?;
+        let event = Event::success(ACTIVITY, CAT_UNITS)
+            .target(target)
+            .units([unit.id.clone()]);
+        audit::record(&mut tx, &ctx.initiator, now, event).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+    }
+    get_unit(state, ctx, &unit.id).await
+}
+
+/// `DELETE /administrative-units/{id}`: its memberships and scoped roles go too.
+pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
+    const ACTIVITY: &str = "Delete administrative unit";
+    let unit = load_unit(state, id).await?;
+    enforce_unit(state, ctx, &unit, ACTIVITY).await?;
+    let now = state.now_us();
+    let mut tx = state.store.begin().await?;
+    if !crate::store::units::delete_unit(&mut tx, &unit.id).await? {
+        return Err(ApiError::NotFound("No location has this id.".to_owned()));
+    }
+    let event = Event::success(ACTIVITY, CAT_UNITS)
+        .target(TargetResource::unit(&unit.id, &unit.display_name).with(
+            "member_count",
+            Some(unit.member_count.to_string()),
+            None,
+        ))
+        .units([unit.id.clone()]);
+    audit::record(&mut tx, &ctx.initiator, now, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! Org-wide user search: a leapfrog over word-prefix ranges (migration 0005), one
+//! index seek per step, so a page costs seeks per match, not per matching user.
+
+use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
+use crate::store::users::{list_users, users_by_ids, UserRow};
+use crate::store::{Backend, Db, ResultExt, StoreResult, Tx};
+use sqlx::AnyPool;
+use std::collections::HashMap;
+
+/// Where a search stopped.
+pub struct SearchPage {
+    /// Matching users in display-name order (at most the `limit` asked for).
+    pub rows: Vec<UserRow>,
+    /// Set when the walk hit its step budget before filling the page: resume from
+    /// this (sort key, id), including it.
+    pub resume_at: Option<(String, String)>,
+}
+
+/// Organisation-wide user search: users matching every term, in display-name order,
+/// from `start` (a sort key and id; `inclusive` when a short page stopped there).
+///
+/// Each word term's first [`MAX_PREFIX_CHARS`] characters name one range of
+/// `user_search_prefixes`, already in display-name order. The ranges are intersected
+/// by leapfrogging, in one recursive query: seek the next range to the current
+/// candidate or past it; when every range has agreed on a candidate it matches. A
+/// page costs a few index seeks per match and per run of non-matching names,
+/// however many people share a common prefix. Longer words and whole addresses
+/// (terms with `@`) are then checked in `user_search_terms` by user. A query made
+/// only of addresses is selective and goes through [`list_users`].
+pub async fn search_users(
+    pool: &AnyPool,
+    backend: Backend,
+    terms: &[String],
+    start: Option<(&str, &str, bool)>,
+    limit: i64,
+    step_budget: i64,
+) -> StoreResult<SearchPage> {
+    let mut lists: Vec<String> = Vec::new();
+    let mut checks: Vec<&String> = Vec::new();
+    for t in terms {
+        if t.contains('@') {
+            checks.push(t);
+            continue;
+        }
+        let prefix: String = t.chars().take(MAX_PREFIX_CHARS).collect();
+        if prefix.len() < t.len() {
+            checks.push(t);
+        }
+        if !lists.contains(&prefix) {
+            lists.push(prefix);
+        }
+    }
+    if lists.is_empty() {
+        let after = start.map(|(k, id, _)| (k.to_owned(), id.to_owned()));
+        let rows = list_users(pool, terms, &after, limit).await?;
+        return Ok(SearchPage {
+            rows,
+            resume_at: None,
+        });
+    }
+    let k = lists.len();
+    let mut binds: Vec<String> = lists.clone();
+    let mut verify = String::from("1 = 1");
+    for t in &checks {
+        let n = binds.len();
+        verify.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM user_search_terms t \
+             WHERE t.user_id = substr(lf.c, length(lf.c) - 35) \
+             AND t.term >= ${} AND t.term < ${})",
+            n + 1,
+            n + 2
+        ));
+        binds.push((*t).clone());
+        binds.push(prefix_upper(t));
+    }
+    let (start_ord, strict) = match start {
+        None => (String::new(), 0),
+        Some((key, id, inclusive)) => (ord(key, id), i64::from(!inclusive)),
+    };
+    let n = binds.len();
+    let (p_start, p_strict, p_limit, p_budget) = (n + 1, n + 2, n + 3, n + 4);
+    let collate = match backend {
+        Backend::Postgres => " COLLATE \"C\"",
+        Backend::Sqlite => "",
+    };
+    // Per row: `c` is the candidate the last seek found; `pc`, `pstrict`, `pagree`
+    // the state it was sought from. Whether `c` matches is derived in the next row, so
+    // each step runs exactly one seek.
+    let agree = "(CASE WHEN lf.init = 1 THEN 0 \
+         WHEN lf.c = lf.pc AND lf.pstrict = 0 THEN lf.pagree + 1 ELSE 1 END)";
+    let full = format!("(CASE WHEN {agree} = {k} THEN 1 ELSE 0 END)");
+    let strict_next = format!("(CASE WHEN lf.init = 1 THEN ${p_strict} ELSE {full} END)");
+    let hit = format!("(CASE WHEN {full} = 1 AND {verify} THEN 1 ELSE 0 END)");
+    let mut seek = String::from("(CASE lf.j");
+    for j in 0..k {
+        seek.push_str(&format!(
+            " WHEN {j} THEN (SELECT p.ord FROM user_search_prefixes p \
+             WHERE p.prefix = ${} AND p.ord >= lf.c AND ({strict_next} = 0 OR p.ord > lf.c) \
+             ORDER BY p.ord LIMIT 1)",
+            j + 1
+        ));
+    }
+    seek.push_str(" END)");
+    let sql = format!(
+        "WITH RECURSIVE lf (c, pc, pstrict, pagree, j, init, hits, steps, phit) AS ( \
+           SELECT CAST(${p_start} AS TEXT){collate}, CAST(${p_start} AS TEXT){collate}, \
+             CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(1 AS BIGINT), \
+             CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+           UNION ALL \
+           SELECT {seek}, lf.c, CAST({strict_next} AS BIGINT), CAST({agree} AS BIGINT), \
+             CAST((lf.j + 1) % {k} AS BIGINT), CAST(0 AS BIGINT), \
+             CAST(lf.hits + {hit} AS BIGINT), CAST(lf.steps + 1 AS BIGINT), CAST({hit} AS BIGINT) \
+           FROM lf WHERE lf.c IS NOT NULL AND lf.hits < ${p_limit} AND lf.steps < ${p_budget} \
+         ) \
+         SELECT pc, c, phit, \
+           CASE WHEN steps >= ${p_budget} AND c IS NOT NULL AND hits < ${p_limit} \
+             THEN 1 ELSE 0 END AS open \
+         FROM lf WHERE phit = 1 OR steps >= ${p_budget}"
+    );
+    type Found = (Option<String>, Option<String>, i64, i64);
+    let mut q = sqlx::query_as::<Db, Found>(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let found = q
+        .bind(start_ord)
+        .bind(strict)
+        .bind(limit)
+        // Confirming one candidate takes a seek per list and one more: with fewer, a
+        // resumed walk would never get past its starting row.
+        .bind(step_budget.max(k as i64 + 1))
+        .fetch_all(pool)
+        .await
+        .db()?;
+    let mut ids = Vec::new();
+    let mut resume_at = None;
+    for (pc, c, hit, open) in &found {
+        if *hit == 1 {
+            if let Some((_, id)) = pc.as_deref().and_then(split_ord) {
+                ids.push(id.to_owned());
+            }
+        }
+        // The row that spent the budget: the walk is not done and the page not full.
+        if *open == 1 && ids.len() < usize::try_from(limit).unwrap_or(0) {
+            if let Some((key, id)) = c.as_deref().and_then(split_ord) {
+                resume_at = Some((key.to_owned(), id.to_owned()));
+            }
+        }
+    }
+    let mut rows = users_by_ids(pool, &ids).await?;
+    let position: HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(SearchPage { rows, resume_at })
+}
+
+/// Builds `user_search_prefixes` for every user from `user_search_terms` with the
+/// statement migration 0005 backfills it with: one sorted pass, far faster than
+/// row-by-row inserts into the index when loading a large directory.
+pub async fn build_user_prefixes(tx: &mut Tx, backend: Backend) -> StoreResult<()> {
+    let migration = match backend {
+        Backend::Sqlite => include_str!("../../../../migrations/sqlite/0005_search_prefixes.sql"),
+        Backend::Postgres => {
+            include_str!("../../../../migrations/postgres/0005_search_prefixes.sql")
+        }
+    };
+    let from = migration
+        .find("INSERT INTO user_search_prefixes")
+        .unwrap_or(migration.len());
+    sqlx::query(&migration[from..])
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}

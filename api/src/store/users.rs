@@ -1,0 +1,374 @@
+//! The users table and the caller's identity read.
+
+use super::search::{ord, sort_key, user_prefixes, user_terms};
+use super::{bulk_insert, placeholders, Cell, Db, ResultExt, StoreResult, Tx};
+use crate::store::search::sql::{push_after, push_search, After};
+use shared::dto::{UnitRef, UserSource};
+use shared::rules::Grant;
+use shared::{Role, Scope};
+use sqlx::{AnyPool, Executor, FromRow};
+use std::collections::HashMap;
+
+/// A user row without credentials.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub sort_key: String,
+    pub mail: Option<String>,
+    pub job_title: Option<String>,
+    pub department: Option<String>,
+    #[sqlx(try_from = "super::DbFlag")]
+    pub account_enabled: bool,
+    pub source: String,
+    #[sqlx(try_from = "super::DbFlag")]
+    pub force_password_change: bool,
+    pub token_version: i64,
+}
+
+impl UserRow {
+    pub fn source(&self) -> UserSource {
+        UserSource::from_id(&self.source).unwrap_or(UserSource::Cloud)
+    }
+}
+
+pub(crate) const USER_COLS: &str =
+    "u.id, u.user_principal_name, u.display_name, u.sort_key, u.mail, \
+     u.job_title, u.department, u.account_enabled, u.source, u.force_password_change, \
+     u.token_version";
+
+pub(crate) async fn fetch_users(
+    pool: &AnyPool,
+    sql: &str,
+    binds: Vec<String>,
+    limit: i64,
+) -> StoreResult<Vec<UserRow>> {
+    let mut q = sqlx::query_as::<Db, UserRow>(sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.bind(limit).fetch_all(pool).await.db()
+}
+
+/// Users in display-name order, optionally filtered by search terms.
+pub async fn list_users(
+    pool: &AnyPool,
+    terms: &[String],
+    after: &After,
+    limit: i64,
+) -> StoreResult<Vec<UserRow>> {
+    let mut sql = format!("SELECT {USER_COLS} FROM users u WHERE 1 = 1");
+    let mut binds = Vec::new();
+    push_search(
+        &mut sql,
+        &mut binds,
+        "u.id",
+        "user_search_terms",
+        "user_id",
+        terms,
+    );
+    push_after(&mut sql, &mut binds, "u.sort_key", "u.id", after);
+    sql.push_str(&format!(
+        " ORDER BY u.sort_key, u.id LIMIT ${}",
+        binds.len() + 1
+    ));
+    fetch_users(pool, &sql, binds, limit).await
+}
+
+/// Users with these ids, in no particular order.
+pub(crate) async fn users_by_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<UserRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users u WHERE u.id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as::<Db, UserRow>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(pool).await.db()
+}
+
+pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    id: &str,
+) -> StoreResult<Option<UserRow>> {
+    sqlx::query_as::<Db, UserRow>(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(exec)
+        .await
+        .db()
+}
+
+/// What every authenticated request needs, read in one query: the caller's row, the
+/// (role, scope) of each of their role assignments, and the My Staff setting.
+pub struct Caller {
+    pub user: UserRow,
+    pub grants: Vec<Grant>,
+    pub my_staff_setting: Option<String>,
+}
+
+#[derive(FromRow)]
+struct CallerRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    grant_role: Option<String>,
+    grant_scope: Option<String>,
+    my_staff_setting: Option<String>,
+}
+
+pub async fn caller(pool: &AnyPool, id: &str, setting_key: &str) -> StoreResult<Option<Caller>> {
+    let rows = sqlx::query_as::<Db, CallerRow>(&format!(
+        "SELECT {USER_COLS}, r.role AS grant_role, r.scope AS grant_scope, \
+         (SELECT s.value FROM settings s WHERE s.key = $2) AS my_staff_setting \
+         FROM users u LEFT JOIN role_assignments r ON r.principal_id = u.id \
+         WHERE u.id = $1"
+    ))
+    .bind(id)
+    .bind(setting_key)
+    .fetch_all(pool)
+    .await
+    .db()?;
+    let mut grants = Vec::new();
+    let mut first = None;
+    for row in rows {
+        if let (Some(role), Some(scope)) = (&row.grant_role, &row.grant_scope) {
+            if let (Ok(role), Some(scope)) = (role.parse(), Scope::from_storage(scope)) {
+                grants.push(Grant { role, scope });
+            }
+        }
+        first.get_or_insert(row);
+    }
+    Ok(first.map(|row| Caller {
+        user: row.user,
+        grants,
+        my_staff_setting: row.my_staff_setting,
+    }))
+}
+
+/// A new account, already validated.
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub user_principal_name: &'a str,
+    pub display_name: &'a str,
+    pub mail: Option<&'a str>,
+    pub job_title: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub account_enabled: bool,
+    pub source: UserSource,
+    pub password_hash: &'a str,
+    pub force_password_change: bool,
+    pub now: i64,
+}
+
+pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, user_principal_name, upn_lower, display_name, sort_key, mail, \
+         job_title, department, account_enabled, source, password_hash, force_password_change, \
+         token_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $13)",
+    )
+    .bind(u.id)
+    .bind(u.user_principal_name)
+    .bind(u.user_principal_name.to_lowercase())
+    .bind(u.display_name)
+    .bind(sort_key(u.display_name))
+    .bind(u.mail)
+    .bind(u.job_title)
+    .bind(u.department)
+    .bind(i64::from(u.account_enabled))
+    .bind(u.source.id())
+    .bind(u.password_hash)
+    .bind(i64::from(u.force_password_change))
+    .bind(u.now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    insert_user_index(tx, u.id, u.display_name, u.user_principal_name, u.mail).await
+}
+
+/// Writes a user's rows in the search index: `user_search_terms` (whole words, UPN,
+/// mail) and `user_search_prefixes` (word prefixes in display-name order).
+async fn insert_user_index(
+    tx: &mut Tx,
+    id: &str,
+    display_name: &str,
+    upn: &str,
+    mail: Option<&str>,
+) -> StoreResult<()> {
+    let terms: Vec<Vec<Cell>> = user_terms(display_name, upn, mail)
+        .into_iter()
+        .map(|t| vec![Cell::Text(t), Cell::Text(id.to_owned())])
+        .collect();
+    bulk_insert(tx, "user_search_terms", &["term", "user_id"], &terms).await?;
+    let ord = ord(&sort_key(display_name), id);
+    let prefixes: Vec<Vec<Cell>> = user_prefixes(display_name, upn, mail)
+        .into_iter()
+        .map(|p| vec![Cell::Text(p), Cell::Text(ord.clone())])
+        .collect();
+    bulk_insert(tx, "user_search_prefixes", &["prefix", "ord"], &prefixes).await
+}
+
+/// The roles (at any scope, each once, sorted) and the locations (in display-name
+/// order) of each of `ids`, in one query.
+pub async fn profiles_for_users(
+    pool: &AnyPool,
+    ids: &[&str],
+) -> StoreResult<(HashMap<String, Vec<Role>>, HashMap<String, Vec<UnitRef>>)> {
+    let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
+    let mut units: HashMap<String, Vec<(String, UnitRef)>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok((roles, HashMap::new()));
+    }
+    let list = placeholders(1, ids.len());
+    let sql = format!(
+        "SELECT CAST(0 AS BIGINT), r.principal_id, r.role, r.role, r.role, CAST(0 AS BIGINT) \
+         FROM role_assignments r WHERE r.principal_id IN ({list}) \
+         UNION ALL \
+         SELECT CAST(1 AS BIGINT), m.user_id, a.id, a.display_name, a.sort_key, a.restricted \
+         FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
+         WHERE m.user_id IN ({list})"
+    );
+    type Row = (i64, String, String, String, String, i64);
+    let mut q = sqlx::query_as::<Db, Row>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    for (kind, uid, a, display_name, sort_key, restricted) in q.fetch_all(pool).await.db()? {
+        if kind == 0 {
+            if let Ok(role) = a.parse::<Role>() {
+                let held = roles.entry(uid).or_default();
+                if !held.contains(&role) {
+                    held.push(role);
+                }
+            }
+        } else if let Ok(id) = uuid::Uuid::parse_str(&a) {
+            let unit = UnitRef {
+                id,
+                display_name,
+                restricted: restricted != 0,
+            };
+            units.entry(uid).or_default().push((sort_key, unit));
+        }
+    }
+    for held in roles.values_mut() {
+        held.sort();
+    }
+    let units = units
+        .into_iter()
+        .map(|(uid, mut list)| {
+            list.sort_by(|(ka, a), (kb, b)| (ka, a.id).cmp(&(kb, b.id)));
+            (uid, list.into_iter().map(|(_, u)| u).collect())
+        })
+        .collect();
+    Ok((roles, units))
+}
+
+/// Which of `ids` exist as users.
+pub async fn existing_user_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as::<Db, (String,)>(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    Ok(q.fetch_all(pool)
+        .await
+        .db()?
+        .into_iter()
+        .map(|r| r.0)
+        .collect())
+}
+
+pub async fn count_users(pool: &AnyPool) -> StoreResult<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
+        .db()?;
+    Ok(n)
+}
+
+/// The editable attributes of a user, after the change.
+pub struct UserUpdate<'a> {
+    pub display_name: &'a str,
+    pub mail: Option<&'a str>,
+    pub job_title: Option<&'a str>,
+    pub department: Option<&'a str>,
+    pub account_enabled: bool,
+    /// Ends every token the user holds (disabling).
+    pub end_sessions: bool,
+}
+
+pub async fn update_user(
+    tx: &mut Tx,
+    id: &str,
+    upn: &str,
+    u: &UserUpdate<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    // Lock the row (PostgreSQL; SQLite has one writer) and read the names the index
+    // rows were made from, so concurrent edits cannot leave stale index rows.
+    sqlx::query("UPDATE users SET updated_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    let (old_name, old_key, old_mail): (String, String, Option<String>) =
+        sqlx::query_as("SELECT display_name, sort_key, mail FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut **tx)
+            .await
+            .db()?;
+    let key = sort_key(u.display_name);
+    sqlx::query(
+        "UPDATE users SET display_name = $2, sort_key = $3, mail = $4, job_title = $5, \
+         department = $6, account_enabled = $7, \
+         token_version = token_version + $8, updated_at = $9 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(u.display_name)
+    .bind(&key)
+    .bind(u.mail)
+    .bind(u.job_title)
+    .bind(u.department)
+    .bind(i64::from(u.account_enabled))
+    .bind(i64::from(u.end_sessions))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    sqlx::query("UPDATE unit_members SET sort_key = $2 WHERE user_id = $1")
+        .bind(id)
+        .bind(&key)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    // The old prefix rows, by primary key, in one statement.
+    let old_prefixes = user_prefixes(&old_name, upn, old_mail.as_deref());
+    let sql = format!(
+        "DELETE FROM user_search_prefixes WHERE ord = $1 AND prefix IN ({})",
+        placeholders(2, old_prefixes.len())
+    );
+    if !old_prefixes.is_empty() {
+        let mut q = sqlx::query(&sql).bind(ord(&old_key, id));
+        for p in old_prefixes {
+            q = q.bind(p);
+        }
+        q.execute(&mut **tx).await.db()?;
+    }
+    sqlx::query("DELETE FROM user_search_terms WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    insert_user_index(tx, id, u.display_name, upn, u.mail).await
+}

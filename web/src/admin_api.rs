@@ -237,7 +237,7 @@ pub fn field_errors(error: &ApiError) -> Vec<(String, String)> {
 mod tests {
     use super::*;
     use shared::dto::{FieldError, ImportResult, ImportRow, Problem};
-    use shared::ErrorCode;
+    use shared::{ErrorCode, FieldErrorCode};
 
     #[test]
     fn audit_paths_encode_and_skip_empty_filters() {
@@ -274,7 +274,7 @@ mod tests {
             code: ErrorCode::ValidationFailed,
             errors: vec![FieldError {
                 field: "display_name".into(),
-                code: "required".into(),
+                code: FieldErrorCode::Required,
                 message: "Enter a name.".into(),
             }],
         };
@@ -311,7 +311,7 @@ mod tests {
                     temporary_password: None,
                     errors: vec![FieldError {
                         field: "user_principal_name".into(),
-                        code: "invalid_format".into(),
+                        code: FieldErrorCode::InvalidFormat,
                         message: "Odd.".into(),
                     }],
                 },

@@ -4,6 +4,7 @@ use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::{Hasher, Secret};
 use crate::cli::seed::{ascii_lower, now_us};
 use crate::store::Store;
+use shared::audit::Activity;
 use shared::{Role, Scope};
 use uuid::Uuid;
 
@@ -284,7 +285,7 @@ pub async fn scale(store: &Store, users: u64, units: u64, progress: bool) -> any
         &mut tx,
         &Initiator::cli(),
         now_us(),
-        Event::success("Seed scale directory", "UserManagement").target(
+        Event::success(Activity::SeedScaleDirectory).target(
             TargetResource::setting("directory")
                 .with("users", None, Some(users.to_string()))
                 .with("administrative_units", None, Some(units.to_string())),

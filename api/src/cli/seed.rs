@@ -7,6 +7,7 @@ use crate::domain::{check_cloud_password, DisplayName, UserPrincipalName};
 use crate::store::users::NewUser;
 use crate::store::{Store, StoreError, Tx};
 use anyhow::Context;
+use shared::audit::Activity;
 use shared::dto::UserSource;
 use shared::{Role, Scope};
 use uuid::Uuid;
@@ -55,13 +56,11 @@ async fn add_user(
         tx,
         who,
         now,
-        Event::success("Create user", "UserManagement").target(
-            TargetResource::user(&id, p.name).with(
-                "user_principal_name",
-                None,
-                Some(p.upn.to_owned()),
-            ),
-        ),
+        Event::success(Activity::CreateUser).target(TargetResource::user(&id, p.name).with(
+            "user_principal_name",
+            None,
+            Some(p.upn.to_owned()),
+        )),
     )
     .await?;
     Ok(id)
@@ -81,7 +80,7 @@ async fn add_unit(
         tx,
         who,
         now,
-        Event::success("Create administrative unit", "AdministrativeUnit")
+        Event::success(Activity::CreateAdministrativeUnit)
             .target(TargetResource::unit(&id, name).with(
                 "restricted",
                 None,
@@ -100,7 +99,7 @@ async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> any
         tx,
         who,
         now,
-        Event::success("Add member to administrative unit", "AdministrativeUnit")
+        Event::success(Activity::AddMemberToAdministrativeUnit)
             .target(TargetResource::unit(unit, unit))
             .target(TargetResource::user(user, user))
             .units([unit.to_owned()]),
@@ -130,7 +129,7 @@ async fn assign(
         tx,
         who,
         now,
-        Event::success("Add scoped role member", "RoleManagement")
+        Event::success(Activity::AddScopedRoleMember)
             .target(
                 TargetResource::user(user, user)
                     .with("role", None, Some(role.id().to_owned()))

@@ -356,7 +356,7 @@ fn EventItem(event: AuditEvent) -> impl IntoView {
         .clone()
         .unwrap_or_else(|| "System".to_owned());
     let surface = surface_label(&event);
-    let ok = event.result == Outcome::Success.as_str();
+    let ok = event.result == Outcome::Success;
     let result = if ok { "Succeeded" } else { "Failed" };
     let reason = event
         .result_reason
@@ -394,7 +394,7 @@ fn EventItem(event: AuditEvent) -> impl IntoView {
     view! {
         <li class="list-item event">
             <div class="event-head">
-                <span class="strong">{event.activity.clone()}</span>
+                <span class="strong">{event.activity.as_str()}</span>
                 <span class=if ok { "badge badge-ok" } else { "badge badge-fail" }>{result}</span>
             </div>
             <p class="muted small">

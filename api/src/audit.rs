@@ -9,6 +9,7 @@ use crate::store::audit::{self as rows, AuditRow};
 use crate::store::{Store, StoreResult, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use shared::audit::{Activity, Outcome};
 
 /// Where a request came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,12 +109,11 @@ impl TargetResource {
     }
 }
 
-/// One event to record.
+/// One event to record; its category is the activity's.
 #[derive(Debug, Clone)]
 pub struct Event {
-    pub activity: &'static str,
-    pub category: &'static str,
-    pub success: bool,
+    pub activity: Activity,
+    pub outcome: Outcome,
     pub result_reason: Option<String>,
     pub targets: Vec<TargetResource>,
     /// Locations the targets belong to, so managers of those locations can see it.
@@ -121,22 +121,22 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn success(activity: &'static str, category: &'static str) -> Self {
+    pub fn success(activity: Activity) -> Self {
         Event {
             activity,
-            category,
-            success: true,
+            outcome: Outcome::Success,
             result_reason: None,
             targets: Vec::new(),
             unit_ids: Vec::new(),
         }
     }
 
-    pub fn failure(activity: &'static str, category: &'static str, reason: String) -> Self {
+    /// A failed or refused activity; `reason` is usually the answer's error code.
+    pub fn failure(activity: Activity, reason: impl Into<String>) -> Self {
         Event {
-            success: false,
-            result_reason: Some(reason),
-            ..Event::success(activity, category)
+            outcome: Outcome::Failure,
+            result_reason: Some(reason.into()),
+            ..Event::success(activity)
         }
     }
 
@@ -196,15 +196,15 @@ pub async fn record(
         seq: 0,
         id: ids.new_id().to_string(),
         activity_date_time: now_us,
-        activity: event.activity.to_owned(),
-        category: event.category.to_owned(),
+        activity: event.activity.as_str().to_owned(),
+        category: event.activity.category().as_str().to_owned(),
         correlation_id: who.correlation_id.clone(),
         actor_id: who.user_id.clone(),
         actor_upn: who.user_principal_name.clone(),
         actor_ip: who.ip.clone(),
         actor_user_agent: who.user_agent.clone(),
         target_resources: serde_json::to_string(&event.targets).unwrap_or_else(|_| "[]".into()),
-        result: if event.success { "success" } else { "failure" }.to_owned(),
+        result: event.outcome.as_str().to_owned(),
         result_reason: event.result_reason,
         additional_details: serde_json::to_string(&Details {
             surface: who.surface,

@@ -3,11 +3,12 @@
 
 use shared::dto::FieldError;
 use shared::policy::{self, CloudPolicy, OnPremisesPolicy};
+use shared::FieldErrorCode;
 
-fn err(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+fn err(field: &str, code: FieldErrorCode, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.to_owned(),
-        code: code.to_owned(),
+        code,
         message: message.into(),
     }
 }
@@ -27,14 +28,14 @@ impl UserPrincipalName {
         if s.is_empty() || s.len() > 113 {
             return Err(err(
                 F,
-                "invalid_length",
+                FieldErrorCode::InvalidLength,
                 "The sign-in name must be 1 to 113 characters.",
             ));
         }
         let Some((local, domain)) = s.split_once('@') else {
             return Err(err(
                 F,
-                "invalid_format",
+                FieldErrorCode::InvalidFormat,
                 "The sign-in name must look like name@domain.",
             ));
         };
@@ -54,7 +55,7 @@ impl UserPrincipalName {
         if !local_ok || !domain_ok {
             return Err(err(
                 F,
-                "invalid_format",
+                FieldErrorCode::InvalidFormat,
                 "The sign-in name must look like name@domain, using letters, digits and . _ - ' +.",
             ));
         }
@@ -76,14 +77,14 @@ impl DisplayName {
         if s.is_empty() || s.chars().count() > 256 {
             return Err(err(
                 "display_name",
-                "invalid_length",
+                FieldErrorCode::InvalidLength,
                 "The name must be 1 to 256 characters.",
             ));
         }
         if has_control(s) {
             return Err(err(
                 "display_name",
-                "invalid_characters",
+                FieldErrorCode::InvalidCharacters,
                 "The name cannot contain control characters.",
             ));
         }
@@ -108,14 +109,14 @@ pub fn optional_text(
     if s.chars().count() > max {
         return Err(err(
             field,
-            "too_long",
+            FieldErrorCode::TooLong,
             format!("{field} must be at most {max} characters."),
         ));
     }
     if has_control(s) {
         return Err(err(
             field,
-            "invalid_characters",
+            FieldErrorCode::InvalidCharacters,
             format!("{field} cannot contain control characters."),
         ));
     }
@@ -133,7 +134,7 @@ pub fn optional_mail(raw: Option<&str>) -> Result<Option<String>, FieldError> {
         }
         _ => Err(err(
             "mail",
-            "invalid_format",
+            FieldErrorCode::InvalidFormat,
             "The e-mail address must look like name@domain.",
         )),
     }
@@ -153,11 +154,15 @@ pub fn check_cloud_password(
         policy::check_cloud_basics(policy, password, upn, display_name)
             .into_iter()
             .filter(|r| !r.met)
-            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .map(|r| err(field, r.code, format!("{}.", r.rule)))
             .collect();
     let len = password.chars().count();
     if len > 256 {
-        errors.push(err(field, "too_long", "At most 256 characters."));
+        errors.push(err(
+            field,
+            FieldErrorCode::TooLong,
+            "At most 256 characters.",
+        ));
     } else {
         let parts = policy::name_parts(upn, display_name);
         let inputs: Vec<&str> = parts.iter().map(String::as_str).collect();
@@ -165,7 +170,7 @@ pub fn check_cloud_password(
         if score < policy.min_strength_score {
             errors.push(err(
                 field,
-                "too_weak",
+                FieldErrorCode::TooWeak,
                 "Hard to guess: use a longer phrase of unrelated words.",
             ));
         }
@@ -185,10 +190,14 @@ pub fn check_on_premises_password(
         policy::check_on_premises(policy, password, upn, display_name)
             .into_iter()
             .filter(|r| !r.met)
-            .map(|r| err(field, &r.code, format!("{}.", r.rule)))
+            .map(|r| err(field, r.code, format!("{}.", r.rule)))
             .collect();
     if password.chars().count() > 256 {
-        errors.push(err(field, "too_long", "At most 256 characters."));
+        errors.push(err(
+            field,
+            FieldErrorCode::TooLong,
+            "At most 256 characters.",
+        ));
     }
     errors
 }
@@ -206,19 +215,19 @@ impl PhoneNumber {
         if raw.is_empty() || raw.len() > 32 {
             return Err(err(
                 F,
-                "invalid_phone_number",
+                FieldErrorCode::InvalidPhoneNumber,
                 "Enter a phone number, like +33 6 12 34 56 78.",
             ));
         }
         let region =
             default_region.and_then(|r| r.to_uppercase().parse::<phonenumber::country::Id>().ok());
         let parsed = phonenumber::parse(region, raw).map_err(|_| {
-            err(F, "invalid_phone_number", "This is not a phone number. Start with + and the country code, like +33 6 12 34 56 78.")
+            err(F, FieldErrorCode::InvalidPhoneNumber, "This is not a phone number. Start with + and the country code, like +33 6 12 34 56 78.")
         })?;
         if !phonenumber::is_valid(&parsed) {
             return Err(err(
                 F,
-                "invalid_phone_number",
+                FieldErrorCode::InvalidPhoneNumber,
                 "This phone number does not exist in its country's numbering plan.",
             ));
         }
@@ -327,7 +336,7 @@ mod tests {
             min_length: 12,
             min_strength_score: 3,
         };
-        let codes = |pw: &str| -> Vec<String> {
+        let codes = |pw: &str| -> Vec<FieldErrorCode> {
             check_cloud_password(
                 &policy,
                 "password",
@@ -339,9 +348,12 @@ mod tests {
             .map(|e| e.code)
             .collect()
         };
-        assert_eq!(codes("short"), vec!["too_short", "too_weak"]);
-        assert!(codes("lopez-Purple-Tiger-42").contains(&"contains_name".to_owned()));
-        assert!(codes("password1234").contains(&"too_weak".to_owned()));
+        assert_eq!(
+            codes("short"),
+            vec![FieldErrorCode::TooShort, FieldErrorCode::TooWeak]
+        );
+        assert!(codes("lopez-Purple-Tiger-42").contains(&FieldErrorCode::ContainsName));
+        assert!(codes("password1234").contains(&FieldErrorCode::TooWeak));
         assert!(codes("Purple-Tiger-Lamp-42").is_empty());
     }
 }

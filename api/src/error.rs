@@ -7,6 +7,7 @@ use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use shared::dto::{FieldError, Problem};
+use shared::{ErrorCode, FieldErrorCode};
 
 pub const PROBLEM_BASE: &str = "https://openstaff.dev/problems/";
 
@@ -14,13 +15,13 @@ pub const PROBLEM_BASE: &str = "https://openstaff.dev/problems/";
 pub enum ApiError {
     /// 400: the request could not be read (malformed JSON, bad query, bad id).
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ErrorCode, detail: String },
     /// 401: no credentials, or credentials that do not verify.
     #[error("{detail}")]
-    Unauthorized { code: &'static str, detail: String },
+    Unauthorized { code: ErrorCode, detail: String },
     /// 403: authenticated but not allowed.
     #[error("{detail}")]
-    Forbidden { code: &'static str, detail: String },
+    Forbidden { code: ErrorCode, detail: String },
     /// 404
     #[error("{0}")]
     NotFound(String),
@@ -29,7 +30,7 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 409
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// 413
     #[error("request body too large")]
     PayloadTooLarge,
@@ -57,60 +58,60 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,
             detail: detail.into(),
         }
     }
 
-    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ErrorCode, detail: impl Into<String>) -> Self {
         ApiError::Forbidden {
             code,
             detail: detail.into(),
         }
     }
 
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ErrorCode, detail: impl Into<String>) -> Self {
         ApiError::Unauthorized {
             code,
             detail: detail.into(),
         }
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         ApiError::Conflict {
             code,
             detail: detail.into(),
         }
     }
 
-    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn field(field: &str, code: FieldErrorCode, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError {
             field: field.to_owned(),
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }])
     }
 
-    fn parts(&self) -> (&'static str, String) {
+    fn parts(&self) -> (ErrorCode, String) {
         match self {
             ApiError::BadRequest { code, detail }
             | ApiError::Unauthorized { code, detail }
             | ApiError::Forbidden { code, detail }
-            | ApiError::Conflict { code, detail } => (code, detail.clone()),
-            ApiError::NotFound(what) => ("not_found", what.clone()),
+            | ApiError::Conflict { code, detail } => (*code, detail.clone()),
+            ApiError::NotFound(what) => (ErrorCode::NotFound, what.clone()),
             ApiError::MethodNotAllowed => (
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "This path does not accept that HTTP method.".to_owned(),
             ),
             ApiError::PayloadTooLarge => (
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "The request body is larger than the server accepts.".to_owned(),
             ),
-            ApiError::UnsupportedMediaType(d) => ("unsupported_media_type", d.clone()),
+            ApiError::UnsupportedMediaType(d) => (ErrorCode::UnsupportedMediaType, d.clone()),
             ApiError::Validation(errors) => (
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 errors
                     .iter()
                     .map(|e| e.message.as_str())
@@ -118,26 +119,26 @@ impl ApiError {
                     .join(" "),
             ),
             ApiError::Locked { retry_after_secs } => (
-                "account_locked",
+                ErrorCode::AccountLocked,
                 format!(
                     "This account is locked after too many failed sign-ins. Try again in {} minutes, or ask your manager to reset your password.",
                     retry_after_secs.div_ceil(60)
                 ),
             ),
             ApiError::PreconditionFailed => (
-                "precondition_failed",
+                ErrorCode::PreconditionFailed,
                 "Someone changed this in the meantime. Reload and try again.".to_owned(),
             ),
             ApiError::RateLimited { retry_after_secs } => (
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!("Too many attempts. Try again in {retry_after_secs} seconds."),
             ),
             ApiError::Unavailable => (
-                "service_unavailable",
+                ErrorCode::ServiceUnavailable,
                 "The service cannot reach its database right now. Try again shortly.".to_owned(),
             ),
             ApiError::Internal(_) => (
-                "internal_error",
+                ErrorCode::InternalError,
                 "Something went wrong on our side. The error has been logged.".to_owned(),
             ),
         }
@@ -151,7 +152,7 @@ impl ApiError {
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
-            code: code.to_owned(),
+            code,
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
                 _ => Vec::new(),
@@ -188,7 +189,7 @@ impl ResponseError for ApiError {
         resp.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         match self {
             ApiError::Unauthorized { code, .. } => {
-                let value = if *code == "missing_token" {
+                let value = if *code == ErrorCode::MissingToken {
                     "Bearer realm=\"openstaff\"".to_owned()
                 } else {
                     "Bearer realm=\"openstaff\", error=\"invalid_token\"".to_owned()
@@ -215,11 +216,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict => ApiError::conflict(
-                "conflict",
+                ErrorCode::Conflict,
                 "This would duplicate something that already exists.",
             ),
             StoreError::ForeignKey => ApiError::conflict(
-                "conflict",
+                ErrorCode::Conflict,
                 "This refers to something that no longer exists.",
             ),
             StoreError::Other(err) if is_unavailable(&err) => {

@@ -1,6 +1,7 @@
 //! The OpenAPI document's own parts: metadata, tags and the bearer scheme. Its paths
 //! are collected from the registered services by utoipa-actix-web in `app`.
 
+use crate::http::responses;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -16,6 +17,23 @@ document with a stable `code`.",
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerScheme),
+    // The handlers refer to the error responses by name (`response = Forbidden`);
+    // they, and the problem document they carry, are defined once here.
+    components(
+        schemas(shared::dto::Problem),
+        responses(
+            responses::BadRequest,
+            responses::Unauthorized,
+            responses::Forbidden,
+            responses::NotFound,
+            responses::Conflict,
+            responses::PreconditionFailed,
+            responses::PayloadTooLarge,
+            responses::UnsupportedMediaType,
+            responses::Unprocessable,
+            responses::TooManyRequests,
+        ),
+    ),
     tags(
         (name = "auth", description = "Sign-in and token keys"),
         (name = "me", description = "The caller's own account"),

@@ -1,5 +1,7 @@
 //! Wire types of the REST API (SPEC section 6), shared by the server and the SPA.
 
+use crate::audit::{Activity, Category, Outcome};
+use crate::codes::{ErrorCode, FieldErrorCode};
 use crate::roles::{Role, Scope};
 use crate::rules::{Action, Decision, MyStaffAccess, MyStaffBlock};
 use chrono::{DateTime, Utc};
@@ -271,8 +273,7 @@ pub type AccessDecision = Decision;
 pub struct FieldError {
     /// The JSON field (or rule) concerned.
     pub field: String,
-    /// A stable code such as `too_short`.
-    pub code: String,
+    pub code: FieldErrorCode,
     pub message: String,
 }
 
@@ -292,9 +293,7 @@ pub struct Problem {
     pub status: u16,
     #[cfg_attr(feature = "openapi", schema(example = "No user has this id."))]
     pub detail: String,
-    /// Stable machine-readable code.
-    #[cfg_attr(feature = "openapi", schema(example = "not_found"))]
-    pub code: String,
+    pub code: ErrorCode,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }
@@ -504,15 +503,13 @@ pub struct AuditEvent {
         serde(deserialize_with = "crate::rfc3339::deserialize")
     )]
     pub activity_date_time: DateTime<Utc>,
-    #[cfg_attr(feature = "openapi", schema(example = "Reset password (by admin)"))]
-    pub activity: String,
-    pub category: String,
+    pub activity: Activity,
+    pub category: Category,
     /// Equals the `X-Request-Id` of the request that caused it.
     pub correlation_id: String,
     pub initiated_by: AuditInitiator,
     pub target_resources: Vec<AuditTarget>,
-    /// `success` or `failure`.
-    pub result: String,
+    pub result: Outcome,
     pub result_reason: Option<String>,
     /// `{"surface": "my_staff" | "api" | "cli"}`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]

@@ -10,11 +10,17 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod wire_enum;
+
+pub mod audit;
+pub mod codes;
 pub mod dto;
 pub mod policy;
 pub mod rfc3339;
 pub mod roles;
 pub mod rules;
 
+pub use codes::{ErrorCode, FieldErrorCode};
 pub use roles::{Role, Scope};
 pub use rules::{Action, Decision, Denial, MyStaffAccess};
+pub use wire_enum::UnknownValue;

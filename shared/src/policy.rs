@@ -2,6 +2,7 @@
 //! enforces. The strength estimate (zxcvbn) stays on the server: its dictionaries
 //! would triple the size of the web app.
 
+use crate::codes::FieldErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// The on-premises directory's password policy (configurable by the operator).
@@ -36,8 +37,8 @@ pub struct PasswordPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleCheck {
-    /// Stable code, e.g. `too_short`.
-    pub code: String,
+    /// The field error code when the rule is not met, e.g. `too_short`.
+    pub code: FieldErrorCode,
     /// The rule in words, e.g. "At least 10 characters".
     pub rule: String,
     pub met: bool,
@@ -81,12 +82,12 @@ pub fn check_on_premises(
 ) -> Vec<RuleCheck> {
     let mut out = vec![
         RuleCheck {
-            code: "too_short".to_owned(),
+            code: FieldErrorCode::TooShort,
             rule: format!("At least {} characters", policy.min_length),
             met: password.chars().count() >= policy.min_length as usize,
         },
         RuleCheck {
-            code: "too_few_character_classes".to_owned(),
+            code: FieldErrorCode::TooFewCharacterClasses,
             rule: format!(
                 "At least {} of: lower case, upper case, digit, symbol",
                 policy.min_character_classes
@@ -96,7 +97,7 @@ pub fn check_on_premises(
     ];
     if policy.forbid_name_parts {
         out.push(RuleCheck {
-            code: "contains_name".to_owned(),
+            code: FieldErrorCode::ContainsName,
             rule: "Does not contain the person's name or sign-in name".to_owned(),
             met: !password.is_empty() && !contains_name(password, upn, display_name),
         });
@@ -113,12 +114,12 @@ pub fn check_cloud_basics(
 ) -> Vec<RuleCheck> {
     vec![
         RuleCheck {
-            code: "too_short".to_owned(),
+            code: FieldErrorCode::TooShort,
             rule: format!("At least {} characters", policy.min_length),
             met: password.chars().count() >= policy.min_length as usize,
         },
         RuleCheck {
-            code: "contains_name".to_owned(),
+            code: FieldErrorCode::ContainsName,
             rule: "Does not contain your name or sign-in name".to_owned(),
             met: !password.is_empty() && !contains_name(password, upn, display_name),
         },
@@ -137,11 +138,11 @@ mod tests {
         }
     }
 
-    fn unmet(pw: &str) -> Vec<String> {
+    fn unmet(pw: &str) -> Vec<&'static str> {
         check_on_premises(&policy(), pw, "ana.lopez@contoso.example", "Ana Lopez")
             .into_iter()
             .filter(|r| !r.met)
-            .map(|r| r.code)
+            .map(|r| r.code.as_str())
             .collect()
     }
 

@@ -4,6 +4,7 @@
 //! actions that will succeed, so the two can never disagree. Every decision carries
 //! its reasons in words, which `GET /users/{id}/access` returns verbatim.
 
+use crate::codes::ErrorCode;
 use crate::roles::{Role, Scope};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -146,7 +147,7 @@ impl Denial {
     ];
 
     /// The denial whose [`Denial::code`] this is.
-    pub fn from_code(code: &str) -> Option<Self> {
+    pub fn from_code(code: ErrorCode) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.code() == code)
     }
 
@@ -184,16 +185,16 @@ impl Denial {
         }
     }
 
-    /// The stable problem `code` for this denial.
-    pub const fn code(self) -> &'static str {
+    /// The problem `code` of a 403 for this denial (also its own wire name).
+    pub const fn code(self) -> ErrorCode {
         match self {
-            Denial::NoAdminRole => "no_admin_role",
-            Denial::RoleNotPermitted => "role_not_permitted",
-            Denial::OutOfScope => "target_out_of_scope",
-            Denial::RestrictedUnit => "target_in_restricted_unit",
-            Denial::TargetIsAdmin => "target_is_admin",
-            Denial::TargetPrivileged => "target_privileged",
-            Denial::SelfAction => "self_action",
+            Denial::NoAdminRole => ErrorCode::NoAdminRole,
+            Denial::RoleNotPermitted => ErrorCode::RoleNotPermitted,
+            Denial::OutOfScope => ErrorCode::TargetOutOfScope,
+            Denial::RestrictedUnit => ErrorCode::TargetInRestrictedUnit,
+            Denial::TargetIsAdmin => ErrorCode::TargetIsAdmin,
+            Denial::TargetPrivileged => ErrorCode::TargetPrivileged,
+            Denial::SelfAction => ErrorCode::SelfAction,
         }
     }
 }
@@ -421,10 +422,11 @@ pub enum MyStaffBlock {
 }
 
 impl MyStaffBlock {
-    pub const fn code(self) -> &'static str {
+    /// The problem `code` of a 403 for this block (also its own wire name).
+    pub const fn code(self) -> ErrorCode {
         match self {
-            MyStaffBlock::NoAdminRole => "no_admin_role",
-            MyStaffBlock::MyStaffNotEnabled => "my_staff_not_enabled",
+            MyStaffBlock::NoAdminRole => ErrorCode::NoAdminRole,
+            MyStaffBlock::MyStaffNotEnabled => ErrorCode::MyStaffNotEnabled,
         }
     }
 }
@@ -454,9 +456,19 @@ mod tests {
     fn denial_codes_are_the_wire_names() {
         for d in Denial::ALL {
             let wire = serde_json::to_value(d).unwrap();
-            assert_eq!(wire, serde_json::Value::String(d.code().to_owned()));
+            assert_eq!(
+                wire,
+                serde_json::Value::String(d.code().as_str().to_owned())
+            );
             assert_eq!(Denial::from_code(d.code()), Some(d));
         }
-        assert_eq!(Denial::from_code("something_new"), None);
+        assert_eq!(Denial::from_code(ErrorCode::UpnTaken), None);
+        for b in [MyStaffBlock::NoAdminRole, MyStaffBlock::MyStaffNotEnabled] {
+            let wire = serde_json::to_value(b).unwrap();
+            assert_eq!(
+                wire,
+                serde_json::Value::String(b.code().as_str().to_owned())
+            );
+        }
     }
 }

@@ -806,11 +806,11 @@ fn denial_codes_are_stable() {
         (Denial::SelfAction, "self_action"),
     ];
     for (denial, code) in codes {
-        assert_eq!(denial.code(), code);
+        assert_eq!(denial.code().as_str(), code);
     }
-    assert_eq!(MyStaffBlock::NoAdminRole.code(), "no_admin_role");
+    assert_eq!(MyStaffBlock::NoAdminRole.code().as_str(), "no_admin_role");
     assert_eq!(
-        MyStaffBlock::MyStaffNotEnabled.code(),
+        MyStaffBlock::MyStaffNotEnabled.code().as_str(),
         "my_staff_not_enabled"
     );
 }

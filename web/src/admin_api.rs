@@ -4,11 +4,11 @@
 //! header and the tab's token, signs the tab out on 401, and fails with an
 //! [`ApiError`] that explains itself in plain words.
 
-use crate::api::{self, ApiError, Method};
+use crate::api::{self, ApiError, FieldMessage, Method};
+use serde::Deserialize;
 use shared::dto::{
     AddMember, AdministrativeUnit, AuditEvent, CreateAdministrativeUnit, CreateRoleAssignment,
-    CreateUser, ImportResult, MyStaffSettings, Page, RoleAssignment, UpdateAdministrativeUnit,
-    User,
+    CreateUser, MyStaffSettings, Page, RoleAssignment, UpdateAdministrativeUnit, User,
 };
 use uuid::Uuid;
 
@@ -35,8 +35,30 @@ pub async fn create_user(body: &CreateUser) -> Result<User, ApiError> {
 }
 
 /// `POST /api/v1/users/import` with the CSV file as it was picked.
-pub async fn import_users(file: &web_sys::File) -> Result<ImportResult, ApiError> {
+pub async fn import_users(file: &web_sys::File) -> Result<Imported, ApiError> {
     api::send_blob(Method::POST, "/api/v1/users/import", "text/csv", file).await
+}
+
+/// `shared::dto::ImportResult` as this build reads it: each row's errors without
+/// their code (see [`FieldMessage`]), so that a field code from a newer server
+/// cannot lose the answer and, with it, the temporary passwords shown only once.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct Imported {
+    pub created: u32,
+    pub failed: u32,
+    pub rows: Vec<ImportedRow>,
+}
+
+/// One row of [`Imported`] (`shared::dto::ImportRow`).
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct ImportedRow {
+    /// 1-based data row (the header is row 0).
+    pub row: u32,
+    pub user_principal_name: String,
+    /// `created` or `failed`.
+    pub status: String,
+    pub temporary_password: Option<String>,
+    pub errors: Vec<FieldMessage>,
 }
 
 /// `GET /api/v1/administrative-units?search=&cursor=`.
@@ -199,30 +221,6 @@ pub async fn audit_csv(filter: &AuditFilter) -> Result<api::RawResponse, ApiErro
     api::get_text(&filter.path(None), "text/csv").await
 }
 
-/// What to tell an administrator when a directory change fails: the conflicts and
-/// refusals these pages can meet, then [`ApiError::message`] for everything else.
-pub fn message(error: &ApiError) -> String {
-    let text = match error.code() {
-        Some("upn_taken") => {
-            "Someone already signs in with that name. Choose another sign-in name."
-        }
-        Some("already_member") => "That person is already a member of this location.",
-        Some("assignment_exists") => "That person already holds this role there.",
-        Some("last_own_global_admin") => {
-            "You can't remove your own Global Administrator role. Ask another Global Administrator."
-        }
-        Some("membership_not_permitted") => {
-            "This location is restricted: only its own administrators can change its members."
-        }
-        Some("directory_admin_required") => {
-            "Only administrators for the whole organisation can do this."
-        }
-        Some("global_admin_required") => "Only Global Administrators can change roles.",
-        _ => return error.message(),
-    };
-    text.to_owned()
-}
-
 /// The field-level messages of a 422, by field name.
 pub fn field_errors(error: &ApiError) -> Vec<(String, String)> {
     match error {
@@ -238,7 +236,8 @@ pub fn field_errors(error: &ApiError) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::dto::{FieldError, Problem};
+    use shared::dto::{FieldError, ImportResult, ImportRow, Problem};
+    use shared::{ErrorCode, FieldErrorCode};
 
     #[test]
     fn audit_paths_encode_and_skip_empty_filters() {
@@ -266,40 +265,21 @@ mod tests {
     }
 
     #[test]
-    fn directory_conflicts_read_as_plain_words() {
-        let conflict = |code: &str| ApiError::Problem {
-            problem: Box::new(Problem {
-                type_: "t".into(),
-                title: "t".into(),
-                status: 409,
-                detail: "{\"raw\": true}".into(),
-                code: code.into(),
-                errors: vec![],
-            }),
-            retry_after: None,
-        };
-        assert_eq!(
-            message(&conflict("already_member")),
-            "That person is already a member of this location."
-        );
-        assert!(!message(&conflict("something_new")).contains('{'));
-    }
-
-    #[test]
     fn field_errors_come_from_the_problem() {
+        let sent = Problem {
+            type_: "t".into(),
+            title: "t".into(),
+            status: 422,
+            detail: "d".into(),
+            code: ErrorCode::ValidationFailed,
+            errors: vec![FieldError {
+                field: "display_name".into(),
+                code: FieldErrorCode::Required,
+                message: "Enter a name.".into(),
+            }],
+        };
         let e = ApiError::Problem {
-            problem: Box::new(Problem {
-                type_: "t".into(),
-                title: "t".into(),
-                status: 422,
-                detail: "d".into(),
-                code: "validation_failed".into(),
-                errors: vec![FieldError {
-                    field: "display_name".into(),
-                    code: "required".into(),
-                    message: "Enter a name.".into(),
-                }],
-            }),
+            problem: Box::new(serde_json::from_value(serde_json::to_value(sent).unwrap()).unwrap()),
             retry_after: None,
         };
         assert_eq!(
@@ -307,5 +287,41 @@ mod tests {
             vec![("display_name".to_owned(), "Enter a name.".to_owned())]
         );
         assert!(field_errors(&ApiError::Network).is_empty());
+    }
+
+    #[test]
+    fn import_answers_read_as_the_server_sends_them() {
+        let sent = ImportResult {
+            created: 1,
+            failed: 1,
+            rows: vec![
+                ImportRow {
+                    row: 1,
+                    user_principal_name: "a@contoso.example".into(),
+                    status: "created".into(),
+                    user_id: Some(uuid::Uuid::nil()),
+                    temporary_password: Some("Tmp-1".into()),
+                    errors: vec![],
+                },
+                ImportRow {
+                    row: 2,
+                    user_principal_name: "b".into(),
+                    status: "failed".into(),
+                    user_id: None,
+                    temporary_password: None,
+                    errors: vec![FieldError {
+                        field: "user_principal_name".into(),
+                        code: FieldErrorCode::InvalidFormat,
+                        message: "Odd.".into(),
+                    }],
+                },
+            ],
+        };
+        let mut json = serde_json::to_value(sent).unwrap();
+        json["rows"][1]["errors"][0]["code"] = "newer_than_this_build".into();
+        let read: Imported = serde_json::from_value(json).unwrap();
+        assert_eq!(read.created, 1);
+        assert_eq!(read.rows[0].temporary_password.as_deref(), Some("Tmp-1"));
+        assert_eq!(read.rows[1].errors[0].message, "Odd.");
     }
 }

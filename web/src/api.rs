@@ -6,14 +6,14 @@
 
 use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use shared::dto::{
     AccessDecision, AdministrativeUnit, ChangePasswordRequest, Me, Page, PhoneMethods, PhoneType,
-    Problem, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TokenRequest,
-    TokenResponse, User,
+    ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TokenRequest, TokenResponse, User,
 };
 use shared::policy::PasswordPolicy;
-use shared::rules::Action;
+use shared::rules::{Action, Denial};
+use shared::ErrorCode;
 use std::fmt;
 
 /// HTTP methods for the generic helpers (`Method::GET`, `Method::PUT`, ...).
@@ -28,7 +28,7 @@ const SURFACE: &str = "my-staff";
 pub enum ApiError {
     /// The server answered with an RFC 9457 problem document.
     Problem {
-        problem: Box<Problem>,
+        problem: Box<ProblemReply>,
         /// Seconds from a `Retry-After` header, when the server sent one.
         retry_after: Option<u64>,
     },
@@ -36,6 +36,31 @@ pub enum ApiError {
     Network,
     /// The server answered something that is not what the contract promises.
     Unexpected { status: u16 },
+}
+
+/// A problem document (`shared::dto::Problem`) as this build reads it. A server
+/// newer than this build (a tab left open across an upgrade) may send a code this
+/// build does not know: it reads as `None` and is explained by its status, instead
+/// of failing the whole answer. For the same reason field errors are read without
+/// their code; their message is what the person sees.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ProblemReply {
+    pub status: u16,
+    #[serde(deserialize_with = "known_code")]
+    pub code: Option<ErrorCode>,
+    #[serde(default)]
+    pub errors: Vec<FieldMessage>,
+}
+
+/// One entry of a problem's (or an import row's) `errors`, without its code.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FieldMessage {
+    pub field: String,
+    pub message: String,
+}
+
+fn known_code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ErrorCode>, D::Error> {
+    Ok(String::deserialize(d)?.parse().ok())
 }
 
 impl ApiError {
@@ -48,10 +73,10 @@ impl ApiError {
         }
     }
 
-    /// The stable problem `code`, when there is one.
-    pub fn code(&self) -> Option<&str> {
+    /// The problem `code`, when the server sent one this build knows.
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Problem { problem, .. } => Some(problem.code.as_str()),
+            ApiError::Problem { problem, .. } => problem.code,
             _ => None,
         }
     }
@@ -76,58 +101,113 @@ impl ApiError {
     }
 }
 
-fn problem_message(problem: &Problem, retry_after: Option<u64>) -> String {
-    match problem.code.as_str() {
-        "invalid_credentials" => "That username and password don't match.".to_owned(),
-        "rate_limited" => rate_limited_message(retry_after),
-        "account_locked" => {
+/// Words for every code, so a new [`ErrorCode`] does not compile until it has some.
+/// The server's `detail` is never shown: it is for developers, and it may not suit
+/// the person's situation.
+fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
+    let status = problem.status;
+    let Some(code) = problem.code else {
+        return unknown_code_message(problem, retry_after);
+    };
+    let text = match code {
+        ErrorCode::InvalidCredentials => "That username and password don't match.",
+        ErrorCode::RateLimited => return rate_limited_message(retry_after),
+        ErrorCode::AccountLocked => {
             let wait = match retry_after {
                 Some(s) if s > 0 => format!("Try again in {} minutes", s.div_ceil(60).max(1)),
                 _ => "Try again later".to_owned(),
             };
-            format!("This account is locked after too many failed sign-ins. {wait}, or ask your manager to reset your password.")
+            return format!("This account is locked after too many failed sign-ins. {wait}, or ask your manager to reset your password.");
         }
-        "account_disabled" => {
-            "This account is turned off. Ask your administrator for help.".to_owned()
+        ErrorCode::AccountDisabled => "This account is turned off. Ask your administrator for help.",
+        ErrorCode::PasswordChangeRequired => {
+            "You need to choose a new password before you can continue."
         }
-        "password_change_required" => {
-            "You need to choose a new password before you can continue.".to_owned()
+        ErrorCode::MyStaffNotEnabled => {
+            "My Staff isn't turned on for your account. Ask your administrator."
         }
-        "my_staff_not_enabled" => {
-            "My Staff isn't turned on for your account. Ask your administrator.".to_owned()
+        ErrorCode::NoAdminRole => "You don't have an administrator role yet.",
+        ErrorCode::RoleNotPermitted
+        | ErrorCode::TargetOutOfScope
+        | ErrorCode::TargetInRestrictedUnit
+        | ErrorCode::TargetIsAdmin
+        | ErrorCode::TargetPrivileged
+        | ErrorCode::SelfAction => match Denial::from_code(code) {
+            Some(denial) => denial.message(Action::Read),
+            None => return status_message(status),
+        },
+        ErrorCode::PreconditionFailed => {
+            "Someone else changed these phone numbers at the same time. We've reloaded them; try again."
         }
-        "no_admin_role" => "You don't have an administrator role yet.".to_owned(),
-        "precondition_failed" => {
-            "Someone else changed these phone numbers at the same time. We've reloaded them; try again.".to_owned()
+        ErrorCode::MobileRequired => "Add a mobile number before an alternate mobile number.",
+        ErrorCode::PhoneNumberInUse => "Another person already signs in with this mobile number.",
+        ErrorCode::PhoneNumberIsYours => {
+            "This is your own phone number. Enter the staff member's number."
         }
-        "mobile_required" => "Add a mobile number before an alternate mobile number.".to_owned(),
-        "phone_number_in_use" => {
-            "Another person already signs in with this mobile number.".to_owned()
-        }
-        "phone_number_is_yours" => {
-            "This is your own phone number. Enter the staff member's number.".to_owned()
-        }
-        "alternate_mobile_depends" => {
+        ErrorCode::AlternateMobileDepends => {
             "Remove the alternate mobile number first, or change the mobile number instead."
-                .to_owned()
         }
-        code if denial(code).is_some() => denial(code)
-            .map(|d| d.message(Action::Read).to_owned())
-            .unwrap_or_default(),
-        _ if problem.status == 422 && !problem.errors.is_empty() => problem
-            .errors
-            .iter()
-            .map(|e| e.message.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-        _ if problem.status == 429 => rate_limited_message(retry_after),
-        _ => status_message(problem.status),
+        ErrorCode::UpnTaken => {
+            "Someone already signs in with that name. Choose another sign-in name."
+        }
+        ErrorCode::AlreadyMember => "That person is already a member of this location.",
+        ErrorCode::AssignmentExists => "That person already holds this role there.",
+        ErrorCode::LastOwnGlobalAdmin => {
+            "You can't remove your own Global Administrator role. Ask another Global Administrator."
+        }
+        ErrorCode::MembershipNotPermitted => {
+            "This location is restricted: only its own administrators can change its members."
+        }
+        ErrorCode::DirectoryAdminRequired => {
+            "Only administrators for the whole organisation can do this."
+        }
+        ErrorCode::GlobalAdminRequired => "Only Global Administrators can change roles.",
+        ErrorCode::ValidationFailed => return field_messages(problem),
+        // The words for the status say it: the session ended (401), the thing is
+        // gone (404), someone changed it meanwhile (409), or something failed that
+        // the person cannot fix (requests this app never sends badly, server trouble).
+        ErrorCode::MissingToken
+        | ErrorCode::InvalidToken
+        | ErrorCode::TokenRevoked
+        | ErrorCode::TemporaryPasswordExpired
+        | ErrorCode::NotFound
+        | ErrorCode::Conflict
+        | ErrorCode::IdempotencyConflict
+        | ErrorCode::IdempotencyKeyReused
+        | ErrorCode::InvalidCursor
+        | ErrorCode::InvalidIdempotencyKey
+        | ErrorCode::InvalidQuery
+        | ErrorCode::MalformedBody
+        | ErrorCode::MalformedJson
+        | ErrorCode::MethodNotAllowed
+        | ErrorCode::PayloadTooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::InternalError
+        | ErrorCode::ServiceUnavailable => return status_message(status),
+    };
+    text.to_owned()
+}
+
+/// A code from a newer server: its field errors or its status say what they can.
+fn unknown_code_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
+    match problem.status {
+        422 => field_messages(problem),
+        429 => rate_limited_message(retry_after),
+        status => status_message(status),
     }
 }
 
-/// A refusal code from the shared rules (`target_out_of_scope`, ...).
-fn denial(code: &str) -> Option<shared::rules::Denial> {
-    shared::rules::Denial::from_code(code)
+/// The messages of a 422's field errors, joined (or the status's words if none).
+fn field_messages(problem: &ProblemReply) -> String {
+    if problem.errors.is_empty() {
+        return status_message(problem.status);
+    }
+    problem
+        .errors
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn rate_limited_message(retry_after: Option<u64>) -> String {
@@ -532,7 +612,7 @@ async fn problem_of(response: Response) -> ApiError {
         .get("Retry-After")
         .and_then(|v| v.trim().parse::<u64>().ok());
     let problem = match response.text().await {
-        Ok(text) => serde_json::from_str::<Problem>(&text).ok(),
+        Ok(text) => serde_json::from_str::<ProblemReply>(&text).ok(),
         Err(_) => None,
     };
     match problem {
@@ -570,16 +650,17 @@ pub async fn send_blob<T: DeserializeOwned>(
 mod tests {
     use super::*;
 
+    /// A problem as the server sends it, read the way [`problem_of`] reads it.
     fn problem(status: u16, code: &str) -> ApiError {
+        let json = serde_json::json!({
+            "type": format!("https://openstaff.dev/problems/{code}"),
+            "title": "t",
+            "status": status,
+            "detail": "{\"raw\": true}",
+            "code": code,
+        });
         ApiError::Problem {
-            problem: Box::new(Problem {
-                type_: format!("https://openstaff.dev/problems/{code}"),
-                title: "t".into(),
-                status,
-                detail: "{\"raw\": true}".into(),
-                code: code.into(),
-                errors: vec![],
-            }),
+            problem: Box::new(serde_json::from_value(json).unwrap()),
             retry_after: None,
         }
     }
@@ -603,6 +684,10 @@ mod tests {
         assert!(problem(429, "rate_limited")
             .message()
             .starts_with("Too many attempts"));
+        assert_eq!(
+            problem(409, "already_member").message(),
+            "That person is already a member of this location."
+        );
     }
 
     #[test]
@@ -643,5 +728,31 @@ mod tests {
         }
         assert!(problem(401, "token_expired").is_unauthorized());
         assert!(!problem(403, "forbidden").is_unauthorized());
+    }
+
+    #[test]
+    fn a_newer_servers_codes_still_read() {
+        let json = r#"{"type": "t", "title": "t", "status": 422, "detail": "d",
+            "code": "brand_new", "errors": [{"field": "x", "code": "also_new", "message": "Fix x."}]}"#;
+        let read: ProblemReply = serde_json::from_str(json).unwrap();
+        assert_eq!(read.code, None);
+        let e = ApiError::Problem {
+            problem: Box::new(read),
+            retry_after: None,
+        };
+        assert_eq!(e.message(), "Fix x.");
+        assert_eq!(problem(404, "not_found").code(), Some(ErrorCode::NotFound));
+    }
+
+    #[test]
+    fn every_code_has_words() {
+        for code in ErrorCode::ALL {
+            let msg = problem(400, code.as_str()).message();
+            assert!(!msg.is_empty() && !msg.contains('{'), "{code}: {msg}");
+        }
+        assert_eq!(
+            problem(403, "target_out_of_scope").message(),
+            Denial::OutOfScope.message(Action::Read)
+        );
     }
 }

@@ -14,6 +14,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use shared::rules::Grant;
+use shared::ErrorCode;
 use std::future::{ready, Ready};
 
 /// The correlation id of a request, set by the request-id middleware.
@@ -89,19 +90,25 @@ pub struct PasswordChangeContext(pub AuthContext);
 fn bearer(req: &HttpRequest) -> Result<&str, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized(
-            "missing_token",
+            ErrorCode::MissingToken,
             "Sign in first: this endpoint needs a bearer token.",
         )
     })?;
     let value = value.to_str().map_err(|_| {
-        ApiError::unauthorized("invalid_token", "The Authorization header is not valid.")
+        ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "The Authorization header is not valid.",
+        )
     })?;
     let (scheme, token) = value.split_once(' ').ok_or_else(|| {
-        ApiError::unauthorized("invalid_token", "Use `Authorization: Bearer <token>`.")
+        ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "Use `Authorization: Bearer <token>`.",
+        )
     })?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "Use `Authorization: Bearer <token>`.",
         ));
     }
@@ -116,31 +123,34 @@ async fn authenticate(
     let token = bearer(&req)?;
     let claims = state.keys.verify(token, state.now()).await.map_err(|_| {
         ApiError::unauthorized(
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "The token is invalid or has expired. Sign in again.",
         )
     })?;
     let caller = crate::store::users::caller(state.store.reader(), &claims.sub, MY_STAFF_KEY)
         .await?
         .ok_or_else(|| {
-            ApiError::unauthorized("invalid_token", "The token's account no longer exists.")
+            ApiError::unauthorized(
+                ErrorCode::InvalidToken,
+                "The token's account no longer exists.",
+            )
         })?;
     let user = caller.user;
     if !user.account_enabled {
         return Err(ApiError::unauthorized(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "This account is disabled.",
         ));
     }
     if user.token_version != claims.ver {
         return Err(ApiError::unauthorized(
-            "token_revoked",
+            ErrorCode::TokenRevoked,
             "This session has ended (the password was reset or the account changed). Sign in again.",
         ));
     }
     if (claims.pcr || user.force_password_change) && !allow_password_change {
         return Err(ApiError::forbidden(
-            "password_change_required",
+            ErrorCode::PasswordChangeRequired,
             "You must change your password before doing anything else.",
         ));
     }

@@ -5,6 +5,7 @@ use crate::auth::password::{Hasher, Secret};
 use crate::cli::seed::ascii_lower;
 use crate::state::ClockAndIds;
 use crate::store::Store;
+use shared::audit::Activity;
 use shared::{Role, Scope};
 use uuid::Uuid;
 
@@ -292,7 +293,7 @@ pub async fn scale(
         &Initiator::cli(&*time.ids),
         time.now_us(),
         &*time.ids,
-        Event::success("Seed scale directory", "UserManagement").target(
+        Event::success(Activity::SeedScaleDirectory).target(
             TargetResource::setting("directory")
                 .with("users", None, Some(users.to_string()))
                 .with("administrative_units", None, Some(units.to_string())),

@@ -8,6 +8,7 @@ use crate::state::ClockAndIds;
 use crate::store::users::NewUser;
 use crate::store::{Store, StoreError, Tx};
 use anyhow::Context;
+use shared::audit::Activity;
 use shared::dto::UserSource;
 use shared::{Role, Scope};
 use uuid::Uuid;
@@ -72,13 +73,11 @@ async fn add_user(
     who.record(
         tx,
         now,
-        Event::success("Create user", "UserManagement").target(
-            TargetResource::user(&id, p.name).with(
-                "user_principal_name",
-                None,
-                Some(p.upn.to_owned()),
-            ),
-        ),
+        Event::success(Activity::CreateUser).target(TargetResource::user(&id, p.name).with(
+            "user_principal_name",
+            None,
+            Some(p.upn.to_owned()),
+        )),
     )
     .await?;
     Ok(id)
@@ -97,7 +96,7 @@ async fn add_unit(
     who.record(
         tx,
         now,
-        Event::success("Create administrative unit", "AdministrativeUnit")
+        Event::success(Activity::CreateAdministrativeUnit)
             .target(TargetResource::unit(&id, name).with(
                 "restricted",
                 None,
@@ -115,7 +114,7 @@ async fn add_member(tx: &mut Tx, who: &Writer<'_>, unit: &str, user: &str) -> an
     who.record(
         tx,
         now,
-        Event::success("Add member to administrative unit", "AdministrativeUnit")
+        Event::success(Activity::AddMemberToAdministrativeUnit)
             .target(TargetResource::unit(unit, unit))
             .target(TargetResource::user(user, user))
             .units([unit.to_owned()]),
@@ -144,7 +143,7 @@ async fn assign(
     who.record(
         tx,
         now,
-        Event::success("Add scoped role member", "RoleManagement")
+        Event::success(Activity::AddScopedRoleMember)
             .target(
                 TargetResource::user(user, user)
                     .with("role", None, Some(role.id().to_owned()))

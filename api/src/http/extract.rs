@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
+use shared::{ErrorCode, FieldErrorCode};
 
 fn sanitize_serde(msg: &str) -> String {
     // serde echoes the offending value ("invalid type: string \"hunter2\", expected a
@@ -35,21 +36,24 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
         }
         JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::field(
             "body",
-            "invalid_body",
+            FieldErrorCode::InvalidBody,
             format!(
                 "The request body is not valid: {}.",
                 sanitize_serde(&e.to_string())
             ),
         ),
         JsonPayloadError::Deserialize(e) => ApiError::bad_request(
-            "malformed_json",
+            ErrorCode::MalformedJson,
             format!(
                 "The request body is not valid JSON (line {}, column {}).",
                 e.line(),
                 e.column()
             ),
         ),
-        _ => ApiError::bad_request("malformed_body", "The request body could not be read."),
+        _ => ApiError::bad_request(
+            ErrorCode::MalformedBody,
+            "The request body could not be read.",
+        ),
     }
 }
 
@@ -59,7 +63,10 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
-            ApiError::bad_request("malformed_body", "The request body could not be read.")
+            ApiError::bad_request(
+                ErrorCode::MalformedBody,
+                "The request body could not be read.",
+            )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge);
@@ -80,7 +87,7 @@ pub fn query_error(err: QueryPayloadError) -> ApiError {
         _ => "unreadable query string".to_owned(),
     };
     ApiError::bad_request(
-        "invalid_query",
+        ErrorCode::InvalidQuery,
         format!("The query string is not valid: {msg}."),
     )
 }

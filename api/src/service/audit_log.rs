@@ -8,8 +8,10 @@ use crate::state::{from_us, AppState};
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 use crate::store::{decode_cursor, encode_cursor};
 use chrono::{DateTime, Utc};
+use shared::audit::Outcome;
 use shared::dto::{AuditEvent, AuditInitiator, AuditTarget, Page};
-use shared::Scope;
+use shared::{ErrorCode, FieldErrorCode, Scope, UnknownValue};
+use std::str::FromStr;
 
 /// Query of `GET /audit-logs`, as received.
 #[derive(Debug, Default, Clone)]
@@ -32,7 +34,7 @@ fn time(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
                 .map_err(|_| {
                     ApiError::field(
                         field,
-                        "invalid_value",
+                        FieldErrorCode::InvalidValue,
                         format!("{field} must be an RFC 3339 time such as 2026-11-27T09:00:00Z."),
                     )
                 })
@@ -46,7 +48,11 @@ fn uuid_filter(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
             uuid::Uuid::parse_str(s)
                 .map(|u| u.to_string())
                 .map_err(|_| {
-                    ApiError::field(field, "invalid_value", format!("{field} must be an id."))
+                    ApiError::field(
+                        field,
+                        FieldErrorCode::InvalidValue,
+                        format!("{field} must be an id."),
+                    )
                 })
         })
         .transpose()
@@ -56,14 +62,13 @@ fn uuid_filter(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
 fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
     let result = match q.result.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(r @ ("success" | "failure")) => Some(r.to_owned()),
-        Some(_) => {
-            return Err(ApiError::field(
+        Some(r) => Some(r.parse::<Outcome>().map_err(|_| {
+            ApiError::field(
                 "result",
-                "invalid_value",
+                FieldErrorCode::InvalidValue,
                 "result must be success or failure.",
-            ))
-        }
+            )
+        })?),
     };
     let tenant_wide = ctx.grants.iter().any(|g| g.scope == Scope::Directory);
     let unit_ids = if tenant_wide {
@@ -86,7 +91,7 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
                 .and_then(|(k, _)| k.parse::<i64>().ok())
                 .ok_or_else(|| {
                     ApiError::bad_request(
-                        "invalid_cursor",
+                        ErrorCode::InvalidCursor,
                         "The cursor is not one this server issued.",
                     )
                 })?,
@@ -99,17 +104,26 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
         activity: q.activity.clone().filter(|s| !s.is_empty()),
         actor_id: uuid_filter("actor", q.actor.as_deref())?,
         target_id: uuid_filter("target", q.target.as_deref())?,
-        result,
+        result: result.map(|r| r.as_str().to_owned()),
         before_seq,
     })
 }
 
-fn dto(row: AuditRow) -> AuditEvent {
-    AuditEvent {
+/// A stored value that this version does not know: written by a newer version, or
+/// edited (which `openstaff audit verify` would report).
+fn known<T: FromStr<Err = UnknownValue>>(id: &str, stored: &str) -> ApiResult<T> {
+    stored
+        .parse()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("audit event {id}: {e}")))
+}
+
+fn dto(row: AuditRow) -> ApiResult<AuditEvent> {
+    Ok(AuditEvent {
+        activity: known(&row.id, &row.activity)?,
+        category: known(&row.id, &row.category)?,
+        result: known(&row.id, &row.result)?,
         id: row.id,
         activity_date_time: from_us(row.activity_date_time),
-        activity: row.activity,
-        category: row.category,
         correlation_id: row.correlation_id,
         initiated_by: AuditInitiator {
             user_id: row.actor_id,
@@ -119,10 +133,9 @@ fn dto(row: AuditRow) -> AuditEvent {
         },
         target_resources: serde_json::from_str::<Vec<AuditTarget>>(&row.target_resources)
             .unwrap_or_default(),
-        result: row.result,
         result_reason: row.result_reason,
         additional_details: serde_json::from_str(&row.additional_details).unwrap_or_default(),
-    }
+    })
 }
 
 /// One page, newest first.
@@ -144,7 +157,7 @@ pub async fn list(
         None
     };
     Ok(Page {
-        items: rows.into_iter().map(dto).collect(),
+        items: rows.into_iter().map(dto).collect::<ApiResult<_>>()?,
         next_cursor,
     })
 }
@@ -193,7 +206,7 @@ pub async fn csv(state: &AppState, ctx: &AuthContext, q: &AuditQuery) -> ApiResu
             break;
         };
         for row in page {
-            let e = dto(row);
+            let e = dto(row)?;
             let targets: Vec<String> = e
                 .target_resources
                 .iter()
@@ -222,9 +235,9 @@ pub async fn csv(state: &AppState, ctx: &AuthContext, q: &AuditQuery) -> ApiResu
                 &[
                     &e.id,
                     &time,
-                    &e.activity,
-                    &e.category,
-                    &e.result,
+                    e.activity.as_str(),
+                    e.category.as_str(),
+                    e.result.as_str(),
                     e.result_reason.as_deref().unwrap_or(""),
                     e.initiated_by.user_principal_name.as_deref().unwrap_or(""),
                     e.initiated_by.ip.as_deref().unwrap_or(""),

@@ -6,12 +6,12 @@ use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::paging::parse_id;
 use crate::service::settings::parse_my_staff;
-use crate::service::CAT_USERS;
 use crate::state::AppState;
 use crate::store::users::UserRow;
+use shared::audit::Activity;
 use shared::dto::{MyStaffStatus, UnitRef};
 use shared::rules::{self, Action, Actor, Decision, Target};
-use shared::Role;
+use shared::{ErrorCode, Role};
 use uuid::Uuid;
 
 /// Whether My Staff is on for the caller, from the setting read with their identity.
@@ -122,14 +122,14 @@ pub(crate) async fn enforce(
     state: &AppState,
     ctx: &AuthContext,
     action: Action,
-    activity: &'static str,
+    activity: Activity,
     s: &Subject,
 ) -> ApiResult<()> {
     let decision = decide(ctx, action, s);
     let Some(denial) = decision.denial.filter(|_| !decision.allowed) else {
         return Ok(());
     };
-    let event = Event::failure(activity, CAT_USERS, denial.code().to_owned())
+    let event = Event::failure(activity, denial.code().as_str())
         .target(s.resource())
         .units(s.unit_ids());
     audit::record_alone(state, &ctx.initiator, event).await?;
@@ -140,13 +140,12 @@ pub(crate) async fn enforce(
 pub(crate) async fn deny(
     state: &AppState,
     ctx: &AuthContext,
-    activity: &'static str,
-    category: &'static str,
+    activity: Activity,
     target: Option<TargetResource>,
-    code: &'static str,
+    code: ErrorCode,
     detail: &str,
 ) -> ApiError {
-    let mut event = Event::failure(activity, category, code.to_owned());
+    let mut event = Event::failure(activity, code.as_str());
     if let Some(t) = target {
         // A refused change to a location is visible to that location's managers.
         if t.type_ == "administrative_unit" {

@@ -6,11 +6,12 @@ use crate::domain::{collect, optional_mail, optional_text, DisplayName, UserPrin
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
 use crate::service::views::uuid_of;
-use crate::service::{CAT_UNITS, CAT_USERS};
 use crate::state::AppState;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::dto::{self, FieldError};
 use shared::rules::{self};
+use shared::{ErrorCode, FieldErrorCode};
 use uuid::Uuid;
 
 /// Most rows one import takes.
@@ -24,15 +25,14 @@ pub async fn import_users(
     ctx: &AuthContext,
     csv_text: &str,
 ) -> ApiResult<dto::ImportResult> {
-    const ACTIVITY: &str = "Create user";
+    const ACTIVITY: Activity = Activity::CreateUser;
     if !rules::may_manage_directory(&ctx.grants) {
         return Err(deny(
             state,
             ctx,
-            "Bulk import users",
-            CAT_USERS,
+            Activity::BulkImportUsers,
             None,
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can import users.",
         )
         .await);
@@ -43,7 +43,13 @@ pub async fn import_users(
         .from_reader(csv_text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
-        .map_err(|_| ApiError::field("csv", "invalid_csv", "The first line must be a header row."))?
+        .map_err(|_| {
+            ApiError::field(
+                "csv",
+                FieldErrorCode::InvalidCsv,
+                "The first line must be a header row.",
+            )
+        })?
         .iter()
         .map(|h| h.to_lowercase().replace([' ', '-'], "_"))
         .collect();
@@ -64,7 +70,7 @@ pub async fn import_users(
         || !headers.iter().any(|h| h == "user_principal_name")
         || !headers.iter().any(|h| h == "display_name")
     {
-        return Err(ApiError::field("csv", "invalid_header", format!(
+        return Err(ApiError::field("csv", FieldErrorCode::InvalidHeader, format!(
             "The header must name user_principal_name and display_name, and may name {}; unknown: {}.",
             KNOWN[2..].join(", "),
             unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
@@ -82,7 +88,7 @@ pub async fn import_users(
     if records.len() > IMPORT_MAX_ROWS {
         return Err(ApiError::field(
             "csv",
-            "too_many_rows",
+            FieldErrorCode::TooManyRows,
             format!("Import at most {IMPORT_MAX_ROWS} rows at a time."),
         ));
     }
@@ -95,7 +101,7 @@ pub async fn import_users(
                 String::new(),
                 vec![FieldError {
                     field: "csv".into(),
-                    code: "invalid_row".into(),
+                    code: FieldErrorCode::InvalidRow,
                     message: "This row does not have the same columns as the header.".into(),
                 }],
             )),
@@ -140,7 +146,7 @@ async fn import_row(
     ctx: &AuthContext,
     rec: &csv::StringRecord,
     col: &impl Fn(&csv::StringRecord, &str) -> Option<String>,
-    activity: &'static str,
+    activity: Activity,
 ) -> ApiResult<RowOutcome> {
     let raw_upn = col(rec, "user_principal_name").unwrap_or_default();
     let mut errors = Vec::new();
@@ -163,7 +169,7 @@ async fn import_row(
         Some(s) => dto::UserSource::from_id(s).or_else(|| {
             errors.push(FieldError {
                 field: "source".into(),
-                code: "invalid_value".into(),
+                code: FieldErrorCode::InvalidValue,
                 message: "source must be cloud or on_premises.".into(),
             });
             None
@@ -186,7 +192,7 @@ async fn import_row(
             }
             [one] => errors.push(FieldError {
                 field: "administrative_unit".into(),
-                code: "membership_not_permitted".into(),
+                code: FieldErrorCode::MembershipNotPermitted,
                 message: format!(
                     "{} is restricted: only its own administrators can add members.",
                     one.display_name
@@ -194,12 +200,12 @@ async fn import_row(
             }),
             [] => errors.push(FieldError {
                 field: "administrative_unit".into(),
-                code: "not_found".into(),
+                code: FieldErrorCode::NotFound,
                 message: format!("No location is called {u}."),
             }),
             _ => errors.push(FieldError {
                 field: "administrative_unit".into(),
-                code: "ambiguous".into(),
+                code: FieldErrorCode::Ambiguous,
                 message: format!("Several locations are called {u}; use its id."),
             }),
         }
@@ -239,7 +245,7 @@ async fn import_row(
                 raw_upn,
                 vec![FieldError {
                     field: "user_principal_name".into(),
-                    code: "upn_taken".into(),
+                    code: FieldErrorCode::UpnTaken,
                     message: format!("Another user already signs in as {}.", upn.as_str()),
                 }],
             )));
@@ -247,7 +253,7 @@ async fn import_row(
         other => other?,
     }
     crate::store::accounts::expire_password_at(&mut tx, &id_s, expires).await?;
-    let mut event = Event::success(activity, CAT_USERS).target(
+    let mut event = Event::success(activity).target(
         TargetResource::user(&id_s, name.as_str())
             .with("user_principal_name", None, Some(upn.as_str().to_owned()))
             .with("source", None, Some(source.id().to_owned()))
@@ -257,7 +263,7 @@ async fn import_row(
         crate::store::membership::add_member(&mut tx, &unit.id, &id_s, now).await?;
         event = event.units([unit.id.clone()]);
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-        let member = Event::success("Add member to administrative unit", CAT_UNITS)
+        let member = Event::success(Activity::AddMemberToAdministrativeUnit)
             .target(TargetResource::unit(&unit.id, &unit.display_name))
             .target(TargetResource::user(&id_s, name.as_str()).with(
                 "administrative_unit",

@@ -6,10 +6,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
 use crate::service::units::load_unit;
 use crate::service::views::uuid_of;
-use crate::service::CAT_UNITS;
 use crate::state::AppState;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::rules::{self};
+use shared::{ErrorCode, FieldErrorCode};
 use uuid::Uuid;
 
 /// Adds (`add = true`) or removes a member, under the membership rule.
@@ -21,9 +22,9 @@ pub async fn change_membership(
     add: bool,
 ) -> ApiResult<()> {
     let activity = if add {
-        "Add member to administrative unit"
+        Activity::AddMemberToAdministrativeUnit
     } else {
-        "Remove member from administrative unit"
+        Activity::RemoveMemberFromAdministrativeUnit
     };
     let unit = load_unit(state, unit_id).await?;
     let unit_uuid = uuid_of(&unit.id);
@@ -37,21 +38,26 @@ pub async fn change_membership(
             state,
             ctx,
             activity,
-            CAT_UNITS,
             Some(TargetResource::unit(&unit.id, &unit.display_name)),
-            "membership_not_permitted",
+            ErrorCode::MembershipNotPermitted,
             detail,
         )
         .await);
     }
     let user_id = Uuid::parse_str(user_id)
         .map(|u| u.to_string())
-        .map_err(|_| ApiError::field("user_id", "invalid_value", "user_id must be a user id."))?;
+        .map_err(|_| {
+            ApiError::field(
+                "user_id",
+                FieldErrorCode::InvalidValue,
+                "user_id must be a user id.",
+            )
+        })?;
     let user = crate::store::users::get_user(state.store.reader(), &user_id)
         .await?
         .ok_or_else(|| {
             if add {
-                ApiError::field("user_id", "not_found", "No user has this id.")
+                ApiError::field("user_id", FieldErrorCode::NotFound, "No user has this id.")
             } else {
                 ApiError::NotFound("No user has this id.".to_owned())
             }
@@ -67,7 +73,7 @@ pub async fn change_membership(
         tx.rollback().await.map_err(StoreError::Other)?;
         return Err(if add {
             ApiError::conflict(
-                "already_member",
+                ErrorCode::AlreadyMember,
                 format!(
                     "{} is already a member of {}.",
                     user.display_name, unit.display_name
@@ -85,7 +91,7 @@ pub async fn change_membership(
     } else {
         (Some(unit.display_name.clone()), None)
     };
-    let event = Event::success(activity, CAT_UNITS)
+    let event = Event::success(activity)
         .target(TargetResource::unit(&unit.id, &unit.display_name))
         .target(TargetResource::user(&user.id, &user.display_name).with(
             "administrative_unit",

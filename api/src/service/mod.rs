@@ -21,9 +21,3 @@ pub mod users;
 pub mod views;
 
 pub use paging::PageRequest;
-
-pub(crate) const CAT_USERS: &str = "UserManagement";
-pub(crate) const CAT_METHODS: &str = "UserManagement";
-pub(crate) const CAT_UNITS: &str = "AdministrativeUnit";
-pub(crate) const CAT_ROLES: &str = "RoleManagement";
-pub(crate) const CAT_SETTINGS: &str = "Policy";

@@ -3,6 +3,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::store::{decode_cursor, encode_cursor};
 use shared::dto::Page;
+use shared::{ErrorCode, FieldErrorCode};
 use uuid::Uuid;
 
 /// List paging as the API takes it.
@@ -30,7 +31,7 @@ pub fn page_limit(limit: Option<u32>) -> ApiResult<i64> {
         Some(l) if (1..=MAX_LIMIT).contains(&i64::from(l)) => Ok(i64::from(l)),
         Some(_) => Err(ApiError::field(
             "limit",
-            "out_of_range",
+            FieldErrorCode::OutOfRange,
             format!("limit must be between 1 and {MAX_LIMIT}."),
         )),
     }
@@ -43,7 +44,7 @@ impl PageRequest {
             None => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {
                 ApiError::bad_request(
-                    "invalid_cursor",
+                    ErrorCode::InvalidCursor,
                     "The cursor is not one this server issued.",
                 )
             })?),
@@ -52,7 +53,7 @@ impl PageRequest {
         if search.chars().count() > 200 {
             return Err(ApiError::field(
                 "search",
-                "too_long",
+                FieldErrorCode::TooLong,
                 "search must be at most 200 characters.",
             ));
         }

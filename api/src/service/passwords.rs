@@ -7,11 +7,12 @@ use crate::auth::AuthContext;
 use crate::domain::{check_cloud_password, check_on_premises_password};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{enforce, require_my_staff, subject};
-use crate::service::CAT_USERS;
 use crate::state::AppState;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::dto::{ChangePasswordRequest, ResetPasswordRequest, ResetPasswordResponse, UserSource};
 use shared::rules::Action;
+use shared::{ErrorCode, FieldErrorCode};
 
 /// `POST /users/{id}/reset-password`.
 pub async fn reset_password(
@@ -21,14 +22,14 @@ pub async fn reset_password(
     req: ResetPasswordRequest,
     idempotency_key: Option<String>,
 ) -> ApiResult<ResetPasswordResponse> {
-    const ACTIVITY: &str = "Reset password (by admin)";
+    const ACTIVITY: Activity = Activity::ResetPasswordByAdmin;
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ResetPassword, ACTIVITY, &s).await?;
     if let Some(key) = &idempotency_key {
         if key.is_empty() || key.len() > 128 {
             return Err(ApiError::bad_request(
-                "invalid_idempotency_key",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 128 characters.",
             ));
         }
@@ -41,7 +42,7 @@ pub async fn reset_password(
         (UserSource::Cloud, Some(_)) => {
             return Err(ApiError::field(
                 "password",
-                "not_allowed",
+                FieldErrorCode::NotAllowed,
                 "Cloud accounts get a generated temporary password; leave the password out.",
             ))
         }
@@ -52,7 +53,7 @@ pub async fn reset_password(
         (UserSource::OnPremises, None) => {
             return Err(ApiError::field(
                 "password",
-                "required",
+                FieldErrorCode::Required,
                 "On-premises accounts need the new password typed in.",
             ))
         }
@@ -98,14 +99,14 @@ pub async fn reset_password(
                 // A concurrent retry with the same key won; answer as it did.
                 drop(tx);
                 return replay(state, ctx, key, &s.row.id).await?.ok_or_else(|| {
-                    ApiError::conflict("idempotency_conflict", "Retry this request.")
+                    ApiError::conflict(ErrorCode::IdempotencyConflict, "Retry this request.")
                 });
             }
             other => other?,
         }
     }
     crate::store::accounts::set_password(&mut tx, &s.row.id, &hash, true, expires_at, now).await?;
-    let event = Event::success(ACTIVITY, CAT_USERS)
+    let event = Event::success(ACTIVITY)
         .target(s.resource().with(
             "force_change_password_next_sign_in",
             None,
@@ -133,7 +134,7 @@ async fn replay(
     match found {
         None => Ok(None),
         Some((target, _)) if target != target_id => Err(ApiError::conflict(
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "This Idempotency-Key was already used for another user.",
         )),
         Some((_, json)) => Ok(Some(
@@ -149,7 +150,7 @@ pub async fn change_password(
     ctx: &PasswordChangeContext,
     req: ChangePasswordRequest,
 ) -> ApiResult<()> {
-    const ACTIVITY: &str = "Change password (self)";
+    const ACTIVITY: Activity = Activity::ChangePasswordSelf;
     let ctx = &ctx.0;
     let account = {
         let mut tx = state.store.begin().await?;
@@ -163,12 +164,13 @@ pub async fn change_password(
         .verify(&current, Some(account.password_hash.clone()))
         .await?
     {
-        let event = Event::failure(ACTIVITY, CAT_USERS, "current_password_incorrect".to_owned())
+        // The answer is a 422 on current_password; the audit names the reason fully.
+        let event = Event::failure(ACTIVITY, "current_password_incorrect")
             .target(TargetResource::user(&account.id, &account.display_name));
         audit::record_alone(state, &ctx.initiator, event).await?;
         return Err(ApiError::field(
             "current_password",
-            "incorrect",
+            FieldErrorCode::Incorrect,
             "Your current password is not right.",
         ));
     }
@@ -190,7 +192,7 @@ pub async fn change_password(
     if reused {
         errors.push(shared::dto::FieldError {
             field: "new_password".to_owned(),
-            code: "password_reused".to_owned(),
+            code: FieldErrorCode::PasswordReused,
             message: "Choose a password you have not used before.".to_owned(),
         });
     }
@@ -205,7 +207,7 @@ pub async fn change_password(
         crate::store::users::profiles_for_users(state.store.reader(), &[account.id.as_str()])
             .await?;
     let units = units.remove(&account.id).unwrap_or_default();
-    let event = Event::success(ACTIVITY, CAT_USERS)
+    let event = Event::success(ACTIVITY)
         .target(TargetResource::user(&account.id, &account.display_name))
         .units(units.iter().map(|u| u.id.to_string()));
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;

@@ -5,13 +5,14 @@ use crate::auth::AuthContext;
 use crate::domain::PhoneNumber;
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{decide, enforce, require_my_staff, require_reader, subject};
-use crate::service::CAT_METHODS;
 use crate::state::AppState;
 use crate::store::phones::PhoneRow;
 use crate::store::StoreError;
 use sha2::{Digest, Sha256};
+use shared::audit::Activity;
 use shared::dto::{PhoneMethod, PhoneMethods, PhoneType};
 use shared::rules::Action;
+use shared::ErrorCode;
 
 /// A weak ETag over the phone methods' state.
 fn etag(rows: &[PhoneRow]) -> String {
@@ -98,7 +99,7 @@ pub async fn set_phone(
         state,
         ctx,
         Action::ManagePhoneMethods,
-        "Register phone number",
+        Activity::RegisterPhoneNumber,
         &s,
     )
     .await?;
@@ -114,7 +115,7 @@ pub async fn set_phone(
     }
     if kind == PhoneType::AlternateMobile && !rows.iter().any(|r| r.method_type == "mobile") {
         return Err(ApiError::conflict(
-            "mobile_required",
+            ErrorCode::MobileRequired,
             "Add a mobile number before an alternate mobile number.",
         ));
     }
@@ -122,7 +123,7 @@ pub async fn set_phone(
         if let Some(owner) = crate::store::phones::mobile_owner(&mut tx, number.e164()).await? {
             if owner != s.row.id {
                 return Err(ApiError::conflict(
-                    "phone_number_in_use",
+                    ErrorCode::PhoneNumberInUse,
                     "Another person already signs in with this mobile number.",
                 ));
             }
@@ -130,7 +131,7 @@ pub async fn set_phone(
     }
     if crate::store::phones::has_number(&mut tx, ctx.user_id(), number.e164()).await? {
         return Err(ApiError::conflict(
-            "phone_number_is_yours",
+            ErrorCode::PhoneNumberIsYours,
             "This is your own phone number. Enter the staff member's number.",
         ));
     }
@@ -139,18 +140,18 @@ pub async fn set_phone(
     {
         Err(StoreError::Conflict) => {
             return Err(ApiError::conflict(
-                "phone_number_in_use",
+                ErrorCode::PhoneNumberInUse,
                 "Another person already signs in with this mobile number.",
             ))
         }
         other => other?,
     }
     let activity = if old.is_some() {
-        "Change phone number"
+        Activity::ChangePhoneNumber
     } else {
-        "Register phone number"
+        Activity::RegisterPhoneNumber
     };
-    let event = Event::success(activity, CAT_METHODS)
+    let event = Event::success(activity)
         .target(s.resource().with(
             kind.id(),
             old.map(|o| PhoneNumber::mask_e164(&o.phone_number)),
@@ -171,7 +172,7 @@ pub async fn remove_phone(
     method: &str,
     if_match: Option<&str>,
 ) -> ApiResult<String> {
-    const ACTIVITY: &str = "Remove phone number";
+    const ACTIVITY: Activity = Activity::RemovePhoneNumber;
     let kind = phone_type(method)?;
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
@@ -189,12 +190,12 @@ pub async fn remove_phone(
     };
     if kind == PhoneType::Mobile && rows.iter().any(|r| r.method_type == "alternate_mobile") {
         return Err(ApiError::conflict(
-            "alternate_mobile_depends",
+            ErrorCode::AlternateMobileDepends,
             "Remove the alternate mobile number first, or change the mobile number instead.",
         ));
     }
     crate::store::phones::delete_phone(&mut tx, &s.row.id, kind.id()).await?;
-    let event = Event::success(ACTIVITY, CAT_METHODS)
+    let event = Event::success(ACTIVITY)
         .target(s.resource().with(
             kind.id(),
             Some(PhoneNumber::mask_e164(&old.phone_number)),

@@ -6,12 +6,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
 use crate::service::paging::{page_of, parse_id, PageRequest};
 use crate::service::views::assignment_dto;
-use crate::service::CAT_ROLES;
 use crate::state::AppState;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::dto::{self, Page};
 use shared::rules::{self};
-use shared::{Role, Scope};
+use shared::{ErrorCode, FieldErrorCode, Role, Scope};
 
 fn require_role_admin(ctx: &AuthContext) -> bool {
     rules::may_manage_role_assignments(&ctx.grants)
@@ -26,7 +26,7 @@ pub async fn list_assignments(
 ) -> ApiResult<Page<dto::RoleAssignment>> {
     if !require_role_admin(ctx) && !rules::may_manage_directory(&ctx.grants) {
         return Err(ApiError::forbidden(
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can list role assignments.",
         ));
     }
@@ -38,7 +38,7 @@ pub async fn list_assignments(
         .is_some_and(|(k, _)| k.parse::<i64>().is_err())
     {
         return Err(ApiError::bad_request(
-            "invalid_cursor",
+            ErrorCode::InvalidCursor,
             "The cursor is not one this server issued.",
         ));
     }
@@ -63,7 +63,7 @@ pub async fn create_assignment(
     ctx: &AuthContext,
     req: dto::CreateRoleAssignment,
 ) -> ApiResult<dto::RoleAssignment> {
-    const ACTIVITY: &str = "Add scoped role member";
+    const ACTIVITY: Activity = Activity::AddScopedRoleMember;
     let principal =
         crate::store::users::get_user(state.store.reader(), &req.principal_id.to_string()).await?;
     if !require_role_admin(ctx) {
@@ -74,19 +74,23 @@ pub async fn create_assignment(
             state,
             ctx,
             ACTIVITY,
-            CAT_ROLES,
             target,
-            "global_admin_required",
+            ErrorCode::GlobalAdminRequired,
             "Only global administrators can assign roles.",
         )
         .await);
     }
-    let principal = principal
-        .ok_or_else(|| ApiError::field("principal_id", "not_found", "No user has this id."))?;
+    let principal = principal.ok_or_else(|| {
+        ApiError::field(
+            "principal_id",
+            FieldErrorCode::NotFound,
+            "No user has this id.",
+        )
+    })?;
     if !rules::scope_allowed_for_role(req.role, &req.scope) {
         return Err(ApiError::field(
             "scope",
-            "scope_not_allowed",
+            FieldErrorCode::ScopeNotAllowed,
             format!(
                 "{} can only be assigned for the whole directory.",
                 req.role.display_name()
@@ -98,7 +102,13 @@ pub async fn create_assignment(
     if let Scope::AdministrativeUnit { id } = req.scope {
         let unit = crate::store::units::get_unit(state.store.reader(), &id.to_string())
             .await?
-            .ok_or_else(|| ApiError::field("scope", "not_found", "No location has this id."))?;
+            .ok_or_else(|| {
+                ApiError::field(
+                    "scope",
+                    FieldErrorCode::NotFound,
+                    "No location has this id.",
+                )
+            })?;
         unit_name = Some(unit.display_name);
         unit_ids.push(unit.id);
     }
@@ -117,7 +127,7 @@ pub async fn create_assignment(
     {
         Err(StoreError::Conflict) => {
             return Err(ApiError::conflict(
-                "assignment_exists",
+                ErrorCode::AssignmentExists,
                 format!(
                     "{} already holds {} at this scope.",
                     principal.display_name,
@@ -128,7 +138,7 @@ pub async fn create_assignment(
         other => other?,
     }
     let scope_words = unit_name.clone().unwrap_or_else(|| "directory".to_owned());
-    let event = Event::success(ACTIVITY, CAT_ROLES)
+    let event = Event::success(ACTIVITY)
         .target(
             TargetResource::user(&principal.id, &principal.display_name)
                 .with("role", None, Some(req.role.id().to_owned()))
@@ -145,7 +155,7 @@ pub async fn create_assignment(
 }
 
 pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
-    const ACTIVITY: &str = "Remove scoped role member";
+    const ACTIVITY: Activity = Activity::RemoveScopedRoleMember;
     let id = parse_id(id, "role assignment")?;
     let row = crate::store::role_assignments::get_assignment(state.store.reader(), &id).await?;
     if !require_role_admin(ctx) {
@@ -156,9 +166,8 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
             state,
             ctx,
             ACTIVITY,
-            CAT_ROLES,
             target,
-            "global_admin_required",
+            ErrorCode::GlobalAdminRequired,
             "Only global administrators can remove role assignments.",
         )
         .await);
@@ -169,7 +178,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
         && row.role == Role::GlobalAdministrator.id()
         && row.scope == "directory"
     {
-        return Err(ApiError::conflict("last_own_global_admin",
+        return Err(ApiError::conflict(ErrorCode::LastOwnGlobalAdmin,
             "You cannot remove your own Global Administrator role; ask another global administrator."));
     }
     let now = state.now_us();
@@ -186,7 +195,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     let unit_ids = Scope::from_storage(&row.scope)
         .and_then(|s| s.unit_id())
         .map(|u| u.to_string());
-    let event = Event::success(ACTIVITY, CAT_ROLES)
+    let event = Event::success(ACTIVITY)
         .target(
             TargetResource::user(&row.principal_id, &row.principal_display_name)
                 .with("role", Some(row.role.clone()), None)

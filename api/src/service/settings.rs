@@ -4,11 +4,12 @@ use crate::audit::{self, Event, TargetResource};
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
-use crate::service::CAT_SETTINGS;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
+use shared::audit::Activity;
 use shared::dto::MyStaffSettings;
 use shared::rules::{self, MyStaffAccess};
+use shared::{ErrorCode, FieldErrorCode};
 use uuid::Uuid;
 
 pub const MY_STAFF_KEY: &str = "my_staff";
@@ -34,7 +35,7 @@ pub(crate) fn parse_my_staff(stored: Option<&str>) -> ApiResult<MyStaffSettings>
 pub async fn get_settings(state: &AppState, ctx: &AuthContext) -> ApiResult<MyStaffSettings> {
     if !rules::may_manage_directory(&ctx.grants) {
         return Err(ApiError::forbidden(
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can see this setting.",
         ));
     }
@@ -46,15 +47,14 @@ pub async fn put_settings(
     ctx: &AuthContext,
     mut req: MyStaffSettings,
 ) -> ApiResult<MyStaffSettings> {
-    const ACTIVITY: &str = "Update My Staff settings";
+    const ACTIVITY: Activity = Activity::UpdateMyStaffSettings;
     if !rules::may_manage_directory(&ctx.grants) {
         return Err(deny(
             state,
             ctx,
             ACTIVITY,
-            CAT_SETTINGS,
             Some(TargetResource::setting("my_staff")),
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can change this setting.",
         )
         .await);
@@ -64,7 +64,7 @@ pub async fn put_settings(
     if req.selected_user_ids.len() > 10_000 {
         return Err(ApiError::field(
             "selected_user_ids",
-            "too_many",
+            FieldErrorCode::TooMany,
             "At most 10,000 users can be selected.",
         ));
     }
@@ -73,7 +73,7 @@ pub async fn put_settings(
     if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
         return Err(ApiError::field(
             "selected_user_ids",
-            "not_found",
+            FieldErrorCode::NotFound,
             format!("No user has the id {missing}."),
         ));
     }
@@ -87,7 +87,7 @@ pub async fn put_settings(
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
     };
-    let event = Event::success(ACTIVITY, CAT_SETTINGS).target(
+    let event = Event::success(ACTIVITY).target(
         TargetResource::setting("my_staff")
             .with("access", access_str(&old), access_str(&req))
             .with(

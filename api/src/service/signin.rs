@@ -9,15 +9,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::dto::{TokenRequest, TokenResponse};
+use shared::{ErrorCode, FieldErrorCode};
 
-const ACTIVITY: &str = "Sign-in";
-const CATEGORY: &str = "SignIn";
+const ACTIVITY: Activity = Activity::SignIn;
 const MINUTE_US: i64 = 60_000_000;
 
 fn invalid() -> ApiError {
     ApiError::unauthorized(
-        "invalid_credentials",
+        ErrorCode::InvalidCredentials,
         "That username and password don't match.",
     )
 }
@@ -27,13 +28,13 @@ async fn fail(
     state: &AppState,
     who: &Initiator,
     account: Option<&Account>,
-    reason: &str,
+    reason: ErrorCode,
     count_failure: bool,
 ) -> ApiResult<()> {
     let now = state.now_us();
     let p = &state.policy;
     let mut tx = state.store.begin().await?;
-    let mut event = Event::failure(ACTIVITY, CATEGORY, reason.to_owned());
+    let mut event = Event::failure(ACTIVITY, reason.as_str());
     if let Some(a) = account {
         event = event.target(TargetResource::user(&a.id, &a.user_principal_name));
         if count_failure {
@@ -69,7 +70,7 @@ pub async fn sign_in(
             } else {
                 "password"
             },
-            "required",
+            FieldErrorCode::Required,
             "Enter both a username and a password.",
         ));
     }
@@ -87,7 +88,7 @@ pub async fn sign_in(
     )
     .await?;
     if let Some(retry_after_secs) = limited {
-        let event = Event::failure(ACTIVITY, CATEGORY, "rate_limited".to_owned());
+        let event = Event::failure(ACTIVITY, ErrorCode::RateLimited.as_str());
         audit::record(&mut tx, &who, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
         return Err(ApiError::RateLimited { retry_after_secs });
@@ -97,7 +98,7 @@ pub async fn sign_in(
     let password = Secret::new(req.password);
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
-        fail(state, &who, Some(a), "account_locked", false).await?;
+        fail(state, &who, Some(a), ErrorCode::AccountLocked, false).await?;
         let secs = u64::try_from((a.locked_until - now) / 1_000_000 + 1).unwrap_or(1);
         return Err(ApiError::Locked {
             retry_after_secs: secs,
@@ -110,16 +111,30 @@ pub async fn sign_in(
     let account = match account {
         Some(a) if ok => a,
         other => {
-            fail(state, &who, other.as_ref(), "invalid_credentials", true).await?;
+            fail(
+                state,
+                &who,
+                other.as_ref(),
+                ErrorCode::InvalidCredentials,
+                true,
+            )
+            .await?;
             return Err(invalid());
         }
     };
     who.user_id = Some(account.id.clone());
     who.user_principal_name = Some(account.user_principal_name.clone());
     if !account.account_enabled {
-        fail(state, &who, Some(&account), "account_disabled", false).await?;
+        fail(
+            state,
+            &who,
+            Some(&account),
+            ErrorCode::AccountDisabled,
+            false,
+        )
+        .await?;
         return Err(ApiError::unauthorized(
-            "account_disabled",
+            ErrorCode::AccountDisabled,
             "This account is disabled. Ask your manager or administrator.",
         ));
     }
@@ -134,18 +149,18 @@ pub async fn sign_in(
                 state,
                 &who,
                 Some(&account),
-                "temporary_password_expired",
+                ErrorCode::TemporaryPasswordExpired,
                 false,
             )
             .await?;
             return Err(ApiError::unauthorized(
-                "temporary_password_expired",
+                ErrorCode::TemporaryPasswordExpired,
                 "This temporary password has expired or was already used. Ask your manager for a new one.",
             ));
         }
     }
     crate::store::accounts::clear_failures(&mut tx, &account.id).await?;
-    let event = Event::success(ACTIVITY, CATEGORY).target(TargetResource::user(
+    let event = Event::success(ACTIVITY).target(TargetResource::user(
         &account.id,
         &account.user_principal_name,
     ));

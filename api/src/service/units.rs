@@ -7,11 +7,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{deny, require_reader};
 use crate::service::paging::{page_of, parse_id, PageRequest};
 use crate::service::views::{unit_dto, user_dtos, uuid_of};
-use crate::service::CAT_UNITS;
 use crate::state::AppState;
 use crate::store::StoreError;
+use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
 use shared::rules::{self};
+use shared::{ErrorCode, FieldErrorCode};
 
 pub async fn list_units(
     state: &AppState,
@@ -88,15 +89,14 @@ pub async fn create_unit(
     ctx: &AuthContext,
     req: dto::CreateAdministrativeUnit,
 ) -> ApiResult<dto::AdministrativeUnit> {
-    const ACTIVITY: &str = "Create administrative unit";
+    const ACTIVITY: Activity = Activity::CreateAdministrativeUnit;
     if !rules::may_manage_directory(&ctx.grants) {
         return Err(deny(
             state,
             ctx,
             ACTIVITY,
-            CAT_UNITS,
             None,
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can create locations.",
         )
         .await);
@@ -122,7 +122,7 @@ pub async fn create_unit(
         now,
     )
     .await?;
-    let event = Event::success(ACTIVITY, CAT_UNITS)
+    let event = Event::success(ACTIVITY)
         .target(
             TargetResource::unit(&id, name.as_str())
                 .with("display_name", None, Some(name.as_str().to_owned()))
@@ -142,7 +142,7 @@ async fn enforce_unit(
     state: &AppState,
     ctx: &AuthContext,
     unit: &crate::store::units::UnitRow,
-    activity: &'static str,
+    activity: Activity,
 ) -> ApiResult<()> {
     if rules::may_manage_membership(&ctx.grants, uuid_of(&unit.id), unit.restricted) {
         return Ok(());
@@ -156,9 +156,8 @@ async fn enforce_unit(
         state,
         ctx,
         activity,
-        CAT_UNITS,
         Some(TargetResource::unit(&unit.id, &unit.display_name)),
-        "directory_admin_required",
+        ErrorCode::DirectoryAdminRequired,
         detail,
     )
     .await)
@@ -171,14 +170,14 @@ pub async fn update_unit(
     id: &str,
     req: dto::UpdateAdministrativeUnit,
 ) -> ApiResult<dto::AdministrativeUnit> {
-    const ACTIVITY: &str = "Update administrative unit";
+    const ACTIVITY: Activity = Activity::UpdateAdministrativeUnit;
     let unit = load_unit(state, id).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
     let mut errors = Vec::new();
     if req.restricted.is_some_and(|r| r != unit.restricted) {
         errors.push(FieldError {
             field: "restricted".to_owned(),
-            code: "immutable".to_owned(),
+            code: FieldErrorCode::Immutable,
             message:
                 "Whether a location is restricted is set when it is created and cannot change."
                     .to_owned(),
@@ -209,7 +208,7 @@ pub async fn update_unit(
         let now = state.now_us();
         let mut tx = state.store.begin().await?;
         crate::store::units::update_unit(&mut tx, &unit.id, &name, desc.as_deref(), now).await?;
-        let event = Event::success(ACTIVITY, CAT_UNITS)
+        let event = Event::success(ACTIVITY)
             .target(target)
             .units([unit.id.clone()]);
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
@@ -220,7 +219,7 @@ pub async fn update_unit(
 
 /// `DELETE /administrative-units/{id}`: its memberships and scoped roles go too.
 pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
-    const ACTIVITY: &str = "Delete administrative unit";
+    const ACTIVITY: Activity = Activity::DeleteAdministrativeUnit;
     let unit = load_unit(state, id).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
     let now = state.now_us();
@@ -228,7 +227,7 @@ pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiRe
     if !crate::store::units::delete_unit(&mut tx, &unit.id).await? {
         return Err(ApiError::NotFound("No location has this id.".to_owned()));
     }
-    let event = Event::success(ACTIVITY, CAT_UNITS)
+    let event = Event::success(ACTIVITY)
         .target(TargetResource::unit(&unit.id, &unit.display_name).with(
             "member_count",
             Some(unit.member_count.to_string()),

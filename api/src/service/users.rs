@@ -10,11 +10,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{decide, deny, enforce, require_reader, subject};
 use crate::service::paging::{page_of, parse_id, PageRequest, RESUME_MARK};
 use crate::service::views::user_dtos;
-use crate::service::CAT_USERS;
 use crate::state::AppState;
 use crate::store::{encode_cursor, StoreError};
+use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
 use shared::rules::{self, Action, Decision};
+use shared::{ErrorCode, FieldErrorCode};
 
 pub async fn list_users(
     state: &AppState,
@@ -94,7 +95,7 @@ pub async fn explain(
     let action: Action = action.parse().map_err(|_| {
         ApiError::field(
             "action",
-            "invalid_value",
+            FieldErrorCode::InvalidValue,
             "action must be one of read, reset_password, manage_phone_methods, manage_directory.",
         )
     })?;
@@ -107,15 +108,14 @@ pub async fn create_user(
     ctx: &AuthContext,
     req: dto::CreateUser,
 ) -> ApiResult<dto::User> {
-    const ACTIVITY: &str = "Create user";
+    const ACTIVITY: Activity = Activity::CreateUser;
     if !rules::may_manage_directory(&ctx.grants) {
         return Err(deny(
             state,
             ctx,
             ACTIVITY,
-            CAT_USERS,
             None,
-            "directory_admin_required",
+            ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can create users.",
         )
         .await);
@@ -175,13 +175,13 @@ pub async fn create_user(
     match inserted {
         Err(StoreError::Conflict) => {
             return Err(ApiError::conflict(
-                "upn_taken",
+                ErrorCode::UpnTaken,
                 format!("Another user already signs in as {}.", upn.as_str()),
             ))
         }
         other => other?,
     }
-    let event = Event::success(ACTIVITY, CAT_USERS).target(
+    let event = Event::success(ACTIVITY).target(
         TargetResource::user(&id, name.as_str())
             .with("user_principal_name", None, Some(upn.as_str().to_owned()))
             .with("display_name", None, Some(name.as_str().to_owned()))
@@ -205,7 +205,7 @@ pub async fn update_user(
     id: &str,
     req: dto::UpdateUser,
 ) -> ApiResult<dto::User> {
-    const ACTIVITY: &str = "Update user";
+    const ACTIVITY: Activity = Activity::UpdateUser;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ManageDirectory, ACTIVITY, &s).await?;
     let row = &s.row;
@@ -264,9 +264,7 @@ pub async fn update_user(
             now,
         )
         .await?;
-        let event = Event::success(ACTIVITY, CAT_USERS)
-            .target(target)
-            .units(s.unit_ids());
+        let event = Event::success(ACTIVITY).target(target).units(s.unit_ids());
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
     }

@@ -236,7 +236,7 @@ async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain
         .await;
         assert_eq!(r.status(), 401);
         let body: dto::Problem = r.json().await.unwrap();
-        assert_eq!(body.code, "account_locked", "{}", body.detail);
+        assert_eq!(body.code, shared::ErrorCode::AccountLocked, "{}", body.detail);
     }
 
     // Concurrent audited writes through both replicas keep one valid chain.
@@ -463,7 +463,7 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         if status == 503 {
             saw_503 = true;
             let body: dto::Problem = r.json().await.unwrap();
-            assert_eq!(body.code, "service_unavailable");
+            assert_eq!(body.code, shared::ErrorCode::ServiceUnavailable);
         }
     }
     let readyz = c

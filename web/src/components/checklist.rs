@@ -3,12 +3,22 @@
 use leptos::prelude::*;
 use shared::policy::RuleCheck;
 
-/// One line of the checklist: a rule from `shared::policy`, or a rule only the server
-/// can check (shown as such, never as met).
+/// One line of the checklist: a rule checked as the person types (from
+/// `shared::policy`, or the page's own), or a rule only the server can check (shown
+/// as such, never as met).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleLine {
-    Live(RuleCheck),
+    Live { rule: String, met: bool },
     Server(&'static str),
+}
+
+impl From<RuleCheck> for RuleLine {
+    fn from(check: RuleCheck) -> Self {
+        RuleLine::Live {
+            rule: check.rule,
+            met: check.met,
+        }
+    }
 }
 
 #[component]
@@ -23,13 +33,13 @@ pub fn Checklist(
                     .get()
                     .into_iter()
                     .map(|line| match line {
-                        RuleLine::Live(rule) => {
-                            let (state, mark) = if rule.met { ("Met", "✓") } else { ("Not met", "✗") };
+                        RuleLine::Live { rule, met } => {
+                            let (state, mark) = if met { ("Met", "✓") } else { ("Not met", "✗") };
                             view! {
-                                <li class="rule" class:rule-met=rule.met data-met=rule.met.to_string()>
+                                <li class="rule" class:rule-met=met data-met=met.to_string()>
                                     <span class="rule-mark" aria-hidden="true">{mark}</span>
                                     <span class="visually-hidden">{format!("{state}: ")}</span>
-                                    {rule.rule}
+                                    {rule}
                                 </li>
                             }
                                 .into_any()

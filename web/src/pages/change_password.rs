@@ -57,16 +57,15 @@ fn ChangePasswordForm() -> impl IntoView {
         let mut lines: Vec<RuleLine> = match policy.get() {
             Some(Ok(p)) => check_cloud_basics(&p.cloud, &new.get(), &upn, "")
                 .into_iter()
-                .map(RuleLine::Live)
+                .map(RuleLine::from)
                 .collect(),
             _ => Vec::new(),
         };
         let pw = new.get();
-        lines.push(RuleLine::Live(shared::policy::RuleCheck {
-            code: "confirmation".to_owned(),
+        lines.push(RuleLine::Live {
             rule: "Both new passwords match".to_owned(),
             met: !pw.is_empty() && pw == confirm.get(),
-        }));
+        });
         lines.push(RuleLine::Server("Not a password you have used before"));
         lines.push(RuleLine::Server("Hard to guess"));
         lines

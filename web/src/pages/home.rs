@@ -7,7 +7,7 @@ use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use shared::dto::{AdministrativeUnit, Me, Page, RoleAssignment};
-use shared::Scope;
+use shared::{ErrorCode, Scope};
 
 /// Route guard: the page needs a token. This is a convenience only; the API enforces.
 #[component]
@@ -54,7 +54,12 @@ fn Home(token: String) -> impl IntoView {
             match units.await {
                 Ok(page) => Ok(view! { <Locations page /> }.into_any()),
                 // The My Staff gate is closed; the summary above already says why.
-                Err(e) if matches!(e.code(), Some("no_admin_role" | "my_staff_not_enabled")) => {
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        Some(ErrorCode::NoAdminRole | ErrorCode::MyStaffNotEnabled)
+                    ) =>
+                {
                     Ok(view! { <p class="muted">"No locations to show."</p> }.into_any())
                 }
                 Err(e) => Err(e),

@@ -367,7 +367,7 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     let rules = Signal::derive(move || match policy.get() {
         Some(Ok(p)) => check_on_premises(&p.on_premises, &password.get(), &upn, &display)
             .into_iter()
-            .map(RuleLine::Live)
+            .map(RuleLine::from)
             .collect(),
         _ => Vec::new(),
     });

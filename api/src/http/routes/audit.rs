@@ -9,6 +9,7 @@ use actix_web::http::header;
 use actix_web::web::{Data, Query};
 use actix_web::{get, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use shared::audit::{Activity, Outcome};
 use shared::dto::{AuditEvent, Page};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -25,12 +26,17 @@ pub struct AuditParams {
     /// Events at or before this time (RFC 3339).
     pub to: Option<String>,
     /// Exact activity, e.g. `Reset password (by admin)`.
+    // Read as a string: any other value matches nothing (an empty page).
+    #[param(value_type = Option<Activity>)]
     pub activity: Option<String>,
     /// Id of the user who acted.
     pub actor: Option<String>,
     /// Id of a target (user, location).
     pub target: Option<String>,
     /// `success` or `failure`.
+    // Read as a string so that a bad value is a 422 on `result`, like the other
+    // filters, rather than a 400 for the whole query string.
+    #[param(value_type = Option<Outcome>)]
     pub result: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]

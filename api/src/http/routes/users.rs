@@ -1,7 +1,7 @@
 //! Users: org-wide search, profiles, explained decisions, creation.
 
 use crate::auth::AuthContext;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::read_body;
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
@@ -14,7 +14,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use shared::dto::{CreateUser, ImportResult, Page, UpdateUser, User};
-use shared::Decision;
+use shared::{Decision, FieldErrorCode};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -207,7 +207,11 @@ pub async fn import_users(
     }
     let body = read_body(payload, IMPORT_MAX_BYTES).await?;
     let text = std::str::from_utf8(&body).map_err(|_| {
-        crate::error::ApiError::field("csv", "invalid_encoding", "The file must be UTF-8 text.")
+        ApiError::field(
+            "csv",
+            FieldErrorCode::InvalidEncoding,
+            "The file must be UTF-8 text.",
+        )
     })?;
     let out = crate::service::import::import_users(&state, &ctx, text).await?;
     Ok(HttpResponse::Ok()

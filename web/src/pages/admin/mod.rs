@@ -394,5 +394,5 @@ pub fn Outcome(#[prop(into)] message: Signal<Option<Result<String, String>>>) ->
 
 /// The message of an API failure, for [`Outcome`].
 pub fn failed(e: &ApiError) -> Option<Result<String, String>> {
-    Some(Err(admin_api::message(e)))
+    Some(Err(e.message()))
 }

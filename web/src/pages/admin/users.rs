@@ -1,10 +1,11 @@
 //! `/admin/users`: create one user, or import many from a CSV file.
 
 use super::{failed, AdminShell, Outcome, Section};
-use crate::admin_api;
+use crate::admin_api::{self, Imported, ImportedRow};
 use crate::reactive::{action, effect, ApiAction};
 use leptos::prelude::*;
-use shared::dto::{CreateUser, ImportResult, ImportRow, User, UserSource};
+use shared::dto::{CreateUser, User, UserSource};
+use shared::ErrorCode;
 
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
@@ -78,8 +79,8 @@ fn CreateUserForm() -> impl IntoView {
         }
         Some(Err(e)) => {
             let mut fields = admin_api::field_errors(&e);
-            if e.code() == Some("upn_taken") {
-                fields.push(("user_principal_name".to_owned(), admin_api::message(&e)));
+            if e.code() == Some(ErrorCode::UpnTaken) {
+                fields.push(("user_principal_name".to_owned(), e.message()));
             }
             let others = other_errors(&fields);
             outcome.set(if fields.is_empty() {
@@ -228,7 +229,7 @@ fn CreateUserForm() -> impl IntoView {
     }
 }
 
-fn import_summary(result: &ImportResult) -> String {
+fn import_summary(result: &Imported) -> String {
     let people = |n: u32| match n {
         1 => "1 user".to_owned(),
         n => format!("{n} users"),
@@ -248,7 +249,7 @@ fn import_summary(result: &ImportResult) -> String {
 fn ImportUsers() -> impl IntoView {
     let file_input = NodeRef::<leptos::html::Input>::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let import: ApiAction<web_sys::File, ImportResult> = action(|file: &web_sys::File| {
+    let import: ApiAction<web_sys::File, Imported> = action(|file: &web_sys::File| {
         let file = file.clone();
         Box::pin(async move { admin_api::import_users(&file).await })
     });
@@ -327,7 +328,7 @@ fn copy(text: &str) -> bool {
 }
 
 #[component]
-fn ImportRows(rows: Vec<ImportRow>) -> impl IntoView {
+fn ImportRows(rows: Vec<ImportedRow>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p class="muted">"The file had no rows to import."</p> }.into_any();
     }
@@ -362,7 +363,7 @@ fn ImportRows(rows: Vec<ImportRow>) -> impl IntoView {
 }
 
 #[component]
-fn ImportRowView(row: ImportRow) -> impl IntoView {
+fn ImportRowView(row: ImportedRow) -> impl IntoView {
     let copied = RwSignal::new(false);
     let upn = if row.user_principal_name.is_empty() {
         "—".to_owned()
@@ -431,7 +432,7 @@ mod tests {
 
     #[test]
     fn import_summaries_count_people_and_rows() {
-        let r = |created, failed| ImportResult {
+        let r = |created, failed| Imported {
             created,
             failed,
             rows: vec![],

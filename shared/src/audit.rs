@@ -1,0 +1,161 @@
+//! What the audit trail records (SPEC section 5): each activity, its category and
+//! the outcome, as the display strings Entra ID uses.
+//!
+//! These strings are stored in every audit event and covered by its hash, so they
+//! must never change: `openstaff audit verify` recomputes the hash from them.
+
+use crate::wire_enum::wire_enum;
+
+wire_enum! {
+    /// An audited activity, as stored and shown ("Reset password (by admin)").
+    pub enum Activity {
+        ResetPasswordByAdmin = "Reset password (by admin)",
+        ChangePasswordSelf = "Change password (self)",
+        SignIn = "Sign-in",
+        RegisterPhoneNumber = "Register phone number",
+        ChangePhoneNumber = "Change phone number",
+        RemovePhoneNumber = "Remove phone number",
+        AddMemberToAdministrativeUnit = "Add member to administrative unit",
+        RemoveMemberFromAdministrativeUnit = "Remove member from administrative unit",
+        AddScopedRoleMember = "Add scoped role member",
+        RemoveScopedRoleMember = "Remove scoped role member",
+        CreateUser = "Create user",
+        UpdateUser = "Update user",
+        /// A refused import; an allowed one records a `Create user` per created row.
+        BulkImportUsers = "Bulk import users",
+        CreateAdministrativeUnit = "Create administrative unit",
+        UpdateAdministrativeUnit = "Update administrative unit",
+        DeleteAdministrativeUnit = "Delete administrative unit",
+        UpdateMyStaffSettings = "Update My Staff settings",
+        /// `openstaff seed scale`: one event for the whole generated directory.
+        SeedScaleDirectory = "Seed scale directory",
+    }
+}
+
+wire_enum! {
+    /// The category of an audited activity.
+    pub enum Category {
+        UserManagement = "UserManagement",
+        AdministrativeUnit = "AdministrativeUnit",
+        RoleManagement = "RoleManagement",
+        Policy = "Policy",
+        SignIn = "SignIn",
+    }
+}
+
+wire_enum! {
+    /// The `result` of an audited activity.
+    pub enum Outcome {
+        Success = "success",
+        /// Failed or refused; `result_reason` says why.
+        Failure = "failure",
+    }
+}
+
+impl Activity {
+    /// Each activity belongs to one category.
+    pub const fn category(self) -> Category {
+        match self {
+            Activity::ResetPasswordByAdmin
+            | Activity::ChangePasswordSelf
+            | Activity::RegisterPhoneNumber
+            | Activity::ChangePhoneNumber
+            | Activity::RemovePhoneNumber
+            | Activity::CreateUser
+            | Activity::UpdateUser
+            | Activity::BulkImportUsers
+            | Activity::SeedScaleDirectory => Category::UserManagement,
+            Activity::SignIn => Category::SignIn,
+            Activity::AddMemberToAdministrativeUnit
+            | Activity::RemoveMemberFromAdministrativeUnit
+            | Activity::CreateAdministrativeUnit
+            | Activity::UpdateAdministrativeUnit
+            | Activity::DeleteAdministrativeUnit => Category::AdministrativeUnit,
+            Activity::AddScopedRoleMember | Activity::RemoveScopedRoleMember => {
+                Category::RoleManagement
+            }
+            Activity::UpdateMyStaffSettings => Category::Policy,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire_enum::assert_wire_enum;
+
+    #[test]
+    fn activities_are_todays_strings() {
+        // Written out again, by hand: these strings are hashed into stored events.
+        assert_wire_enum(Activity::ALL, Activity::as_str, |a| match a {
+            Activity::ResetPasswordByAdmin => "Reset password (by admin)",
+            Activity::ChangePasswordSelf => "Change password (self)",
+            Activity::SignIn => "Sign-in",
+            Activity::RegisterPhoneNumber => "Register phone number",
+            Activity::ChangePhoneNumber => "Change phone number",
+            Activity::RemovePhoneNumber => "Remove phone number",
+            Activity::AddMemberToAdministrativeUnit => "Add member to administrative unit",
+            Activity::RemoveMemberFromAdministrativeUnit => {
+                "Remove member from administrative unit"
+            }
+            Activity::AddScopedRoleMember => "Add scoped role member",
+            Activity::RemoveScopedRoleMember => "Remove scoped role member",
+            Activity::CreateUser => "Create user",
+            Activity::UpdateUser => "Update user",
+            Activity::BulkImportUsers => "Bulk import users",
+            Activity::CreateAdministrativeUnit => "Create administrative unit",
+            Activity::UpdateAdministrativeUnit => "Update administrative unit",
+            Activity::DeleteAdministrativeUnit => "Delete administrative unit",
+            Activity::UpdateMyStaffSettings => "Update My Staff settings",
+            Activity::SeedScaleDirectory => "Seed scale directory",
+        });
+        assert_eq!(Activity::ALL.len(), 18);
+    }
+
+    #[test]
+    fn categories_and_outcomes_are_todays_strings() {
+        assert_wire_enum(Category::ALL, Category::as_str, |c| match c {
+            Category::UserManagement => "UserManagement",
+            Category::AdministrativeUnit => "AdministrativeUnit",
+            Category::RoleManagement => "RoleManagement",
+            Category::Policy => "Policy",
+            Category::SignIn => "SignIn",
+        });
+        assert_wire_enum(Outcome::ALL, Outcome::as_str, |o| match o {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        });
+    }
+
+    #[test]
+    fn each_activity_keeps_todays_category() {
+        // The category is stored and hashed with the activity, so it is pinned too.
+        for a in Activity::ALL {
+            let today = match a {
+                Activity::SignIn => "SignIn",
+                Activity::AddMemberToAdministrativeUnit
+                | Activity::RemoveMemberFromAdministrativeUnit
+                | Activity::CreateAdministrativeUnit
+                | Activity::UpdateAdministrativeUnit
+                | Activity::DeleteAdministrativeUnit => "AdministrativeUnit",
+                Activity::AddScopedRoleMember | Activity::RemoveScopedRoleMember => {
+                    "RoleManagement"
+                }
+                Activity::UpdateMyStaffSettings => "Policy",
+                Activity::ResetPasswordByAdmin
+                | Activity::ChangePasswordSelf
+                | Activity::RegisterPhoneNumber
+                | Activity::ChangePhoneNumber
+                | Activity::RemovePhoneNumber
+                | Activity::CreateUser
+                | Activity::UpdateUser
+                | Activity::BulkImportUsers
+                | Activity::SeedScaleDirectory => "UserManagement",
+            };
+            assert_eq!(a.category().as_str(), today, "{a}");
+        }
+        for c in Category::ALL {
+            assert!(Activity::ALL.iter().any(|a| a.category() == *c), "{c}");
+        }
+    }
+}

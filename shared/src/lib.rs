@@ -11,10 +11,12 @@
 )]
 
 pub mod dto;
+pub mod ids;
 pub mod policy;
 pub mod rfc3339;
 pub mod roles;
 pub mod rules;
 
+pub use ids::{RoleAssignmentId, UnitId, UserId};
 pub use roles::{Role, Scope};
 pub use rules::{Action, Decision, Denial, MyStaffAccess};

@@ -4,11 +4,11 @@
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::{Hasher, Secret};
 use crate::domain::{check_cloud_password, DisplayName, UserPrincipalName};
-use crate::store::users::NewUser;
+use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::store::{Store, StoreError, Tx};
 use anyhow::Context;
 use shared::dto::UserSource;
-use shared::{Role, Scope};
+use shared::{Role, Scope, UnitId, UserId};
 use uuid::Uuid;
 
 /// The password of every demo account.
@@ -31,37 +31,32 @@ async fn add_user(
     who: &Initiator,
     p: &Person<'_>,
     hash: &str,
-) -> anyhow::Result<String> {
-    let id = Uuid::now_v7().to_string();
-    let now = now_us();
-    crate::store::users::insert_user(
-        tx,
-        &NewUser {
-            id: &id,
+) -> anyhow::Result<UserId> {
+    let draft = NewUserDraft::parse(
+        RawUser {
             user_principal_name: p.upn,
             display_name: p.name,
             mail: Some(p.upn),
             job_title: Some(p.job),
             department: Some(p.dept),
-            account_enabled: true,
-            source: p.source,
-            password_hash: hash,
-            force_password_change: false,
-            now,
         },
+        p.source,
+        true,
     )
-    .await?;
-    audit::record(
+    .map_err(|errors| {
+        let msgs: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+        anyhow::anyhow!("{}: {}", p.upn, msgs.join(" "))
+    })?;
+    let id = UserId::from(Uuid::now_v7());
+    insert_new_user(
         tx,
         who,
-        now,
-        Event::success("Create user", "UserManagement").target(
-            TargetResource::user(&id, p.name).with(
-                "user_principal_name",
-                None,
-                Some(p.upn.to_owned()),
-            ),
-        ),
+        now_us(),
+        id,
+        &draft,
+        FirstPassword::Chosen { hash },
+        &[],
+        &[],
     )
     .await?;
     Ok(id)
@@ -73,27 +68,32 @@ async fn add_unit(
     name: &str,
     desc: &str,
     restricted: bool,
-) -> anyhow::Result<String> {
-    let id = Uuid::now_v7().to_string();
+) -> anyhow::Result<UnitId> {
+    let id = UnitId::from(Uuid::now_v7());
     let now = now_us();
-    crate::store::units::insert_unit(tx, &id, name, Some(desc), restricted, now).await?;
+    crate::store::units::insert_unit(tx, id, name, Some(desc), restricted, now).await?;
     audit::record(
         tx,
         who,
         now,
         Event::success("Create administrative unit", "AdministrativeUnit")
-            .target(TargetResource::unit(&id, name).with(
+            .target(TargetResource::unit(id, name).with(
                 "restricted",
                 None,
                 Some(restricted.to_string()),
             ))
-            .units([id.clone()]),
+            .units([id]),
     )
     .await?;
     Ok(id)
 }
 
-async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> anyhow::Result<()> {
+async fn add_member(
+    tx: &mut Tx,
+    who: &Initiator,
+    unit: UnitId,
+    user: UserId,
+) -> anyhow::Result<()> {
     let now = now_us();
     crate::store::membership::add_member(tx, unit, user, now).await?;
     audit::record(
@@ -101,9 +101,9 @@ async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> any
         who,
         now,
         Event::success("Add member to administrative unit", "AdministrativeUnit")
-            .target(TargetResource::unit(unit, unit))
-            .target(TargetResource::user(user, user))
-            .units([unit.to_owned()]),
+            .target(TargetResource::unit(unit, &unit.to_string()))
+            .target(TargetResource::user(user, &user.to_string()))
+            .units([unit]),
     )
     .await?;
     Ok(())
@@ -112,14 +112,14 @@ async fn add_member(tx: &mut Tx, who: &Initiator, unit: &str, user: &str) -> any
 async fn assign(
     tx: &mut Tx,
     who: &Initiator,
-    user: &str,
+    user: UserId,
     role: Role,
     scope: Scope,
 ) -> anyhow::Result<()> {
     let now = now_us();
     crate::store::role_assignments::insert_assignment(
         tx,
-        &Uuid::now_v7().to_string(),
+        Uuid::now_v7().into(),
         user,
         role,
         &scope,
@@ -132,11 +132,11 @@ async fn assign(
         now,
         Event::success("Add scoped role member", "RoleManagement")
             .target(
-                TargetResource::user(user, user)
+                TargetResource::user(user, &user.to_string())
                     .with("role", None, Some(role.id().to_owned()))
                     .with("scope", None, Some(scope.to_storage())),
             )
-            .units(scope.unit_id().map(|u| u.to_string())),
+            .units(scope.unit_id().map(UnitId::from)),
     )
     .await?;
     Ok(())
@@ -193,7 +193,7 @@ pub async fn create_admin(
     assign(
         &mut tx,
         &who,
-        &id,
+        id,
         Role::GlobalAdministrator,
         Scope::Directory,
     )
@@ -308,7 +308,7 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
     assign(
         &mut tx,
         &who,
-        &admin,
+        admin,
         Role::GlobalAdministrator,
         Scope::Directory,
     )
@@ -328,7 +328,7 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
     assign(
         &mut tx,
         &who,
-        &ursula,
+        ursula,
         Role::UserAdministrator,
         Scope::Directory,
     )
@@ -348,7 +348,7 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
     assign(
         &mut tx,
         &who,
-        &hannah,
+        hannah,
         Role::HelpdeskAdministrator,
         Scope::Directory,
     )
@@ -371,14 +371,12 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
         assign(
             &mut tx,
             &who,
-            &maria,
+            maria,
             Role::AuthenticationAdministrator,
-            Scope::AdministrativeUnit {
-                id: Uuid::parse_str(unit)?,
-            },
+            Scope::AdministrativeUnit { id: unit.uuid() },
         )
         .await?;
-        add_member(&mut tx, &who, unit, &maria).await?;
+        add_member(&mut tx, &who, *unit, maria).await?;
     }
     // Tom is a shift lead who may only reset passwords in one store.
     let tom = add_user(
@@ -396,14 +394,14 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
     assign(
         &mut tx,
         &who,
-        &tom,
+        tom,
         Role::PasswordAdministrator,
         Scope::AdministrativeUnit {
-            id: Uuid::parse_str(&stores[1])?,
+            id: stores[1].uuid(),
         },
     )
     .await?;
-    add_member(&mut tx, &who, &stores[1], &tom).await?;
+    add_member(&mut tx, &who, stores[1], tom).await?;
     // Omar manages the region with helpdesk rights.
     let omar = add_user(
         &mut tx,
@@ -420,14 +418,12 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
     assign(
         &mut tx,
         &who,
-        &omar,
+        omar,
         Role::HelpdeskAdministrator,
-        Scope::AdministrativeUnit {
-            id: Uuid::parse_str(&region)?,
-        },
+        Scope::AdministrativeUnit { id: region.uuid() },
     )
     .await?;
-    add_member(&mut tx, &who, &region, &omar).await?;
+    add_member(&mut tx, &who, region, omar).await?;
     // Priya looks after the restricted executive office.
     let priya = add_user(
         &mut tx,
@@ -441,14 +437,12 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
         &hash,
     )
     .await?;
-    let exec_scope = Scope::AdministrativeUnit {
-        id: Uuid::parse_str(&exec)?,
-    };
-    assign(&mut tx, &who, &priya, Role::UserAdministrator, exec_scope).await?;
+    let exec_scope = Scope::AdministrativeUnit { id: exec.uuid() };
+    assign(&mut tx, &who, priya, Role::UserAdministrator, exec_scope).await?;
     assign(
         &mut tx,
         &who,
-        &priya,
+        priya,
         Role::AuthenticationAdministrator,
         exec_scope,
     )
@@ -474,9 +468,9 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
             source,
         };
         let id = add_user(&mut tx, &who, &person, &hash).await?;
-        add_member(&mut tx, &who, &stores[i % stores.len()], &id).await?;
+        add_member(&mut tx, &who, stores[i % stores.len()], id).await?;
         if i % 4 == 0 {
-            add_member(&mut tx, &who, &region, &id).await?;
+            add_member(&mut tx, &who, region, id).await?;
         }
     }
     for (upn, name, job) in [
@@ -492,7 +486,7 @@ pub async fn demo(store: &Store, if_empty: bool) -> anyhow::Result<()> {
         ),
     ] {
         let id = add_user(&mut tx, &who, &p(upn, name, job, "Executive"), &hash).await?;
-        add_member(&mut tx, &who, &exec, &id).await?;
+        add_member(&mut tx, &who, exec, id).await?;
     }
     // Someone with no admin role at all.
     add_user(

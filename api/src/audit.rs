@@ -10,6 +10,7 @@ use crate::store::{Store, StoreResult, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::{Activity, Outcome};
+use shared::{UnitId, UserId};
 
 /// Where a request came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,24 +61,29 @@ pub struct TargetResource {
     pub display_name: String,
     #[serde(default)]
     pub modified_properties: Vec<ModifiedProperty>,
+    /// The location this target is, so a refusal about it is visible to its managers.
+    #[serde(skip)]
+    pub unit: Option<UnitId>,
 }
 
 impl TargetResource {
-    pub fn user(id: &str, display_name: &str) -> Self {
+    pub fn user(id: UserId, display_name: &str) -> Self {
         TargetResource {
             type_: "user".to_owned(),
-            id: id.to_owned(),
+            id: id.to_string(),
             display_name: display_name.to_owned(),
             modified_properties: Vec::new(),
+            unit: None,
         }
     }
 
-    pub fn unit(id: &str, display_name: &str) -> Self {
+    pub fn unit(id: UnitId, display_name: &str) -> Self {
         TargetResource {
             type_: "administrative_unit".to_owned(),
-            id: id.to_owned(),
+            id: id.to_string(),
             display_name: display_name.to_owned(),
             modified_properties: Vec::new(),
+            unit: Some(id),
         }
     }
 
@@ -87,6 +93,7 @@ impl TargetResource {
             id: name.to_owned(),
             display_name: name.to_owned(),
             modified_properties: Vec::new(),
+            unit: None,
         }
     }
 
@@ -117,7 +124,7 @@ pub struct Event {
     pub result_reason: Option<String>,
     pub targets: Vec<TargetResource>,
     /// Locations the targets belong to, so managers of those locations can see it.
-    pub unit_ids: Vec<String>,
+    pub unit_ids: Vec<UnitId>,
 }
 
 impl Event {
@@ -145,7 +152,7 @@ impl Event {
         self
     }
 
-    pub fn units(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+    pub fn units(mut self, ids: impl IntoIterator<Item = UnitId>) -> Self {
         for id in ids {
             if !self.unit_ids.contains(&id) {
                 self.unit_ids.push(id);

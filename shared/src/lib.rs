@@ -15,12 +15,14 @@ mod wire_enum;
 pub mod audit;
 pub mod codes;
 pub mod dto;
+pub mod ids;
 pub mod policy;
 pub mod rfc3339;
 pub mod roles;
 pub mod rules;
 
 pub use codes::{ErrorCode, FieldErrorCode};
+pub use ids::{RoleAssignmentId, UnitId, UserId};
 pub use roles::{Role, Scope};
 pub use rules::{Action, Decision, Denial, MyStaffAccess};
 pub use wire_enum::UnknownValue;

@@ -6,15 +6,14 @@
 
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
-use crate::service::settings::MY_STAFF_KEY;
 use crate::state::AppState;
-use crate::store::users::UserRow;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use shared::rules::Grant;
-use shared::ErrorCode;
+use shared::dto::MyStaffStatus;
+use shared::rules::{self, Actor, Grant};
+use shared::{ErrorCode, UserId};
 use std::future::{ready, Ready};
 
 /// The correlation id of a request, set by the request-id middleware.
@@ -67,19 +66,41 @@ impl FromRequest for RequestMeta {
     }
 }
 
-/// A verified caller.
+/// Who is calling, as every service needs them: read once per request, with the
+/// caller's grants and whether My Staff is open to them.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub id: UserId,
+    pub user_principal_name: String,
+    pub display_name: String,
+    pub grants: Vec<Grant>,
+    pub my_staff: MyStaffStatus,
+}
+
+impl Principal {
+    /// The caller as the rules in `shared` see an actor.
+    pub fn actor(&self) -> Actor<'_> {
+        Actor {
+            user_id: self.id.uuid(),
+            grants: &self.grants,
+        }
+    }
+}
+
+/// A verified caller and where the request came from.
 #[derive(Debug, Clone)]
 pub struct AuthContext {
-    pub user: UserRow,
-    pub grants: Vec<Grant>,
-    /// The My Staff setting (stored JSON) as it was when the request came in.
-    pub my_staff_setting: Option<String>,
+    pub principal: Principal,
     pub initiator: Initiator,
 }
 
 impl AuthContext {
-    pub fn user_id(&self) -> &str {
-        &self.user.id
+    pub fn user_id(&self) -> UserId {
+        self.principal.id
+    }
+
+    pub fn grants(&self) -> &[Grant] {
+        &self.principal.grants
     }
 }
 
@@ -127,7 +148,14 @@ async fn authenticate(
             "The token is invalid or has expired. Sign in again.",
         )
     })?;
-    let caller = crate::store::users::caller(state.store.reader(), &claims.sub, MY_STAFF_KEY)
+    // A token names its user by id; one that does not parse was not made here.
+    let id: UserId = claims.sub.parse().map_err(|_| {
+        ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "The token is invalid. Sign in again.",
+        )
+    })?;
+    let caller = crate::store::users::caller(state.store.reader(), id)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized(
@@ -155,12 +183,32 @@ async fn authenticate(
         ));
     }
     let mut initiator = RequestMeta::from_request(&req)?.0;
-    initiator.user_id = Some(user.id.clone());
+    initiator.user_id = Some(user.id.to_string());
     initiator.user_principal_name = Some(user.user_principal_name.clone());
+    let settings = caller.my_staff;
+    let my_staff = match rules::my_staff_gate(
+        user.id.uuid(),
+        !caller.grants.is_empty(),
+        settings.access,
+        &settings.selected_user_ids,
+    ) {
+        Ok(()) => MyStaffStatus {
+            enabled: true,
+            reason: None,
+        },
+        Err(block) => MyStaffStatus {
+            enabled: false,
+            reason: Some(block),
+        },
+    };
     Ok(AuthContext {
-        user,
-        grants: caller.grants,
-        my_staff_setting: caller.my_staff_setting,
+        principal: Principal {
+            id: user.id,
+            user_principal_name: user.user_principal_name,
+            display_name: user.display_name,
+            grants: caller.grants,
+            my_staff,
+        },
         initiator,
     })
 }

@@ -4,14 +4,13 @@
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::{Hasher, Secret};
 use crate::domain::{check_cloud_password, DisplayName, UserPrincipalName};
+use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::state::ClockAndIds;
-use crate::store::users::NewUser;
 use crate::store::{Store, StoreError, Tx};
 use anyhow::Context;
 use shared::audit::Activity;
 use shared::dto::UserSource;
-use shared::{Role, Scope};
-use uuid::Uuid;
+use shared::{Role, Scope, UnitId, UserId};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "OpenStaff-Demo-2026!";
@@ -50,34 +49,33 @@ async fn add_user(
     who: &Writer<'_>,
     p: &Person<'_>,
     hash: &str,
-) -> anyhow::Result<String> {
-    let id = who.time.new_id();
-    let now = who.time.now_us();
-    crate::store::users::insert_user(
-        tx,
-        &NewUser {
-            id: &id,
+) -> anyhow::Result<UserId> {
+    let draft = NewUserDraft::parse(
+        RawUser {
             user_principal_name: p.upn,
             display_name: p.name,
             mail: Some(p.upn),
             job_title: Some(p.job),
             department: Some(p.dept),
-            account_enabled: true,
-            source: p.source,
-            password_hash: hash,
-            force_password_change: false,
-            now,
         },
+        p.source,
+        true,
     )
-    .await?;
-    who.record(
+    .map_err(|errors| {
+        let msgs: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+        anyhow::anyhow!("{}: {}", p.upn, msgs.join(" "))
+    })?;
+    let id = UserId::from(who.time.ids.new_id());
+    insert_new_user(
         tx,
-        now,
-        Event::success(Activity::CreateUser).target(TargetResource::user(&id, p.name).with(
-            "user_principal_name",
-            None,
-            Some(p.upn.to_owned()),
-        )),
+        &who.who,
+        who.time.now_us(),
+        &*who.time.ids,
+        id,
+        &draft,
+        FirstPassword::Chosen { hash },
+        &[],
+        &[],
     )
     .await?;
     Ok(id)
@@ -89,35 +87,40 @@ async fn add_unit(
     name: &str,
     desc: &str,
     restricted: bool,
-) -> anyhow::Result<String> {
-    let id = who.time.new_id();
+) -> anyhow::Result<UnitId> {
+    let id = UnitId::from(who.time.ids.new_id());
     let now = who.time.now_us();
-    crate::store::units::insert_unit(tx, &id, name, Some(desc), restricted, now).await?;
+    crate::store::units::insert_unit(tx, id, name, Some(desc), restricted, now).await?;
     who.record(
         tx,
         now,
         Event::success(Activity::CreateAdministrativeUnit)
-            .target(TargetResource::unit(&id, name).with(
+            .target(TargetResource::unit(id, name).with(
                 "restricted",
                 None,
                 Some(restricted.to_string()),
             ))
-            .units([id.clone()]),
+            .units([id]),
     )
     .await?;
     Ok(id)
 }
 
-async fn add_member(tx: &mut Tx, who: &Writer<'_>, unit: &str, user: &str) -> anyhow::Result<()> {
+async fn add_member(
+    tx: &mut Tx,
+    who: &Writer<'_>,
+    unit: UnitId,
+    user: UserId,
+) -> anyhow::Result<()> {
     let now = who.time.now_us();
     crate::store::membership::add_member(tx, unit, user, now).await?;
     who.record(
         tx,
         now,
         Event::success(Activity::AddMemberToAdministrativeUnit)
-            .target(TargetResource::unit(unit, unit))
-            .target(TargetResource::user(user, user))
-            .units([unit.to_owned()]),
+            .target(TargetResource::unit(unit, &unit.to_string()))
+            .target(TargetResource::user(user, &user.to_string()))
+            .units([unit]),
     )
     .await?;
     Ok(())
@@ -126,14 +129,14 @@ async fn add_member(tx: &mut Tx, who: &Writer<'_>, unit: &str, user: &str) -> an
 async fn assign(
     tx: &mut Tx,
     who: &Writer<'_>,
-    user: &str,
+    user: UserId,
     role: Role,
     scope: Scope,
 ) -> anyhow::Result<()> {
     let now = who.time.now_us();
     crate::store::role_assignments::insert_assignment(
         tx,
-        &who.time.new_id(),
+        who.time.ids.new_id().into(),
         user,
         role,
         &scope,
@@ -145,11 +148,11 @@ async fn assign(
         now,
         Event::success(Activity::AddScopedRoleMember)
             .target(
-                TargetResource::user(user, user)
+                TargetResource::user(user, &user.to_string())
                     .with("role", None, Some(role.id().to_owned()))
                     .with("scope", None, Some(scope.to_storage())),
             )
-            .units(scope.unit_id().map(|u| u.to_string())),
+            .units(scope.unit_id().map(UnitId::from)),
     )
     .await?;
     Ok(())
@@ -207,7 +210,7 @@ pub async fn create_admin(
     assign(
         &mut tx,
         &who,
-        &id,
+        id,
         Role::GlobalAdministrator,
         Scope::Directory,
     )
@@ -322,7 +325,7 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
     assign(
         &mut tx,
         &who,
-        &admin,
+        admin,
         Role::GlobalAdministrator,
         Scope::Directory,
     )
@@ -342,7 +345,7 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
     assign(
         &mut tx,
         &who,
-        &ursula,
+        ursula,
         Role::UserAdministrator,
         Scope::Directory,
     )
@@ -362,7 +365,7 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
     assign(
         &mut tx,
         &who,
-        &hannah,
+        hannah,
         Role::HelpdeskAdministrator,
         Scope::Directory,
     )
@@ -385,14 +388,12 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
         assign(
             &mut tx,
             &who,
-            &maria,
+            maria,
             Role::AuthenticationAdministrator,
-            Scope::AdministrativeUnit {
-                id: Uuid::parse_str(unit)?,
-            },
+            Scope::AdministrativeUnit { id: unit.uuid() },
         )
         .await?;
-        add_member(&mut tx, &who, unit, &maria).await?;
+        add_member(&mut tx, &who, *unit, maria).await?;
     }
     // Tom is a shift lead who may only reset passwords in one store.
     let tom = add_user(
@@ -410,14 +411,14 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
     assign(
         &mut tx,
         &who,
-        &tom,
+        tom,
         Role::PasswordAdministrator,
         Scope::AdministrativeUnit {
-            id: Uuid::parse_str(&stores[1])?,
+            id: stores[1].uuid(),
         },
     )
     .await?;
-    add_member(&mut tx, &who, &stores[1], &tom).await?;
+    add_member(&mut tx, &who, stores[1], tom).await?;
     // Omar manages the region with helpdesk rights.
     let omar = add_user(
         &mut tx,
@@ -434,14 +435,12 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
     assign(
         &mut tx,
         &who,
-        &omar,
+        omar,
         Role::HelpdeskAdministrator,
-        Scope::AdministrativeUnit {
-            id: Uuid::parse_str(&region)?,
-        },
+        Scope::AdministrativeUnit { id: region.uuid() },
     )
     .await?;
-    add_member(&mut tx, &who, &region, &omar).await?;
+    add_member(&mut tx, &who, region, omar).await?;
     // Priya looks after the restricted executive office.
     let priya = add_user(
         &mut tx,
@@ -455,14 +454,12 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
         &hash,
     )
     .await?;
-    let exec_scope = Scope::AdministrativeUnit {
-        id: Uuid::parse_str(&exec)?,
-    };
-    assign(&mut tx, &who, &priya, Role::UserAdministrator, exec_scope).await?;
+    let exec_scope = Scope::AdministrativeUnit { id: exec.uuid() };
+    assign(&mut tx, &who, priya, Role::UserAdministrator, exec_scope).await?;
     assign(
         &mut tx,
         &who,
-        &priya,
+        priya,
         Role::AuthenticationAdministrator,
         exec_scope,
     )
@@ -488,9 +485,9 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
             source,
         };
         let id = add_user(&mut tx, &who, &person, &hash).await?;
-        add_member(&mut tx, &who, &stores[i % stores.len()], &id).await?;
+        add_member(&mut tx, &who, stores[i % stores.len()], id).await?;
         if i % 4 == 0 {
-            add_member(&mut tx, &who, &region, &id).await?;
+            add_member(&mut tx, &who, region, id).await?;
         }
     }
     for (upn, name, job) in [
@@ -506,7 +503,7 @@ pub async fn demo(store: &Store, time: &ClockAndIds, if_empty: bool) -> anyhow::
         ),
     ] {
         let id = add_user(&mut tx, &who, &p(upn, name, job, "Executive"), &hash).await?;
-        add_member(&mut tx, &who, &exec, &id).await?;
+        add_member(&mut tx, &who, exec, id).await?;
     }
     // Someone with no admin role at all.
     add_user(

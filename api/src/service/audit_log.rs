@@ -70,12 +70,16 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
             )
         })?),
     };
-    let tenant_wide = ctx.grants.iter().any(|g| g.scope == Scope::Directory);
+    let tenant_wide = ctx
+        .principal
+        .grants
+        .iter()
+        .any(|g| g.scope == Scope::Directory);
     let unit_ids = if tenant_wide {
         None
     } else {
         let mut ids: Vec<String> = ctx
-            .grants
+            .grants()
             .iter()
             .filter_map(|g| g.scope.unit_id())
             .map(|u| u.to_string())

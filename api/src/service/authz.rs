@@ -1,46 +1,33 @@
 //! Authorization in one place: load the subject of an action, decide with the rules in
 //! `shared`, and refuse (audited) when they say no; plus the My Staff gate.
+//!
+//! A change is decided inside its own write transaction ([`begin_decided`]): the
+//! target's roles and locations and the actor's grants are read by the transaction
+//! that records the change, so a role granted to the target (or taken from the actor)
+//! a moment earlier is seen. The decision on the read pool ([`enforce`]) only answers
+//! early, before any password is hashed.
 
 use crate::audit::{self, Event, TargetResource};
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::paging::parse_id;
-use crate::service::settings::parse_my_staff;
 use crate::state::AppState;
 use crate::store::users::UserRow;
+use crate::store::{StoreError, Tx};
 use shared::audit::Activity;
 use shared::dto::{MyStaffStatus, UnitRef};
-use shared::rules::{self, Action, Actor, Decision, Target};
-use shared::{ErrorCode, Role};
-use uuid::Uuid;
+use shared::rules::{self, Action, Actor, Decision, Denial, Grant, Target};
+use shared::{ErrorCode, Role, UnitId, UserId};
+use sqlx::AnyConnection;
 
-/// Whether My Staff is on for the caller, from the setting read with their identity.
-pub fn my_staff_status(ctx: &AuthContext) -> ApiResult<MyStaffStatus> {
-    let settings = parse_my_staff(ctx.my_staff_setting.as_deref())?;
-    let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
-    Ok(
-        match rules::my_staff_gate(
-            me,
-            !ctx.grants.is_empty(),
-            settings.access,
-            &settings.selected_user_ids,
-        ) {
-            Ok(()) => MyStaffStatus {
-                enabled: true,
-                reason: None,
-            },
-            Err(block) => MyStaffStatus {
-                enabled: false,
-                reason: Some(block),
-            },
-        },
-    )
+/// Whether My Staff is on for the caller (decided when the request was authenticated).
+pub fn my_staff_status(ctx: &AuthContext) -> MyStaffStatus {
+    ctx.principal.my_staff.clone()
 }
 
 /// The manager-surface gate of SPEC section 2.
 pub fn require_my_staff(ctx: &AuthContext) -> ApiResult<()> {
-    let status = my_staff_status(ctx)?;
-    match status.reason {
+    match ctx.principal.my_staff.reason {
         None => Ok(()),
         Some(block) => Err(ApiError::forbidden(
             block.code(),
@@ -58,17 +45,10 @@ pub fn require_my_staff(ctx: &AuthContext) -> ApiResult<()> {
 
 /// Directory reads are open to My Staff users and to directory managers.
 pub fn require_reader(ctx: &AuthContext) -> ApiResult<()> {
-    if rules::may_manage_directory(&ctx.grants) {
+    if rules::may_manage_directory(ctx.grants()) {
         return Ok(());
     }
     require_my_staff(ctx)
-}
-
-pub fn actor<'a>(ctx: &'a AuthContext, id: &'a Uuid) -> Actor<'a> {
-    Actor {
-        user_id: *id,
-        grants: &ctx.grants,
-    }
 }
 
 /// A target user with what the rules need.
@@ -79,45 +59,89 @@ pub(crate) struct Subject {
 }
 
 impl Subject {
-    pub(crate) fn unit_ids(&self) -> Vec<String> {
-        self.units.iter().map(|u| u.id.to_string()).collect()
+    pub(crate) fn unit_ids(&self) -> Vec<UnitId> {
+        self.units.iter().map(|u| UnitId::from(u.id)).collect()
     }
 
     pub(crate) fn resource(&self) -> TargetResource {
-        TargetResource::user(&self.row.id, &self.row.display_name)
+        TargetResource::user(self.row.id, &self.row.display_name)
+    }
+
+    fn target<'a>(&'a self, memberships: &'a [rules::Membership]) -> Target<'a> {
+        Target {
+            user_id: self.row.id.uuid(),
+            roles: &self.roles,
+            memberships,
+        }
     }
 }
 
+/// Reads a target with its roles and locations on `conn` (from the read pool, or the
+/// transaction that will record a change).
+async fn load_subject(conn: &mut AnyConnection, id: UserId) -> ApiResult<Option<Subject>> {
+    let Some(row) = crate::store::users::get_user(&mut *conn, id).await? else {
+        return Ok(None);
+    };
+    let (mut roles, mut units) = crate::store::users::profiles_for_users(conn, &[id]).await?;
+    Ok(Some(Subject {
+        roles: roles.remove(&row.id).unwrap_or_default(),
+        units: units.remove(&row.id).unwrap_or_default(),
+        row,
+    }))
+}
+
+fn no_such_user() -> ApiError {
+    ApiError::NotFound("No user has this id.".to_owned())
+}
+
+/// The target of `/users/{id}/…`, read from the read pool.
 pub(crate) async fn subject(state: &AppState, id: &str) -> ApiResult<Subject> {
-    let id = parse_id(id, "user")?;
-    let row = crate::store::users::get_user(state.store.reader(), &id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))?;
-    let ids = [row.id.as_str()];
-    let (mut roles, mut units) =
-        crate::store::users::profiles_for_users(state.store.reader(), &ids).await?;
-    let roles = roles.remove(&row.id).unwrap_or_default();
-    let units = units.remove(&row.id).unwrap_or_default();
-    Ok(Subject { row, roles, units })
+    let id: UserId = parse_id::<UserId>(id, "user")?;
+    let mut conn = state
+        .store
+        .reader()
+        .acquire()
+        .await
+        .map_err(StoreError::Other)?;
+    load_subject(&mut conn, id).await?.ok_or_else(no_such_user)
 }
 
-/// The shared rules applied to a loaded target.
-pub(crate) fn decide(ctx: &AuthContext, action: Action, s: &Subject) -> Decision {
-    let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
+fn decide_for(actor: Actor<'_>, action: Action, s: &Subject) -> Decision {
     let memberships = crate::store::membership::rule_memberships(&s.units);
-    rules::decide(
-        action,
-        actor(ctx, &me),
-        Target {
-            user_id: Uuid::parse_str(&s.row.id).unwrap_or_default(),
-            roles: &s.roles,
-            memberships: &memberships,
-        },
-    )
+    rules::decide(action, actor, s.target(&memberships))
 }
 
-/// Enforces `action` on `s`; a refusal is audited under `activity` and answered 403
-/// with the denial's code and plain words.
+/// The shared rules applied to a loaded target, with the grants the caller had when
+/// the request was authenticated.
+pub(crate) fn decide(ctx: &AuthContext, action: Action, s: &Subject) -> Decision {
+    decide_for(ctx.principal.actor(), action, s)
+}
+
+fn refusal(decision: &Decision) -> Option<Denial> {
+    decision.denial.filter(|_| !decision.allowed)
+}
+
+/// Audits a refused `action` on `s` and makes the 403 to answer with.
+async fn refuse(
+    state: &AppState,
+    ctx: &AuthContext,
+    action: Action,
+    activity: Activity,
+    s: &Subject,
+    denial: Denial,
+) -> ApiError {
+    let event = Event::failure(activity, denial.code().as_str())
+        .target(s.resource())
+        .units(s.unit_ids());
+    if let Err(e) = audit::record_alone(state, &ctx.initiator, event).await {
+        return e.into();
+    }
+    ApiError::forbidden(denial.code(), denial.message(action))
+}
+
+/// Refuses early (audited, 403) when the rules already say no on the read pool, so a
+/// refused request costs no password hash. The change itself is decided again by
+/// [`begin_decided`].
 pub(crate) async fn enforce(
     state: &AppState,
     ctx: &AuthContext,
@@ -125,15 +149,47 @@ pub(crate) async fn enforce(
     activity: Activity,
     s: &Subject,
 ) -> ApiResult<()> {
-    let decision = decide(ctx, action, s);
-    let Some(denial) = decision.denial.filter(|_| !decision.allowed) else {
-        return Ok(());
+    match refusal(&decide(ctx, action, s)) {
+        None => Ok(()),
+        Some(denial) => Err(refuse(state, ctx, action, activity, s, denial).await),
+    }
+}
+
+/// Opens the write transaction of `action` on `target` and decides inside it: both
+/// users' rows are locked (PostgreSQL, in id order, so two managers acting on each
+/// other cannot deadlock; SQLite's single writer holds `BEGIN IMMEDIATE`), then the
+/// target's roles and locations and the actor's grants are read by this transaction.
+/// Role grants and membership changes lock the same row, so they either wait for this
+/// transaction or are seen by it. A refusal rolls back, is audited and answers 403.
+pub(crate) async fn begin_decided(
+    state: &AppState,
+    ctx: &AuthContext,
+    action: Action,
+    activity: Activity,
+    target: UserId,
+) -> ApiResult<(Tx, Subject)> {
+    let mut tx = state.store.begin().await?;
+    crate::store::users::lock_users(&mut tx, state.store.backend, &[ctx.user_id(), target]).await?;
+    let Some(s) = load_subject(&mut tx, target).await? else {
+        return Err(no_such_user());
     };
-    let event = Event::failure(activity, denial.code().as_str())
-        .target(s.resource())
-        .units(s.unit_ids());
-    audit::record_alone(state, &ctx.initiator, event).await?;
-    Err(ApiError::forbidden(denial.code(), denial.message(action)))
+    let grants: Vec<Grant> =
+        crate::store::role_assignments::assignments_of(&mut *tx, ctx.user_id())
+            .await?
+            .iter()
+            .filter_map(|a| a.grant())
+            .collect();
+    let actor = Actor {
+        user_id: ctx.user_id().uuid(),
+        grants: &grants,
+    };
+    match refusal(&decide_for(actor, action, &s)) {
+        None => Ok((tx, s)),
+        Some(denial) => {
+            tx.rollback().await.map_err(StoreError::Other)?;
+            Err(refuse(state, ctx, action, activity, &s, denial).await)
+        }
+    }
 }
 
 /// Records a refused action and returns the 403 to answer with.
@@ -148,8 +204,8 @@ pub(crate) async fn deny(
     let mut event = Event::failure(activity, code.as_str());
     if let Some(t) = target {
         // A refused change to a location is visible to that location's managers.
-        if t.type_ == "administrative_unit" {
-            event = event.units([t.id.clone()]);
+        if let Some(unit) = t.unit {
+            event = event.units([unit]);
         }
         event = event.target(t);
     }

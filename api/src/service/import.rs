@@ -2,16 +2,16 @@
 
 use crate::audit::{self, Event, TargetResource};
 use crate::auth::AuthContext;
-use crate::domain::{collect, optional_mail, optional_text, DisplayName, UserPrincipalName};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
-use crate::service::views::uuid_of;
+use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::dto::{self, FieldError};
 use shared::rules::{self};
 use shared::{ErrorCode, FieldErrorCode};
+use shared::{UnitId, UserId};
 use uuid::Uuid;
 
 /// Most rows one import takes.
@@ -25,8 +25,7 @@ pub async fn import_users(
     ctx: &AuthContext,
     csv_text: &str,
 ) -> ApiResult<dto::ImportResult> {
-    const ACTIVITY: Activity = Activity::CreateUser;
-    if !rules::may_manage_directory(&ctx.grants) {
+    if !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(deny(
             state,
             ctx,
@@ -105,7 +104,7 @@ pub async fn import_users(
                     message: "This row does not have the same columns as the header.".into(),
                 }],
             )),
-            Ok(rec) => import_row(state, ctx, &rec, &col, ACTIVITY).await?,
+            Ok(rec) => import_row(state, ctx, &rec, &col).await?,
         };
         rows.push(match outcome {
             Ok((upn, id, pw)) => {
@@ -146,24 +145,9 @@ async fn import_row(
     ctx: &AuthContext,
     rec: &csv::StringRecord,
     col: &impl Fn(&csv::StringRecord, &str) -> Option<String>,
-    activity: Activity,
 ) -> ApiResult<RowOutcome> {
     let raw_upn = col(rec, "user_principal_name").unwrap_or_default();
     let mut errors = Vec::new();
-    let upn = collect(&mut errors, UserPrincipalName::parse(&raw_upn));
-    let name = collect(
-        &mut errors,
-        DisplayName::parse(&col(rec, "display_name").unwrap_or_default()),
-    );
-    let mail = collect(&mut errors, optional_mail(col(rec, "mail").as_deref()));
-    let job = collect(
-        &mut errors,
-        optional_text("job_title", col(rec, "job_title").as_deref(), 128),
-    );
-    let dept = collect(
-        &mut errors,
-        optional_text("department", col(rec, "department").as_deref(), 128),
-    );
     let source = match col(rec, "source").as_deref() {
         None => Some(dto::UserSource::Cloud),
         Some(s) => dto::UserSource::from_id(s).or_else(|| {
@@ -175,10 +159,34 @@ async fn import_row(
             None
         }),
     };
+    let (name, mail, job, dept) = (
+        col(rec, "display_name").unwrap_or_default(),
+        col(rec, "mail"),
+        col(rec, "job_title"),
+        col(rec, "department"),
+    );
+    let draft = NewUserDraft::parse(
+        RawUser {
+            user_principal_name: &raw_upn,
+            display_name: &name,
+            mail: mail.as_deref(),
+            job_title: job.as_deref(),
+            department: dept.as_deref(),
+        },
+        source.unwrap_or(dto::UserSource::Cloud),
+        true,
+    );
+    let draft = match draft {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.splice(0..0, e);
+            None
+        }
+    };
     let mut unit = None;
     if let Some(u) = col(rec, "administrative_unit") {
         let found = match Uuid::parse_str(&u) {
-            Ok(id) => crate::store::units::get_unit(state.store.reader(), &id.to_string())
+            Ok(id) => crate::store::units::get_unit(state.store.reader(), id.into())
                 .await?
                 .into_iter()
                 .collect(),
@@ -186,7 +194,11 @@ async fn import_row(
         };
         match found.as_slice() {
             [one]
-                if rules::may_manage_membership(&ctx.grants, uuid_of(&one.id), one.restricted) =>
+                if rules::may_manage_membership(
+                    &ctx.principal.grants,
+                    one.id.uuid(),
+                    one.restricted,
+                ) =>
             {
                 unit = Some(one.clone())
             }
@@ -210,33 +222,29 @@ async fn import_row(
             }),
         }
     }
-    let (Some(upn), Some(name), Some(mail), Some(job), Some(dept), Some(source), true) =
-        (upn, name, mail, job, dept, source, errors.is_empty())
-    else {
+    let (Some(draft), true) = (draft, errors.is_empty()) else {
         return Ok(Err((raw_upn, errors)));
     };
     let password = crate::auth::password::generate(18);
     let hash = state.hasher.hash(&password).await?;
-    let id = state.ids.new_id();
-    let id_s = id.to_string();
+    let id: UserId = state.ids.new_id().into();
     let now = state.now_us();
-    let expires = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
+    let expires_at = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
     let mut tx = state.store.begin().await?;
-    let inserted = crate::store::users::insert_user(
+    let units: Vec<UnitId> = unit.iter().map(|u| u.id).collect();
+    let inserted = insert_new_user(
         &mut tx,
-        &crate::store::users::NewUser {
-            id: &id_s,
-            user_principal_name: upn.as_str(),
-            display_name: name.as_str(),
-            mail: mail.as_deref(),
-            job_title: job.as_deref(),
-            department: dept.as_deref(),
-            account_enabled: true,
-            source,
-            password_hash: &hash,
-            force_password_change: true,
-            now,
+        &ctx.initiator,
+        now,
+        &*state.ids,
+        id,
+        &draft,
+        FirstPassword::Temporary {
+            hash: &hash,
+            expires_at,
         },
+        &units,
+        &[("import", "csv")],
     )
     .await;
     match inserted {
@@ -246,39 +254,28 @@ async fn import_row(
                 vec![FieldError {
                     field: "user_principal_name".into(),
                     code: FieldErrorCode::UpnTaken,
-                    message: format!("Another user already signs in as {}.", upn.as_str()),
+                    message: format!("Another user already signs in as {}.", draft.upn.as_str()),
                 }],
             )));
         }
         other => other?,
     }
-    crate::store::accounts::expire_password_at(&mut tx, &id_s, expires).await?;
-    let mut event = Event::success(activity).target(
-        TargetResource::user(&id_s, name.as_str())
-            .with("user_principal_name", None, Some(upn.as_str().to_owned()))
-            .with("source", None, Some(source.id().to_owned()))
-            .with("import", None, Some("csv".to_owned())),
-    );
     if let Some(unit) = &unit {
-        crate::store::membership::add_member(&mut tx, &unit.id, &id_s, now).await?;
-        event = event.units([unit.id.clone()]);
-        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
+        crate::store::membership::add_member(&mut tx, unit.id, id, now).await?;
         let member = Event::success(Activity::AddMemberToAdministrativeUnit)
-            .target(TargetResource::unit(&unit.id, &unit.display_name))
-            .target(TargetResource::user(&id_s, name.as_str()).with(
+            .target(TargetResource::unit(unit.id, &unit.display_name))
+            .target(TargetResource::user(id, draft.name.as_str()).with(
                 "administrative_unit",
                 None,
                 Some(unit.display_name.clone()),
             ))
-            .units([unit.id.clone()]);
+            .units([unit.id]);
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, member).await?;
-    } else {
-        audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     }
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(Ok((
-        upn.as_str().to_owned(),
-        id,
+        draft.upn.as_str().to_owned(),
+        id.uuid(),
         password.expose().to_owned(),
     )))
 }

@@ -1,10 +1,10 @@
 //! The caller's own account and the locations they manage.
 
 use crate::auth::AuthContext;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{my_staff_status, require_my_staff};
 use crate::service::paging::{page_of, PageRequest};
-use crate::service::views::{assignment_dto, unit_dto, uuid_of};
+use crate::service::views::{assignment_dto, unit_dto};
 use crate::state::AppState;
 use shared::dto::{self, Me, Page};
 use shared::rules::{self};
@@ -13,17 +13,21 @@ use shared::Scope;
 pub async fn me(state: &AppState, ctx: &AuthContext) -> ApiResult<Me> {
     let assignments =
         crate::store::role_assignments::assignments_of(state.store.reader(), ctx.user_id()).await?;
+    // The profile fields beyond the principal are read only here.
+    let user = crate::store::users::get_user(state.store.reader(), ctx.user_id())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Your account no longer exists.".to_owned()))?;
     Ok(Me {
-        id: uuid_of(ctx.user_id()),
-        user_principal_name: ctx.user.user_principal_name.clone(),
-        display_name: ctx.user.display_name.clone(),
-        job_title: ctx.user.job_title.clone(),
-        department: ctx.user.department.clone(),
-        source: ctx.user.source(),
+        id: user.id.uuid(),
+        source: user.source(),
+        user_principal_name: user.user_principal_name,
+        display_name: user.display_name,
+        job_title: user.job_title,
+        department: user.department,
         role_assignments: assignments.into_iter().filter_map(assignment_dto).collect(),
-        my_staff_access: my_staff_status(ctx)?,
-        can_manage_directory: rules::may_manage_directory(&ctx.grants),
-        can_manage_role_assignments: rules::may_manage_role_assignments(&ctx.grants),
+        my_staff_access: my_staff_status(ctx),
+        can_manage_directory: rules::may_manage_directory(&ctx.principal.grants),
+        can_manage_role_assignments: rules::may_manage_role_assignments(&ctx.principal.grants),
     })
 }
 
@@ -35,7 +39,11 @@ pub async fn my_units(
 ) -> ApiResult<Page<dto::AdministrativeUnit>> {
     require_my_staff(ctx)?;
     let p = page.parse()?;
-    let tenant_wide = ctx.grants.iter().any(|g| g.scope == Scope::Directory);
+    let tenant_wide = ctx
+        .principal
+        .grants
+        .iter()
+        .any(|g| g.scope == Scope::Directory);
     let only = if tenant_wide {
         None
     } else {
@@ -52,7 +60,7 @@ pub async fn my_units(
     Ok(page_of(
         rows,
         p.limit,
-        |r| (r.sort_key.clone(), r.id.clone()),
+        |r| (r.sort_key.clone(), r.id.to_string()),
         |rows| rows.into_iter().map(|r| unit_dto(ctx, r)).collect(),
     ))
 }

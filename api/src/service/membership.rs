@@ -4,21 +4,21 @@ use crate::audit::{self, Event, TargetResource};
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::deny;
+use crate::service::paging::parse_id;
 use crate::service::units::load_unit;
-use crate::service::views::uuid_of;
 use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::rules::{self};
+use shared::UserId;
 use shared::{ErrorCode, FieldErrorCode};
-use uuid::Uuid;
 
 /// Adds (`add = true`) or removes a member, under the membership rule.
 pub async fn change_membership(
     state: &AppState,
     ctx: &AuthContext,
     unit_id: &str,
-    user_id: &str,
+    user_id: UserId,
     add: bool,
 ) -> ApiResult<()> {
     let activity = if add {
@@ -26,9 +26,8 @@ pub async fn change_membership(
     } else {
         Activity::RemoveMemberFromAdministrativeUnit
     };
-    let unit = load_unit(state, unit_id).await?;
-    let unit_uuid = uuid_of(&unit.id);
-    if !rules::may_manage_membership(&ctx.grants, unit_uuid, unit.restricted) {
+    let unit = load_unit(state, parse_id(unit_id, "location")?).await?;
+    if !rules::may_manage_membership(ctx.grants(), unit.id.uuid(), unit.restricted) {
         let detail = if unit.restricted {
             "This location is restricted: only its own user administrators can change its members."
         } else {
@@ -38,22 +37,13 @@ pub async fn change_membership(
             state,
             ctx,
             activity,
-            Some(TargetResource::unit(&unit.id, &unit.display_name)),
+            Some(TargetResource::unit(unit.id, &unit.display_name)),
             ErrorCode::MembershipNotPermitted,
             detail,
         )
         .await);
     }
-    let user_id = Uuid::parse_str(user_id)
-        .map(|u| u.to_string())
-        .map_err(|_| {
-            ApiError::field(
-                "user_id",
-                FieldErrorCode::InvalidValue,
-                "user_id must be a user id.",
-            )
-        })?;
-    let user = crate::store::users::get_user(state.store.reader(), &user_id)
+    let user = crate::store::users::get_user(state.store.reader(), user_id)
         .await?
         .ok_or_else(|| {
             if add {
@@ -64,10 +54,12 @@ pub async fn change_membership(
         })?;
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
+    // Membership decides who may reset the user: serialise with decisions about them.
+    crate::store::users::lock_users(&mut tx, state.store.backend, &[user.id]).await?;
     let changed = if add {
-        crate::store::membership::add_member(&mut tx, &unit.id, &user.id, now).await?
+        crate::store::membership::add_member(&mut tx, unit.id, user.id, now).await?
     } else {
-        crate::store::membership::remove_member(&mut tx, &unit.id, &user.id).await?
+        crate::store::membership::remove_member(&mut tx, unit.id, user.id).await?
     };
     if !changed {
         tx.rollback().await.map_err(StoreError::Other)?;
@@ -92,13 +84,13 @@ pub async fn change_membership(
         (Some(unit.display_name.clone()), None)
     };
     let event = Event::success(activity)
-        .target(TargetResource::unit(&unit.id, &unit.display_name))
-        .target(TargetResource::user(&user.id, &user.display_name).with(
+        .target(TargetResource::unit(unit.id, &unit.display_name))
+        .target(TargetResource::user(user.id, &user.display_name).with(
             "administrative_unit",
             old,
             new,
         ))
-        .units([unit.id.clone()]);
+        .units([unit.id]);
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod import;
 pub mod me;
 pub mod membership;
+pub mod new_user;
 pub mod paging;
 pub mod passwords;
 pub mod phones;

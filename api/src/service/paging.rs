@@ -4,7 +4,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::store::{decode_cursor, encode_cursor};
 use shared::dto::Page;
 use shared::{ErrorCode, FieldErrorCode};
-use uuid::Uuid;
 
 /// List paging as the API takes it.
 #[derive(Debug, Clone, Default)]
@@ -88,9 +87,12 @@ pub fn page_of<R, T>(
     }
 }
 
-pub fn parse_id(raw: &str, what: &str) -> ApiResult<String> {
-    Uuid::parse_str(raw)
-        .map(|u| u.to_string())
+/// An id from the request path; one that cannot be an id names nothing (404).
+pub fn parse_id<T>(raw: &str, what: &str) -> ApiResult<T>
+where
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    raw.parse()
         .map_err(|_| ApiError::NotFound(format!("No {what} has this id.")))
 }
 

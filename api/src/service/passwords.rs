@@ -6,13 +6,13 @@ use crate::auth::password::{self, Secret};
 use crate::auth::AuthContext;
 use crate::domain::{check_cloud_password, check_on_premises_password};
 use crate::error::{ApiError, ApiResult};
-use crate::service::authz::{enforce, require_my_staff, subject};
+use crate::service::authz::{begin_decided, enforce, require_my_staff, subject};
 use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::dto::{ChangePasswordRequest, ResetPasswordRequest, ResetPasswordResponse, UserSource};
 use shared::rules::Action;
-use shared::{ErrorCode, FieldErrorCode};
+use shared::{ErrorCode, FieldErrorCode, UnitId, UserId};
 
 /// `POST /users/{id}/reset-password`.
 pub async fn reset_password(
@@ -33,7 +33,7 @@ pub async fn reset_password(
                 "Idempotency-Key must be 1 to 128 characters.",
             ));
         }
-        if let Some(replay) = replay(state, ctx, key, &s.row.id).await? {
+        if let Some(replay) = replay(state, ctx, key, s.row.id).await? {
             return Ok(replay);
         }
     }
@@ -78,7 +78,9 @@ pub async fn reset_password(
         expires_at: expires_at.map(crate::state::from_us),
         replayed: false,
     };
-    let mut tx = state.store.begin().await?;
+    // Decided again inside the write: a role granted to the target (or taken from the
+    // actor) while the password was hashed is seen here.
+    let (mut tx, s) = begin_decided(state, ctx, Action::ResetPassword, ACTIVITY, s.row.id).await?;
     if let Some(key) = &idempotency_key {
         let stored = serde_json::to_string(&ResetPasswordResponse {
             replayed: true,
@@ -89,7 +91,7 @@ pub async fn reset_password(
             &mut tx,
             ctx.user_id(),
             key,
-            &s.row.id,
+            s.row.id,
             &stored,
             now,
         )
@@ -98,14 +100,14 @@ pub async fn reset_password(
             Err(StoreError::Conflict) => {
                 // A concurrent retry with the same key won; answer as it did.
                 drop(tx);
-                return replay(state, ctx, key, &s.row.id).await?.ok_or_else(|| {
+                return replay(state, ctx, key, s.row.id).await?.ok_or_else(|| {
                     ApiError::conflict(ErrorCode::IdempotencyConflict, "Retry this request.")
                 });
             }
             other => other?,
         }
     }
-    crate::store::accounts::set_password(&mut tx, &s.row.id, &hash, true, expires_at, now).await?;
+    crate::store::accounts::set_password(&mut tx, s.row.id, &hash, true, expires_at, now).await?;
     let event = Event::success(ACTIVITY)
         .target(s.resource().with(
             "force_change_password_next_sign_in",
@@ -126,7 +128,7 @@ async fn replay(
     state: &AppState,
     ctx: &AuthContext,
     key: &str,
-    target_id: &str,
+    target_id: UserId,
 ) -> ApiResult<Option<ResetPasswordResponse>> {
     let mut tx = state.store.begin().await?;
     let found = crate::store::accounts::idempotent_outcome(&mut tx, ctx.user_id(), key).await?;
@@ -164,9 +166,8 @@ pub async fn change_password(
         .verify(&current, Some(account.password_hash.clone()))
         .await?
     {
-        // The answer is a 422 on current_password; the audit names the reason fully.
-        let event = Event::failure(ACTIVITY, "current_password_incorrect")
-            .target(TargetResource::user(&account.id, &account.display_name));
+        let event = Event::failure(ACTIVITY, "current_password_incorrect".to_owned())
+            .target(TargetResource::user(account.id, &account.display_name));
         audit::record_alone(state, &ctx.initiator, event).await?;
         return Err(ApiError::field(
             "current_password",
@@ -202,14 +203,13 @@ pub async fn change_password(
     let hash = state.hasher.hash(&new).await?;
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
-    crate::store::accounts::set_password(&mut tx, &account.id, &hash, false, None, now).await?;
+    crate::store::accounts::set_password(&mut tx, account.id, &hash, false, None, now).await?;
     let (_, mut units) =
-        crate::store::users::profiles_for_users(state.store.reader(), &[account.id.as_str()])
-            .await?;
+        crate::store::users::profiles_for_users(state.store.reader(), &[account.id]).await?;
     let units = units.remove(&account.id).unwrap_or_default();
     let event = Event::success(ACTIVITY)
-        .target(TargetResource::user(&account.id, &account.display_name))
-        .units(units.iter().map(|u| u.id.to_string()));
+        .target(TargetResource::user(account.id, &account.display_name))
+        .units(units.iter().map(|u| UnitId::from(u.id)));
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())

@@ -4,7 +4,9 @@ use crate::audit::{self, Event};
 use crate::auth::AuthContext;
 use crate::domain::PhoneNumber;
 use crate::error::{ApiError, ApiResult};
-use crate::service::authz::{decide, enforce, require_my_staff, require_reader, subject};
+use crate::service::authz::{
+    begin_decided, decide, enforce, require_my_staff, require_reader, subject,
+};
 use crate::state::AppState;
 use crate::store::phones::PhoneRow;
 use crate::store::StoreError;
@@ -58,7 +60,7 @@ pub async fn phone_methods(
     require_reader(ctx)?;
     let s = subject(state, id).await?;
     let full = decide(ctx, Action::ManagePhoneMethods, &s).allowed;
-    let rows = crate::store::phones::phones(state.store.reader(), &s.row.id).await?;
+    let rows = crate::store::phones::phones(state.store.reader(), s.row.id).await?;
     Ok(methods_dto(&rows, full))
 }
 
@@ -106,8 +108,16 @@ pub async fn set_phone(
     let number = PhoneNumber::parse(number, state.policy.default_phone_region.as_deref())
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let now = state.now_us();
-    let mut tx = state.store.begin().await?;
-    let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
+    // Decided again inside the write, on what this transaction reads.
+    let (mut tx, s) = begin_decided(
+        state,
+        ctx,
+        Action::ManagePhoneMethods,
+        Activity::RegisterPhoneNumber,
+        s.row.id,
+    )
+    .await?;
+    let rows = crate::store::phones::phones(&mut *tx, s.row.id).await?;
     check_if_match(if_match, &etag(&rows))?;
     let old = rows.iter().find(|r| r.method_type == kind.id());
     if old.is_some_and(|o| o.phone_number == number.e164()) {
@@ -135,8 +145,7 @@ pub async fn set_phone(
             "This is your own phone number. Enter the staff member's number.",
         ));
     }
-    match crate::store::phones::upsert_phone(&mut tx, &s.row.id, kind.id(), number.e164(), now)
-        .await
+    match crate::store::phones::upsert_phone(&mut tx, s.row.id, kind.id(), number.e164(), now).await
     {
         Err(StoreError::Conflict) => {
             return Err(ApiError::conflict(
@@ -159,7 +168,7 @@ pub async fn set_phone(
         ))
         .units(s.unit_ids());
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-    let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
+    let rows = crate::store::phones::phones(&mut *tx, s.row.id).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(methods_dto(&rows, true))
 }
@@ -178,8 +187,10 @@ pub async fn remove_phone(
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ManagePhoneMethods, ACTIVITY, &s).await?;
     let now = state.now_us();
-    let mut tx = state.store.begin().await?;
-    let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
+    // Decided again inside the write, on what this transaction reads.
+    let (mut tx, s) =
+        begin_decided(state, ctx, Action::ManagePhoneMethods, ACTIVITY, s.row.id).await?;
+    let rows = crate::store::phones::phones(&mut *tx, s.row.id).await?;
     check_if_match(if_match, &etag(&rows))?;
     let Some(old) = rows.iter().find(|r| r.method_type == kind.id()) else {
         return Err(ApiError::NotFound(format!(
@@ -194,7 +205,7 @@ pub async fn remove_phone(
             "Remove the alternate mobile number first, or change the mobile number instead.",
         ));
     }
-    crate::store::phones::delete_phone(&mut tx, &s.row.id, kind.id()).await?;
+    crate::store::phones::delete_phone(&mut tx, s.row.id, kind.id()).await?;
     let event = Event::success(ACTIVITY)
         .target(s.resource().with(
             kind.id(),
@@ -203,7 +214,7 @@ pub async fn remove_phone(
         ))
         .units(s.unit_ids());
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-    let rows = crate::store::phones::phones(&mut *tx, &s.row.id).await?;
+    let rows = crate::store::phones::phones(&mut *tx, s.row.id).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(etag(&rows))
 }

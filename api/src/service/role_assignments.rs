@@ -10,11 +10,11 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::dto::{self, Page};
-use shared::rules::{self};
-use shared::{ErrorCode, FieldErrorCode, Role, Scope};
+use shared::rules;
+use shared::{ErrorCode, FieldErrorCode, Role, RoleAssignmentId, Scope, UnitId, UserId};
 
 fn require_role_admin(ctx: &AuthContext) -> bool {
-    rules::may_manage_role_assignments(&ctx.grants)
+    rules::may_manage_role_assignments(&ctx.principal.grants)
 }
 
 pub async fn list_assignments(
@@ -24,14 +24,14 @@ pub async fn list_assignments(
     unit_id: Option<&str>,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::RoleAssignment>> {
-    if !require_role_admin(ctx) && !rules::may_manage_directory(&ctx.grants) {
+    if !require_role_admin(ctx) && !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(ApiError::forbidden(
             ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can list role assignments.",
         ));
     }
-    let principal = principal_id.map(|p| parse_id(p, "user")).transpose()?;
-    let unit = unit_id.map(|u| parse_id(u, "location")).transpose()?;
+    let principal: Option<UserId> = principal_id.map(|p| parse_id(p, "user")).transpose()?;
+    let unit: Option<UnitId> = unit_id.map(|u| parse_id(u, "location")).transpose()?;
     let p = page.parse()?;
     if p.after
         .as_ref()
@@ -44,8 +44,8 @@ pub async fn list_assignments(
     }
     let rows = crate::store::role_assignments::list_assignments(
         state.store.reader(),
-        principal.as_deref(),
-        unit.as_deref(),
+        principal,
+        unit,
         &p.after,
         p.limit + 1,
     )
@@ -53,7 +53,7 @@ pub async fn list_assignments(
     Ok(page_of(
         rows,
         p.limit,
-        |r| (format!("{:020}", r.created_at), r.id.clone()),
+        |r| (format!("{:020}", r.created_at), r.id.to_string()),
         |rows| rows.into_iter().filter_map(assignment_dto).collect(),
     ))
 }
@@ -65,11 +65,11 @@ pub async fn create_assignment(
 ) -> ApiResult<dto::RoleAssignment> {
     const ACTIVITY: Activity = Activity::AddScopedRoleMember;
     let principal =
-        crate::store::users::get_user(state.store.reader(), &req.principal_id.to_string()).await?;
+        crate::store::users::get_user(state.store.reader(), req.principal_id.into()).await?;
     if !require_role_admin(ctx) {
         let target = principal
             .as_ref()
-            .map(|p| TargetResource::user(&p.id, &p.display_name));
+            .map(|p| TargetResource::user(p.id, &p.display_name));
         return Err(deny(
             state,
             ctx,
@@ -100,7 +100,7 @@ pub async fn create_assignment(
     let mut unit_name = None;
     let mut unit_ids = Vec::new();
     if let Scope::AdministrativeUnit { id } = req.scope {
-        let unit = crate::store::units::get_unit(state.store.reader(), &id.to_string())
+        let unit = crate::store::units::get_unit(state.store.reader(), id.into())
             .await?
             .ok_or_else(|| {
                 ApiError::field(
@@ -112,13 +112,16 @@ pub async fn create_assignment(
         unit_name = Some(unit.display_name);
         unit_ids.push(unit.id);
     }
-    let id = state.new_id();
+    let id = state.ids.new_id().into();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
+    // A grant changes who may act on the principal: serialise with decisions about them
+    // (see `authz::begin_decided`).
+    crate::store::users::lock_users(&mut tx, state.store.backend, &[principal.id]).await?;
     match crate::store::role_assignments::insert_assignment(
         &mut tx,
-        &id,
-        &principal.id,
+        id,
+        principal.id,
         req.role,
         &req.scope,
         now,
@@ -140,13 +143,13 @@ pub async fn create_assignment(
     let scope_words = unit_name.clone().unwrap_or_else(|| "directory".to_owned());
     let event = Event::success(ACTIVITY)
         .target(
-            TargetResource::user(&principal.id, &principal.display_name)
+            TargetResource::user(principal.id, &principal.display_name)
                 .with("role", None, Some(req.role.id().to_owned()))
                 .with("scope", None, Some(scope_words)),
         )
         .units(unit_ids);
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-    let row = crate::store::role_assignments::get_assignment(&mut *tx, &id)
+    let row = crate::store::role_assignments::get_assignment(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created assignment vanished")))?;
     tx.commit().await.map_err(StoreError::Other)?;
@@ -156,12 +159,12 @@ pub async fn create_assignment(
 
 pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::RemoveScopedRoleMember;
-    let id = parse_id(id, "role assignment")?;
-    let row = crate::store::role_assignments::get_assignment(state.store.reader(), &id).await?;
+    let id = parse_id::<RoleAssignmentId>(id, "role assignment")?;
+    let row = crate::store::role_assignments::get_assignment(state.store.reader(), id).await?;
     if !require_role_admin(ctx) {
         let target = row
             .as_ref()
-            .map(|r| TargetResource::user(&r.principal_id, &r.principal_display_name));
+            .map(|r| TargetResource::user(r.principal_id, &r.principal_display_name));
         return Err(deny(
             state,
             ctx,
@@ -183,7 +186,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     }
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
-    if !crate::store::role_assignments::delete_assignment(&mut tx, &id).await? {
+    if !crate::store::role_assignments::delete_assignment(&mut tx, id).await? {
         return Err(ApiError::NotFound(
             "No role assignment has this id.".to_owned(),
         ));
@@ -194,10 +197,10 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
         .unwrap_or_else(|| "directory".to_owned());
     let unit_ids = Scope::from_storage(&row.scope)
         .and_then(|s| s.unit_id())
-        .map(|u| u.to_string());
+        .map(UnitId::from);
     let event = Event::success(ACTIVITY)
         .target(
-            TargetResource::user(&row.principal_id, &row.principal_display_name)
+            TargetResource::user(row.principal_id, &row.principal_display_name)
                 .with("role", Some(row.role.clone()), None)
                 .with("scope", Some(scope_words), None),
         )

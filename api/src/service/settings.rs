@@ -8,32 +8,16 @@ use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use shared::audit::Activity;
 use shared::dto::MyStaffSettings;
-use shared::rules::{self, MyStaffAccess};
+use shared::rules::{self};
+use shared::UserId;
 use shared::{ErrorCode, FieldErrorCode};
-use uuid::Uuid;
-
-pub const MY_STAFF_KEY: &str = "my_staff";
 
 pub async fn my_staff_settings(store: &Store) -> ApiResult<MyStaffSettings> {
-    parse_my_staff(
-        crate::store::settings::get_setting(store.reader(), MY_STAFF_KEY)
-            .await?
-            .as_deref(),
-    )
-}
-
-pub(crate) fn parse_my_staff(stored: Option<&str>) -> ApiResult<MyStaffSettings> {
-    Ok(match stored {
-        Some(json) => serde_json::from_str(json).map_err(|e| ApiError::Internal(e.into()))?,
-        None => MyStaffSettings {
-            access: MyStaffAccess::All,
-            selected_user_ids: Vec::new(),
-        },
-    })
+    Ok(crate::store::settings::my_staff(store.reader()).await?)
 }
 
 pub async fn get_settings(state: &AppState, ctx: &AuthContext) -> ApiResult<MyStaffSettings> {
-    if !rules::may_manage_directory(&ctx.grants) {
+    if !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(ApiError::forbidden(
             ErrorCode::DirectoryAdminRequired,
             "Only tenant-wide global or user administrators can see this setting.",
@@ -48,7 +32,7 @@ pub async fn put_settings(
     mut req: MyStaffSettings,
 ) -> ApiResult<MyStaffSettings> {
     const ACTIVITY: Activity = Activity::UpdateMyStaffSettings;
-    if !rules::may_manage_directory(&ctx.grants) {
+    if !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(deny(
             state,
             ctx,
@@ -68,7 +52,11 @@ pub async fn put_settings(
             "At most 10,000 users can be selected.",
         ));
     }
-    let ids: Vec<String> = req.selected_user_ids.iter().map(Uuid::to_string).collect();
+    let ids: Vec<UserId> = req
+        .selected_user_ids
+        .iter()
+        .map(|&id| UserId::from(id))
+        .collect();
     let existing = crate::store::users::existing_user_ids(state.store.reader(), &ids).await?;
     if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
         return Err(ApiError::field(

@@ -36,11 +36,11 @@ async fn fail(
     let mut tx = state.store.begin().await?;
     let mut event = Event::failure(ACTIVITY, reason.as_str());
     if let Some(a) = account {
-        event = event.target(TargetResource::user(&a.id, &a.user_principal_name));
+        event = event.target(TargetResource::user(a.id, &a.user_principal_name));
         if count_failure {
             let locked = crate::store::accounts::record_failure(
                 &mut tx,
-                &a.id,
+                a.id,
                 now,
                 i64::from(p.lockout_window_minutes) * MINUTE_US,
                 i64::from(p.lockout_threshold),
@@ -122,7 +122,7 @@ pub async fn sign_in(
             return Err(invalid());
         }
     };
-    who.user_id = Some(account.id.clone());
+    who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
     if !account.account_enabled {
         fail(
@@ -142,7 +142,7 @@ pub async fn sign_in(
     if let Some(expires) = account.password_expires_at {
         // A temporary password: good once, until it expires.
         if expires <= now
-            || !crate::store::accounts::consume_temporary(&mut tx, &account.id, now).await?
+            || !crate::store::accounts::consume_temporary(&mut tx, account.id, now).await?
         {
             tx.rollback().await.map_err(StoreError::Other)?;
             fail(
@@ -159,15 +159,15 @@ pub async fn sign_in(
             ));
         }
     }
-    crate::store::accounts::clear_failures(&mut tx, &account.id).await?;
+    crate::store::accounts::clear_failures(&mut tx, account.id).await?;
     let event = Event::success(ACTIVITY).target(TargetResource::user(
-        &account.id,
+        account.id,
         &account.user_principal_name,
     ));
     audit::record(&mut tx, &who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     let token = state.keys.issue(
-        &account.id,
+        &account.id.to_string(),
         account.token_version,
         account.force_password_change,
         state.now(),

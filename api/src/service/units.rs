@@ -6,13 +6,13 @@ use crate::domain::{collect, optional_text, DisplayName};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{deny, require_reader};
 use crate::service::paging::{page_of, parse_id, PageRequest};
-use crate::service::views::{unit_dto, user_dtos, uuid_of};
+use crate::service::views::{unit_dto, user_dtos};
 use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
-use shared::rules::{self};
-use shared::{ErrorCode, FieldErrorCode};
+use shared::rules;
+use shared::{ErrorCode, FieldErrorCode, UnitId};
 
 pub async fn list_units(
     state: &AppState,
@@ -32,17 +32,16 @@ pub async fn list_units(
     Ok(page_of(
         rows,
         p.limit,
-        |r| (r.sort_key.clone(), r.id.clone()),
+        |r| (r.sort_key.clone(), r.id.to_string()),
         |rows| rows.into_iter().map(|r| unit_dto(ctx, r)).collect(),
     ))
 }
 
 pub(crate) async fn load_unit(
     state: &AppState,
-    id: &str,
+    id: UnitId,
 ) -> ApiResult<crate::store::units::UnitRow> {
-    let id = parse_id(id, "location")?;
-    crate::store::units::get_unit(state.store.reader(), &id)
+    crate::store::units::get_unit(state.store.reader(), id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No location has this id.".to_owned()))
 }
@@ -53,7 +52,10 @@ pub async fn get_unit(
     id: &str,
 ) -> ApiResult<dto::AdministrativeUnit> {
     require_reader(ctx)?;
-    Ok(unit_dto(ctx, load_unit(state, id).await?))
+    Ok(unit_dto(
+        ctx,
+        load_unit(state, parse_id(id, "location")?).await?,
+    ))
 }
 
 pub async fn members(
@@ -63,11 +65,11 @@ pub async fn members(
     page: &PageRequest,
 ) -> ApiResult<Page<dto::User>> {
     require_reader(ctx)?;
-    let unit_id = parse_id(unit_id, "location")?;
+    let unit_id = parse_id::<UnitId>(unit_id, "location")?;
     let p = page.parse()?;
     let rows = crate::store::membership::list_members(
         state.store.reader(),
-        &unit_id,
+        unit_id,
         &p.terms,
         &p.after,
         p.limit + 1,
@@ -75,9 +77,14 @@ pub async fn members(
     .await?;
     if rows.is_empty() {
         // Members exist only in existing locations; an empty page may be a wrong id.
-        load_unit(state, &unit_id).await?;
+        load_unit(state, unit_id).await?;
     }
-    let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
+    let page = page_of(
+        rows,
+        p.limit,
+        |r| (r.sort_key.clone(), r.id.to_string()),
+        |r| r,
+    );
     Ok(Page {
         items: user_dtos(state, ctx, page.items).await?,
         next_cursor: page.next_cursor,
@@ -90,7 +97,7 @@ pub async fn create_unit(
     req: dto::CreateAdministrativeUnit,
 ) -> ApiResult<dto::AdministrativeUnit> {
     const ACTIVITY: Activity = Activity::CreateAdministrativeUnit;
-    if !rules::may_manage_directory(&ctx.grants) {
+    if !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(deny(
             state,
             ctx,
@@ -110,12 +117,12 @@ pub async fn create_unit(
     let (Some(name), Some(desc)) = (name, desc) else {
         return Err(ApiError::Validation(errors));
     };
-    let id = state.new_id();
+    let id = state.ids.new_id().into();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
     crate::store::units::insert_unit(
         &mut tx,
-        &id,
+        id,
         name.as_str(),
         desc.as_deref(),
         req.restricted,
@@ -124,13 +131,13 @@ pub async fn create_unit(
     .await?;
     let event = Event::success(ACTIVITY)
         .target(
-            TargetResource::unit(&id, name.as_str())
+            TargetResource::unit(id, name.as_str())
                 .with("display_name", None, Some(name.as_str().to_owned()))
                 .with("restricted", None, Some(req.restricted.to_string())),
         )
-        .units([id.clone()]);
+        .units([id]);
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-    let row = crate::store::units::get_unit(&mut *tx, &id)
+    let row = crate::store::units::get_unit(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created location vanished")))?;
     tx.commit().await.map_err(StoreError::Other)?;
@@ -144,7 +151,7 @@ async fn enforce_unit(
     unit: &crate::store::units::UnitRow,
     activity: Activity,
 ) -> ApiResult<()> {
-    if rules::may_manage_membership(&ctx.grants, uuid_of(&unit.id), unit.restricted) {
+    if rules::may_manage_membership(&ctx.principal.grants, unit.id.uuid(), unit.restricted) {
         return Ok(());
     }
     let detail = if unit.restricted {
@@ -156,7 +163,7 @@ async fn enforce_unit(
         state,
         ctx,
         activity,
-        Some(TargetResource::unit(&unit.id, &unit.display_name)),
+        Some(TargetResource::unit(unit.id, &unit.display_name)),
         ErrorCode::DirectoryAdminRequired,
         detail,
     )
@@ -171,7 +178,7 @@ pub async fn update_unit(
     req: dto::UpdateAdministrativeUnit,
 ) -> ApiResult<dto::AdministrativeUnit> {
     const ACTIVITY: Activity = Activity::UpdateAdministrativeUnit;
-    let unit = load_unit(state, id).await?;
+    let unit = load_unit(state, parse_id(id, "location")?).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
     let mut errors = Vec::new();
     if req.restricted.is_some_and(|r| r != unit.restricted) {
@@ -197,7 +204,7 @@ pub async fn update_unit(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let target = TargetResource::unit(&unit.id, &unit.display_name)
+    let target = TargetResource::unit(unit.id, &unit.display_name)
         .with_if_changed(
             "display_name",
             Some(unit.display_name.clone()),
@@ -207,33 +214,31 @@ pub async fn update_unit(
     if !target.modified_properties.is_empty() {
         let now = state.now_us();
         let mut tx = state.store.begin().await?;
-        crate::store::units::update_unit(&mut tx, &unit.id, &name, desc.as_deref(), now).await?;
-        let event = Event::success(ACTIVITY)
-            .target(target)
-            .units([unit.id.clone()]);
+        crate::store::units::update_unit(&mut tx, unit.id, &name, desc.as_deref(), now).await?;
+        let event = Event::success(ACTIVITY).target(target).units([unit.id]);
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
     }
-    get_unit(state, ctx, &unit.id).await
+    get_unit(state, ctx, &unit.id.to_string()).await
 }
 
 /// `DELETE /administrative-units/{id}`: its memberships and scoped roles go too.
 pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::DeleteAdministrativeUnit;
-    let unit = load_unit(state, id).await?;
+    let unit = load_unit(state, parse_id(id, "location")?).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
-    if !crate::store::units::delete_unit(&mut tx, &unit.id).await? {
+    if !crate::store::units::delete_unit(&mut tx, unit.id).await? {
         return Err(ApiError::NotFound("No location has this id.".to_owned()));
     }
     let event = Event::success(ACTIVITY)
-        .target(TargetResource::unit(&unit.id, &unit.display_name).with(
+        .target(TargetResource::unit(unit.id, &unit.display_name).with(
             "member_count",
             Some(unit.member_count.to_string()),
             None,
         ))
-        .units([unit.id.clone()]);
+        .units([unit.id]);
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())

@@ -1,13 +1,12 @@
 //! Users: org-wide search, profiles, explaining decisions, creating and editing.
 
-use crate::audit::{self, Event, TargetResource};
+use crate::audit::{self, Event};
 use crate::auth::password::Secret;
 use crate::auth::AuthContext;
-use crate::domain::{
-    check_cloud_password, collect, optional_mail, optional_text, DisplayName, UserPrincipalName,
-};
+use crate::domain::{check_cloud_password, collect, optional_mail, optional_text, DisplayName};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{decide, deny, enforce, require_reader, subject};
+use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::service::paging::{page_of, parse_id, PageRequest, RESUME_MARK};
 use crate::service::views::user_dtos;
 use crate::state::AppState;
@@ -15,6 +14,7 @@ use crate::store::{encode_cursor, StoreError};
 use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
 use shared::rules::{self, Action, Decision};
+use shared::UserId;
 use shared::{ErrorCode, FieldErrorCode};
 
 pub async fn list_users(
@@ -28,7 +28,12 @@ pub async fn list_users(
         let rows =
             crate::store::users::list_users(state.store.reader(), &p.terms, &p.after, p.limit + 1)
                 .await?;
-        let page = page_of(rows, p.limit, |r| (r.sort_key.clone(), r.id.clone()), |r| r);
+        let page = page_of(
+            rows,
+            p.limit,
+            |r| (r.sort_key.clone(), r.id.to_string()),
+            |r| r,
+        );
         return Ok(Page {
             items: user_dtos(state, ctx, page.items).await?,
             next_cursor: page.next_cursor,
@@ -54,7 +59,7 @@ pub async fn list_users(
     let mut page = page_of(
         found.rows,
         p.limit,
-        |r| (r.sort_key.clone(), r.id.clone()),
+        |r| (r.sort_key.clone(), r.id.to_string()),
         |r| r,
     );
     if page.next_cursor.is_none() {
@@ -69,8 +74,8 @@ pub async fn list_users(
 }
 
 async fn load_user(state: &AppState, id: &str) -> ApiResult<crate::store::users::UserRow> {
-    let id = parse_id(id, "user")?;
-    crate::store::users::get_user(state.store.reader(), &id)
+    let id = parse_id::<UserId>(id, "user")?;
+    crate::store::users::get_user(state.store.reader(), id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))
 }
@@ -109,7 +114,7 @@ pub async fn create_user(
     req: dto::CreateUser,
 ) -> ApiResult<dto::User> {
     const ACTIVITY: Activity = Activity::CreateUser;
-    if !rules::may_manage_directory(&ctx.grants) {
+    if !rules::may_manage_directory(&ctx.principal.grants) {
         return Err(deny(
             state,
             ctx,
@@ -120,75 +125,58 @@ pub async fn create_user(
         )
         .await);
     }
-    let mut errors = Vec::new();
-    let upn = collect(
-        &mut errors,
-        UserPrincipalName::parse(&req.user_principal_name),
+    let draft = NewUserDraft::parse(
+        RawUser {
+            user_principal_name: &req.user_principal_name,
+            display_name: &req.display_name,
+            mail: req.mail.as_deref(),
+            job_title: req.job_title.as_deref(),
+            department: req.department.as_deref(),
+        },
+        req.source,
+        req.account_enabled.unwrap_or(true),
     );
-    let name = collect(&mut errors, DisplayName::parse(&req.display_name));
-    let mail = collect(&mut errors, optional_mail(req.mail.as_deref()));
-    let job = collect(
-        &mut errors,
-        optional_text("job_title", req.job_title.as_deref(), 128),
-    );
-    let dept = collect(
-        &mut errors,
-        optional_text("department", req.department.as_deref(), 128),
-    );
-    if let (Some(upn), Some(name)) = (&upn, &name) {
-        errors.extend(check_cloud_password(
+    // The password is checked against the names only once they are valid.
+    let mut errors = match &draft {
+        Ok(d) => check_cloud_password(
             &state.policy.cloud(),
             "password",
             &req.password,
-            upn.as_str(),
-            name.as_str(),
-        ));
-    }
-    let (Some(upn), Some(name), Some(mail), Some(job), Some(dept)) = (upn, name, mail, job, dept)
-    else {
-        return Err(ApiError::Validation(errors));
+            d.upn.as_str(),
+            d.name.as_str(),
+        ),
+        Err(errors) => errors.clone(),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let draft = match draft {
+        Ok(d) if errors.is_empty() => d,
+        _ => return Err(ApiError::Validation(std::mem::take(&mut errors))),
+    };
     let hash = state.hasher.hash(&Secret::new(req.password)).await?;
-    let id = state.new_id();
+    let id = state.ids.new_id().into();
     let now = state.now_us();
     let mut tx = state.store.begin().await?;
-    let inserted = crate::store::users::insert_user(
+    let inserted = insert_new_user(
         &mut tx,
-        &crate::store::users::NewUser {
-            id: &id,
-            user_principal_name: upn.as_str(),
-            display_name: name.as_str(),
-            mail: mail.as_deref(),
-            job_title: job.as_deref(),
-            department: dept.as_deref(),
-            account_enabled: req.account_enabled.unwrap_or(true),
-            source: req.source,
-            password_hash: &hash,
-            force_password_change: false,
-            now,
-        },
+        &ctx.initiator,
+        now,
+        &*state.ids,
+        id,
+        &draft,
+        FirstPassword::Chosen { hash: &hash },
+        &[],
+        &[],
     )
     .await;
     match inserted {
         Err(StoreError::Conflict) => {
             return Err(ApiError::conflict(
                 ErrorCode::UpnTaken,
-                format!("Another user already signs in as {}.", upn.as_str()),
+                format!("Another user already signs in as {}.", draft.upn.as_str()),
             ))
         }
         other => other?,
     }
-    let event = Event::success(ACTIVITY).target(
-        TargetResource::user(&id, name.as_str())
-            .with("user_principal_name", None, Some(upn.as_str().to_owned()))
-            .with("display_name", None, Some(name.as_str().to_owned()))
-            .with("source", None, Some(req.source.id().to_owned())),
-    );
-    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
-    let row = crate::store::users::get_user(&mut *tx, &id)
+    let row = crate::store::users::get_user(&mut *tx, id)
         .await?
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created user vanished")))?;
     tx.commit().await.map_err(StoreError::Other)?;
@@ -251,7 +239,7 @@ pub async fn update_user(
         let mut tx = state.store.begin().await?;
         crate::store::users::update_user(
             &mut tx,
-            &row.id,
+            row.id,
             &row.user_principal_name,
             &crate::store::users::UserUpdate {
                 display_name: &name,
@@ -268,5 +256,5 @@ pub async fn update_user(
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
     }
-    get_user(state, ctx, &row.id).await
+    get_user(state, ctx, &row.id.to_string()).await
 }

@@ -2,15 +2,13 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
-use crate::service::authz::actor;
 use crate::state::AppState;
 use crate::store::role_assignments::AssignmentRow;
 use crate::store::units::UnitRow;
 use crate::store::users::UserRow;
 use shared::dto::{self};
 use shared::rules::{self, Target};
-use shared::{Role, Scope};
-use uuid::Uuid;
+use shared::{Role, Scope, UnitId, UserId};
 
 /// Users as the caller sees them, each with `allowed_actions`.
 pub async fn user_dtos(
@@ -18,19 +16,18 @@ pub async fn user_dtos(
     ctx: &AuthContext,
     rows: Vec<UserRow>,
 ) -> ApiResult<Vec<dto::User>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
     let (mut roles, mut units) =
         crate::store::users::profiles_for_users(state.store.reader(), &ids).await?;
-    let me = Uuid::parse_str(ctx.user_id()).unwrap_or_default();
     Ok(rows
         .into_iter()
         .map(|r| {
-            let id = Uuid::parse_str(&r.id).unwrap_or_default();
+            let id = r.id.uuid();
             let roles: Vec<Role> = roles.remove(&r.id).unwrap_or_default();
             let units = units.remove(&r.id).unwrap_or_default();
             let memberships = crate::store::membership::rule_memberships(&units);
             let allowed = rules::allowed_actions(
-                actor(ctx, &me),
+                ctx.principal.actor(),
                 Target {
                     user_id: id,
                     roles: &roles,
@@ -55,13 +52,13 @@ pub async fn user_dtos(
 }
 
 /// The roles the caller holds over a location: tenant-wide ones and ones scoped to it.
-pub fn roles_over_unit(ctx: &AuthContext, unit_id: &Uuid) -> Vec<Role> {
+pub fn roles_over_unit(ctx: &AuthContext, unit_id: UnitId) -> Vec<Role> {
     let mut roles: Vec<Role> = ctx
-        .grants
+        .grants()
         .iter()
         .filter(|g| match g.scope {
             shared::Scope::Directory => true,
-            shared::Scope::AdministrativeUnit { id } => id == *unit_id,
+            shared::Scope::AdministrativeUnit { id } => id == unit_id.uuid(),
         })
         .map(|g| g.role)
         .collect();
@@ -71,10 +68,9 @@ pub fn roles_over_unit(ctx: &AuthContext, unit_id: &Uuid) -> Vec<Role> {
 }
 
 pub fn unit_dto(ctx: &AuthContext, row: UnitRow) -> dto::AdministrativeUnit {
-    let id = Uuid::parse_str(&row.id).unwrap_or_default();
     dto::AdministrativeUnit {
-        my_roles: roles_over_unit(ctx, &id),
-        id,
+        my_roles: roles_over_unit(ctx, row.id),
+        id: row.id.uuid(),
         display_name: row.display_name,
         description: row.description,
         restricted: row.restricted,
@@ -82,15 +78,11 @@ pub fn unit_dto(ctx: &AuthContext, row: UnitRow) -> dto::AdministrativeUnit {
     }
 }
 
-pub(crate) fn uuid_of(s: &str) -> Uuid {
-    Uuid::parse_str(s).unwrap_or_default()
-}
-
 pub(crate) fn assignment_dto(row: AssignmentRow) -> Option<dto::RoleAssignment> {
     let role: Role = row.role.parse().ok()?;
     Some(dto::RoleAssignment {
-        id: Uuid::parse_str(&row.id).ok()?,
-        principal_id: Uuid::parse_str(&row.principal_id).ok()?,
+        id: row.id.uuid(),
+        principal_id: row.principal_id.uuid(),
         principal_display_name: row.principal_display_name,
         role_display_name: role.display_name().to_owned(),
         role,

@@ -1,12 +1,13 @@
 //! Account state: passwords, lockout, rate limits, idempotent retries.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use shared::UserId;
 use sqlx::{AnyPool, FromRow};
 
 /// Everything sign-in and password changes need about an account.
 #[derive(Clone, FromRow)]
 pub struct Account {
-    pub id: String,
+    pub id: UserId,
     pub user_principal_name: String,
     pub display_name: String,
     #[sqlx(try_from = "super::DbFlag")]
@@ -43,7 +44,7 @@ pub async fn by_upn(pool: &AnyPool, upn: &str) -> StoreResult<Option<Account>> {
     .db()
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> StoreResult<Option<Account>> {
+pub async fn by_id(tx: &mut Tx, id: UserId) -> StoreResult<Option<Account>> {
     sqlx::query_as::<Db, Account>(&format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut **tx)
@@ -55,7 +56,7 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> StoreResult<Option<Account>> {
 /// reached. Returns the lock's end when this failure locked it.
 pub async fn record_failure(
     tx: &mut Tx,
-    id: &str,
+    id: UserId,
     now: i64,
     window_us: i64,
     max: i64,
@@ -88,7 +89,7 @@ pub async fn record_failure(
     Ok(Some(until))
 }
 
-pub async fn clear_failures(tx: &mut Tx, id: &str) -> StoreResult<()> {
+pub async fn clear_failures(tx: &mut Tx, id: UserId) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET failed_sign_ins = 0, first_failed_at = 0, locked_until = 0 \
          WHERE id = $1 AND (failed_sign_ins <> 0 OR locked_until <> 0)",
@@ -101,7 +102,7 @@ pub async fn clear_failures(tx: &mut Tx, id: &str) -> StoreResult<()> {
 }
 
 /// Marks a temporary password used; `false` if it had expired or was used already.
-pub async fn consume_temporary(tx: &mut Tx, id: &str, now: i64) -> StoreResult<bool> {
+pub async fn consume_temporary(tx: &mut Tx, id: UserId, now: i64) -> StoreResult<bool> {
     let r = sqlx::query(
         "UPDATE users SET password_expires_at = 0 WHERE id = $1 AND password_expires_at > $2",
     )
@@ -117,7 +118,7 @@ pub async fn consume_temporary(tx: &mut Tx, id: &str, now: i64) -> StoreResult<b
 /// issued before (token version) and any lockout.
 pub async fn set_password(
     tx: &mut Tx,
-    id: &str,
+    id: UserId,
     hash: &str,
     force_change: bool,
     expires_at: Option<i64>,
@@ -172,9 +173,9 @@ pub async fn hit_rate_limit(
 /// A stored outcome of an idempotent request: (target id, response JSON).
 pub async fn idempotent_outcome(
     tx: &mut Tx,
-    actor_id: &str,
+    actor_id: UserId,
     key: &str,
-) -> StoreResult<Option<(String, String)>> {
+) -> StoreResult<Option<(UserId, String)>> {
     sqlx::query_as(
         "SELECT target_id, response FROM idempotency_keys WHERE actor_id = $1 AND key = $2",
     )
@@ -187,9 +188,9 @@ pub async fn idempotent_outcome(
 
 pub async fn save_outcome(
     tx: &mut Tx,
-    actor_id: &str,
+    actor_id: UserId,
     key: &str,
-    target_id: &str,
+    target_id: UserId,
     response: &str,
     now: i64,
 ) -> StoreResult<()> {
@@ -209,7 +210,7 @@ pub async fn save_outcome(
 }
 
 /// Makes the current password a temporary one expiring at `at`.
-pub async fn expire_password_at(tx: &mut Tx, id: &str, at: i64) -> StoreResult<()> {
+pub async fn expire_password_at(tx: &mut Tx, id: UserId, at: i64) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_expires_at = $2 WHERE id = $1")
         .bind(id)
         .bind(at)

@@ -1,6 +1,7 @@
 //! Appending to and reading the audit hash chain.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use shared::UnitId;
 use sqlx::{AnyPool, FromRow};
 
 /// An audit row as stored.
@@ -43,7 +44,7 @@ pub async fn lock_head(tx: &mut Tx) -> StoreResult<String> {
 pub async fn insert(
     tx: &mut Tx,
     row: &AuditRow,
-    unit_ids: &[String],
+    unit_ids: &[UnitId],
     target_ids: &[String],
 ) -> StoreResult<i64> {
     let (seq,): (i64,) = sqlx::query_as(

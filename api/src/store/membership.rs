@@ -5,12 +5,13 @@ use crate::store::search::sql::{push_after, push_search, After};
 use crate::store::users::{fetch_users, UserRow, USER_COLS};
 use shared::dto::UnitRef;
 use shared::rules::Membership;
+use shared::{UnitId, UserId};
 use sqlx::AnyPool;
 
 /// Members of a location in display-name order, walking `unit_members_by_sort_key`.
 pub async fn list_members(
     pool: &AnyPool,
-    unit_id: &str,
+    unit_id: UnitId,
     terms: &[String],
     after: &After,
     limit: i64,
@@ -19,7 +20,7 @@ pub async fn list_members(
         "SELECT {USER_COLS} FROM unit_members m JOIN users u ON u.id = m.user_id \
          WHERE m.unit_id = $1"
     );
-    let mut binds = vec![unit_id.to_owned()];
+    let mut binds = vec![unit_id.to_string()];
     push_search(
         &mut sql,
         &mut binds,
@@ -49,7 +50,7 @@ pub fn rule_memberships(units: &[UnitRef]) -> Vec<Membership> {
 }
 
 /// Keeps a location's member count in step with its membership rows.
-async fn count_member(tx: &mut Tx, unit_id: &str, delta: i64) -> StoreResult<()> {
+async fn count_member(tx: &mut Tx, unit_id: UnitId, delta: i64) -> StoreResult<()> {
     sqlx::query("UPDATE administrative_units SET member_count = member_count + $2 WHERE id = $1")
         .bind(unit_id)
         .bind(delta)
@@ -60,7 +61,12 @@ async fn count_member(tx: &mut Tx, unit_id: &str, delta: i64) -> StoreResult<()>
 }
 
 /// Adds a member; `false` when already a member.
-pub async fn add_member(tx: &mut Tx, unit_id: &str, user_id: &str, now: i64) -> StoreResult<bool> {
+pub async fn add_member(
+    tx: &mut Tx,
+    unit_id: UnitId,
+    user_id: UserId,
+    now: i64,
+) -> StoreResult<bool> {
     let r = sqlx::query(
         "INSERT INTO unit_members (unit_id, user_id, sort_key, added_at) \
          SELECT $1, u.id, u.sort_key, $3 FROM users u WHERE u.id = $2 \
@@ -80,7 +86,7 @@ pub async fn add_member(tx: &mut Tx, unit_id: &str, user_id: &str, now: i64) -> 
 }
 
 /// Removes a member; `false` when not a member.
-pub async fn remove_member(tx: &mut Tx, unit_id: &str, user_id: &str) -> StoreResult<bool> {
+pub async fn remove_member(tx: &mut Tx, unit_id: UnitId, user_id: UserId) -> StoreResult<bool> {
     let r = sqlx::query("DELETE FROM unit_members WHERE unit_id = $1 AND user_id = $2")
         .bind(unit_id)
         .bind(user_id)

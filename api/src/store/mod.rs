@@ -165,9 +165,14 @@ impl Store {
         &self.read
     }
 
-    /// Starts a write transaction on the writer connection.
+    /// Starts a write transaction on the writer connection. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so what the transaction reads stays current
+    /// until it commits, even with another process (the CLI) writing.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        self.write.begin().await.db()
+        match self.backend {
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await.db(),
+            Backend::Postgres => self.write.begin().await.db(),
+        }
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
@@ -246,6 +251,16 @@ impl From<DbFlag> for bool {
     fn from(f: DbFlag) -> bool {
         f.0 != 0
     }
+}
+
+/// An id read from text the store itself wrote (an index key); a bad one is a decode
+/// error, answered as a logged 500, never a nil id.
+pub(crate) fn parse_stored_id<T>(text: &str) -> StoreResult<T>
+where
+    T: std::str::FromStr<Err = uuid::Error>,
+{
+    text.parse()
+        .map_err(|e: uuid::Error| StoreError::Other(sqlx::Error::Decode(Box::new(e))))
 }
 
 /// `$start, $start+1, …` for `n` bound values.

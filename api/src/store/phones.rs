@@ -1,6 +1,7 @@
 //! Phone methods.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use shared::UserId;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -12,7 +13,7 @@ pub struct PhoneRow {
 
 pub async fn phones<'c, E: sqlx::Executor<'c, Database = Db>>(
     exec: E,
-    user_id: &str,
+    user_id: UserId,
 ) -> StoreResult<Vec<PhoneRow>> {
     sqlx::query_as::<Db, PhoneRow>(
         "SELECT method_type, phone_number, updated_at FROM phone_methods WHERE user_id = $1 \
@@ -25,8 +26,8 @@ pub async fn phones<'c, E: sqlx::Executor<'c, Database = Db>>(
 }
 
 /// Who else has `number` as their mobile, if anyone.
-pub async fn mobile_owner(tx: &mut Tx, number: &str) -> StoreResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as(
+pub async fn mobile_owner(tx: &mut Tx, number: &str) -> StoreResult<Option<UserId>> {
+    let row: Option<(UserId,)> = sqlx::query_as(
         "SELECT user_id FROM phone_methods WHERE phone_number = $1 AND method_type = 'mobile'",
     )
     .bind(number)
@@ -37,7 +38,7 @@ pub async fn mobile_owner(tx: &mut Tx, number: &str) -> StoreResult<Option<Strin
 }
 
 /// Whether `user_id` has `number` as any method.
-pub async fn has_number(tx: &mut Tx, user_id: &str, number: &str) -> StoreResult<bool> {
+pub async fn has_number(tx: &mut Tx, user_id: UserId, number: &str) -> StoreResult<bool> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT method_type FROM phone_methods WHERE user_id = $1 AND phone_number = $2",
     )
@@ -51,7 +52,7 @@ pub async fn has_number(tx: &mut Tx, user_id: &str, number: &str) -> StoreResult
 
 pub async fn upsert_phone(
     tx: &mut Tx,
-    user_id: &str,
+    user_id: UserId,
     method_type: &str,
     number: &str,
     now: i64,
@@ -71,7 +72,7 @@ pub async fn upsert_phone(
     Ok(())
 }
 
-pub async fn delete_phone(tx: &mut Tx, user_id: &str, method_type: &str) -> StoreResult<bool> {
+pub async fn delete_phone(tx: &mut Tx, user_id: UserId, method_type: &str) -> StoreResult<bool> {
     let r = sqlx::query("DELETE FROM phone_methods WHERE user_id = $1 AND method_type = $2")
         .bind(user_id)
         .bind(method_type)

@@ -3,13 +3,13 @@
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::After;
 use shared::rules::Grant;
-use shared::{Role, Scope};
+use shared::{Role, RoleAssignmentId, Scope, UnitId, UserId};
 use sqlx::{AnyPool, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AssignmentRow {
-    pub id: String,
-    pub principal_id: String,
+    pub id: RoleAssignmentId,
+    pub principal_id: UserId,
     pub principal_display_name: String,
     pub role: String,
     pub scope: String,
@@ -35,7 +35,7 @@ const ASSIGNMENT_SELECT: &str =
 /// Every role assignment of one principal.
 pub async fn assignments_of<'c, E: Executor<'c, Database = Db>>(
     exec: E,
-    principal_id: &str,
+    principal_id: UserId,
 ) -> StoreResult<Vec<AssignmentRow>> {
     sqlx::query_as::<Db, AssignmentRow>(&format!(
         "{ASSIGNMENT_SELECT} WHERE r.principal_id = $1 ORDER BY r.created_at, r.id"
@@ -48,7 +48,7 @@ pub async fn assignments_of<'c, E: Executor<'c, Database = Db>>(
 
 pub async fn get_assignment<'c, E: Executor<'c, Database = Db>>(
     exec: E,
-    id: &str,
+    id: RoleAssignmentId,
 ) -> StoreResult<Option<AssignmentRow>> {
     sqlx::query_as::<Db, AssignmentRow>(&format!("{ASSIGNMENT_SELECT} WHERE r.id = $1"))
         .bind(id)
@@ -60,19 +60,19 @@ pub async fn get_assignment<'c, E: Executor<'c, Database = Db>>(
 /// Role assignments in creation order, optionally of one principal or location.
 pub async fn list_assignments(
     pool: &AnyPool,
-    principal_id: Option<&str>,
-    unit_id: Option<&str>,
+    principal_id: Option<UserId>,
+    unit_id: Option<UnitId>,
     after: &After,
     limit: i64,
 ) -> StoreResult<Vec<AssignmentRow>> {
     let mut sql = format!("{ASSIGNMENT_SELECT} WHERE 1 = 1");
     let mut binds: Vec<String> = Vec::new();
     if let Some(p) = principal_id {
-        binds.push(p.to_owned());
+        binds.push(p.to_string());
         sql.push_str(&format!(" AND r.principal_id = ${}", binds.len()));
     }
     if let Some(u) = unit_id {
-        binds.push(u.to_owned());
+        binds.push(u.to_string());
         sql.push_str(&format!(" AND r.scope_unit_id = ${}", binds.len()));
     }
     // The cursor key is the creation time (zero-padded text); rows page by it.
@@ -100,8 +100,8 @@ pub async fn list_assignments(
 
 pub async fn insert_assignment(
     tx: &mut Tx,
-    id: &str,
-    principal_id: &str,
+    id: RoleAssignmentId,
+    principal_id: UserId,
     role: Role,
     scope: &Scope,
     now: i64,
@@ -122,7 +122,7 @@ pub async fn insert_assignment(
     Ok(())
 }
 
-pub async fn delete_assignment(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+pub async fn delete_assignment(tx: &mut Tx, id: RoleAssignmentId) -> StoreResult<bool> {
     let r = sqlx::query("DELETE FROM role_assignments WHERE id = $1")
         .bind(id)
         .execute(&mut **tx)

@@ -1,7 +1,28 @@
 //! Tenant settings, stored as JSON by key.
 
-use super::{Db, ResultExt, StoreResult, Tx};
+use super::{Db, ResultExt, StoreError, StoreResult, Tx};
+use shared::dto::MyStaffSettings;
+use shared::rules::MyStaffAccess;
 use sqlx::Executor;
+
+/// The key of the My Staff access setting.
+pub const MY_STAFF_KEY: &str = "my_staff";
+
+/// The My Staff access setting from its stored JSON (`all` when never set).
+pub fn parse_my_staff(stored: Option<&str>) -> StoreResult<MyStaffSettings> {
+    Ok(match stored {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e))))?,
+        None => MyStaffSettings {
+            access: MyStaffAccess::All,
+            selected_user_ids: Vec::new(),
+        },
+    })
+}
+
+pub async fn my_staff<'c, E: Executor<'c, Database = Db>>(exec: E) -> StoreResult<MyStaffSettings> {
+    parse_my_staff(get_setting(exec, MY_STAFF_KEY).await?.as_deref())
+}
 
 pub async fn get_setting<'c, E: Executor<'c, Database = Db>>(
     exec: E,

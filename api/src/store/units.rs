@@ -3,11 +3,12 @@
 use super::search::{sort_key, unit_terms};
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
+use shared::{UnitId, UserId};
 use sqlx::{AnyPool, Executor, FromRow};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct UnitRow {
-    pub id: String,
+    pub id: UnitId,
     pub display_name: String,
     pub sort_key: String,
     pub description: Option<String>,
@@ -21,7 +22,7 @@ const UNIT_COLS: &str =
 
 pub async fn get_unit<'c, E: Executor<'c, Database = Db>>(
     exec: E,
-    id: &str,
+    id: UnitId,
 ) -> StoreResult<Option<UnitRow>> {
     sqlx::query_as::<Db, UnitRow>(&format!(
         "SELECT {UNIT_COLS} FROM administrative_units a WHERE a.id = $1"
@@ -37,14 +38,14 @@ pub async fn get_unit<'c, E: Executor<'c, Database = Db>>(
 pub async fn list_units(
     pool: &AnyPool,
     terms: &[String],
-    only_ids_of_principal: Option<&str>,
+    only_ids_of_principal: Option<UserId>,
     after: &After,
     limit: i64,
 ) -> StoreResult<Vec<UnitRow>> {
     let mut sql = format!("SELECT {UNIT_COLS} FROM administrative_units a WHERE 1 = 1");
     let mut binds = Vec::new();
     if let Some(p) = only_ids_of_principal {
-        binds.push(p.to_owned());
+        binds.push(p.to_string());
         sql.push_str(&format!(
             " AND a.id IN (SELECT scope_unit_id FROM role_assignments WHERE principal_id = ${})",
             binds.len()
@@ -72,7 +73,7 @@ pub async fn list_units(
 
 pub async fn insert_unit(
     tx: &mut Tx,
-    id: &str,
+    id: UnitId,
     display_name: &str,
     description: Option<&str>,
     restricted: bool,
@@ -104,7 +105,7 @@ pub async fn insert_unit(
 
 pub async fn update_unit(
     tx: &mut Tx,
-    id: &str,
+    id: UnitId,
     display_name: &str,
     description: Option<&str>,
     now: i64,
@@ -138,7 +139,7 @@ pub async fn update_unit(
 }
 
 /// Deletes a location; membership and location-scoped role assignments go with it.
-pub async fn delete_unit(tx: &mut Tx, id: &str) -> StoreResult<bool> {
+pub async fn delete_unit(tx: &mut Tx, id: UnitId) -> StoreResult<bool> {
     for sql in [
         "DELETE FROM unit_members WHERE unit_id = $1",
         "DELETE FROM role_assignments WHERE scope_unit_id = $1",

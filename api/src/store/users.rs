@@ -1,18 +1,18 @@
 //! The users table and the caller's identity read.
 
 use super::search::{ord, sort_key, user_prefixes, user_terms};
-use super::{bulk_insert, placeholders, Cell, Db, ResultExt, StoreResult, Tx};
+use super::{bulk_insert, placeholders, Backend, Cell, Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
-use shared::dto::{UnitRef, UserSource};
+use shared::dto::{MyStaffSettings, UnitRef, UserSource};
 use shared::rules::Grant;
-use shared::{Role, Scope};
+use shared::{Role, Scope, UserId};
 use sqlx::{AnyPool, Executor, FromRow};
 use std::collections::HashMap;
 
 /// A user row without credentials.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub user_principal_name: String,
     pub display_name: String,
     pub sort_key: String,
@@ -77,7 +77,7 @@ pub async fn list_users(
 }
 
 /// Users with these ids, in no particular order.
-pub(crate) async fn users_by_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<UserRow>> {
+pub(crate) async fn users_by_ids(pool: &AnyPool, ids: &[UserId]) -> StoreResult<Vec<UserRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -94,7 +94,7 @@ pub(crate) async fn users_by_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<
 
 pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
     exec: E,
-    id: &str,
+    id: UserId,
 ) -> StoreResult<Option<UserRow>> {
     sqlx::query_as::<Db, UserRow>(&format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1"))
         .bind(id)
@@ -108,7 +108,7 @@ pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
 pub struct Caller {
     pub user: UserRow,
     pub grants: Vec<Grant>,
-    pub my_staff_setting: Option<String>,
+    pub my_staff: MyStaffSettings,
 }
 
 #[derive(FromRow)]
@@ -120,7 +120,7 @@ struct CallerRow {
     my_staff_setting: Option<String>,
 }
 
-pub async fn caller(pool: &AnyPool, id: &str, setting_key: &str) -> StoreResult<Option<Caller>> {
+pub async fn caller(pool: &AnyPool, id: UserId) -> StoreResult<Option<Caller>> {
     let rows = sqlx::query_as::<Db, CallerRow>(&format!(
         "SELECT {USER_COLS}, r.role AS grant_role, r.scope AS grant_scope, \
          (SELECT s.value FROM settings s WHERE s.key = $2) AS my_staff_setting \
@@ -128,7 +128,7 @@ pub async fn caller(pool: &AnyPool, id: &str, setting_key: &str) -> StoreResult<
          WHERE u.id = $1"
     ))
     .bind(id)
-    .bind(setting_key)
+    .bind(super::settings::MY_STAFF_KEY)
     .fetch_all(pool)
     .await
     .db()?;
@@ -142,16 +142,38 @@ pub async fn caller(pool: &AnyPool, id: &str, setting_key: &str) -> StoreResult<
         }
         first.get_or_insert(row);
     }
-    Ok(first.map(|row| Caller {
+    let Some(row) = first else {
+        return Ok(None);
+    };
+    Ok(Some(Caller {
+        my_staff: super::settings::parse_my_staff(row.my_staff_setting.as_deref())?,
         user: row.user,
         grants,
-        my_staff_setting: row.my_staff_setting,
     }))
+}
+
+/// Locks these users' rows until the transaction ends (PostgreSQL, in id order, so
+/// concurrent lockers cannot deadlock). SQLite needs nothing: its one writer
+/// connection runs each write transaction from `BEGIN IMMEDIATE` to commit alone.
+pub async fn lock_users(tx: &mut Tx, backend: Backend, ids: &[UserId]) -> StoreResult<()> {
+    if backend == Backend::Sqlite || ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE id IN ({}) ORDER BY id FOR UPDATE",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.fetch_all(&mut **tx).await.db()?;
+    Ok(())
 }
 
 /// A new account, already validated.
 pub struct NewUser<'a> {
-    pub id: &'a str,
+    pub id: UserId,
     pub user_principal_name: &'a str,
     pub display_name: &'a str,
     pub mail: Option<&'a str>,
@@ -194,17 +216,17 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<()> {
 /// mail) and `user_search_prefixes` (word prefixes in display-name order).
 async fn insert_user_index(
     tx: &mut Tx,
-    id: &str,
+    id: UserId,
     display_name: &str,
     upn: &str,
     mail: Option<&str>,
 ) -> StoreResult<()> {
     let terms: Vec<Vec<Cell>> = user_terms(display_name, upn, mail)
         .into_iter()
-        .map(|t| vec![Cell::Text(t), Cell::Text(id.to_owned())])
+        .map(|t| vec![Cell::Text(t), Cell::Text(id.to_string())])
         .collect();
     bulk_insert(tx, "user_search_terms", &["term", "user_id"], &terms).await?;
-    let ord = ord(&sort_key(display_name), id);
+    let ord = ord(&sort_key(display_name), &id.to_string());
     let prefixes: Vec<Vec<Cell>> = user_prefixes(display_name, upn, mail)
         .into_iter()
         .map(|p| vec![Cell::Text(p), Cell::Text(ord.clone())])
@@ -214,12 +236,12 @@ async fn insert_user_index(
 
 /// The roles (at any scope, each once, sorted) and the locations (in display-name
 /// order) of each of `ids`, in one query.
-pub async fn profiles_for_users(
-    pool: &AnyPool,
-    ids: &[&str],
-) -> StoreResult<(HashMap<String, Vec<Role>>, HashMap<String, Vec<UnitRef>>)> {
-    let mut roles: HashMap<String, Vec<Role>> = HashMap::new();
-    let mut units: HashMap<String, Vec<(String, UnitRef)>> = HashMap::new();
+pub async fn profiles_for_users<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    ids: &[UserId],
+) -> StoreResult<(HashMap<UserId, Vec<Role>>, HashMap<UserId, Vec<UnitRef>>)> {
+    let mut roles: HashMap<UserId, Vec<Role>> = HashMap::new();
+    let mut units: HashMap<UserId, Vec<(String, UnitRef)>> = HashMap::new();
     if ids.is_empty() {
         return Ok((roles, HashMap::new()));
     }
@@ -232,12 +254,12 @@ pub async fn profiles_for_users(
          FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
          WHERE m.user_id IN ({list})"
     );
-    type Row = (i64, String, String, String, String, i64);
+    type Row = (i64, UserId, String, String, String, i64);
     let mut q = sqlx::query_as::<Db, Row>(&sql);
     for id in ids {
         q = q.bind(*id);
     }
-    for (kind, uid, a, display_name, sort_key, restricted) in q.fetch_all(pool).await.db()? {
+    for (kind, uid, a, display_name, sort_key, restricted) in q.fetch_all(exec).await.db()? {
         if kind == 0 {
             if let Ok(role) = a.parse::<Role>() {
                 let held = roles.entry(uid).or_default();
@@ -245,7 +267,8 @@ pub async fn profiles_for_users(
                     held.push(role);
                 }
             }
-        } else if let Ok(id) = uuid::Uuid::parse_str(&a) {
+        } else {
+            let id = super::parse_stored_id::<uuid::Uuid>(&a)?;
             let unit = UnitRef {
                 id,
                 display_name,
@@ -268,7 +291,7 @@ pub async fn profiles_for_users(
 }
 
 /// Which of `ids` exist as users.
-pub async fn existing_user_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Vec<String>> {
+pub async fn existing_user_ids(pool: &AnyPool, ids: &[UserId]) -> StoreResult<Vec<UserId>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -276,9 +299,9 @@ pub async fn existing_user_ids(pool: &AnyPool, ids: &[String]) -> StoreResult<Ve
         "SELECT id FROM users WHERE id IN ({})",
         placeholders(1, ids.len())
     );
-    let mut q = sqlx::query_as::<Db, (String,)>(&sql);
+    let mut q = sqlx::query_as::<Db, (UserId,)>(&sql);
     for id in ids {
-        q = q.bind(id);
+        q = q.bind(*id);
     }
     Ok(q.fetch_all(pool)
         .await
@@ -309,7 +332,7 @@ pub struct UserUpdate<'a> {
 
 pub async fn update_user(
     tx: &mut Tx,
-    id: &str,
+    id: UserId,
     upn: &str,
     u: &UserUpdate<'_>,
     now: i64,
@@ -359,7 +382,7 @@ pub async fn update_user(
         placeholders(2, old_prefixes.len())
     );
     if !old_prefixes.is_empty() {
-        let mut q = sqlx::query(&sql).bind(ord(&old_key, id));
+        let mut q = sqlx::query(&sql).bind(ord(&old_key, &id.to_string()));
         for p in old_prefixes {
             q = q.bind(p);
         }

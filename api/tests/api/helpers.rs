@@ -404,6 +404,20 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The chain position of the successful `activity` event whose targets include `id`.
+    pub async fn audit_seq(&self, id: &str, activity: &str) -> i64 {
+        sqlx::query_as::<_, (i64,)>(
+            "SELECT seq FROM audit_events WHERE activity = $1 AND result = 'success' \
+             AND target_resources LIKE $2",
+        )
+        .bind(activity)
+        .bind(format!("%{id}%"))
+        .fetch_one(self.store.reader())
+        .await
+        .unwrap_or_else(|e| panic!("no {activity} event for {id}: {e}"))
+        .0
+    }
+
     /// How many audit rows have this activity and result.
     pub async fn audit_count(&self, activity: &str, result: &str) -> usize {
         self.audit_rows()

@@ -18,6 +18,7 @@ mod helpers;
 mod import;
 mod openapi;
 mod phones;
+mod races;
 mod reads;
 mod replicas;
 mod reset;

@@ -236,7 +236,12 @@ async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain
         .await;
         assert_eq!(r.status(), 401);
         let body: dto::Problem = r.json().await.unwrap();
-        assert_eq!(body.code, shared::ErrorCode::AccountLocked, "{}", body.detail);
+        assert_eq!(
+            body.code,
+            shared::ErrorCode::AccountLocked,
+            "{}",
+            body.detail
+        );
     }
 
     // Concurrent audited writes through both replicas keep one valid chain.

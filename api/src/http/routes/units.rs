@@ -198,14 +198,8 @@ pub async fn add_member(
     id: Path<String>,
     body: Json<AddMember>,
 ) -> ApiResult<HttpResponse> {
-    crate::service::membership::change_membership(
-        &state,
-        &ctx,
-        &id,
-        &body.user_id.to_string(),
-        true,
-    )
-    .await?;
+    crate::service::membership::change_membership(&state, &ctx, &id, body.user_id.into(), true)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -232,6 +226,6 @@ pub async fn remove_member(
 ) -> ApiResult<HttpResponse> {
     let (unit, user) = path.into_inner();
     let user = crate::service::paging::parse_id(&user, "user")?;
-    crate::service::membership::change_membership(&state, &ctx, &unit, &user, false).await?;
+    crate::service::membership::change_membership(&state, &ctx, &unit, user, false).await?;
     Ok(HttpResponse::NoContent().finish())
 }

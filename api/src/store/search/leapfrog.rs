@@ -3,7 +3,8 @@
 
 use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
 use crate::store::users::{list_users, users_by_ids, UserRow};
-use crate::store::{Backend, Db, ResultExt, StoreResult, Tx};
+use crate::store::{parse_stored_id, Backend, Db, ResultExt, StoreResult, Tx};
+use shared::UserId;
 use sqlx::AnyPool;
 use std::collections::HashMap;
 
@@ -137,7 +138,7 @@ pub async fn search_users(
     for (pc, c, hit, open) in &found {
         if *hit == 1 {
             if let Some((_, id)) = pc.as_deref().and_then(split_ord) {
-                ids.push(id.to_owned());
+                ids.push(parse_stored_id::<UserId>(id)?);
             }
         }
         // The row that spent the budget: the walk is not done and the page not full.
@@ -148,12 +149,8 @@ pub async fn search_users(
         }
     }
     let mut rows = users_by_ids(pool, &ids).await?;
-    let position: HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-    rows.sort_by_key(|r| position.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    let position: HashMap<UserId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
     Ok(SearchPage { rows, resume_at })
 }
 

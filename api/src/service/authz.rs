@@ -121,7 +121,8 @@ fn refusal(decision: &Decision) -> Option<Denial> {
     decision.denial.filter(|_| !decision.allowed)
 }
 
-/// Audits a refused `action` on `s` and makes the 403 to answer with.
+/// Audits a refused `action` on `s` and makes the 403 to answer with; the event is
+/// visible to the managers of the target's locations.
 async fn refuse(
     state: &AppState,
     ctx: &AuthContext,
@@ -133,10 +134,7 @@ async fn refuse(
     let event = Event::failure(activity, denial.code().as_str())
         .target(s.resource())
         .units(s.unit_ids());
-    if let Err(e) = audit::record_alone(state, &ctx.initiator, event).await {
-        return e.into();
-    }
-    ApiError::forbidden(denial.code(), denial.message(action))
+    refused(state, ctx, event, denial.code(), denial.message(action)).await
 }
 
 /// Refuses early (audited, 403) when the rules already say no on the read pool, so a
@@ -209,6 +207,18 @@ pub(crate) async fn deny(
         }
         event = event.target(t);
     }
+    refused(state, ctx, event, code, detail).await
+}
+
+/// The one way a refusal ends: its audit event on its own (the change it refused was
+/// never written), then the 403.
+async fn refused(
+    state: &AppState,
+    ctx: &AuthContext,
+    event: Event,
+    code: ErrorCode,
+    detail: &str,
+) -> ApiError {
     if let Err(e) = audit::record_alone(state, &ctx.initiator, event).await {
         return e.into();
     }

@@ -92,15 +92,7 @@ pub async fn insert_unit(
     .execute(&mut **tx)
     .await
     .db()?;
-    for term in unit_terms(display_name) {
-        sqlx::query("INSERT INTO unit_search_terms (term, unit_id) VALUES ($1, $2)")
-            .bind(term)
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .db()?;
-    }
-    Ok(())
+    insert_unit_terms(tx, id, display_name).await
 }
 
 pub async fn update_unit(
@@ -127,15 +119,7 @@ pub async fn update_unit(
         .execute(&mut **tx)
         .await
         .db()?;
-    for term in unit_terms(display_name) {
-        sqlx::query("INSERT INTO unit_search_terms (term, unit_id) VALUES ($1, $2)")
-            .bind(term)
-            .bind(id)
-            .execute(&mut **tx)
-            .await
-            .db()?;
-    }
-    Ok(())
+    insert_unit_terms(tx, id, display_name).await
 }
 
 /// Deletes a location; membership and location-scoped role assignments go with it.
@@ -164,4 +148,17 @@ pub async fn units_named(pool: &AnyPool, name: &str) -> StoreResult<Vec<UnitRow>
     .fetch_all(pool)
     .await
     .db()
+}
+
+/// A location's rows in the search index, one per word of its name.
+async fn insert_unit_terms(tx: &mut Tx, id: UnitId, display_name: &str) -> StoreResult<()> {
+    for term in unit_terms(display_name) {
+        sqlx::query("INSERT INTO unit_search_terms (term, unit_id) VALUES ($1, $2)")
+            .bind(term)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .db()?;
+    }
+    Ok(())
 }

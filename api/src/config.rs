@@ -146,6 +146,11 @@ impl Default for PolicyConfig {
 }
 
 impl PolicyConfig {
+    /// When a temporary password handed out at `now` stops working.
+    pub fn temp_password_expires_at(&self, now_us: i64) -> i64 {
+        now_us + crate::time::hours(self.temp_password_ttl_hours)
+    }
+
     /// Defaults, with a sign-in rate limit tests do not trip over by accident.
     pub fn for_tests() -> Self {
         PolicyConfig {

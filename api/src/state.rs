@@ -121,10 +121,6 @@ impl AppState {
     }
 }
 
-pub fn from_us(us: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_micros(us).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -328,11 +328,10 @@ pub async fn rotate(
     publish_for_us: i64,
     token_ttl_secs: u64,
 ) -> anyhow::Result<(String, i64, i64)> {
-    let activates_at = now_us + publish_for_us;
+    let activates_at = now_us.saturating_add(publish_for_us);
     let kid = generate_into(store, now_us, activates_at).await?;
-    let ttl_us =
-        i64::try_from(token_ttl_secs + LEEWAY_SECS).unwrap_or(i64::MAX / 2_000_000) * 1_000_000;
-    let retire_at = activates_at + ttl_us;
+    let ttl_us = crate::time::seconds(token_ttl_secs.saturating_add(LEEWAY_SECS));
+    let retire_at = activates_at.saturating_add(ttl_us);
     let mut tx = store.begin().await?;
     keys::retire_others(&mut tx, &kid, retire_at).await?;
     tx.commit().await?;

@@ -229,7 +229,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     publish_for_seconds,
                     token_ttl_seconds,
                 } => {
-                    let publish = i64::try_from(publish_for_seconds)? * 1_000_000;
+                    let publish = crate::time::seconds(publish_for_seconds);
                     let (kid, signs_from, old_until) = crate::auth::tokens::rotate(
                         &store,
                         now.timestamp_micros(),

@@ -4,9 +4,10 @@
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::require_reader;
-use crate::state::{from_us, AppState};
+use crate::state::AppState;
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 use crate::store::{decode_cursor, encode_cursor};
+use crate::time::to_datetime;
 use chrono::{DateTime, Utc};
 use shared::audit::Outcome;
 use shared::dto::{AuditEvent, AuditInitiator, AuditTarget, Page};
@@ -127,7 +128,7 @@ fn dto(row: AuditRow) -> ApiResult<AuditEvent> {
         category: known(&row.id, &row.category)?,
         result: known(&row.id, &row.result)?,
         id: row.id,
-        activity_date_time: from_us(row.activity_date_time),
+        activity_date_time: to_datetime(row.activity_date_time),
         correlation_id: row.correlation_id,
         initiated_by: AuditInitiator {
             user_id: row.actor_id,

@@ -229,7 +229,7 @@ async fn import_row(
     let hash = state.hasher.hash(&password).await?;
     let id: UserId = state.ids.new_id().into();
     let now = state.now_us();
-    let expires_at = now + i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
+    let expires_at = state.policy.temp_password_expires_at(now);
     let mut tx = state.store.begin().await?;
     let units: Vec<UnitId> = unit.iter().map(|u| u.id).collect();
     let inserted = insert_new_user(

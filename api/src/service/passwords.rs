@@ -46,10 +46,10 @@ pub async fn reset_password(
                 "Cloud accounts get a generated temporary password; leave the password out.",
             ))
         }
-        (UserSource::Cloud, None) => {
-            let ttl = i64::from(state.policy.temp_password_ttl_hours) * 3_600_000_000;
-            (password::generate(18), Some(now + ttl))
-        }
+        (UserSource::Cloud, None) => (
+            password::generate(18),
+            Some(state.policy.temp_password_expires_at(now)),
+        ),
         (UserSource::OnPremises, None) => {
             return Err(ApiError::field(
                 "password",
@@ -75,7 +75,7 @@ pub async fn reset_password(
     let response = ResetPasswordResponse {
         temporary_password: None,
         force_change_password_next_sign_in: true,
-        expires_at: expires_at.map(crate::state::from_us),
+        expires_at: expires_at.map(crate::time::to_datetime),
         replayed: false,
     };
     // Decided again inside the write: a role granted to the target (or taken from the

@@ -14,7 +14,6 @@ use shared::dto::{TokenRequest, TokenResponse};
 use shared::{ErrorCode, FieldErrorCode};
 
 const ACTIVITY: Activity = Activity::SignIn;
-const MINUTE_US: i64 = 60_000_000;
 
 fn invalid() -> ApiError {
     ApiError::unauthorized(
@@ -42,9 +41,9 @@ async fn fail(
                 &mut tx,
                 a.id,
                 now,
-                i64::from(p.lockout_window_minutes) * MINUTE_US,
+                crate::time::minutes(p.lockout_window_minutes),
                 i64::from(p.lockout_threshold),
-                i64::from(p.lockout_minutes) * MINUTE_US,
+                crate::time::minutes(p.lockout_minutes),
             )
             .await?;
             if locked.is_some() {
@@ -83,7 +82,7 @@ pub async fn sign_in(
         &mut tx,
         &format!("signin:ip:{ip}"),
         now,
-        MINUTE_US,
+        crate::time::MINUTE,
         i64::from(state.policy.signin_rate_per_minute),
     )
     .await?;
@@ -99,7 +98,7 @@ pub async fn sign_in(
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), ErrorCode::AccountLocked, false).await?;
-        let secs = u64::try_from((a.locked_until - now) / 1_000_000 + 1).unwrap_or(1);
+        let secs = u64::try_from((a.locked_until - now) / crate::time::SECOND + 1).unwrap_or(1);
         return Err(ApiError::Locked {
             retry_after_secs: secs,
         });

@@ -164,10 +164,7 @@ pub async fn hit_rate_limit(
     if count <= limit {
         return Ok(None);
     }
-    let wait_us = (start + window_us - now).max(1_000_000);
-    Ok(Some(
-        u64::try_from((wait_us + 999_999) / 1_000_000).unwrap_or(1),
-    ))
+    Ok(Some(crate::time::ceil_seconds(start + window_us - now)))
 }
 
 /// A stored outcome of an idempotent request: (target id, response JSON).

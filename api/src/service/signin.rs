@@ -98,9 +98,8 @@ pub async fn sign_in(
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), ErrorCode::AccountLocked, false).await?;
-        let secs = u64::try_from((a.locked_until - now) / crate::time::SECOND + 1).unwrap_or(1);
         return Err(ApiError::Locked {
-            retry_after_secs: secs,
+            retry_after_secs: crate::time::ceil_seconds(a.locked_until - now),
         });
     }
     let ok = state

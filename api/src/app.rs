@@ -60,7 +60,7 @@ pub async fn state(
         server.issuer.clone(),
         server.audience.clone(),
         server.token_ttl_seconds,
-        time.now_us(),
+        time.now(),
     )
     .await?;
     Ok(AppState {

@@ -7,6 +7,7 @@
 use crate::state::{AppState, IdGenerator};
 use crate::store::audit::{self as rows, AuditRow};
 use crate::store::{Store, StoreResult, Tx};
+use crate::time::Micros;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::{Activity, Outcome};
@@ -171,7 +172,8 @@ struct Details {
 pub fn event_hash(row: &AuditRow) -> String {
     let canonical = serde_json::json!([
         row.id,
-        row.activity_date_time,
+        // The stored number of microseconds: the hash covers the stored form.
+        row.activity_date_time.as_micros(),
         row.activity,
         row.category,
         row.correlation_id,
@@ -189,12 +191,12 @@ pub fn event_hash(row: &AuditRow) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends `event` inside `tx`, linking it to the chain; it happened at `now_us` and
-/// its id comes from `ids`.
+/// Appends `event` inside `tx`, linking it to the chain; it happened at `now` and its
+/// id comes from `ids`.
 pub async fn record(
     tx: &mut Tx,
     who: &Initiator,
-    now_us: i64,
+    now: Micros,
     ids: &dyn IdGenerator,
     event: Event,
 ) -> StoreResult<()> {
@@ -202,7 +204,7 @@ pub async fn record(
     let mut row = AuditRow {
         seq: 0,
         id: ids.new_id().to_string(),
-        activity_date_time: now_us,
+        activity_date_time: now,
         activity: event.activity.as_str().to_owned(),
         category: event.activity.category().as_str().to_owned(),
         correlation_id: who.correlation_id.clone(),
@@ -229,7 +231,7 @@ pub async fn record(
 /// Records `event` now, in a transaction of its own (denials, failed sign-ins).
 pub async fn record_alone(state: &AppState, who: &Initiator, event: Event) -> StoreResult<()> {
     let mut tx = state.store.begin().await?;
-    record(&mut tx, who, state.now_us(), &*state.ids, event).await?;
+    record(&mut tx, who, state.now(), &*state.ids, event).await?;
     tx.commit().await.map_err(crate::store::StoreError::Other)
 }
 

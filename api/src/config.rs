@@ -1,5 +1,7 @@
 //! Runtime configuration, from flags or `OPENSTAFF_*` environment variables.
 
+use crate::time::{Micros, Span};
+use clap::builder::TypedValueParser;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -101,17 +103,20 @@ pub struct PolicyConfig {
     #[arg(long, env = "OPENSTAFF_ONPREM_FORBID_NAME", default_value_t = true, action = clap::ArgAction::Set)]
     pub onprem_forbid_name: bool,
     /// Lifetime of a temporary password, in hours.
-    #[arg(long, env = "OPENSTAFF_TEMP_PASSWORD_TTL_HOURS", default_value_t = 24)]
-    pub temp_password_ttl_hours: u32,
+    #[arg(long = "temp-password-ttl-hours", value_name = "TEMP_PASSWORD_TTL_HOURS", env = "OPENSTAFF_TEMP_PASSWORD_TTL_HOURS",
+          default_value = "24", value_parser = clap::value_parser!(u32).map(Span::hours))]
+    pub temp_password_ttl: Span,
     /// Failed sign-ins within the window that lock an account.
     #[arg(long, env = "OPENSTAFF_LOCKOUT_THRESHOLD", default_value_t = 5)]
     pub lockout_threshold: u32,
     /// The window for counting failed sign-ins, in minutes.
-    #[arg(long, env = "OPENSTAFF_LOCKOUT_WINDOW_MINUTES", default_value_t = 15)]
-    pub lockout_window_minutes: u32,
+    #[arg(long = "lockout-window-minutes", value_name = "LOCKOUT_WINDOW_MINUTES", env = "OPENSTAFF_LOCKOUT_WINDOW_MINUTES",
+          default_value = "15", value_parser = clap::value_parser!(u32).map(Span::minutes))]
+    pub lockout_window: Span,
     /// How long a locked account stays locked, in minutes.
-    #[arg(long, env = "OPENSTAFF_LOCKOUT_MINUTES", default_value_t = 15)]
-    pub lockout_minutes: u32,
+    #[arg(long = "lockout-minutes", value_name = "LOCKOUT_MINUTES", env = "OPENSTAFF_LOCKOUT_MINUTES",
+          default_value = "15", value_parser = clap::value_parser!(u32).map(Span::minutes))]
+    pub lockout_duration: Span,
     /// Sign-in attempts allowed per client IP per minute.
     #[arg(long, env = "OPENSTAFF_SIGNIN_RATE_PER_MINUTE", default_value_t = 60)]
     pub signin_rate_per_minute: u32,
@@ -134,10 +139,10 @@ impl Default for PolicyConfig {
             onprem_min_length: 10,
             onprem_min_classes: 3,
             onprem_forbid_name: true,
-            temp_password_ttl_hours: 24,
+            temp_password_ttl: Span::hours(24),
             lockout_threshold: 5,
-            lockout_window_minutes: 15,
-            lockout_minutes: 15,
+            lockout_window: Span::minutes(15),
+            lockout_duration: Span::minutes(15),
             signin_rate_per_minute: 60,
             default_phone_region: None,
             search_step_budget: 20_000,
@@ -147,8 +152,8 @@ impl Default for PolicyConfig {
 
 impl PolicyConfig {
     /// When a temporary password handed out at `now` stops working.
-    pub fn temp_password_expires_at(&self, now_us: i64) -> i64 {
-        now_us + crate::time::hours(self.temp_password_ttl_hours)
+    pub fn temp_password_expires_at(&self, now: Micros) -> Micros {
+        now + self.temp_password_ttl
     }
 
     /// Defaults, with a sign-in rate limit tests do not trip over by accident.

@@ -10,13 +10,14 @@ use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
 use crate::config::PolicyConfig;
 use crate::store::Store;
-use chrono::{DateTime, Utc};
+use crate::time::Micros;
+use chrono::Utc;
 use std::sync::{Arc, Mutex, PoisonError};
 use uuid::{ContextV7, Timestamp, Uuid};
 
 /// The source of "now"; tests can pin it.
 pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> DateTime<Utc>;
+    fn now(&self) -> Micros;
 }
 
 /// The system clock.
@@ -24,8 +25,8 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)] // The one place that reads the system time.
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+    fn now(&self) -> Micros {
+        Micros::from_datetime(Utc::now())
     }
 }
 
@@ -55,13 +56,12 @@ impl UuidV7 {
 impl IdGenerator for UuidV7 {
     fn new_id(&self) -> Uuid {
         let now = self.clock.now();
-        let secs = u64::try_from(now.timestamp()).unwrap_or(0);
         // The counter state stays consistent even if a holder panicked.
         let context = self.context.lock().unwrap_or_else(PoisonError::into_inner);
         Uuid::new_v7(Timestamp::from_unix(
             &*context,
-            secs,
-            now.timestamp_subsec_nanos(),
+            now.unix_seconds(),
+            now.subsec_nanos(),
         ))
     }
 }
@@ -86,8 +86,8 @@ impl ClockAndIds {
         ClockAndIds { clock, ids }
     }
 
-    pub fn now_us(&self) -> i64 {
-        self.clock.now().timestamp_micros()
+    pub fn now(&self) -> Micros {
+        self.clock.now()
     }
 
     /// A new id in its stored (hyphenated) form.
@@ -107,12 +107,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn now(&self) -> DateTime<Utc> {
+    pub fn now(&self) -> Micros {
         self.clock.now()
-    }
-
-    pub fn now_us(&self) -> i64 {
-        self.clock.now().timestamp_micros()
     }
 
     /// A new id in its stored (hyphenated) form.
@@ -124,11 +120,12 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::DateTime;
 
-    struct Frozen(DateTime<Utc>);
+    struct Frozen(Micros);
 
     impl Clock for Frozen {
-        fn now(&self) -> DateTime<Utc> {
+        fn now(&self) -> Micros {
             self.0
         }
     }
@@ -138,7 +135,7 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-03-02T09:00:00.123Z")
             .unwrap()
             .with_timezone(&Utc);
-        let ids = UuidV7::new(Arc::new(Frozen(at)));
+        let ids = UuidV7::new(Arc::new(Frozen(Micros::from_datetime(at))));
         let made: Vec<Uuid> = (0..1000).map(|_| ids.new_id()).collect();
         for id in &made {
             assert_eq!(id.get_version_num(), 7);

@@ -6,11 +6,11 @@
 
 use crate::store::keys::{self, KeyRow};
 use crate::store::Store;
+use crate::time::{Micros, Span};
 use anyhow::Context;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -45,15 +45,19 @@ pub struct Claims {
 
 struct KeyMaterial {
     kid: String,
-    /// When it starts signing (Unix µs); it verifies from the moment it is loaded.
-    activates_at: i64,
+    /// When it starts signing; it verifies from the moment it is loaded.
+    activates_at: Micros,
     encoding: EncodingKey,
     decoding: DecodingKey,
     public_x: String,
 }
 
 impl KeyMaterial {
-    fn from_signing_key(kid: String, activates_at: i64, sk: &SigningKey) -> anyhow::Result<Self> {
+    fn from_signing_key(
+        kid: String,
+        activates_at: Micros,
+        sk: &SigningKey,
+    ) -> anyhow::Result<Self> {
         let der = sk
             .to_pkcs8_der()
             .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
@@ -90,10 +94,6 @@ pub enum TokenError {
     NotYetValid,
 }
 
-fn unix_secs(t: DateTime<Utc>) -> u64 {
-    u64::try_from(t.timestamp()).unwrap_or(0)
-}
-
 /// The signing keys in use: the newest signs, all verify.
 pub struct KeyRing {
     keys: RwLock<Vec<Arc<KeyMaterial>>>,
@@ -117,7 +117,7 @@ impl KeyRing {
         issuer: String,
         audience: String,
         ttl_secs: u64,
-        now_us: i64,
+        now: Micros,
     ) -> anyhow::Result<KeyRing> {
         let (keys, from_file) = match key_file {
             Some(path) => {
@@ -128,15 +128,19 @@ impl KeyRing {
                 })?;
                 let kid = kid_for(&sk.verifying_key().to_bytes());
                 (
-                    vec![Arc::new(KeyMaterial::from_signing_key(kid, 0, &sk)?)],
+                    vec![Arc::new(KeyMaterial::from_signing_key(
+                        kid,
+                        Micros::EPOCH,
+                        &sk,
+                    )?)],
                     true,
                 )
             }
             None => {
-                let mut rows = keys::active_keys(store.reader(), now_us).await?;
+                let mut rows = keys::active_keys(store.reader(), now).await?;
                 if rows.is_empty() {
-                    generate_into(store, now_us, now_us).await?;
-                    rows = keys::active_keys(store.reader(), now_us).await?;
+                    generate_into(store, now, now).await?;
+                    rows = keys::active_keys(store.reader(), now).await?;
                 }
                 let keys = rows
                     .iter()
@@ -155,11 +159,11 @@ impl KeyRing {
         })
     }
 
-    /// The key that signs at `now_us`: the latest one already active.
-    fn signing(&self, now_us: i64) -> Option<Arc<KeyMaterial>> {
+    /// The key that signs at `now`: the latest one already active.
+    fn signing(&self, now: Micros) -> Option<Arc<KeyMaterial>> {
         let keys = self.keys.read().ok()?;
         keys.iter()
-            .find(|k| k.activates_at <= now_us)
+            .find(|k| k.activates_at <= now)
             .or_else(|| keys.last())
             .cloned()
     }
@@ -175,11 +179,11 @@ impl KeyRing {
 
     /// Re-reads the keys that still verify at `now` from the database (another
     /// replica may have rotated).
-    pub async fn reload(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
+    pub async fn reload(&self, now: Micros) -> anyhow::Result<()> {
         if self.from_file {
             return Ok(());
         }
-        let rows = keys::active_keys(self.store.reader(), now.timestamp_micros()).await?;
+        let rows = keys::active_keys(self.store.reader(), now).await?;
         if rows.is_empty() {
             anyhow::bail!("no signing key in the database");
         }
@@ -199,13 +203,11 @@ impl KeyRing {
         sub: &str,
         ver: i64,
         pcr: bool,
-        now: DateTime<Utc>,
+        now: Micros,
         jti: Uuid,
     ) -> anyhow::Result<String> {
-        let now_secs = unix_secs(now);
-        let key = self
-            .signing(now.timestamp_micros())
-            .context("no signing key loaded")?;
+        let now_secs = now.unix_seconds();
+        let key = self.signing(now).context("no signing key loaded")?;
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -238,7 +240,7 @@ impl KeyRing {
 
     /// Verifies signature, algorithm, `kid`, iss, aud and sub, and exp/nbf against
     /// `now` (with [`LEEWAY_SECS`]).
-    pub async fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, TokenError> {
+    pub async fn verify(&self, token: &str, now: Micros) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid);
@@ -257,7 +259,7 @@ impl KeyRing {
         let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation())
             .map_err(|_| TokenError::Invalid)?
             .claims;
-        let now = unix_secs(now);
+        let now = now.unix_seconds();
         if now >= claims.exp.saturating_add(LEEWAY_SECS) {
             return Err(TokenError::Expired);
         }
@@ -294,8 +296,8 @@ impl KeyRing {
 /// Generates a new Ed25519 key that signs from `activates_at`, and stores it.
 pub async fn generate_into(
     store: &Store,
-    now_us: i64,
-    activates_at: i64,
+    now: Micros,
+    activates_at: Micros,
 ) -> anyhow::Result<String> {
     let mut seed = [0u8; 32];
     OsRng.fill_bytes(&mut seed);
@@ -309,7 +311,7 @@ pub async fn generate_into(
         algorithm: "EdDSA".to_owned(),
         private_key: STANDARD.encode(der.as_bytes()),
         public_key: URL_SAFE_NO_PAD.encode(public),
-        created_at: now_us,
+        created_at: now,
         activates_at,
         retired_at: None,
     };
@@ -320,18 +322,17 @@ pub async fn generate_into(
 }
 
 /// Rotates the signing key: the new key is published at once and signs after
-/// `publish_for_us` (so verifiers that cache the JWKS learn it first); the keys it
+/// `publish_for` (so verifiers that cache the JWKS learn it first); the keys it
 /// replaces keep verifying until the tokens they signed have expired.
 pub async fn rotate(
     store: &Store,
-    now_us: i64,
-    publish_for_us: i64,
+    now: Micros,
+    publish_for: Span,
     token_ttl_secs: u64,
-) -> anyhow::Result<(String, i64, i64)> {
-    let activates_at = now_us.saturating_add(publish_for_us);
-    let kid = generate_into(store, now_us, activates_at).await?;
-    let ttl_us = crate::time::seconds(token_ttl_secs.saturating_add(LEEWAY_SECS));
-    let retire_at = activates_at.saturating_add(ttl_us);
+) -> anyhow::Result<(String, Micros, Micros)> {
+    let activates_at = now + publish_for;
+    let kid = generate_into(store, now, activates_at).await?;
+    let retire_at = activates_at + Span::seconds(token_ttl_secs.saturating_add(LEEWAY_SECS));
     let mut tx = store.begin().await?;
     keys::retire_others(&mut tx, &kid, retire_at).await?;
     tx.commit().await?;

@@ -8,6 +8,7 @@ use crate::audit::{self, Verification};
 use crate::config::{ServerConfig, StoreConfig};
 use crate::state::ClockAndIds;
 use crate::store::Store;
+use crate::time::{Micros, Span};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Read};
@@ -205,19 +206,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Keys { what } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
-            let now = time.clock.now();
-            let when = |us: i64| {
-                chrono::DateTime::from_timestamp_micros(us)
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default()
-            };
+            let now = time.now();
+            let when = |t: Micros| t.to_datetime().to_rfc3339();
             match what {
                 KeysCommand::List => {
                     for k in crate::store::keys::all_keys(store.reader()).await? {
                         let state = match k.retired_at {
-                            Some(r) if r <= now.timestamp_micros() => "retired".to_owned(),
+                            Some(r) if r <= now => "retired".to_owned(),
                             Some(r) => format!("verifying until {}", when(r)),
-                            None if k.activates_at > now.timestamp_micros() => {
+                            None if k.activates_at > now => {
                                 format!("published, signs from {}", when(k.activates_at))
                             }
                             None => "signing".to_owned(),
@@ -229,11 +226,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     publish_for_seconds,
                     token_ttl_seconds,
                 } => {
-                    let publish = crate::time::seconds(publish_for_seconds);
                     let (kid, signs_from, old_until) = crate::auth::tokens::rotate(
                         &store,
-                        now.timestamp_micros(),
-                        publish,
+                        now,
+                        Span::seconds(publish_for_seconds),
                         token_ttl_seconds,
                     )
                     .await?;

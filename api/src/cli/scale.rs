@@ -61,7 +61,7 @@ pub async fn scale(
         anyhow::bail!("the directory already has users; seed scale only loads into an empty one");
     }
     let hash = Hasher::new()?.hash(&Secret::new(SCALE_PASSWORD)).await?;
-    let now = time.now_us();
+    let now = time.now();
     let bar = indicatif::ProgressBar::new(users + units);
     if progress {
         bar.set_style(
@@ -96,8 +96,8 @@ pub async fn scale(
                 Cell::Text(format!("{name} store")),
                 Cell::Int(0),
                 Cell::Int(0),
-                Cell::Int(now),
-                Cell::Int(now),
+                Cell::At(now),
+                Cell::At(now),
             ]);
             for t in unit_terms(name) {
                 terms.push(vec![Cell::Text(t), Cell::Text(id.clone())]);
@@ -179,8 +179,8 @@ pub async fn scale(
                 Cell::Text(hash.clone()),
                 Cell::Int(0),
                 Cell::Int(0),
-                Cell::Int(now),
-                Cell::Int(now),
+                Cell::At(now),
+                Cell::At(now),
             ]);
             for t in user_terms(&name, &upn, Some(&upn)) {
                 term_rows.push(vec![Cell::Text(t), Cell::Text(id.clone())]);
@@ -193,14 +193,14 @@ pub async fn scale(
                     Cell::Text(Role::GlobalAdministrator.id().to_owned()),
                     Cell::Text(Scope::Directory.to_storage()),
                     Cell::Null,
-                    Cell::Int(now),
+                    Cell::At(now),
                 ]);
             } else {
                 member_rows.push(vec![
                     Cell::Text(unit_ids[unit].clone()),
                     Cell::Text(id.clone()),
                     Cell::Text(key),
-                    Cell::Int(now),
+                    Cell::At(now),
                 ]);
                 counts[unit] += 1;
             }
@@ -214,7 +214,7 @@ pub async fn scale(
                     Cell::Text(Role::AuthenticationAdministrator.id().to_owned()),
                     Cell::Text(scope.to_storage()),
                     Cell::Text(unit_ids[unit].clone()),
-                    Cell::Int(now),
+                    Cell::At(now),
                 ]);
             }
         }
@@ -291,7 +291,7 @@ pub async fn scale(
     audit::record(
         &mut tx,
         &Initiator::cli(&*time.ids),
-        time.now_us(),
+        time.now(),
         &*time.ids,
         Event::success(Activity::SeedScaleDirectory).target(
             TargetResource::setting("directory")

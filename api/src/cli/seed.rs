@@ -7,6 +7,7 @@ use crate::domain::{check_cloud_password, DisplayName, UserPrincipalName};
 use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::state::ClockAndIds;
 use crate::store::{Store, StoreError, Tx};
+use crate::time::Micros;
 use anyhow::Context;
 use shared::audit::Activity;
 use shared::dto::UserSource;
@@ -30,7 +31,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    async fn record(&self, tx: &mut Tx, now: i64, event: Event) -> anyhow::Result<()> {
+    async fn record(&self, tx: &mut Tx, now: Micros, event: Event) -> anyhow::Result<()> {
         audit::record(tx, &self.who, now, &*self.time.ids, event).await?;
         Ok(())
     }
@@ -69,7 +70,7 @@ async fn add_user(
     insert_new_user(
         tx,
         &who.who,
-        who.time.now_us(),
+        who.time.now(),
         &*who.time.ids,
         id,
         &draft,
@@ -89,7 +90,7 @@ async fn add_unit(
     restricted: bool,
 ) -> anyhow::Result<UnitId> {
     let id = UnitId::from(who.time.ids.new_id());
-    let now = who.time.now_us();
+    let now = who.time.now();
     crate::store::units::insert_unit(tx, id, name, Some(desc), restricted, now).await?;
     who.record(
         tx,
@@ -112,7 +113,7 @@ async fn add_member(
     unit: UnitId,
     user: UserId,
 ) -> anyhow::Result<()> {
-    let now = who.time.now_us();
+    let now = who.time.now();
     crate::store::membership::add_member(tx, unit, user, now).await?;
     who.record(
         tx,
@@ -133,7 +134,7 @@ async fn assign(
     role: Role,
     scope: Scope,
 ) -> anyhow::Result<()> {
-    let now = who.time.now_us();
+    let now = who.time.now();
     crate::store::role_assignments::insert_assignment(
         tx,
         who.time.ids.new_id().into(),

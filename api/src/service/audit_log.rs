@@ -7,7 +7,7 @@ use crate::service::authz::require_reader;
 use crate::state::AppState;
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 use crate::store::{decode_cursor, encode_cursor};
-use crate::time::to_datetime;
+use crate::time::Micros;
 use chrono::{DateTime, Utc};
 use shared::audit::Outcome;
 use shared::dto::{AuditEvent, AuditInitiator, AuditTarget, Page};
@@ -27,11 +27,11 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-fn time(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
+fn time(field: &str, raw: Option<&str>) -> ApiResult<Option<Micros>> {
     raw.filter(|s| !s.is_empty())
         .map(|s| {
             DateTime::parse_from_rfc3339(s)
-                .map(|t| t.with_timezone(&Utc).timestamp_micros())
+                .map(|t| Micros::from_datetime(t.with_timezone(&Utc)))
                 .map_err(|_| {
                     ApiError::field(
                         field,
@@ -104,8 +104,8 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
     };
     Ok(AuditFilter {
         unit_ids,
-        from_us: time("from", q.from.as_deref())?,
-        to_us: time("to", q.to.as_deref())?,
+        from: time("from", q.from.as_deref())?,
+        to: time("to", q.to.as_deref())?,
         activity: q.activity.clone().filter(|s| !s.is_empty()),
         actor_id: uuid_filter("actor", q.actor.as_deref())?,
         target_id: uuid_filter("target", q.target.as_deref())?,
@@ -128,7 +128,7 @@ fn dto(row: AuditRow) -> ApiResult<AuditEvent> {
         category: known(&row.id, &row.category)?,
         result: known(&row.id, &row.result)?,
         id: row.id,
-        activity_date_time: to_datetime(row.activity_date_time),
+        activity_date_time: row.activity_date_time.to_datetime(),
         correlation_id: row.correlation_id,
         initiated_by: AuditInitiator {
             user_id: row.actor_id,

@@ -228,7 +228,7 @@ async fn import_row(
     let password = crate::auth::password::generate(18);
     let hash = state.hasher.hash(&password).await?;
     let id: UserId = state.ids.new_id().into();
-    let now = state.now_us();
+    let now = state.now();
     let expires_at = state.policy.temp_password_expires_at(now);
     let mut tx = state.store.begin().await?;
     let units: Vec<UnitId> = unit.iter().map(|u| u.id).collect();

@@ -52,7 +52,7 @@ pub async fn change_membership(
                 ApiError::NotFound("No user has this id.".to_owned())
             }
         })?;
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     // Membership decides who may reset the user: serialise with decisions about them.
     crate::store::users::lock_users(&mut tx, state.store.backend, &[user.id]).await?;

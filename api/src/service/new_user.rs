@@ -6,6 +6,7 @@ use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::domain::{collect, optional_mail, optional_text, DisplayName, UserPrincipalName};
 use crate::state::IdGenerator;
 use crate::store::{StoreResult, Tx};
+use crate::time::Micros;
 use shared::audit::Activity;
 use shared::dto::{FieldError, UserSource};
 use shared::{UnitId, UserId};
@@ -73,7 +74,7 @@ pub enum FirstPassword<'a> {
     Chosen { hash: &'a str },
     /// Generated and shown once: works for one sign-in until `expires_at`, then must
     /// be changed.
-    Temporary { hash: &'a str, expires_at: i64 },
+    Temporary { hash: &'a str, expires_at: Micros },
 }
 
 /// Writes the user, its index rows and the audit event in `tx`. A taken UPN is
@@ -86,7 +87,7 @@ pub enum FirstPassword<'a> {
 pub async fn insert_new_user(
     tx: &mut Tx,
     who: &Initiator,
-    now: i64,
+    now: Micros,
     ids: &dyn IdGenerator,
     id: UserId,
     draft: &NewUserDraft,

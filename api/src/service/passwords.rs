@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{begin_decided, enforce, require_my_staff, subject};
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::time::Micros;
 use shared::audit::Activity;
 use shared::dto::{ChangePasswordRequest, ResetPasswordRequest, ResetPasswordResponse, UserSource};
 use shared::rules::Action;
@@ -37,7 +38,7 @@ pub async fn reset_password(
             return Ok(replay);
         }
     }
-    let now = state.now_us();
+    let now = state.now();
     let (secret, expires_at) = match (s.row.source(), req.password) {
         (UserSource::Cloud, Some(_)) => {
             return Err(ApiError::field(
@@ -75,7 +76,7 @@ pub async fn reset_password(
     let response = ResetPasswordResponse {
         temporary_password: None,
         force_change_password_next_sign_in: true,
-        expires_at: expires_at.map(crate::time::to_datetime),
+        expires_at: expires_at.map(Micros::to_datetime),
         replayed: false,
     };
     // Decided again inside the write: a role granted to the target (or taken from the
@@ -201,7 +202,7 @@ pub async fn change_password(
         return Err(ApiError::Validation(errors));
     }
     let hash = state.hasher.hash(&new).await?;
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     crate::store::accounts::set_password(&mut tx, account.id, &hash, false, None, now).await?;
     let (_, mut units) =

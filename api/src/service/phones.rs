@@ -24,7 +24,7 @@ fn etag(rows: &[PhoneRow]) -> String {
         h.update(b"\0");
         h.update(r.phone_number.as_bytes());
         h.update(b"\0");
-        h.update(r.updated_at.to_le_bytes());
+        h.update(r.updated_at.as_micros().to_le_bytes());
     }
     let digest = h.finalize();
     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
@@ -107,7 +107,7 @@ pub async fn set_phone(
     .await?;
     let number = PhoneNumber::parse(number, state.policy.default_phone_region.as_deref())
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    let now = state.now_us();
+    let now = state.now();
     // Decided again inside the write, on what this transaction reads.
     let (mut tx, s) = begin_decided(
         state,
@@ -186,7 +186,7 @@ pub async fn remove_phone(
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ManagePhoneMethods, ACTIVITY, &s).await?;
-    let now = state.now_us();
+    let now = state.now();
     // Decided again inside the write, on what this transaction reads.
     let (mut tx, s) =
         begin_decided(state, ctx, Action::ManagePhoneMethods, ACTIVITY, s.row.id).await?;

@@ -53,7 +53,12 @@ pub async fn list_assignments(
     Ok(page_of(
         rows,
         p.limit,
-        |r| (format!("{:020}", r.created_at), r.id.to_string()),
+        |r| {
+            (
+                format!("{:020}", r.created_at.as_micros()),
+                r.id.to_string(),
+            )
+        },
         |rows| rows.into_iter().filter_map(assignment_dto).collect(),
     ))
 }
@@ -113,7 +118,7 @@ pub async fn create_assignment(
         unit_ids.push(unit.id);
     }
     let id = state.ids.new_id().into();
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     // A grant changes who may act on the principal: serialise with decisions about them
     // (see `authz::begin_decided`).
@@ -184,7 +189,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
         return Err(ApiError::conflict(ErrorCode::LastOwnGlobalAdmin,
             "You cannot remove your own Global Administrator role; ask another global administrator."));
     }
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     if !crate::store::role_assignments::delete_assignment(&mut tx, id).await? {
         return Err(ApiError::NotFound(

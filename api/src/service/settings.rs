@@ -67,7 +67,7 @@ pub async fn put_settings(
     }
     let old = my_staff_settings(&state.store).await?;
     let json = serde_json::to_string(&req).map_err(|e| ApiError::Internal(e.into()))?;
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     crate::store::settings::put_setting(&mut tx, "my_staff", &json).await?;
     let access_str = |s: &MyStaffSettings| {

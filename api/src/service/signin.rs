@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::accounts::Account;
 use crate::store::StoreError;
+use crate::time::Span;
 use shared::audit::Activity;
 use shared::dto::{TokenRequest, TokenResponse};
 use shared::{ErrorCode, FieldErrorCode};
@@ -30,7 +31,7 @@ async fn fail(
     reason: ErrorCode,
     count_failure: bool,
 ) -> ApiResult<()> {
-    let now = state.now_us();
+    let now = state.now();
     let p = &state.policy;
     let mut tx = state.store.begin().await?;
     let mut event = Event::failure(ACTIVITY, reason.as_str());
@@ -41,9 +42,9 @@ async fn fail(
                 &mut tx,
                 a.id,
                 now,
-                crate::time::minutes(p.lockout_window_minutes),
+                p.lockout_window,
                 i64::from(p.lockout_threshold),
-                crate::time::minutes(p.lockout_minutes),
+                p.lockout_duration,
             )
             .await?;
             if locked.is_some() {
@@ -74,7 +75,7 @@ pub async fn sign_in(
         ));
     }
     who.user_principal_name = Some(username.clone());
-    let now = state.now_us();
+    let now = state.now();
 
     let ip = who.ip.clone().unwrap_or_else(|| "unknown".to_owned());
     let mut tx = state.store.begin().await?;
@@ -82,7 +83,7 @@ pub async fn sign_in(
         &mut tx,
         &format!("signin:ip:{ip}"),
         now,
-        crate::time::MINUTE,
+        Span::MINUTE,
         i64::from(state.policy.signin_rate_per_minute),
     )
     .await?;
@@ -99,7 +100,7 @@ pub async fn sign_in(
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), ErrorCode::AccountLocked, false).await?;
         return Err(ApiError::Locked {
-            retry_after_secs: crate::time::ceil_seconds(a.locked_until - now),
+            retry_after_secs: (a.locked_until - now).retry_after_secs(),
         });
     }
     let ok = state

@@ -118,7 +118,7 @@ pub async fn create_unit(
         return Err(ApiError::Validation(errors));
     };
     let id = state.ids.new_id().into();
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     crate::store::units::insert_unit(
         &mut tx,
@@ -212,7 +212,7 @@ pub async fn update_unit(
         )
         .with_if_changed("description", unit.description.clone(), desc.clone());
     if !target.modified_properties.is_empty() {
-        let now = state.now_us();
+        let now = state.now();
         let mut tx = state.store.begin().await?;
         crate::store::units::update_unit(&mut tx, unit.id, &name, desc.as_deref(), now).await?;
         let event = Event::success(ACTIVITY).target(target).units([unit.id]);
@@ -227,7 +227,7 @@ pub async fn delete_unit(state: &AppState, ctx: &AuthContext, id: &str) -> ApiRe
     const ACTIVITY: Activity = Activity::DeleteAdministrativeUnit;
     let unit = load_unit(state, parse_id(id, "location")?).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     if !crate::store::units::delete_unit(&mut tx, unit.id).await? {
         return Err(ApiError::NotFound("No location has this id.".to_owned()));

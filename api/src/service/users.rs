@@ -153,7 +153,7 @@ pub async fn create_user(
     };
     let hash = state.hasher.hash(&Secret::new(req.password)).await?;
     let id = state.ids.new_id().into();
-    let now = state.now_us();
+    let now = state.now();
     let mut tx = state.store.begin().await?;
     let inserted = insert_new_user(
         &mut tx,
@@ -235,7 +235,7 @@ pub async fn update_user(
             Some(enabled.to_string()),
         );
     if !target.modified_properties.is_empty() {
-        let now = state.now_us();
+        let now = state.now();
         let mut tx = state.store.begin().await?;
         crate::store::users::update_user(
             &mut tx,

@@ -88,6 +88,6 @@ pub(crate) fn assignment_dto(row: AssignmentRow) -> Option<dto::RoleAssignment> 
         role,
         scope: Scope::from_storage(&row.scope)?,
         scope_display_name: row.scope_display_name,
-        created_at: crate::time::to_datetime(row.created_at),
+        created_at: row.created_at.to_datetime(),
     })
 }

@@ -1,6 +1,7 @@
 //! Account state: passwords, lockout, rate limits, idempotent retries.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use crate::time::{Micros, Span};
 use shared::UserId;
 use sqlx::{AnyPool, FromRow};
 
@@ -16,9 +17,10 @@ pub struct Account {
     pub previous_password_hash: Option<String>,
     #[sqlx(try_from = "super::DbFlag")]
     pub force_password_change: bool,
-    pub password_expires_at: Option<i64>,
+    pub password_expires_at: Option<Micros>,
     pub token_version: i64,
-    pub locked_until: i64,
+    /// [`Micros::EPOCH`] when not locked.
+    pub locked_until: Micros,
 }
 
 impl std::fmt::Debug for Account {
@@ -52,16 +54,16 @@ pub async fn by_id(tx: &mut Tx, id: UserId) -> StoreResult<Option<Account>> {
         .db()
 }
 
-/// Counts a failed sign-in inside the window; locks the account when `max` is
-/// reached. Returns the lock's end when this failure locked it.
+/// Counts a failed sign-in inside `window`; locks the account for `lock` when `max`
+/// is reached. Returns the lock's end when this failure locked it.
 pub async fn record_failure(
     tx: &mut Tx,
     id: UserId,
-    now: i64,
-    window_us: i64,
+    now: Micros,
+    window: Span,
     max: i64,
-    lock_us: i64,
-) -> StoreResult<Option<i64>> {
+    lock: Span,
+) -> StoreResult<Option<Micros>> {
     let (count,): (i64,) = sqlx::query_as(
         "UPDATE users SET \
            failed_sign_ins = CASE WHEN first_failed_at <= $2 THEN 1 ELSE failed_sign_ins + 1 END, \
@@ -69,7 +71,7 @@ pub async fn record_failure(
          WHERE id = $1 RETURNING failed_sign_ins",
     )
     .bind(id)
-    .bind(now - window_us)
+    .bind(now - window)
     .bind(now)
     .fetch_one(&mut **tx)
     .await
@@ -77,7 +79,7 @@ pub async fn record_failure(
     if count < max {
         return Ok(None);
     }
-    let until = now + lock_us;
+    let until = now + lock;
     sqlx::query(
         "UPDATE users SET locked_until = $2, failed_sign_ins = 0, first_failed_at = 0 WHERE id = $1",
     )
@@ -102,7 +104,7 @@ pub async fn clear_failures(tx: &mut Tx, id: UserId) -> StoreResult<()> {
 }
 
 /// Marks a temporary password used; `false` if it had expired or was used already.
-pub async fn consume_temporary(tx: &mut Tx, id: UserId, now: i64) -> StoreResult<bool> {
+pub async fn consume_temporary(tx: &mut Tx, id: UserId, now: Micros) -> StoreResult<bool> {
     let r = sqlx::query(
         "UPDATE users SET password_expires_at = 0 WHERE id = $1 AND password_expires_at > $2",
     )
@@ -121,8 +123,8 @@ pub async fn set_password(
     id: UserId,
     hash: &str,
     force_change: bool,
-    expires_at: Option<i64>,
-    now: i64,
+    expires_at: Option<Micros>,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE users SET previous_password_hash = password_hash, password_hash = $2, \
@@ -140,15 +142,16 @@ pub async fn set_password(
     Ok(())
 }
 
-/// Counts one hit on `key` in a fixed window; returns seconds to wait when over `limit`.
+/// Counts one hit on `key` in a fixed `window`; returns seconds to wait when over
+/// `limit`.
 pub async fn hit_rate_limit(
     tx: &mut Tx,
     key: &str,
-    now: i64,
-    window_us: i64,
+    now: Micros,
+    window: Span,
     limit: i64,
 ) -> StoreResult<Option<u64>> {
-    let (start, count): (i64, i64) = sqlx::query_as(
+    let (start, count): (Micros, i64) = sqlx::query_as(
         "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
          ON CONFLICT (key) DO UPDATE SET \
            count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
@@ -157,14 +160,14 @@ pub async fn hit_rate_limit(
     )
     .bind(key)
     .bind(now)
-    .bind(now - window_us)
+    .bind(now - window)
     .fetch_one(&mut **tx)
     .await
     .db()?;
     if count <= limit {
         return Ok(None);
     }
-    Ok(Some(crate::time::ceil_seconds(start + window_us - now)))
+    Ok(Some((start + window - now).retry_after_secs()))
 }
 
 /// A stored outcome of an idempotent request: (target id, response JSON).
@@ -189,7 +192,7 @@ pub async fn save_outcome(
     key: &str,
     target_id: UserId,
     response: &str,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO idempotency_keys (actor_id, key, target_id, response, created_at) \
@@ -207,7 +210,7 @@ pub async fn save_outcome(
 }
 
 /// Makes the current password a temporary one expiring at `at`.
-pub async fn expire_password_at(tx: &mut Tx, id: UserId, at: i64) -> StoreResult<()> {
+pub async fn expire_password_at(tx: &mut Tx, id: UserId, at: Micros) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_expires_at = $2 WHERE id = $1")
         .bind(id)
         .bind(at)

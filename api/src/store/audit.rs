@@ -1,6 +1,7 @@
 //! Appending to and reading the audit hash chain.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use crate::time::Micros;
 use shared::UnitId;
 use sqlx::{AnyPool, FromRow};
 
@@ -9,7 +10,7 @@ use sqlx::{AnyPool, FromRow};
 pub struct AuditRow {
     pub seq: i64,
     pub id: String,
-    pub activity_date_time: i64,
+    pub activity_date_time: Micros,
     pub activity: String,
     pub category: String,
     pub correlation_id: String,
@@ -105,8 +106,8 @@ const AUDIT_COLS: &str = "seq, id, activity_date_time, activity, category, corre
 pub struct AuditFilter {
     /// Only events touching one of these locations (a manager's view).
     pub unit_ids: Option<Vec<String>>,
-    pub from_us: Option<i64>,
-    pub to_us: Option<i64>,
+    pub from: Option<Micros>,
+    pub to: Option<Micros>,
     pub activity: Option<String>,
     pub actor_id: Option<String>,
     pub target_id: Option<String>,
@@ -120,6 +121,7 @@ pub async fn list(pool: &AnyPool, f: &AuditFilter, limit: i64) -> StoreResult<Ve
     let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_events e WHERE 1 = 1");
     let mut text: Vec<(usize, String)> = Vec::new();
     let mut ints: Vec<(usize, i64)> = Vec::new();
+    let mut times: Vec<(usize, Micros)> = Vec::new();
     let mut n = 0usize;
     let mut next = || {
         n += 1;
@@ -140,15 +142,15 @@ pub async fn list(pool: &AnyPool, f: &AuditFilter, limit: i64) -> StoreResult<Ve
             marks.join(", ")
         ));
     }
-    if let Some(v) = f.from_us {
+    if let Some(v) = f.from {
         let i = next();
         sql.push_str(&format!(" AND e.activity_date_time >= ${i}"));
-        ints.push((i, v));
+        times.push((i, v));
     }
-    if let Some(v) = f.to_us {
+    if let Some(v) = f.to {
         let i = next();
         sql.push_str(&format!(" AND e.activity_date_time <= ${i}"));
-        ints.push((i, v));
+        times.push((i, v));
     }
     for (col, val) in [
         ("e.activity", &f.activity),
@@ -180,15 +182,18 @@ pub async fn list(pool: &AnyPool, f: &AuditFilter, limit: i64) -> StoreResult<Ve
     enum V {
         T(String),
         I(i64),
+        At(Micros),
     }
     let mut all: Vec<(usize, V)> = text.into_iter().map(|(i, v)| (i, V::T(v))).collect();
     all.extend(ints.into_iter().map(|(i, v)| (i, V::I(v))));
+    all.extend(times.into_iter().map(|(i, v)| (i, V::At(v))));
     all.sort_by_key(|(i, _)| *i);
     let mut q = sqlx::query_as::<Db, AuditRow>(&sql);
     for (_, v) in all {
         q = match v {
             V::T(s) => q.bind(s),
             V::I(i) => q.bind(i),
+            V::At(t) => q.bind(t),
         };
     }
     q.fetch_all(pool).await.db()

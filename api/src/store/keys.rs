@@ -2,6 +2,7 @@
 //! with the same keys.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use crate::time::Micros;
 use sqlx::{AnyPool, FromRow};
 
 #[derive(Clone, FromRow)]
@@ -12,11 +13,11 @@ pub struct KeyRow {
     pub private_key: String,
     /// Base64url of the raw public key.
     pub public_key: String,
-    pub created_at: i64,
+    pub created_at: Micros,
     /// When the key starts signing (it is published before).
-    pub activates_at: i64,
+    pub activates_at: Micros,
     /// When the key stops verifying; `None` while it is current.
-    pub retired_at: Option<i64>,
+    pub retired_at: Option<Micros>,
 }
 
 impl std::fmt::Debug for KeyRow {
@@ -32,7 +33,7 @@ const KEY_COLS: &str =
     "kid, algorithm, private_key, public_key, created_at, activates_at, retired_at";
 
 /// Keys that still verify at `now`, the latest to activate first.
-pub async fn active_keys(pool: &AnyPool, now: i64) -> StoreResult<Vec<KeyRow>> {
+pub async fn active_keys(pool: &AnyPool, now: Micros) -> StoreResult<Vec<KeyRow>> {
     sqlx::query_as::<Db, KeyRow>(&format!(
         "SELECT {KEY_COLS} FROM signing_keys WHERE retired_at IS NULL OR retired_at > $1 \
          ORDER BY activates_at DESC, created_at DESC, kid DESC"
@@ -54,7 +55,7 @@ pub async fn all_keys(pool: &AnyPool) -> StoreResult<Vec<KeyRow>> {
 }
 
 /// Schedules the retirement of every current key but `keep`.
-pub async fn retire_others(tx: &mut Tx, keep: &str, at: i64) -> StoreResult<()> {
+pub async fn retire_others(tx: &mut Tx, keep: &str, at: Micros) -> StoreResult<()> {
     sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL")
         .bind(keep)
         .bind(at)

@@ -3,6 +3,7 @@
 use super::{ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
 use crate::store::users::{fetch_users, UserRow, USER_COLS};
+use crate::time::Micros;
 use shared::dto::UnitRef;
 use shared::rules::Membership;
 use shared::{UnitId, UserId};
@@ -65,7 +66,7 @@ pub async fn add_member(
     tx: &mut Tx,
     unit_id: UnitId,
     user_id: UserId,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<bool> {
     let r = sqlx::query(
         "INSERT INTO unit_members (unit_id, user_id, sort_key, added_at) \

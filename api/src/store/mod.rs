@@ -304,6 +304,7 @@ mod tests {
 pub enum Cell {
     Text(String),
     Int(i64),
+    At(crate::time::Micros),
     Null,
 }
 
@@ -335,6 +336,7 @@ pub async fn bulk_insert(
                 q = match cell {
                     Cell::Text(s) => q.bind(s.clone()),
                     Cell::Int(i) => q.bind(*i),
+                    Cell::At(t) => q.bind(*t),
                     Cell::Null => q.bind(Option::<String>::None),
                 };
             }

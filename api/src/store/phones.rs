@@ -1,6 +1,7 @@
 //! Phone methods.
 
 use super::{Db, ResultExt, StoreResult, Tx};
+use crate::time::Micros;
 use shared::UserId;
 use sqlx::FromRow;
 
@@ -8,7 +9,7 @@ use sqlx::FromRow;
 pub struct PhoneRow {
     pub method_type: String,
     pub phone_number: String,
-    pub updated_at: i64,
+    pub updated_at: Micros,
 }
 
 pub async fn phones<'c, E: sqlx::Executor<'c, Database = Db>>(
@@ -55,7 +56,7 @@ pub async fn upsert_phone(
     user_id: UserId,
     method_type: &str,
     number: &str,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO phone_methods (user_id, method_type, phone_number, updated_at) \

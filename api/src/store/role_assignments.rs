@@ -2,6 +2,7 @@
 
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::After;
+use crate::time::Micros;
 use shared::rules::Grant;
 use shared::{Role, RoleAssignmentId, Scope, UnitId, UserId};
 use sqlx::{AnyPool, Executor, FromRow};
@@ -14,7 +15,7 @@ pub struct AssignmentRow {
     pub role: String,
     pub scope: String,
     pub scope_display_name: Option<String>,
-    pub created_at: i64,
+    pub created_at: Micros,
 }
 
 impl AssignmentRow {
@@ -78,7 +79,7 @@ pub async fn list_assignments(
     // The cursor key is the creation time (zero-padded text); rows page by it.
     let after = after
         .as_ref()
-        .and_then(|(key, id)| Some((key.parse::<i64>().ok()?, id.clone())));
+        .and_then(|(key, id)| Some((Micros::from_micros(key.parse().ok()?), id.clone())));
     if after.is_some() {
         sql.push_str(&format!(
             " AND (r.created_at, r.id) > (${}, ${})",
@@ -104,7 +105,7 @@ pub async fn insert_assignment(
     principal_id: UserId,
     role: Role,
     scope: &Scope,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO role_assignments (id, principal_id, role, scope, scope_unit_id, created_at) \

@@ -3,6 +3,7 @@
 use super::search::{sort_key, unit_terms};
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
+use crate::time::Micros;
 use shared::{UnitId, UserId};
 use sqlx::{AnyPool, Executor, FromRow};
 
@@ -77,7 +78,7 @@ pub async fn insert_unit(
     display_name: &str,
     description: Option<&str>,
     restricted: bool,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO administrative_units (id, display_name, sort_key, description, restricted, \
@@ -100,7 +101,7 @@ pub async fn update_unit(
     id: UnitId,
     display_name: &str,
     description: Option<&str>,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     sqlx::query(
         "UPDATE administrative_units SET display_name = $2, sort_key = $3, description = $4, \

@@ -3,6 +3,7 @@
 use super::search::{ord, sort_key, user_prefixes, user_terms};
 use super::{bulk_insert, placeholders, Backend, Cell, Db, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
+use crate::time::Micros;
 use shared::dto::{MyStaffSettings, UnitRef, UserSource};
 use shared::rules::Grant;
 use shared::{Role, Scope, UserId};
@@ -183,7 +184,7 @@ pub struct NewUser<'a> {
     pub source: UserSource,
     pub password_hash: &'a str,
     pub force_password_change: bool,
-    pub now: i64,
+    pub now: Micros,
 }
 
 pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<()> {
@@ -335,7 +336,7 @@ pub async fn update_user(
     id: UserId,
     upn: &str,
     u: &UserUpdate<'_>,
-    now: i64,
+    now: Micros,
 ) -> StoreResult<()> {
     // Lock the row (PostgreSQL; SQLite has one writer) and read the names the index
     // rows were made from, so concurrent edits cannot leave stale index rows.

@@ -7,6 +7,7 @@ use openstaff::auth::password::Secret;
 use openstaff::config::{ServerConfig, StoreConfig};
 use openstaff::state::{Clock, ClockAndIds};
 use openstaff::store::Store;
+use openstaff::time::Micros;
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -101,8 +102,8 @@ impl TestClock {
 }
 
 impl Clock for TestClock {
-    fn now(&self) -> DateTime<Utc> {
-        TestClock::now(self)
+    fn now(&self) -> Micros {
+        Micros::from_datetime(TestClock::now(self))
     }
 }
 

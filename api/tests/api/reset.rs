@@ -4,6 +4,7 @@
 
 use crate::helpers::{assert_problem, json_as, json_with, TestApp, USER_PASSWORD};
 use chrono::{Duration, Utc};
+use openstaff::time::Span;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use shared::dto::{ResetPasswordResponse, TokenResponse};
@@ -231,7 +232,7 @@ async fn cloud_reset_gives_a_one_use_temporary_password_and_ends_old_sessions() 
 
 #[tokio::test]
 async fn an_expired_temporary_password_does_not_sign_in() {
-    let app = TestApp::spawn_with(|cfg| cfg.policy.temp_password_ttl_hours = 0).await;
+    let app = TestApp::spawn_with(|cfg| cfg.policy.temp_password_ttl = Span::ZERO).await;
     let admin = app.admin_token().await;
     let user = app
         .create_user(&admin, "tara.singh@contoso.example", "Tara Singh")

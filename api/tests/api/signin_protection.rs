@@ -3,6 +3,7 @@
 
 use crate::helpers::{assert_problem, TestApp, USER_PASSWORD};
 use crate::reset::{sign_in, sign_in_ok};
+use openstaff::time::Span;
 use reqwest::Response;
 
 const UPN: &str = "sol.guard@contoso.example";
@@ -111,7 +112,7 @@ async fn a_success_resets_the_count_and_the_threshold_is_configurable() {
 async fn a_zero_minute_lock_ends_at_once() {
     let app = app_with_user(|cfg| {
         cfg.policy.lockout_threshold = 3;
-        cfg.policy.lockout_minutes = 0;
+        cfg.policy.lockout_duration = Span::ZERO;
     })
     .await;
     for _ in 0..3 {
@@ -132,7 +133,7 @@ async fn failures_outside_the_window_do_not_add_up() {
     // A zero-minute window: every failure starts a new count of one.
     let app = app_with_user(|cfg| {
         cfg.policy.lockout_threshold = 2;
-        cfg.policy.lockout_window_minutes = 0;
+        cfg.policy.lockout_window = Span::ZERO;
     })
     .await;
     for _ in 0..4 {

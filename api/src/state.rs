@@ -107,6 +107,20 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the command line's changes run with (`seed demo`, `create-admin`): the
+    /// services need the same state as a request, less the signing keys, since the
+    /// command line issues no tokens. Policies are the defaults.
+    pub fn for_cli(store: &Store, time: &ClockAndIds) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            store: store.clone(),
+            keys: Arc::new(KeyRing::none(store)),
+            hasher: Hasher::new()?,
+            clock: time.clock.clone(),
+            ids: time.ids.clone(),
+            policy: PolicyConfig::default(),
+        })
+    }
+
     pub fn now(&self) -> Micros {
         self.clock.now()
     }

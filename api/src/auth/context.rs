@@ -6,14 +6,14 @@
 
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, IdGenerator};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use shared::dto::MyStaffStatus;
-use shared::rules::{self, Actor, Grant};
-use shared::{ErrorCode, UserId};
+use shared::rules::{self, Actor, Grant, MyStaffBlock};
+use shared::{ErrorCode, Role, Scope, UserId};
 use std::future::{ready, Ready};
 
 /// The correlation id of a request, set by the request-id middleware.
@@ -95,6 +95,41 @@ pub struct AuthContext {
 }
 
 impl AuthContext {
+    /// The command line as a caller (`seed demo`, `create-admin`), so its changes go
+    /// through the same services, rules and audit as a request's. It has no account:
+    /// its id is fresh and names no user (so "not yourself" rules never match it), and
+    /// its events carry no user id, only `openstaff-cli` and surface `cli`
+    /// ([`Initiator::cli`]). It holds the powers of a tenant-wide Global
+    /// Administrator, and no more: a restricted location keeps it out too unless it is
+    /// given a role there ([`AuthContext::add_grant`]). One per command, so every
+    /// change the command makes shares a correlation id.
+    pub fn cli(ids: &dyn IdGenerator) -> Self {
+        AuthContext {
+            principal: Principal {
+                id: UserId::from(ids.new_id()),
+                user_principal_name: "openstaff-cli".to_owned(),
+                display_name: "OpenStaff command line".to_owned(),
+                grants: vec![Grant {
+                    role: Role::GlobalAdministrator,
+                    scope: Scope::Directory,
+                }],
+                // The command line has no manager surface to open.
+                my_staff: MyStaffStatus {
+                    enabled: false,
+                    reason: Some(MyStaffBlock::MyStaffNotEnabled),
+                },
+            },
+            initiator: Initiator::cli(ids),
+        }
+    }
+
+    /// Gives this caller one more grant, for this process only (nothing is stored).
+    pub fn add_grant(&mut self, grant: Grant) {
+        if !self.principal.grants.contains(&grant) {
+            self.principal.grants.push(grant);
+        }
+    }
+
     pub fn user_id(&self) -> UserId {
         self.principal.id
     }

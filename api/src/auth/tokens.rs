@@ -98,7 +98,9 @@ pub enum TokenError {
 pub struct KeyRing {
     keys: RwLock<Vec<Arc<KeyMaterial>>>,
     store: Store,
-    from_file: bool,
+    /// The keys do not come from the database (a key file, or none at all), so there
+    /// is nothing to reload.
+    fixed: bool,
     pub issuer: String,
     pub audience: String,
     pub ttl_secs: u64,
@@ -119,7 +121,7 @@ impl KeyRing {
         ttl_secs: u64,
         now: Micros,
     ) -> anyhow::Result<KeyRing> {
-        let (keys, from_file) = match key_file {
+        let (keys, fixed) = match key_file {
             Some(path) => {
                 let pem = std::fs::read_to_string(path)
                     .with_context(|| format!("reading signing key file {}", path.display()))?;
@@ -152,11 +154,24 @@ impl KeyRing {
         Ok(KeyRing {
             keys: RwLock::new(keys),
             store: store.clone(),
-            from_file,
+            fixed,
             issuer,
             audience,
             ttl_secs,
         })
+    }
+
+    /// A ring without keys, for the command line, which signs and verifies nothing (it
+    /// makes its changes through the services, never through tokens).
+    pub fn none(store: &Store) -> KeyRing {
+        KeyRing {
+            keys: RwLock::new(Vec::new()),
+            store: store.clone(),
+            fixed: true,
+            issuer: String::new(),
+            audience: String::new(),
+            ttl_secs: 0,
+        }
     }
 
     /// The key that signs at `now`: the latest one already active.
@@ -180,7 +195,7 @@ impl KeyRing {
     /// Re-reads the keys that still verify at `now` from the database (another
     /// replica may have rotated).
     pub async fn reload(&self, now: Micros) -> anyhow::Result<()> {
-        if self.from_file {
+        if self.fixed {
             return Ok(());
         }
         let rows = keys::active_keys(self.store.reader(), now).await?;

@@ -108,23 +108,30 @@ pub async fn explain(
     Ok(decide(ctx, action, &s))
 }
 
+/// Directory managers only; a refusal is audited.
+async fn require_user_creator(state: &AppState, ctx: &AuthContext) -> ApiResult<()> {
+    if rules::may_manage_directory(&ctx.principal.grants) {
+        return Ok(());
+    }
+    Err(deny(
+        state,
+        ctx,
+        Activity::CreateUser,
+        None,
+        ErrorCode::DirectoryAdminRequired,
+        "Only tenant-wide global or user administrators can create users.",
+    )
+    .await)
+}
+
 pub async fn create_user(
     state: &AppState,
     ctx: &AuthContext,
     req: dto::CreateUser,
 ) -> ApiResult<dto::User> {
-    const ACTIVITY: Activity = Activity::CreateUser;
-    if !rules::may_manage_directory(&ctx.principal.grants) {
-        return Err(deny(
-            state,
-            ctx,
-            ACTIVITY,
-            None,
-            ErrorCode::DirectoryAdminRequired,
-            "Only tenant-wide global or user administrators can create users.",
-        )
-        .await);
-    }
+    // Refused before the body is judged, so a caller who may not create users learns
+    // nothing from validation.
+    require_user_creator(state, ctx).await?;
     let draft = NewUserDraft::parse(
         RawUser {
             user_principal_name: &req.user_principal_name,
@@ -152,6 +159,19 @@ pub async fn create_user(
         _ => return Err(ApiError::Validation(std::mem::take(&mut errors))),
     };
     let hash = state.hasher.hash(&Secret::new(req.password)).await?;
+    create_user_with_hash(state, ctx, &draft, &hash).await
+}
+
+/// [`create_user`] once the fields are parsed and the password is checked and hashed:
+/// the authorization check, the row, its audit event and the answer. The command line
+/// calls it with one hash for every demo account.
+pub async fn create_user_with_hash(
+    state: &AppState,
+    ctx: &AuthContext,
+    draft: &NewUserDraft,
+    hash: &str,
+) -> ApiResult<dto::User> {
+    require_user_creator(state, ctx).await?;
     let id = state.ids.new_id().into();
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -161,8 +181,8 @@ pub async fn create_user(
         now,
         &*state.ids,
         id,
-        &draft,
-        FirstPassword::Chosen { hash: &hash },
+        draft,
+        FirstPassword::Chosen { hash },
         &[],
         &[],
     )

@@ -101,6 +101,55 @@ async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
     assert!(verified.status.success(), "{}", text(&verified));
     assert!(text(&verified).contains("verified"));
 
+    // Every change went through the services, as the command line's own caller: each
+    // audited as the service audits it, by `openstaff-cli` (no user id) from surface
+    // `cli`, under one correlation id, and none refused.
+    let store = openstaff::store::Store::connect(&db, 1).await.unwrap();
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+    );
+    let events: Vec<Row> = sqlx::query_as(
+        "SELECT activity, result, actor_id, actor_upn, additional_details, correlation_id, \
+         target_resources FROM audit_events ORDER BY seq",
+    )
+    .fetch_all(store.reader())
+    .await
+    .unwrap();
+    let count = |activity: &str| events.iter().filter(|e| e.0 == activity).count();
+    assert_eq!(count("Create administrative unit"), 6);
+    assert_eq!(count("Create user"), 34);
+    assert_eq!(count("Add scoped role member"), 9);
+    assert_eq!(count("Add member to administrative unit"), 36);
+    assert_eq!(events.len(), 6 + 34 + 9 + 36);
+    for (activity, result, actor_id, actor_upn, details, correlation, targets) in &events {
+        assert_eq!(result, "success", "{activity}");
+        // The services name what they changed (the seed's own helpers wrote bare ids).
+        let targets: Vec<shared::dto::AuditTarget> = serde_json::from_str(targets).unwrap();
+        for t in &targets {
+            assert_ne!(t.display_name, t.id, "{activity}: {t:?}");
+        }
+        assert_eq!(actor_id, &None, "{activity}");
+        assert_eq!(actor_upn.as_deref(), Some("openstaff-cli"), "{activity}");
+        assert_eq!(details, r#"{"surface":"cli"}"#, "{activity}");
+        assert_eq!(correlation, &events[0].5, "{activity}");
+    }
+    // The restricted Executive Office was filled as only its own administrators may.
+    let (exec_members,): (i64,) = sqlx::query_as(
+        "SELECT member_count FROM administrative_units WHERE display_name = 'Executive Office' \
+         AND restricted = 1",
+    )
+    .fetch_one(store.reader())
+    .await
+    .unwrap();
+    assert_eq!(exec_members, 2);
+    store.close().await;
+
     let spec = openstaff(&db, &["openapi"], "");
     assert_eq!(
         String::from_utf8_lossy(&spec.stdout),

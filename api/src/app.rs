@@ -5,7 +5,7 @@
 use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
 use crate::config::{ServerConfig, StoreConfig};
-use crate::http::extract::{json_error, path_error, query_error};
+use crate::http::extract::{path_error, query_error, BodyLimit};
 use crate::http::middleware::request_context;
 use crate::http::routes;
 use crate::http::spa::{self, RouteTable};
@@ -102,15 +102,14 @@ pub fn server(
         app.app_data(state.clone())
             .app_data(routes.clone())
             .app_data(assets.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(max_body)
-                    .error_handler(|e, _| json_error(e).into()),
-            )
+            .app_data(BodyLimit(max_body))
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
             .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
             .service(web::redirect("/api/docs", "/api/docs/"))
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()))
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .external_url_unchecked("/api/openapi.json", api.clone()),
+            )
             .default_service(web::to(spa::fallback))
             .wrap(from_fn(request_context))
     })
@@ -123,14 +122,14 @@ pub fn server(
 }
 
 /// The full document, as served at `/api/openapi.json`.
-pub fn document() -> utoipa::openapi::OpenApi {
+pub fn document() -> serde_json::Value {
     let (_, api) = utoipa_app().split_for_parts();
-    api
+    crate::openapi::complete(&api)
 }
 
 /// The document as pretty JSON with a trailing newline (the committed form).
 pub fn document_json() -> String {
-    let mut s = document().to_pretty_json().unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&document()).unwrap_or_default();
     s.push('\n');
     s
 }

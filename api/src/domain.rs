@@ -2,6 +2,7 @@
 //! sees it, and each parse failure names the field and a stable code.
 
 use shared::dto::FieldError;
+use shared::patterns;
 use shared::policy::{self, CloudPolicy, OnPremisesPolicy};
 use shared::FieldErrorCode;
 
@@ -25,7 +26,7 @@ impl UserPrincipalName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         const F: &str = "user_principal_name";
         let s = raw.trim();
-        if s.is_empty() || s.len() > 113 {
+        if s.is_empty() || raw.chars().count() > patterns::USER_PRINCIPAL_NAME_MAX {
             return Err(err(
                 F,
                 FieldErrorCode::InvalidLength,
@@ -74,7 +75,7 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
-        if s.is_empty() || s.chars().count() > 256 {
+        if s.is_empty() || raw.chars().count() > patterns::DISPLAY_NAME_MAX {
             return Err(err(
                 "display_name",
                 FieldErrorCode::InvalidLength,
@@ -103,10 +104,17 @@ pub fn optional_text(
     raw: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
-    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    if s.chars().count() > max {
+    // The length counts what was sent, white space around included, as the
+    // document's `maxLength` does.
+    let too_long = raw.chars().count() > max;
+    let s = raw.trim();
+    if s.is_empty() && !too_long {
+        return Ok(None);
+    }
+    if too_long {
         return Err(err(
             field,
             FieldErrorCode::TooLong,
@@ -125,7 +133,7 @@ pub fn optional_text(
 
 /// An optional e-mail address.
 pub fn optional_mail(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    let Some(s) = optional_text("mail", raw, 254)? else {
+    let Some(s) = optional_text("mail", raw, patterns::MAIL_MAX)? else {
         return Ok(None);
     };
     match s.split_once('@') {
@@ -211,8 +219,9 @@ impl PhoneNumber {
     /// default region is configured.
     pub fn parse(raw: &str, default_region: Option<&str>) -> Result<Self, FieldError> {
         const F: &str = "phone_number";
+        let too_long = raw.chars().count() > patterns::PHONE_NUMBER_MAX;
         let raw = raw.trim();
-        if raw.is_empty() || raw.len() > 32 {
+        if raw.is_empty() || too_long {
             return Err(err(
                 F,
                 FieldErrorCode::InvalidPhoneNumber,
@@ -355,5 +364,112 @@ mod tests {
         assert!(codes("lopez-Purple-Tiger-42").contains(&FieldErrorCode::ContainsName));
         assert!(codes("password1234").contains(&FieldErrorCode::TooWeak));
         assert!(codes("Purple-Tiger-Lamp-42").is_empty());
+    }
+}
+
+/// The parsers accept exactly what the OpenAPI document's patterns and lengths admit
+/// (`shared::patterns`), on random text rich in the characters where they could
+/// disagree: white space of every kind, control characters, `@`, dots, non-ASCII.
+#[cfg(test)]
+mod agrees_with_the_document {
+    use super::*;
+    use proptest::prelude::*;
+    use regex::Regex;
+
+    fn text(max: usize) -> impl Strategy<Value = String> {
+        let chars = prop::sample::select(vec![
+            'a', 'Z', '7', '.', '@', '-', '_', '\'', '+', ' ', '\t', '\n', '\r', '\u{b}', '\u{85}',
+            '\u{a0}', '\u{2003}', '\u{3000}', '\u{1}', '\u{1c}', '\u{7f}', '\u{9f}', 'é',
+            '\u{feff}', '\u{200b}', '你',
+        ]);
+        prop::collection::vec(chars, 0..max).prop_map(|v| v.into_iter().collect())
+    }
+
+    /// Mostly short, well-formed-looking text around a valid core, sometimes long.
+    fn around(core: &'static str, max: usize) -> impl Strategy<Value = String> {
+        prop_oneof![
+            text(12),
+            (text(3), text(3)).prop_map(move |(a, b)| format!("{a}{core}{b}")),
+            (text(4), text(4)).prop_map(move |(a, b)| format!("{core}{a}{b}")),
+            (Just(core), text(max + 8)).prop_map(|(c, t)| format!("{c}{t}")),
+        ]
+    }
+
+    fn admits(pattern: &'static str, max: usize, s: &str) -> bool {
+        use std::collections::HashMap;
+        use std::sync::{LazyLock, Mutex};
+        static COMPILED: LazyLock<Mutex<HashMap<&'static str, Regex>>> =
+            LazyLock::new(Mutex::default);
+        let mut compiled = COMPILED.lock().unwrap();
+        let re = compiled
+            .entry(pattern)
+            .or_insert_with(|| Regex::new(pattern).unwrap());
+        re.is_match(s) && s.chars().count() <= max
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn display_names(s in around("Ana Lopez", patterns::DISPLAY_NAME_MAX)) {
+            prop_assert_eq!(
+                DisplayName::parse(&s).is_ok(),
+                admits(patterns::DISPLAY_NAME, patterns::DISPLAY_NAME_MAX, &s),
+                "{:?}", s
+            );
+        }
+
+        #[test]
+        fn optional_texts(s in around("Cashier", patterns::USER_ATTRIBUTE_MAX)) {
+            prop_assert_eq!(
+                optional_text("job_title", Some(&s), patterns::USER_ATTRIBUTE_MAX).is_ok(),
+                admits(patterns::OPTIONAL_TEXT, patterns::USER_ATTRIBUTE_MAX, &s),
+                "{:?}", s
+            );
+        }
+
+        #[test]
+        fn user_principal_names(s in around("a@b.co", patterns::USER_PRINCIPAL_NAME_MAX)) {
+            prop_assert_eq!(
+                UserPrincipalName::parse(&s).is_ok(),
+                admits(patterns::USER_PRINCIPAL_NAME, patterns::USER_PRINCIPAL_NAME_MAX, &s),
+                "{:?}", s
+            );
+        }
+
+        #[test]
+        fn mail(s in around("a@b.co", patterns::MAIL_MAX)) {
+            prop_assert_eq!(
+                optional_mail(Some(&s)).is_ok(),
+                admits(patterns::MAIL, patterns::MAIL_MAX, &s),
+                "{:?}", s
+            );
+        }
+
+        /// Whether a number exists is libphonenumber's; the document only promises
+        /// that what it refuses is refused.
+        #[test]
+        fn phone_numbers(s in around("+33612345678", patterns::PHONE_NUMBER_MAX)) {
+            if !admits(patterns::PHONE_NUMBER, patterns::PHONE_NUMBER_MAX, &s) {
+                prop_assert!(PhoneNumber::parse(&s, None).is_err(), "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn header_patterns() {
+        let key = Regex::new(patterns::IDEMPOTENCY_KEY).unwrap();
+        assert!(key.is_match("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!key.is_match("with space") && !key.is_match("") && !key.is_match("é"));
+        assert!(!key.is_match(&"x".repeat(129)));
+        let if_match = Regex::new(patterns::IF_MATCH).unwrap();
+        for ok in ["*", r#""abc""#, r#"W/"abc""#, r#""a", W/"b""#, r#""""#] {
+            assert!(if_match.is_match(ok), "{ok}");
+        }
+        for bad in ["null", r#""abc"#, "abc", r#""a" "b""#, ""] {
+            assert!(!if_match.is_match(bad), "{bad}");
+        }
+        let cursor = Regex::new(patterns::CURSOR).unwrap();
+        assert!(cursor.is_match(&crate::store::encode_cursor("ana lopez", "x")));
     }
 }

@@ -64,3 +64,111 @@ impl Modify for BearerScheme {
         );
     }
 }
+
+/// Declares the answers every operation of a kind can give, so that no handler can
+/// forget one and the document lists every status the server sends:
+/// - a request body: 400 (not JSON), 413 (too large), 415 (not JSON by its
+///   `Content-Type`) and 422 (not an object of the declared shape);
+/// - a bearer token: 401, and 403 (`password_change_required` and the like);
+/// - query parameters: 400 (unreadable) and 422 (a value out of its range);
+/// - path parameters: 404 (not an id, or no such resource);
+///
+/// and the headers sent with them: `X-Request-Id` on every answer,
+/// `WWW-Authenticate` on 401, `Retry-After` on 429.
+///
+/// It also mends what utoipa 5.5 writes wrongly: a link's `operation_id` (OpenAPI
+/// says `operationId`). The result is JSON, because utoipa's types would lose the
+/// mended names on the way back.
+pub fn complete(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    use serde_json::{json, Value};
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    let reference = |name: &str| json!({"$ref": format!("#/components/responses/{name}")});
+    let request_id = json!({
+        "description": "Correlates the answer with the server's log and audit events \
+                        (`correlation_id`); echoed when the request sent one",
+        "schema": {"type": "string"}
+    });
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for (method, op) in item.iter_mut() {
+                if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                    continue;
+                }
+                let has = |key: &str| op.get(key).is_some_and(|v| !v.is_null());
+                let params_in = |place: &str| {
+                    op.get("parameters")
+                        .and_then(Value::as_array)
+                        .is_some_and(|ps| ps.iter().any(|p| p["in"] == place))
+                };
+                let mut needed: Vec<(&str, &str)> = Vec::new();
+                if has("requestBody") {
+                    needed.extend([
+                        ("400", "BadRequest"),
+                        ("413", "PayloadTooLarge"),
+                        ("415", "UnsupportedMediaType"),
+                        ("422", "Unprocessable"),
+                    ]);
+                }
+                if has("security") {
+                    needed.extend([("401", "Unauthorized"), ("403", "Forbidden")]);
+                }
+                if params_in("query") {
+                    needed.extend([("400", "BadRequest"), ("422", "Unprocessable")]);
+                }
+                if params_in("path") {
+                    needed.push(("404", "NotFound"));
+                }
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                for (status, name) in needed {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| reference(name));
+                }
+                for response in responses.values_mut() {
+                    if response.get("$ref").is_none() {
+                        response["headers"]["X-Request-Id"] = request_id.clone();
+                    }
+                    let links = response.get_mut("links").and_then(Value::as_object_mut);
+                    for link in links.into_iter().flat_map(|l| l.values_mut()) {
+                        let Some(link) = link.as_object_mut() else {
+                            continue;
+                        };
+                        for (wrong, right) in [
+                            ("operation_id", "operationId"),
+                            ("operation_ref", "operationRef"),
+                            ("request_body", "requestBody"),
+                        ] {
+                            if let Some(v) = link.remove(wrong) {
+                                link.insert(right.to_owned(), v);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let Some(responses) = doc
+        .pointer_mut("/components/responses")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, response) in responses.iter_mut() {
+            response["headers"]["X-Request-Id"] = request_id.clone();
+            if name == "Unauthorized" {
+                response["headers"]["WWW-Authenticate"] = json!({
+                    "description": "`Bearer`, with `error=\"invalid_token\"` when a token \
+                                    was sent and refused",
+                    "schema": {"type": "string"}
+                });
+            }
+            if name == "TooManyRequests" {
+                response["headers"]["Retry-After"] = json!({
+                    "description": "Seconds to wait before trying again",
+                    "schema": {"type": "integer", "minimum": 1}
+                });
+            }
+        }
+    }
+    doc
+}

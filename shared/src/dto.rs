@@ -17,9 +17,15 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The user principal name, e.g. `ana.lopez@contoso.example`.
-    #[cfg_attr(feature = "openapi", schema(example = "admin@contoso.example"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::not_blank, example = "ana.lopez@contoso.example")
+    )]
     pub username: String,
-    #[cfg_attr(feature = "openapi", schema(example = "correct horse battery staple", format = Password))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::password, example = "correct horse battery staple")
+    )]
     pub password: String,
 }
 
@@ -201,19 +207,26 @@ pub struct Me {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    #[cfg_attr(feature = "openapi", schema(example = "ana.lopez@contoso.example"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::user_principal_name))]
     pub user_principal_name: String,
-    #[cfg_attr(feature = "openapi", schema(example = "Ana Lopez"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::display_name))]
     pub display_name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::mail))]
     pub mail: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::user_attribute))]
     pub job_title: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::user_attribute))]
     pub department: Option<String>,
     pub source: UserSource,
-    /// The initial password; it must meet the password policy.
-    #[cfg_attr(feature = "openapi", schema(format = Password, example = "Purple-Tiger-Lamp-42"))]
+    /// The initial password; it must meet the password policy
+    /// (`GET /api/v1/password-policy`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::password, example = "Purple-Tiger-Lamp-42")
+    )]
     pub password: String,
     /// Defaults to true.
     #[serde(default)]
@@ -236,9 +249,13 @@ impl std::fmt::Debug for CreateUser {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAdministrativeUnit {
-    #[cfg_attr(feature = "openapi", schema(example = "Store 042 - Lyon Part-Dieu"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::display_name, example = "Store 042 - Lyon Part-Dieu")
+    )]
     pub display_name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::description))]
     pub description: Option<String>,
     /// Immutable once created. Defaults to false.
     #[serde(default)]
@@ -425,7 +442,7 @@ pub struct PhoneMethods {
 pub struct SetPhoneMethod {
     /// International (`+33 6 12 34 56 78`) or, with a configured default region,
     /// national format.
-    #[cfg_attr(feature = "openapi", schema(example = "+33 6 12 34 56 78"))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::phone_number))]
     pub phone_number: String,
 }
 
@@ -436,12 +453,16 @@ pub struct SetPhoneMethod {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::optional_display_name))]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::mail))]
     pub mail: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::user_attribute))]
     pub job_title: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::user_attribute))]
     pub department: Option<String>,
     /// Disabling ends every token the user holds.
     #[serde(default)]
@@ -454,13 +475,28 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateAdministrativeUnit {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::optional_display_name))]
     pub display_name: Option<String>,
     /// An empty string clears it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::description))]
     pub description: Option<String>,
-    /// Immutable: accepted only when equal to the current value.
-    #[serde(default)]
-    pub restricted: Option<bool>,
+    /// Whether the request named `restricted`, which is set when a location is created
+    /// and never changes: such a request is refused (422 `immutable`) in words, not
+    /// as an unknown field. Not part of the document.
+    #[serde(
+        rename = "restricted",
+        default,
+        skip_serializing,
+        deserialize_with = "field_present"
+    )]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub restricted_sent: bool,
+}
+
+/// `true` for a field that is present, whatever its value (`null` included).
+fn field_present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Who did an audited thing.

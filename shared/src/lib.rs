@@ -16,6 +16,7 @@ pub mod audit;
 pub mod codes;
 pub mod dto;
 pub mod ids;
+pub mod patterns;
 pub mod policy;
 pub mod rfc3339;
 pub mod roles;

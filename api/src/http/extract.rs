@@ -26,7 +26,7 @@ fn sanitize_serde(msg: &str) -> String {
     msg.to_owned()
 }
 
-pub fn json_error(err: JsonPayloadError) -> ApiError {
+fn json_error(err: JsonPayloadError) -> ApiError {
     match err {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
             ApiError::PayloadTooLarge
@@ -58,7 +58,10 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
 }
 
 /// Reads a body of at most `limit` bytes, answering 413 past it.
-pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+pub async fn read_body<S>(mut payload: S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     use futures_util::StreamExt;
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
@@ -76,9 +79,102 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8
     Ok(body)
 }
 
-/// Parses a JSON body read by hand, with the same errors as the `Json` extractor.
+/// Parses a JSON body read by hand, with the same errors as [`JsonObject`]. The
+/// document declares every body as an object, so only an object is read: serde would
+/// otherwise take a struct from an array (`[null, null]`) too.
 pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        // Text that is not JSON at all is a 400, like any other syntax error.
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+            .map_err(|e| json_error(JsonPayloadError::Deserialize(e)))?;
+        return Err(ApiError::field(
+            "body",
+            FieldErrorCode::InvalidBody,
+            "The request body must be a JSON object.",
+        ));
+    }
     serde_json::from_slice(bytes).map_err(|e| json_error(JsonPayloadError::Deserialize(e)))
+}
+
+/// The largest JSON body a handler reads (`serve --max-body-bytes`), as app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// Whether the request says its body is JSON (`application/json` or `*/*+json`).
+fn is_json(req: &HttpRequest) -> bool {
+    use actix_web::{mime, HttpMessage};
+    let Ok(Some(mime)) = req.mime_type() else {
+        return false;
+    };
+    mime.type_() == mime::APPLICATION
+        && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+}
+
+/// A JSON object request body: `415` unless the request says it is JSON, `413` past
+/// the body limit, `400` for JSON that does not parse and `422` for a JSON value that
+/// is not an object of the declared shape.
+pub struct JsonObject<T>(pub T);
+
+impl<T> JsonObject<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for JsonObject<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = is_json(req);
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let payload = payload.take();
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "Send the body as application/json.".to_owned(),
+                ));
+            }
+            let body = read_body(payload, limit).await?;
+            parse_json(&body).map(JsonObject)
+        })
+    }
+}
+
+/// An optional JSON object body: absent (empty, whatever the `Content-Type`) or a
+/// [`JsonObject`].
+pub struct OptionalJsonObject<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJsonObject<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = is_json(req);
+        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+        let payload = payload.take();
+        Box::pin(async move {
+            let body = read_body(payload, limit).await?;
+            if body.is_empty() {
+                return Ok(OptionalJsonObject(None));
+            }
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "Send the body as application/json.".to_owned(),
+                ));
+            }
+            parse_json(&body).map(|v| OptionalJsonObject(Some(v)))
+        })
+    }
 }
 
 pub fn query_error(err: QueryPayloadError) -> ApiError {
@@ -96,12 +192,13 @@ pub fn path_error(_: PathError) -> ApiError {
     ApiError::NotFound("There is nothing at this address.".to_owned())
 }
 
-/// A request header as text, when present and readable.
-pub fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<String> {
+/// A request header as text when present, with bytes that are not UTF-8 replaced
+/// (so a value that is not visible ASCII fails its own check instead of passing for
+/// an absent header).
+pub fn header_lossy(req: &HttpRequest, name: header::HeaderName) -> Option<String> {
     req.headers()
         .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

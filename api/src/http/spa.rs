@@ -24,12 +24,12 @@ struct Assets;
 pub struct RouteTable(Vec<(Vec<String>, Vec<String>)>);
 
 impl RouteTable {
-    pub fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+    pub fn from_openapi(api: &serde_json::Value) -> Self {
         let mut out = Vec::new();
-        for (path, item) in &api.paths.paths {
+        let paths = api["paths"].as_object().into_iter().flatten();
+        for (path, item) in paths {
             let segments = path.split('/').map(str::to_owned).collect();
-            let value = serde_json::to_value(item).unwrap_or_default();
-            let methods = value
+            let methods = item
                 .as_object()
                 .map(|o| {
                     o.keys()
@@ -46,17 +46,24 @@ impl RouteTable {
         RouteTable(out)
     }
 
-    /// The methods allowed on `path`, if it is an API path at all.
-    fn allowed(&self, path: &str) -> Option<Vec<String>> {
+    /// The methods allowed on `path`, if it is a documented path at all. A path that
+    /// matches a literal segment (`/users/import`) is that path, not a template's
+    /// (`/users/{id}`).
+    fn allowed(&self, path: &str) -> Option<&[String]> {
         let parts: Vec<&str> = path.split('/').collect();
-        self.0.iter().find_map(|(segments, methods)| {
-            let matches = segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p);
-            matches.then(|| methods.clone())
-        })
+        self.0
+            .iter()
+            .filter_map(|(segments, methods)| {
+                let matches = segments.len() == parts.len()
+                    && segments
+                        .iter()
+                        .zip(&parts)
+                        .all(|(s, p)| (s.starts_with('{') && !p.is_empty()) || s == p);
+                let literals = segments.iter().filter(|s| !s.starts_with('{')).count();
+                matches.then_some((literals, methods.as_slice()))
+            })
+            .max_by_key(|(literals, _)| *literals)
+            .map(|(_, methods)| methods)
     }
 }
 
@@ -191,6 +198,13 @@ pub async fn fallback(
 ) -> HttpResponse {
     let path = req.path();
     if let Some(methods) = routes.allowed(path) {
+        // The method is served there, so a path parameter was not of its kind
+        // (`/users/not-an-id`): there is no such resource.
+        if methods.iter().any(|m| m == req.method().as_str()) {
+            return problem(ApiError::NotFound(
+                "There is nothing at this address.".to_owned(),
+            ));
+        }
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, methods.join(", ")))
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))

@@ -9,7 +9,7 @@ use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 use crate::store::{decode_cursor, encode_cursor};
 use crate::time::Micros;
 use chrono::{DateTime, Utc};
-use shared::audit::Outcome;
+use shared::audit::{Activity, Outcome};
 use shared::dto::{AuditEvent, AuditInitiator, AuditTarget, Page};
 use shared::{ErrorCode, FieldErrorCode, Scope, UnknownValue};
 use std::str::FromStr;
@@ -28,40 +28,38 @@ pub struct AuditQuery {
 }
 
 fn time(field: &str, raw: Option<&str>) -> ApiResult<Option<Micros>> {
-    raw.filter(|s| !s.is_empty())
-        .map(|s| {
-            DateTime::parse_from_rfc3339(s)
-                .map(|t| Micros::from_datetime(t.with_timezone(&Utc)))
-                .map_err(|_| {
-                    ApiError::field(
-                        field,
-                        FieldErrorCode::InvalidValue,
-                        format!("{field} must be an RFC 3339 time such as 2026-11-27T09:00:00Z."),
-                    )
-                })
-        })
-        .transpose()
+    raw.map(|s| {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| Micros::from_datetime(t.with_timezone(&Utc)))
+            .map_err(|_| {
+                ApiError::field(
+                    field,
+                    FieldErrorCode::InvalidValue,
+                    format!("{field} must be an RFC 3339 time such as 2026-11-27T09:00:00Z."),
+                )
+            })
+    })
+    .transpose()
 }
 
 fn uuid_filter(field: &str, raw: Option<&str>) -> ApiResult<Option<String>> {
-    raw.filter(|s| !s.is_empty())
-        .map(|s| {
-            uuid::Uuid::parse_str(s)
-                .map(|u| u.to_string())
-                .map_err(|_| {
-                    ApiError::field(
-                        field,
-                        FieldErrorCode::InvalidValue,
-                        format!("{field} must be an id."),
-                    )
-                })
-        })
-        .transpose()
+    raw.map(|s| {
+        uuid::Uuid::parse_str(s)
+            .map(|u| u.to_string())
+            .map_err(|_| {
+                ApiError::field(
+                    field,
+                    FieldErrorCode::InvalidValue,
+                    format!("{field} must be an id."),
+                )
+            })
+    })
+    .transpose()
 }
 
 /// Turns the query into a filter limited to what the caller may see.
 fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
-    let result = match q.result.as_deref().filter(|s| !s.is_empty()) {
+    let result = match q.result.as_deref() {
         None => None,
         Some(r) => Some(r.parse::<Outcome>().map_err(|_| {
             ApiError::field(
@@ -89,7 +87,7 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
         ids.dedup();
         Some(ids)
     };
-    let before_seq = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+    let before_seq = match q.cursor.as_deref() {
         None => None,
         Some(c) => Some(
             decode_cursor(c)
@@ -106,7 +104,20 @@ fn filter(ctx: &AuthContext, q: &AuditQuery) -> ApiResult<AuditFilter> {
         unit_ids,
         from: time("from", q.from.as_deref())?,
         to: time("to", q.to.as_deref())?,
-        activity: q.activity.clone().filter(|s| !s.is_empty()),
+        activity: q
+            .activity
+            .as_deref()
+            .map(|a| {
+                a.parse::<Activity>().map_err(|_| {
+                    ApiError::field(
+                        "activity",
+                        FieldErrorCode::InvalidValue,
+                        "activity must be one of the audited activities, such as Reset password (by admin).",
+                    )
+                })
+            })
+            .transpose()?
+            .map(|a| a.as_str().to_owned()),
         actor_id: uuid_filter("actor", q.actor.as_deref())?,
         target_id: uuid_filter("target", q.target.as_deref())?,
         result: result.map(|r| r.as_str().to_owned()),

@@ -9,6 +9,7 @@ use crate::store::{StoreResult, Tx};
 use crate::time::Micros;
 use shared::audit::Activity;
 use shared::dto::{FieldError, UserSource};
+use shared::patterns::USER_ATTRIBUTE_MAX;
 use shared::{UnitId, UserId};
 
 /// A new user's fields, validated.
@@ -46,10 +47,13 @@ impl NewUserDraft {
         );
         let name = collect(&mut errors, DisplayName::parse(raw.display_name));
         let mail = collect(&mut errors, optional_mail(raw.mail));
-        let job = collect(&mut errors, optional_text("job_title", raw.job_title, 128));
+        let job = collect(
+            &mut errors,
+            optional_text("job_title", raw.job_title, USER_ATTRIBUTE_MAX),
+        );
         let dept = collect(
             &mut errors,
-            optional_text("department", raw.department, 128),
+            optional_text("department", raw.department, USER_ATTRIBUTE_MAX),
         );
         match (upn, name, mail, job, dept) {
             (Some(upn), Some(name), Some(mail), Some(job_title), Some(department)) => {

@@ -39,7 +39,7 @@ pub fn page_limit(limit: Option<u32>) -> ApiResult<i64> {
 impl PageRequest {
     pub fn parse(&self) -> ApiResult<Paging> {
         let limit = page_limit(self.limit)?;
-        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+        let after = match self.cursor.as_deref() {
             None => None,
             Some(c) => Some(decode_cursor(c).ok_or_else(|| {
                 ApiError::bad_request(

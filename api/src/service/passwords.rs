@@ -28,10 +28,10 @@ pub async fn reset_password(
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ResetPassword, ACTIVITY, &s).await?;
     if let Some(key) = &idempotency_key {
-        if key.is_empty() || key.len() > 128 {
+        if !(1..=128).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::bad_request(
                 ErrorCode::InvalidIdempotencyKey,
-                "Idempotency-Key must be 1 to 128 characters.",
+                "Idempotency-Key must be 1 to 128 visible ASCII characters.",
             ));
         }
         if let Some(replay) = replay(state, ctx, key, s.row.id).await? {

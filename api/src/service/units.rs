@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
+use shared::patterns::DESCRIPTION_MAX;
 use shared::rules;
 use shared::{ErrorCode, FieldErrorCode, UnitId};
 
@@ -112,7 +113,7 @@ pub async fn create_unit(
     let name = collect(&mut errors, DisplayName::parse(&req.display_name));
     let desc = collect(
         &mut errors,
-        optional_text("description", req.description.as_deref(), 1024),
+        optional_text("description", req.description.as_deref(), DESCRIPTION_MAX),
     );
     let (Some(name), Some(desc)) = (name, desc) else {
         return Err(ApiError::Validation(errors));
@@ -181,7 +182,7 @@ pub async fn update_unit(
     let unit = load_unit(state, parse_id(id, "location")?).await?;
     enforce_unit(state, ctx, &unit, ACTIVITY).await?;
     let mut errors = Vec::new();
-    if req.restricted.is_some_and(|r| r != unit.restricted) {
+    if req.restricted_sent {
         errors.push(FieldError {
             field: "restricted".to_owned(),
             code: FieldErrorCode::Immutable,
@@ -195,7 +196,10 @@ pub async fn update_unit(
         None => Some(unit.display_name.clone()),
     };
     let desc = match &req.description {
-        Some(d) => collect(&mut errors, optional_text("description", Some(d), 1024)),
+        Some(d) => collect(
+            &mut errors,
+            optional_text("description", Some(d), DESCRIPTION_MAX),
+        ),
         None => Some(unit.description.clone()),
     };
     let (Some(name), Some(desc)) = (name, desc) else {

@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::store::{encode_cursor, StoreError};
 use shared::audit::Activity;
 use shared::dto::{self, FieldError, Page};
+use shared::patterns::USER_ATTRIBUTE_MAX;
 use shared::rules::{self, Action, Decision};
 use shared::UserId;
 use shared::{ErrorCode, FieldErrorCode};
@@ -226,7 +227,7 @@ pub async fn update_user(
                 field: &str,
                 new: &Option<String>,
                 old: &Option<String>| match new {
-        Some(v) => collect(errors, optional_text(field, Some(v), 128)),
+        Some(v) => collect(errors, optional_text(field, Some(v), USER_ATTRIBUTE_MAX)),
         None => Some(old.clone()),
     };
     let job = text(&mut errors, "job_title", &req.job_title, &row.job_title);

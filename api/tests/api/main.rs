@@ -11,6 +11,7 @@ mod auth;
 mod cli;
 mod clock;
 mod concurrency;
+mod contract;
 mod directory;
 mod edits;
 mod errors;

@@ -22,16 +22,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Events at or after this time (RFC 3339).
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub from: Option<String>,
     /// Events at or before this time (RFC 3339).
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub to: Option<String>,
     /// Exact activity, e.g. `Reset password (by admin)`.
-    // Read as a string: any other value matches nothing (an empty page).
+    // Read as a string so that a bad value is a 422 on `activity`, like the others.
     #[param(value_type = Option<Activity>)]
     pub activity: Option<String>,
     /// Id of the user who acted.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub actor: Option<String>,
     /// Id of a target (user, location).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub target: Option<String>,
     /// `success` or `failure`.
     // Read as a string so that a bad value is a 422 on `result`, like the other
@@ -41,7 +45,9 @@ pub struct AuditParams {
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// Opaque: the `next_cursor` of the previous page, passed back unchanged. A cursor
+    /// this server did not issue is refused with 400 `invalid_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

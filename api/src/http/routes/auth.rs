@@ -2,10 +2,11 @@
 
 use crate::auth::context::RequestMeta;
 use crate::error::ApiResult;
+use crate::http::extract::JsonObject;
 use crate::http::responses::{BadRequest, TooManyRequests, Unauthorized, Unprocessable};
 use crate::service::signin;
 use crate::state::AppState;
-use actix_web::web::{Data, Json};
+use actix_web::web::Data;
 use actix_web::{post, HttpResponse};
 use shared::dto::{TokenRequest, TokenResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -33,7 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub async fn token(
     state: Data<AppState>,
     meta: RequestMeta,
-    body: Json<TokenRequest>,
+    body: JsonObject<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let resp = signin::sign_in(&state, meta.0, body.into_inner()).await?;
     Ok(HttpResponse::Ok()

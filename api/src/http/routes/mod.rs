@@ -36,11 +36,14 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Space-separated word prefixes; every term must match ("jo sm" finds John Smith).
+    #[param(max_length = 200)]
     pub search: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// Opaque: the `next_cursor` of the previous page, passed back unchanged. A cursor
+    /// this server did not issue is refused with 400 `invalid_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -3,7 +3,7 @@
 use crate::auth::context::PasswordChangeContext;
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
-use crate::http::extract::{header_str, parse_json, read_body};
+use crate::http::extract::{header_lossy, JsonObject, OptionalJsonObject};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
 };
@@ -34,7 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     security(("bearer" = [])),
     params(
         ("id" = uuid::Uuid, Path, description = "User id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry replay the first outcome (1-128 characters)"),
+        ("Idempotency-Key" = Option<String>, Header, pattern = "^[!-~]{1,128}$",
+            description = "Makes a retry replay the first outcome: 1 to 128 visible ASCII characters (a new UUID is a good key)"),
     ),
     request_body(content = ResetPasswordRequest, example = json!({})),
     responses(
@@ -58,17 +59,12 @@ pub async fn reset_password(
     ctx: AuthContext,
     id: Path<String>,
     req: HttpRequest,
-    payload: actix_web::web::Payload,
+    body: OptionalJsonObject<ResetPasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let key = header_str(&req, header::HeaderName::from_static("idempotency-key"));
-    let body = read_body(payload, 16 * 1024).await?;
+    let key = header_lossy(&req, header::HeaderName::from_static("idempotency-key"));
     // The body is optional (cloud users need none), but a body that is sent must be
-    // valid JSON of the right shape.
-    let body: ResetPasswordRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ResetPasswordRequest::default()
-    } else {
-        parse_json(&body)?
-    };
+    // a JSON object of the right shape.
+    let body = body.0.unwrap_or_default();
     let out = crate::service::passwords::reset_password(&state, &ctx, &id, body, key).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -95,7 +91,7 @@ pub async fn reset_password(
 pub async fn change_password(
     state: Data<AppState>,
     ctx: PasswordChangeContext,
-    body: Json<ChangePasswordRequest>,
+    body: JsonObject<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     crate::service::passwords::change_password(&state, &ctx, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

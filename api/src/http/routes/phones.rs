@@ -2,13 +2,13 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
-use crate::http::extract::header_str;
+use crate::http::extract::{header_lossy, JsonObject};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized, Unprocessable,
 };
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::web::{Data, Json, Path};
+use actix_web::web::{Data, Path};
 use actix_web::{delete, get, put, HttpRequest, HttpResponse};
 use shared::dto::{PhoneMethods, SetPhoneMethod};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -55,7 +55,8 @@ pub async fn list_phone_methods(
     params(
         ("id" = uuid::Uuid, Path, description = "User id"),
         ("type" = shared::dto::PhoneType, Path, description = "mobile, alternate_mobile or office"),
-        ("If-Match" = Option<String>, Header, description = "ETag from the last read; 412 when it no longer matches"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)$"#,
+            description = "ETag from the last read (or `*`); 412 when it no longer matches"),
     ),
     request_body = SetPhoneMethod,
     responses(
@@ -75,10 +76,10 @@ pub async fn set_phone_method(
     ctx: AuthContext,
     path: Path<(String, String)>,
     req: HttpRequest,
-    body: Json<SetPhoneMethod>,
+    body: JsonObject<SetPhoneMethod>,
 ) -> ApiResult<HttpResponse> {
     let (id, kind) = path.into_inner();
-    let if_match = header_str(&req, header::IF_MATCH);
+    let if_match = header_lossy(&req, header::IF_MATCH);
     let out = crate::service::phones::set_phone(
         &state,
         &ctx,
@@ -100,7 +101,8 @@ pub async fn set_phone_method(
     params(
         ("id" = uuid::Uuid, Path, description = "User id"),
         ("type" = shared::dto::PhoneType, Path, description = "mobile, alternate_mobile or office"),
-        ("If-Match" = Option<String>, Header, description = "ETag from the last read; 412 when it no longer matches"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)$"#,
+            description = "ETag from the last read (or `*`); 412 when it no longer matches"),
     ),
     responses(
         (status = 204, description = "Removed", headers(("ETag" = String))),
@@ -119,7 +121,7 @@ pub async fn remove_phone_method(
     req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
     let (id, kind) = path.into_inner();
-    let if_match = header_str(&req, header::IF_MATCH);
+    let if_match = header_lossy(&req, header::IF_MATCH);
     let etag =
         crate::service::phones::remove_phone(&state, &ctx, &id, &kind, if_match.as_deref()).await?;
     Ok(HttpResponse::NoContent()

@@ -2,6 +2,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
+use crate::http::extract::JsonObject;
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
 };
@@ -24,13 +25,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
     /// Only this principal's assignments.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub principal_id: Option<String>,
     /// Only assignments scoped to this location.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub administrative_unit_id: Option<String>,
     /// Page size, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// Opaque: the `next_cursor` of the previous page, passed back unchanged. A cursor
+    /// this server did not issue is refused with 400 `invalid_cursor`.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -95,7 +100,7 @@ pub async fn list_assignments(
 pub async fn create_assignment(
     state: Data<AppState>,
     ctx: AuthContext,
-    body: Json<CreateRoleAssignment>,
+    body: JsonObject<CreateRoleAssignment>,
 ) -> ApiResult<HttpResponse> {
     let a = crate::service::role_assignments::create_assignment(&state, &ctx, body.into_inner())
         .await?;

@@ -2,6 +2,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
+use crate::http::extract::JsonObject;
 use crate::http::responses::{BadRequest, Forbidden, Unauthorized, Unprocessable};
 use crate::state::AppState;
 use actix_web::web::{Data, Json};
@@ -50,7 +51,7 @@ pub async fn get_settings(
 pub async fn put_settings(
     state: Data<AppState>,
     ctx: AuthContext,
-    body: Json<MyStaffSettings>,
+    body: JsonObject<MyStaffSettings>,
 ) -> ApiResult<Json<MyStaffSettings>> {
     Ok(Json(
         crate::service::settings::put_settings(&state, &ctx, body.into_inner()).await?,

@@ -2,6 +2,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
+use crate::http::extract::JsonObject;
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
 };
@@ -55,7 +56,13 @@ pub async fn list_units(
     security(("bearer" = [])),
     request_body = CreateAdministrativeUnit,
     responses(
-        (status = 201, body = AdministrativeUnit),
+        (status = 201, body = AdministrativeUnit, links(
+            ("GetUnit" = (operation_id = "get_unit", parameters(("id" = "$response.body#/id")))),
+            ("UpdateUnit" = (operation_id = "update_unit", parameters(("id" = "$response.body#/id")))),
+            ("ListMembers" = (operation_id = "list_members", parameters(("id" = "$response.body#/id")))),
+            ("AddMember" = (operation_id = "add_member", parameters(("id" = "$response.body#/id")))),
+            ("DeleteUnit" = (operation_id = "delete_unit", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -66,7 +73,7 @@ pub async fn list_units(
 pub async fn create_unit(
     state: Data<AppState>,
     ctx: AuthContext,
-    body: Json<CreateAdministrativeUnit>,
+    body: JsonObject<CreateAdministrativeUnit>,
 ) -> ApiResult<HttpResponse> {
     let unit = crate::service::units::create_unit(&state, &ctx, body.into_inner()).await?;
     Ok(HttpResponse::Created()
@@ -120,7 +127,7 @@ pub async fn update_unit(
     state: Data<AppState>,
     ctx: AuthContext,
     id: Path<String>,
-    body: Json<UpdateAdministrativeUnit>,
+    body: JsonObject<UpdateAdministrativeUnit>,
 ) -> ApiResult<Json<AdministrativeUnit>> {
     Ok(Json(
         crate::service::units::update_unit(&state, &ctx, &id, body.into_inner()).await?,
@@ -182,7 +189,11 @@ pub async fn list_members(
     params(("id" = uuid::Uuid, Path, description = "Location id")),
     request_body = AddMember,
     responses(
-        (status = 204, description = "Added"),
+        (status = 204, description = "Added", links(
+            ("RemoveMember" = (operation_id = "remove_member", parameters(
+                ("id" = "$request.path.id"), ("user_id" = "$request.body#/user_id")
+            ))),
+        )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -196,7 +207,7 @@ pub async fn add_member(
     state: Data<AppState>,
     ctx: AuthContext,
     id: Path<String>,
-    body: Json<AddMember>,
+    body: JsonObject<AddMember>,
 ) -> ApiResult<HttpResponse> {
     crate::service::membership::change_membership(&state, &ctx, &id, body.user_id.into(), true)
         .await?;

@@ -2,7 +2,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::read_body;
+use crate::http::extract::{read_body, JsonObject};
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, Unauthorized, Unprocessable,
     UnsupportedMediaType,
@@ -14,6 +14,7 @@ use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{get, patch, post, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use shared::dto::{CreateUser, ImportResult, Page, UpdateUser, User};
+use shared::rules::Action;
 use shared::{Decision, FieldErrorCode};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -63,7 +64,9 @@ pub async fn list_users(
         (status = 404, response = NotFound),
     )
 )]
-#[get("/users/{id}")]
+// `{id}` is a hex-and-dash segment, so `/users/import` is never taken for a user id:
+// another method there answers 405 (with `Allow: POST`) from the fallback.
+#[get("/users/{id:[0-9a-fA-F-]+}")]
 pub async fn get_user(
     state: Data<AppState>,
     ctx: AuthContext,
@@ -77,7 +80,9 @@ pub async fn get_user(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessQuery {
-    /// `read`, `reset_password`, `manage_phone_methods` or `manage_directory`.
+    /// The action to explain.
+    // Read as a string so that a bad value is a 422 on `action`.
+    #[param(value_type = Action)]
     pub action: String,
 }
 
@@ -118,7 +123,14 @@ pub async fn access(
     security(("bearer" = [])),
     request_body = CreateUser,
     responses(
-        (status = 201, body = User),
+        (status = 201, body = User, links(
+            ("GetUser" = (operation_id = "get_user", parameters(("id" = "$response.body#/id")))),
+            ("UpdateUser" = (operation_id = "update_user", parameters(("id" = "$response.body#/id")))),
+            ("ResetPassword" = (operation_id = "reset_password", parameters(("id" = "$response.body#/id")))),
+            ("ListPhoneMethods" = (operation_id = "list_phone_methods", parameters(("id" = "$response.body#/id")))),
+            ("SetMobile" = (operation_id = "set_phone_method", parameters(("id" = "$response.body#/id"), ("type" = "mobile")))),
+            ("Access" = (operation_id = "access", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -130,7 +142,7 @@ pub async fn access(
 pub async fn create_user(
     state: Data<AppState>,
     ctx: AuthContext,
-    body: Json<CreateUser>,
+    body: JsonObject<CreateUser>,
 ) -> ApiResult<HttpResponse> {
     let user = crate::service::users::create_user(&state, &ctx, body.into_inner()).await?;
     Ok(HttpResponse::Created()
@@ -153,12 +165,12 @@ pub async fn create_user(
         (status = 422, response = Unprocessable),
     )
 )]
-#[patch("/users/{id}")]
+#[patch("/users/{id:[0-9a-fA-F-]+}")]
 pub async fn update_user(
     state: Data<AppState>,
     ctx: AuthContext,
     id: Path<String>,
-    body: Json<UpdateUser>,
+    body: JsonObject<UpdateUser>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(
         crate::service::users::update_user(&state, &ctx, &id, body.into_inner()).await?,

@@ -123,7 +123,7 @@ fn EditLocation(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
             display_name: Some(display_name),
             // An empty description clears it.
             description: Some(description.get_untracked().trim().to_owned()),
-            restricted: None,
+            ..UpdateAdministrativeUnit::default()
         });
     };
     view! {

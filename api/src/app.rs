@@ -70,6 +70,7 @@ pub async fn state(
         clock: time.clock,
         ids: time.ids,
         policy: server.policy.clone(),
+        provider: server.provider()?,
     })
 }
 
@@ -109,6 +110,7 @@ pub fn server(
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
             .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+            .configure(crate::http::oidc::configure)
             .service(web::redirect("/api/docs", "/api/docs/"))
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", api.clone()))
             .default_service(web::to(spa::fallback))

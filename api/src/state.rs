@@ -8,7 +8,7 @@
 
 use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
-use crate::config::PolicyConfig;
+use crate::config::{PolicyConfig, ProviderConfig};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -104,6 +104,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub policy: PolicyConfig,
+    /// The OpenID Connect provider's issuer and session timeouts.
+    pub provider: ProviderConfig,
 }
 
 impl AppState {

@@ -16,6 +16,7 @@ mod edits;
 mod errors;
 mod helpers;
 mod import;
+mod oidc;
 mod openapi;
 mod phones;
 mod races;

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::time::Duration;
 
-const REDIRECT: &str = "http://127.0.0.1:9/callback";
+pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
 const LOGOUT_TO: &str = "http://127.0.0.1:9/signed-out";
 
 /// A registered application as the relying party knows it.
@@ -53,12 +53,34 @@ pub async fn register_rota(app: &TestApp, admin: &str) -> Rp {
 /// A browser: keeps cookies, never follows redirects.
 pub struct Browser {
     cookies: HashMap<String, String>,
+    client: reqwest::Client,
+}
+
+/// Where a browser or relying party reaches the server: a test app, or a replica.
+pub trait Server {
+    fn base(&self) -> String;
+}
+
+impl Server for TestApp {
+    fn base(&self) -> String {
+        self.address.clone()
+    }
+}
+
+impl Server for String {
+    fn base(&self) -> String {
+        self.clone()
+    }
 }
 
 impl Browser {
     pub fn new() -> Self {
         Browser {
             cookies: HashMap::new(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -83,8 +105,8 @@ impl Browser {
         }
     }
 
-    pub async fn get(&mut self, app: &TestApp, url: &str) -> Response {
-        let resp = app
+    pub async fn get(&mut self, _app: &impl Server, url: &str) -> Response {
+        let resp = self
             .client
             .get(url)
             .header("cookie", self.cookie_header())
@@ -97,13 +119,13 @@ impl Browser {
 
     pub async fn post_form(
         &mut self,
-        app: &TestApp,
+        app: &impl Server,
         path: &str,
         form: &[(&str, &str)],
     ) -> Response {
-        let resp = app
+        let resp = self
             .client
-            .post(app.url(path))
+            .post(format!("{}{path}", app.base()))
             .header("cookie", self.cookie_header())
             .form(form)
             .send()
@@ -130,12 +152,12 @@ pub fn pkce() -> (String, String) {
 }
 
 pub fn authorize_url(
-    app: &TestApp,
+    app: &impl Server,
     client_id: &str,
     challenge: &str,
     extra: &[(&str, &str)],
 ) -> String {
-    let mut u = url::Url::parse(&app.url("/oauth2/authorize")).unwrap();
+    let mut u = url::Url::parse(&format!("{}/oauth2/authorize", app.base())).unwrap();
     {
         let mut q = u.query_pairs_mut();
         q.append_pair("client_id", client_id)
@@ -183,7 +205,7 @@ fn location(resp: &Response) -> String {
 /// Signs in on the hosted page: the page, then the form; answers the last response.
 pub async fn sign_in_page(
     b: &mut Browser,
-    app: &TestApp,
+    app: &impl Server,
     url: &str,
     upn: &str,
     password: &str,
@@ -213,7 +235,7 @@ pub async fn sign_in_page(
 /// Authorization through the hosted page up to the code.
 pub async fn code_for(
     b: &mut Browser,
-    app: &TestApp,
+    app: &impl Server,
     rp: &Rp,
     upn: &str,
     password: &str,
@@ -223,19 +245,21 @@ pub async fn code_for(
     let resp = sign_in_page(b, app, &url, upn, password).await;
     let q = location_query(&resp);
     assert_eq!(q.get("state").map(String::as_str), Some("st-123"));
-    assert_eq!(q.get("iss").map(String::as_str), Some(app.address.as_str()));
+    assert_eq!(q.get("iss").map(String::as_str), Some(app.base().as_str()));
     (q["code"].clone(), verifier)
 }
 
-pub async fn token_request(app: &TestApp, rp: &Rp, form: &[(&str, &str)]) -> Response {
-    let mut req = app.client.post(app.url("/oauth2/token")).form(form);
+pub async fn token_request(app: &impl Server, rp: &Rp, form: &[(&str, &str)]) -> Response {
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/oauth2/token", app.base()))
+        .form(form);
     if let Some(s) = &rp.secret {
         req = req.basic_auth(&rp.client_id, Some(s));
     }
     req.send().await.unwrap()
 }
 
-pub async fn exchange(app: &TestApp, rp: &Rp, code: &str, verifier: &str) -> Response {
+pub async fn exchange(app: &impl Server, rp: &Rp, code: &str, verifier: &str) -> Response {
     token_request(
         app,
         rp,
@@ -250,7 +274,7 @@ pub async fn exchange(app: &TestApp, rp: &Rp, code: &str, verifier: &str) -> Res
     .await
 }
 
-pub async fn refresh(app: &TestApp, rp: &Rp, token: &str) -> Response {
+pub async fn refresh(app: &impl Server, rp: &Rp, token: &str) -> Response {
     token_request(
         app,
         rp,
@@ -259,7 +283,7 @@ pub async fn refresh(app: &TestApp, rp: &Rp, token: &str) -> Response {
     .await
 }
 
-async fn oauth_error(resp: Response, status: u16, error: &str) -> Value {
+pub async fn oauth_error(resp: Response, status: u16, error: &str) -> Value {
     assert_eq!(resp.status().as_u16(), status);
     assert_eq!(resp.headers().get("cache-control").unwrap(), "no-store");
     let v: Value = resp.json().await.unwrap();
@@ -267,9 +291,9 @@ async fn oauth_error(resp: Response, status: u16, error: &str) -> Value {
     v
 }
 
-async fn userinfo(app: &TestApp, access: &str) -> Response {
-    app.client
-        .get(app.url("/oauth2/userinfo"))
+pub async fn userinfo(app: &impl Server, access: &str) -> Response {
+    reqwest::Client::new()
+        .get(format!("{}/oauth2/userinfo", app.base()))
         .bearer_auth(access)
         .send()
         .await
@@ -1175,4 +1199,65 @@ async fn the_cli_registers_an_application_and_prints_its_credentials() {
         "",
     );
     assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn max_age_and_prompt_login_ask_for_the_password_again() {
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let mut b = Browser::new();
+    code_for(&mut b, &app, &rp, ADMIN_UPN, ADMIN_PASSWORD).await;
+    clock.advance(Duration::from_secs(120));
+    let (_, challenge) = pkce();
+    let old = b
+        .get(
+            &app,
+            &authorize_url(
+                &app,
+                &rp.client_id,
+                &challenge,
+                &[("prompt", "none"), ("max_age", "60")],
+            ),
+        )
+        .await;
+    assert_eq!(location_query(&old)["error"], "login_required");
+    let fresh = b
+        .get(
+            &app,
+            &authorize_url(
+                &app,
+                &rp.client_id,
+                &challenge,
+                &[("prompt", "none"), ("max_age", "600")],
+            ),
+        )
+        .await;
+    assert!(location_query(&fresh).contains_key("code"));
+    let login = b
+        .get(
+            &app,
+            &authorize_url(&app, &rp.client_id, &challenge, &[("prompt", "login")]),
+        )
+        .await;
+    assert_eq!(login.status(), 200);
+    assert!(login.text().await.unwrap().contains("Sign-in name"));
+    let bad = b
+        .get(
+            &app,
+            &authorize_url(
+                &app,
+                &rp.client_id,
+                &challenge,
+                &[("prompt", "select_account")],
+            ),
+        )
+        .await;
+    assert_eq!(location_query(&bad)["error"], "invalid_request");
+    let scope =
+        authorize_url(&app, &rp.client_id, &challenge, &[]).replace("scope=openid+", "scope=");
+    assert_eq!(
+        location_query(&b.get(&app, &scope).await)["error"],
+        "invalid_scope"
+    );
 }

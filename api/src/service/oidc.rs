@@ -426,21 +426,17 @@ async fn complete(
             .target(app_target);
         audit::record_alone(state, &who, event).await?;
         if prompt_none {
-            return Ok(Outcome::Redirect {
-                location: with_query(
-                    &req.redirect_uri,
-                    &[
-                        ("error", "access_denied"),
-                        (
-                            "error_description",
-                            "the user may not sign in to this application",
-                        ),
-                        ("state", req.state.as_deref().unwrap_or("")),
-                        ("iss", &state.provider.issuer),
-                    ],
-                ),
-                session: new_session,
-            });
+            let mut refused = redirect_error(
+                state,
+                &req.redirect_uri,
+                "access_denied",
+                "the user may not sign in to this application",
+                req.state.as_deref(),
+            );
+            if let Outcome::Redirect { session, .. } = &mut refused {
+                *session = new_session;
+            }
+            return Ok(refused);
         }
         return Ok(Outcome::NotAllowed {
             app_name: app.display_name.clone(),

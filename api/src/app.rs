@@ -94,6 +94,17 @@ pub fn server(
             }
         }
     });
+    // Expired codes, sessions and grants go now and then (any replica may do it).
+    let (store, clock) = (state.store.clone(), state.clock.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_expired(&store, clock.now().timestamp_micros()).await {
+                tracing::warn!(error = %e, "could not purge expired sign-in state");
+            }
+        }
+    });
     let api = document();
     let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
     let assets = web::Data::new(spa::SpaAssets::load());
@@ -122,6 +133,13 @@ pub fn server(
         http = http.workers(workers);
     }
     Ok(http.run())
+}
+
+async fn purge_expired(store: &Store, now_us: i64) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    crate::store::oidc::purge_expired(&mut tx, now_us).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The full document, as served at `/api/openapi.json`.

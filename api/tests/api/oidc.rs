@@ -1261,3 +1261,59 @@ async fn max_age_and_prompt_login_ask_for_the_password_again() {
         "invalid_scope"
     );
 }
+
+#[tokio::test]
+async fn expired_sign_in_state_is_purged() {
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let mut b = Browser::new();
+    let (code, verifier) = code_for(&mut b, &app, &rp, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let t: Value = json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
+    let count = |table: &'static str| {
+        let store = app.store.clone();
+        async move {
+            sqlx::query_as::<_, (i64,)>(&format!("SELECT COUNT(*) FROM {table}"))
+                .fetch_one(store.reader())
+                .await
+                .unwrap()
+                .0
+        }
+    };
+    let tables = [
+        "authorization_codes",
+        "oauth_grants",
+        "refresh_tokens",
+        "provider_sessions",
+    ];
+    let purge = |at: chrono::DateTime<chrono::Utc>| {
+        let store = app.store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            let n = openstaff::store::oidc::purge_expired(&mut tx, at.timestamp_micros())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            n
+        }
+    };
+    // Nothing live goes.
+    purge(clock.now()).await;
+    for table in tables {
+        assert_eq!(count(table).await, 1, "{table}");
+    }
+    assert_eq!(
+        json_with(
+            refresh(&app, &rp, t["refresh_token"].as_str().unwrap()).await,
+            200
+        )
+        .await["token_type"],
+        "Bearer"
+    );
+    // A day after the session's end, all of it goes.
+    clock.advance(Duration::from_secs(37 * 3600));
+    assert!(purge(clock.now()).await >= 4);
+    for table in tables {
+        assert_eq!(count(table).await, 0, "{table}");
+    }
+}

@@ -12,6 +12,7 @@ use crate::http::spa::{self, RouteTable};
 use crate::openapi::ApiDoc;
 use crate::state::{AppState, ClockAndIds};
 use crate::store::Store;
+use crate::time::Micros;
 use actix_web::body::BoxBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
@@ -70,6 +71,7 @@ pub async fn state(
         clock: time.clock,
         ids: time.ids,
         policy: server.policy.clone(),
+        provider: server.provider()?,
     })
 }
 
@@ -93,6 +95,17 @@ pub fn server(
             }
         }
     });
+    // Expired codes, sessions and grants go now and then (any replica may do it).
+    let (store, clock) = (state.store.clone(), state.clock.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = purge_expired(&store, clock.now()).await {
+                tracing::warn!(error = %e, "could not purge expired sign-in state");
+            }
+        }
+    });
     let api = document();
     let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
     let assets = web::Data::new(spa::SpaAssets::load());
@@ -105,6 +118,7 @@ pub fn server(
             .app_data(BodyLimit(max_body))
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
             .app_data(web::PathConfig::default().error_handler(|e, _| path_error(e).into()))
+            .configure(crate::http::oidc::configure)
             .service(web::redirect("/api/docs", "/api/docs/"))
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}")
@@ -119,6 +133,13 @@ pub fn server(
         http = http.workers(workers);
     }
     Ok(http.run())
+}
+
+async fn purge_expired(store: &Store, now: Micros) -> anyhow::Result<()> {
+    let mut tx = store.begin().await?;
+    crate::store::oidc::purge_expired(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The full document, as served at `/api/openapi.json`.

@@ -88,6 +88,16 @@ impl TargetResource {
         }
     }
 
+    pub fn application(id: shared::ApplicationId, display_name: &str) -> Self {
+        TargetResource {
+            type_: "application".to_owned(),
+            id: id.to_string(),
+            display_name: display_name.to_owned(),
+            modified_properties: Vec::new(),
+            unit: None,
+        }
+    }
+
     pub fn setting(name: &str) -> Self {
         TargetResource {
             type_: "setting".to_owned(),

@@ -63,8 +63,47 @@ pub struct ServerConfig {
     #[arg(long, env = "OPENSTAFF_KEY_REFRESH_SECONDS", default_value_t = 30)]
     pub key_refresh_seconds: u64,
 
+    /// The URL people and applications reach this server at (behind any proxy):
+    /// the OpenID Connect issuer. Default: `http://` and the `--bind` address
+    /// (`http://127.0.0.1:8080`).
+    #[arg(long, env = "OPENSTAFF_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// A provider session (single sign-on) ends after this long without use.
+    #[arg(long, env = "OPENSTAFF_SESSION_IDLE_MINUTES", default_value_t = 480)]
+    pub session_idle_minutes: u32,
+
+    /// A provider session ends this long after sign-in, however much it is used.
+    #[arg(long, env = "OPENSTAFF_SESSION_LIFETIME_HOURS", default_value_t = 12)]
+    pub session_lifetime_hours: u32,
+
     #[command(flatten)]
     pub policy: PolicyConfig,
+}
+
+/// What the OpenID Connect provider needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The issuer: the public URL without a trailing slash.
+    pub issuer: String,
+    /// Cookies carry `Secure` (the issuer is https).
+    pub secure_cookies: bool,
+    /// Idle timeout of a provider session.
+    pub session_idle: Span,
+    /// Absolute lifetime of a provider session.
+    pub session_lifetime: Span,
+}
+
+impl Default for ProviderConfig {
+    /// The flags' defaults (the command line, which serves no sign-in, uses them).
+    fn default() -> Self {
+        ProviderConfig {
+            issuer: "http://127.0.0.1:8080".to_owned(),
+            secure_cookies: false,
+            session_idle: Span::minutes(480),
+            session_lifetime: Span::hours(12),
+        }
+    }
 }
 
 impl ServerConfig {
@@ -79,8 +118,44 @@ impl ServerConfig {
             workers: Some(2),
             max_body_bytes: 64 * 1024,
             key_refresh_seconds: 30,
+            public_url: None,
+            session_idle_minutes: 480,
+            session_lifetime_hours: 12,
             policy: PolicyConfig::for_tests(),
         }
+    }
+
+    /// The issuer: `--public-url`, or `http://` and the bind address (an unspecified
+    /// address, 0.0.0.0 or [::], is read as the loopback address).
+    pub fn issuer_url(&self) -> anyhow::Result<String> {
+        let url = match &self.public_url {
+            Some(u) => u.trim().trim_end_matches('/').to_owned(),
+            None => {
+                let bind = self
+                    .bind
+                    .replace("0.0.0.0", "127.0.0.1")
+                    .replace("[::]", "[::1]");
+                format!("http://{bind}")
+            }
+        };
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| anyhow::anyhow!("--public-url must start with https:// or http://"))?;
+        if rest.is_empty() || rest.contains(['?', '#']) {
+            anyhow::bail!("--public-url must be a base URL without query or fragment: {url}");
+        }
+        Ok(url)
+    }
+
+    pub fn provider(&self) -> anyhow::Result<ProviderConfig> {
+        let issuer = self.issuer_url()?;
+        Ok(ProviderConfig {
+            secure_cookies: issuer.starts_with("https://"),
+            issuer,
+            session_idle: Span::minutes(self.session_idle_minutes),
+            session_lifetime: Span::hours(self.session_lifetime_hours),
+        })
     }
 }
 

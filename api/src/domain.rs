@@ -473,3 +473,121 @@ mod agrees_with_the_document {
         assert!(cursor.is_match(&crate::store::encode_cursor("ana lopez", "x")));
     }
 }
+
+/// Whether `host` is the loopback interface, where plain http is acceptable for a
+/// redirect (RFC 8252 section 7.3; the traffic never leaves the machine).
+fn is_loopback_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// An application's redirect or post-logout URI, compared exactly (byte for byte)
+/// at sign-in: absolute https, or http on the loopback address; no fragment, no
+/// credentials.
+pub fn redirect_uri(field: &str, raw: &str) -> Result<String, FieldError> {
+    let bad = |why: &str| {
+        err(
+            field,
+            FieldErrorCode::InvalidRedirectUri,
+            format!("{raw:?} {why}"),
+        )
+    };
+    if raw.len() > 2000 || has_control(raw) || raw.trim() != raw || raw.is_empty() {
+        return Err(bad(
+            "must be a URL of at most 2000 characters without spaces.",
+        ));
+    }
+    let url = url::Url::parse(raw).map_err(|_| bad("is not an absolute URL."))?;
+    if url.fragment().is_some() {
+        return Err(bad("must not contain a fragment (#)."));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not contain a user name or password."));
+    }
+    let Some(host) = url.host() else {
+        return Err(bad("has no host."));
+    };
+    match url.scheme() {
+        "https" => Ok(raw.to_owned()),
+        "http" if is_loopback_host(&host) => Ok(raw.to_owned()),
+        "http" => Err(bad(
+            "must use https (plain http is allowed only for 127.0.0.1, [::1] and localhost).",
+        )),
+        _ => Err(bad("must be an https URL.")),
+    }
+}
+
+/// A list of redirect URIs (at most 20, no duplicates).
+pub fn redirect_uris(
+    field: &str,
+    raw: &[String],
+    required: bool,
+) -> Result<Vec<String>, FieldError> {
+    if required && raw.is_empty() {
+        return Err(err(
+            field,
+            FieldErrorCode::Required,
+            "Give at least one redirect URI.",
+        ));
+    }
+    if raw.len() > 20 {
+        return Err(err(field, FieldErrorCode::TooMany, "At most 20 URIs."));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for r in raw {
+        let uri = redirect_uri(field, r)?;
+        if !out.contains(&uri) {
+            out.push(uri);
+        }
+    }
+    Ok(out)
+}
+
+/// An optional http(s) link (an application's start URL).
+pub fn optional_url(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    let Some(s) = optional_text(field, raw, 2000)? else {
+        return Ok(None);
+    };
+    match url::Url::parse(&s) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Ok(Some(s)),
+        _ => Err(err(
+            field,
+            FieldErrorCode::InvalidFormat,
+            format!("{field} must be an absolute http or https URL."),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod redirect_uri_tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_http_only_on_loopback() {
+        for ok in [
+            "https://rota.contoso.example/callback",
+            "http://127.0.0.1:4000/cb",
+            "http://[::1]:4000/cb",
+            "http://localhost/cb",
+            "https://app.example/cb?tenant=1",
+        ] {
+            assert_eq!(redirect_uri("r", ok).unwrap(), ok);
+        }
+        for bad in [
+            "http://rota.contoso.example/cb",
+            "https://app.example/cb#frag",
+            "https://user:pw@app.example/cb",
+            "/relative",
+            "javascript:alert(1)",
+            "custom.scheme:/cb",
+            " https://app.example/cb",
+            "",
+        ] {
+            let e = redirect_uri("r", bad).unwrap_err();
+            assert_eq!(e.code, FieldErrorCode::InvalidRedirectUri, "{bad}");
+        }
+    }
+}

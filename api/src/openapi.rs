@@ -42,6 +42,7 @@ document with a stable `code`.",
         (name = "directory", description = "Directory management: users, locations, membership, roles"),
         (name = "settings", description = "Tenant settings"),
         (name = "audit", description = "The tamper-evident audit trail"),
+        (name = "applications", description = "Applications that sign their users in with OpenStaff (OpenID Connect)"),
         (name = "operations", description = "Health checks"),
     )
 )]

@@ -8,7 +8,7 @@
 
 use crate::auth::password::Hasher;
 use crate::auth::tokens::KeyRing;
-use crate::config::PolicyConfig;
+use crate::config::{PolicyConfig, ProviderConfig};
 use crate::store::Store;
 use crate::time::Micros;
 use chrono::Utc;
@@ -104,6 +104,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
     pub policy: PolicyConfig,
+    /// The OpenID Connect provider's issuer and session timeouts.
+    pub provider: ProviderConfig,
 }
 
 impl AppState {
@@ -118,6 +120,7 @@ impl AppState {
             clock: time.clock.clone(),
             ids: time.ids.clone(),
             policy: PolicyConfig::default(),
+            provider: ProviderConfig::default(),
         })
     }
 

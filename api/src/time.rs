@@ -131,17 +131,22 @@ impl Span {
     }
 
     /// `n` minutes.
-    pub fn minutes(n: u32) -> Span {
-        Span::MINUTE.times(u64::from(n))
+    pub const fn minutes(n: u32) -> Span {
+        Span(Span::MINUTE.0.saturating_mul(n as i64))
     }
 
-    /// `n` hours.
-    pub fn hours(n: u32) -> Span {
-        Span::HOUR.times(u64::from(n))
+    /// `n` hours, saturating.
+    pub const fn hours(n: u32) -> Span {
+        Span(Span::HOUR.0.saturating_mul(n as i64))
     }
 
     fn times(self, n: u64) -> Span {
         Span(self.0.saturating_mul(i64::try_from(n).unwrap_or(i64::MAX)))
+    }
+
+    /// Whole seconds, rounded down (a cookie's `Max-Age`).
+    pub const fn whole_seconds(self) -> i64 {
+        self.0 / US_PER_SECOND
     }
 
     /// The wait a `Retry-After` header states: whole seconds, rounded up, so a client

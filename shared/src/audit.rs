@@ -29,6 +29,9 @@ wire_enum! {
         UpdateMyStaffSettings = "Update My Staff settings",
         /// `openstaff seed scale`: one event for the whole generated directory.
         SeedScaleDirectory = "Seed scale directory",
+        AddApplication = "Add application",
+        UpdateApplication = "Update application",
+        DeleteApplication = "Delete application",
     }
 }
 
@@ -40,6 +43,7 @@ wire_enum! {
         RoleManagement = "RoleManagement",
         Policy = "Policy",
         SignIn = "SignIn",
+        ApplicationManagement = "ApplicationManagement",
     }
 }
 
@@ -75,6 +79,9 @@ impl Activity {
                 Category::RoleManagement
             }
             Activity::UpdateMyStaffSettings => Category::Policy,
+            Activity::AddApplication
+            | Activity::UpdateApplication
+            | Activity::DeleteApplication => Category::ApplicationManagement,
         }
     }
 }
@@ -108,8 +115,11 @@ mod tests {
             Activity::DeleteAdministrativeUnit => "Delete administrative unit",
             Activity::UpdateMyStaffSettings => "Update My Staff settings",
             Activity::SeedScaleDirectory => "Seed scale directory",
+            Activity::AddApplication => "Add application",
+            Activity::UpdateApplication => "Update application",
+            Activity::DeleteApplication => "Delete application",
         });
-        assert_eq!(Activity::ALL.len(), 18);
+        assert_eq!(Activity::ALL.len(), 21);
     }
 
     #[test]
@@ -120,6 +130,7 @@ mod tests {
             Category::RoleManagement => "RoleManagement",
             Category::Policy => "Policy",
             Category::SignIn => "SignIn",
+            Category::ApplicationManagement => "ApplicationManagement",
         });
         assert_wire_enum(Outcome::ALL, Outcome::as_str, |o| match o {
             Outcome::Success => "success",
@@ -151,6 +162,9 @@ mod tests {
                 | Activity::UpdateUser
                 | Activity::BulkImportUsers
                 | Activity::SeedScaleDirectory => "UserManagement",
+                Activity::AddApplication
+                | Activity::UpdateApplication
+                | Activity::DeleteApplication => "ApplicationManagement",
             };
             assert_eq!(a.category().as_str(), today, "{a}");
         }

@@ -66,6 +66,8 @@ wire_enum! {
         DirectoryAdminRequired = "directory_admin_required",
         /// Needs a tenant-wide global administrator.
         GlobalAdminRequired = "global_admin_required",
+        /// Applications are managed by tenant-wide global administrators.
+        ApplicationAdminRequired = "application_admin_required",
         /// A restricted location's members are managed by its own admins only.
         MembershipNotPermitted = "membership_not_permitted",
         // 404
@@ -171,6 +173,9 @@ wire_enum! {
         /// A CSV row that does not match the header.
         InvalidRow = "invalid_row",
         TooManyRows = "too_many_rows",
+        /// A redirect URI that is not absolute https (or http on the loopback
+        /// address), or carries a fragment or credentials.
+        InvalidRedirectUri = "invalid_redirect_uri",
     }
 }
 
@@ -207,6 +212,7 @@ mod tests {
             ErrorCode::SelfAction => "self_action",
             ErrorCode::DirectoryAdminRequired => "directory_admin_required",
             ErrorCode::GlobalAdminRequired => "global_admin_required",
+            ErrorCode::ApplicationAdminRequired => "application_admin_required",
             ErrorCode::MembershipNotPermitted => "membership_not_permitted",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
@@ -229,7 +235,7 @@ mod tests {
             ErrorCode::InternalError => "internal_error",
             ErrorCode::ServiceUnavailable => "service_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 44);
+        assert_eq!(ErrorCode::ALL.len(), 45);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 
@@ -264,8 +270,9 @@ mod tests {
             FieldErrorCode::InvalidHeader => "invalid_header",
             FieldErrorCode::InvalidRow => "invalid_row",
             FieldErrorCode::TooManyRows => "too_many_rows",
+            FieldErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
         });
-        assert_eq!(FieldErrorCode::ALL.len(), 28);
+        assert_eq!(FieldErrorCode::ALL.len(), 29);
         assert!("confirmation".parse::<FieldErrorCode>().is_err());
     }
 }

@@ -585,3 +585,122 @@ pub struct ImportResult {
     pub failed: u32,
     pub rows: Vec<ImportRow>,
 }
+
+/// Whether an application can keep a secret (a server) or not (a browser or phone
+/// app, which proves itself with PKCE alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ClientType {
+    #[default]
+    Confidential,
+    Public,
+}
+
+/// Who may sign in to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignInAudience {
+    /// Every enabled account.
+    #[default]
+    Everyone,
+    /// Members of the locations in `allowed_unit_ids`.
+    Locations,
+}
+
+/// An application that signs its users in with OpenStaff (an OpenID Connect
+/// relying party).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Application {
+    pub id: Uuid,
+    /// The OAuth `client_id` (the same as `id`).
+    pub client_id: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Rota"))]
+    pub display_name: String,
+    /// Where "My account" links to.
+    pub start_url: Option<String>,
+    /// Exact redirect URIs (https, or http on the loopback address).
+    pub redirect_uris: Vec<String>,
+    /// Exact URIs the application may send people to after signing out.
+    pub post_logout_redirect_uris: Vec<String>,
+    pub client_type: ClientType,
+    pub sign_in_audience: SignInAudience,
+    /// With `sign_in_audience = locations`: whose members may sign in.
+    pub allowed_unit_ids: Vec<Uuid>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/applications` and `POST …/{id}/secret` answers: the application
+/// and, for a confidential one, its client secret, shown this once.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApplicationWithSecret {
+    #[serde(flatten)]
+    pub application: Application,
+    /// Shown once; store it in the application's configuration. Absent for public
+    /// applications.
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ApplicationWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicationWithSecret")
+            .field("application", &self.application)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// `POST /api/v1/applications` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApplication {
+    #[cfg_attr(feature = "openapi", schema(example = "Rota"))]
+    pub display_name: String,
+    #[serde(default)]
+    pub start_url: Option<String>,
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Defaults to `confidential`.
+    #[serde(default)]
+    pub client_type: ClientType,
+    /// Defaults to `everyone`.
+    #[serde(default)]
+    pub sign_in_audience: SignInAudience,
+    #[serde(default)]
+    pub allowed_unit_ids: Vec<Uuid>,
+}
+
+/// `PATCH /api/v1/applications/{id}` body: the fields to change. The client type is
+/// set at creation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApplication {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// An empty string clears it.
+    #[serde(default)]
+    pub start_url: Option<String>,
+    #[serde(default)]
+    pub redirect_uris: Option<Vec<String>>,
+    #[serde(default)]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    #[serde(default)]
+    pub sign_in_audience: Option<SignInAudience>,
+    #[serde(default)]
+    pub allowed_unit_ids: Option<Vec<Uuid>>,
+}

@@ -99,6 +99,10 @@ id_type!(
     /// A role assignment.
     RoleAssignmentId
 );
+id_type!(
+    /// An application (an OpenID Connect relying party); also its `client_id`.
+    ApplicationId
+);
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,7 @@ pub mod roles;
 pub mod rules;
 
 pub use codes::{ErrorCode, FieldErrorCode};
-pub use ids::{RoleAssignmentId, UnitId, UserId};
+pub use ids::{ApplicationId, RoleAssignmentId, UnitId, UserId};
 pub use roles::{Role, Scope};
 pub use rules::{Action, Decision, Denial, MyStaffAccess};
 pub use wire_enum::UnknownValue;

@@ -380,6 +380,12 @@ pub fn may_manage_role_assignments(grants: &[Grant]) -> bool {
         .any(|g| g.scope == Scope::Directory && g.role == Role::GlobalAdministrator)
 }
 
+/// Applications (the relying parties that sign in with OpenStaff) are for
+/// tenant-wide global administrators only, as in Entra ID.
+pub fn may_manage_applications(grants: &[Grant]) -> bool {
+    may_manage_role_assignments(grants)
+}
+
 /// Adding or removing members of a location. A restricted location's membership
 /// can only be changed by user or global administrators assigned at its scope;
 /// an ordinary one by tenant-wide directory managers.

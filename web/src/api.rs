@@ -162,6 +162,9 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
             "Only administrators for the whole organisation can do this."
         }
         ErrorCode::GlobalAdminRequired => "Only Global Administrators can change roles.",
+        ErrorCode::ApplicationAdminRequired => {
+            "Only Global Administrators can manage applications."
+        }
         ErrorCode::ValidationFailed => return field_messages(problem),
         // The words for the status say it: the session ended (401), the thing is
         // gone (404), someone changed it meanwhile (409), or something failed that

@@ -1,8 +1,10 @@
-//! Signed access tokens (JWT, EdDSA over Ed25519, with a `kid`).
+//! Signed tokens: access tokens (JWT, EdDSA over Ed25519) and OpenID Connect ID
+//! tokens (RS256, which every relying party supports), each with a `kid`.
 //!
-//! Keys live in the database unless a key file is configured, so every replica signs
-//! and verifies with the same keys and integrators can fetch them from
-//! `/.well-known/jwks.json`.
+//! Keys live in the database (the Ed25519 one may come from a file instead), so every
+//! replica signs and verifies with the same keys and integrators can fetch them from
+//! `/.well-known/jwks.json`. Each algorithm has its own current key and rotates with
+//! the other.
 
 use crate::store::keys::{self, KeyRow};
 use crate::store::Store;
@@ -14,6 +16,10 @@ use base64::Engine;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -41,15 +47,39 @@ pub struct Claims {
     /// Password change required: the token is good only for `POST /me/password`.
     #[serde(default)]
     pub pcr: bool,
+    /// OpenID Connect access tokens: the granted scopes (space-separated).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// OpenID Connect access tokens: the grant they belong to (revoking it ends them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<String>,
+    /// OpenID Connect access tokens: the application they were issued to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
+
+/// The key algorithms in use: EdDSA signs access tokens, RS256 signs ID tokens.
+pub const ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::RS256];
+
+fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::RS256 => "RS256",
+        _ => "EdDSA",
+    }
+}
+
+/// RSA modulus size of generated ID-token keys.
+const RSA_BITS: usize = 2048;
 
 struct KeyMaterial {
     kid: String,
-    /// When it starts signing; it verifies from the moment it is loaded.
+    alg: Algorithm,
+    /// When it starts signing (Unix µs); it verifies from the moment it is loaded.
     activates_at: Micros,
     encoding: EncodingKey,
     decoding: DecodingKey,
-    public_x: String,
+    /// The public key as published in the JWKS.
+    jwk: serde_json::Value,
 }
 
 impl KeyMaterial {
@@ -62,12 +92,45 @@ impl KeyMaterial {
             .to_pkcs8_der()
             .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
         let public = sk.verifying_key().to_bytes();
+        let jwk = serde_json::json!({
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": URL_SAFE_NO_PAD.encode(public),
+            "kid": kid,
+            "alg": "EdDSA",
+            "use": "sig",
+        });
         Ok(KeyMaterial {
             kid,
+            alg: Algorithm::EdDSA,
             activates_at,
             encoding: EncodingKey::from_ed_der(der.as_bytes()),
             decoding: DecodingKey::from_ed_der(&public),
-            public_x: URL_SAFE_NO_PAD.encode(public),
+            jwk,
+        })
+    }
+
+    fn from_rsa_key(kid: String, activates_at: Micros, sk: &RsaPrivateKey) -> anyhow::Result<Self> {
+        let der = sk
+            .to_pkcs1_der()
+            .map_err(|e| anyhow::anyhow!("encoding RSA key: {e}"))?;
+        let n = URL_SAFE_NO_PAD.encode(sk.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(sk.e().to_bytes_be());
+        let jwk = serde_json::json!({
+            "kty": "RSA",
+            "n": n,
+            "e": e,
+            "kid": kid,
+            "alg": "RS256",
+            "use": "sig",
+        });
+        Ok(KeyMaterial {
+            kid,
+            alg: Algorithm::RS256,
+            activates_at,
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            decoding: DecodingKey::from_rsa_components(&n, &e)?,
+            jwk,
         })
     }
 
@@ -75,9 +138,18 @@ impl KeyMaterial {
         let der = STANDARD
             .decode(&row.private_key)
             .context("stored signing key is not base64")?;
-        let sk = SigningKey::from_pkcs8_der(&der)
-            .map_err(|e| anyhow::anyhow!("stored signing key is invalid: {e}"))?;
-        Self::from_signing_key(row.kid.clone(), row.activates_at, &sk)
+        match row.algorithm.as_str() {
+            "RS256" => {
+                let sk = RsaPrivateKey::from_pkcs8_der(&der)
+                    .map_err(|e| anyhow::anyhow!("stored RSA key is invalid: {e}"))?;
+                Self::from_rsa_key(row.kid.clone(), row.activates_at, &sk)
+            }
+            _ => {
+                let sk = SigningKey::from_pkcs8_der(&der)
+                    .map_err(|e| anyhow::anyhow!("stored signing key is invalid: {e}"))?;
+                Self::from_signing_key(row.kid.clone(), row.activates_at, &sk)
+            }
+        }
     }
 }
 
@@ -94,13 +166,12 @@ pub enum TokenError {
     NotYetValid,
 }
 
-/// The signing keys in use: the newest signs, all verify.
+/// The signing keys in use: for each algorithm the newest active one signs, all verify.
 pub struct KeyRing {
     keys: RwLock<Vec<Arc<KeyMaterial>>>,
     store: Store,
-    /// The keys do not come from the database (a key file, or none at all), so there
-    /// is nothing to reload.
-    fixed: bool,
+    /// The Ed25519 key from `--signing-key-file`, which replaces the database's.
+    file_key: Option<Arc<KeyMaterial>>,
     pub issuer: String,
     pub audience: String,
     pub ttl_secs: u64,
@@ -112,7 +183,9 @@ fn kid_for(public: &[u8]) -> String {
 }
 
 impl KeyRing {
-    /// Loads the key file, or the database keys (creating one on first start).
+    /// Loads the key file and the database keys, creating a key of each algorithm
+    /// the database lacks (first start, or the first start of a version that added
+    /// the algorithm).
     pub async fn load(
         store: &Store,
         key_file: Option<&Path>,
@@ -121,7 +194,7 @@ impl KeyRing {
         ttl_secs: u64,
         now: Micros,
     ) -> anyhow::Result<KeyRing> {
-        let (keys, fixed) = match key_file {
+        let file_key = match key_file {
             Some(path) => {
                 let pem = std::fs::read_to_string(path)
                     .with_context(|| format!("reading signing key file {}", path.display()))?;
@@ -129,36 +202,31 @@ impl KeyRing {
                     anyhow::anyhow!("{} is not a PKCS#8 Ed25519 key: {e}", path.display())
                 })?;
                 let kid = kid_for(&sk.verifying_key().to_bytes());
-                (
-                    vec![Arc::new(KeyMaterial::from_signing_key(
-                        kid,
-                        Micros::EPOCH,
-                        &sk,
-                    )?)],
-                    true,
-                )
+                Some(Arc::new(KeyMaterial::from_signing_key(
+                    kid,
+                    Micros::EPOCH,
+                    &sk,
+                )?))
             }
-            None => {
-                let mut rows = keys::active_keys(store.reader(), now).await?;
-                if rows.is_empty() {
-                    generate_into(store, now, now).await?;
-                    rows = keys::active_keys(store.reader(), now).await?;
-                }
-                let keys = rows
-                    .iter()
-                    .map(|r| KeyMaterial::from_row(r).map(Arc::new))
-                    .collect::<anyhow::Result<Vec<_>>>()?;
-                (keys, false)
-            }
+            None => None,
         };
-        Ok(KeyRing {
-            keys: RwLock::new(keys),
+        let rows = keys::active_keys(store.reader(), now).await?;
+        for alg in ALGORITHMS {
+            let from_file = alg == Algorithm::EdDSA && file_key.is_some();
+            if !from_file && !rows.iter().any(|r| r.algorithm == alg_name(alg)) {
+                generate_into(store, now, now, alg).await?;
+            }
+        }
+        let ring = KeyRing {
+            keys: RwLock::new(Vec::new()),
             store: store.clone(),
-            fixed,
+            file_key,
             issuer,
             audience,
             ttl_secs,
-        })
+        };
+        ring.reload(now).await?;
+        Ok(ring)
     }
 
     /// A ring without keys, for the command line, which signs and verifies nothing (it
@@ -167,19 +235,21 @@ impl KeyRing {
         KeyRing {
             keys: RwLock::new(Vec::new()),
             store: store.clone(),
-            fixed: true,
+            file_key: None,
             issuer: String::new(),
             audience: String::new(),
             ttl_secs: 0,
         }
     }
 
-    /// The key that signs at `now`: the latest one already active.
-    fn signing(&self, now: Micros) -> Option<Arc<KeyMaterial>> {
+    /// The key of `alg` that signs at `now`: the latest one already active.
+    fn signing(&self, alg: Algorithm, now: Micros) -> Option<Arc<KeyMaterial>> {
         let keys = self.keys.read().ok()?;
-        keys.iter()
+        let mut of_alg = keys.iter().filter(|k| k.alg == alg);
+        of_alg
+            .clone()
             .find(|k| k.activates_at <= now)
-            .or_else(|| keys.last())
+            .or_else(|| of_alg.next_back())
             .cloned()
     }
 
@@ -195,17 +265,22 @@ impl KeyRing {
     /// Re-reads the keys that still verify at `now` from the database (another
     /// replica may have rotated).
     pub async fn reload(&self, now: Micros) -> anyhow::Result<()> {
-        if self.fixed {
-            return Ok(());
-        }
         let rows = keys::active_keys(self.store.reader(), now).await?;
-        if rows.is_empty() {
-            anyhow::bail!("no signing key in the database");
+        let mut keys = Vec::with_capacity(rows.len() + 1);
+        if let Some(k) = &self.file_key {
+            keys.push(k.clone());
         }
-        let keys = rows
-            .iter()
-            .map(|r| KeyMaterial::from_row(r).map(Arc::new))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+        for r in &rows {
+            if self.file_key.is_some() && r.algorithm == "EdDSA" {
+                continue;
+            }
+            keys.push(Arc::new(KeyMaterial::from_row(r)?));
+        }
+        for alg in ALGORITHMS {
+            if !keys.iter().any(|k| k.alg == alg) {
+                anyhow::bail!("no {} signing key in the database", alg_name(alg));
+            }
+        }
         if let Ok(mut guard) = self.keys.write() {
             *guard = keys;
         }
@@ -222,7 +297,6 @@ impl KeyRing {
         jti: Uuid,
     ) -> anyhow::Result<String> {
         let now_secs = now.unix_seconds();
-        let key = self.signing(now).context("no signing key loaded")?;
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
@@ -233,10 +307,90 @@ impl KeyRing {
             jti: jti.to_string(),
             ver,
             pcr,
+            scope: None,
+            gid: None,
+            client_id: None,
         };
-        let mut header = Header::new(Algorithm::EdDSA);
+        self.sign(Algorithm::EdDSA, None, &claims, now)
+    }
+
+    /// Signs `claims` with the current key of `alg` (`typ` in the header if given).
+    pub fn sign<T: Serialize>(
+        &self,
+        alg: Algorithm,
+        typ: Option<&str>,
+        claims: &T,
+        now: Micros,
+    ) -> anyhow::Result<String> {
+        let key = self.signing(alg, now).context("no signing key loaded")?;
+        let mut header = Header::new(alg);
         header.kid = Some(key.kid.clone());
-        Ok(jsonwebtoken::encode(&header, &claims, &key.encoding)?)
+        if let Some(typ) = typ {
+            header.typ = Some(typ.to_owned());
+        }
+        Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
+    }
+
+    /// Checks the signature of a token of `alg` by one of our keys and decodes it,
+    /// with `validation` (whose algorithm list is pinned to `alg`).
+    pub async fn decode<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        alg: Algorithm,
+        mut validation: Validation,
+        now: Micros,
+    ) -> Result<T, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != alg {
+            return Err(TokenError::Invalid);
+        }
+        let kid = header.kid.ok_or(TokenError::Invalid)?;
+        let key = match self.find(&kid) {
+            Some(k) => k,
+            None => {
+                // Maybe another replica rotated in a new key since we loaded ours.
+                if self.reload(now).await.is_err() {
+                    return Err(TokenError::UnknownKey);
+                }
+                self.find(&kid).ok_or(TokenError::UnknownKey)?
+            }
+        };
+        if key.alg != alg {
+            return Err(TokenError::Invalid);
+        }
+        validation.algorithms = vec![alg];
+        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
+            .map(|d| d.claims)
+            .map_err(|_| TokenError::Invalid)
+    }
+
+    /// Validation of an EdDSA access token from `issuer` for `audience`; exp and nbf
+    /// are checked by the caller against the app's clock.
+    pub fn access_validation(issuer: &str, audience: Option<&str>) -> Validation {
+        let mut v = Validation::new(Algorithm::EdDSA);
+        v.algorithms = vec![Algorithm::EdDSA];
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        v.leeway = 0;
+        match audience {
+            Some(aud) => v.set_audience(&[aud]),
+            None => v.validate_aud = false,
+        }
+        v.set_issuer(&[issuer]);
+        v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        v
+    }
+
+    /// Checks exp and nbf of verified claims against `now` (with [`LEEWAY_SECS`]).
+    pub fn check_times(claims: &Claims, now: Micros) -> Result<(), TokenError> {
+        let now = now.unix_seconds();
+        if now >= claims.exp.saturating_add(LEEWAY_SECS) {
+            return Err(TokenError::Expired);
+        }
+        if claims.nbf > now.saturating_add(LEEWAY_SECS) {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(())
     }
 
     fn validation(&self) -> Validation {
@@ -256,31 +410,10 @@ impl KeyRing {
     /// Verifies signature, algorithm, `kid`, iss, aud and sub, and exp/nbf against
     /// `now` (with [`LEEWAY_SECS`]).
     pub async fn verify(&self, token: &str, now: Micros) -> Result<Claims, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::EdDSA {
-            return Err(TokenError::Invalid);
-        }
-        let kid = header.kid.ok_or(TokenError::Invalid)?;
-        let key = match self.find(&kid) {
-            Some(k) => k,
-            None => {
-                // Maybe another replica rotated in a new key since we loaded ours.
-                if self.reload(now).await.is_err() {
-                    return Err(TokenError::UnknownKey);
-                }
-                self.find(&kid).ok_or(TokenError::UnknownKey)?
-            }
-        };
-        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &self.validation())
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        let now = now.unix_seconds();
-        if now >= claims.exp.saturating_add(LEEWAY_SECS) {
-            return Err(TokenError::Expired);
-        }
-        if claims.nbf > now.saturating_add(LEEWAY_SECS) {
-            return Err(TokenError::NotYetValid);
-        }
+        let claims: Claims = self
+            .decode(token, Algorithm::EdDSA, self.validation(), now)
+            .await?;
+        Self::check_times(&claims, now)?;
         Ok(claims)
     }
 
@@ -289,42 +422,56 @@ impl KeyRing {
         let keys: Vec<serde_json::Value> = self
             .keys
             .read()
-            .map(|keys| {
-                keys.iter()
-                    .map(|k| {
-                        serde_json::json!({
-                            "kty": "OKP",
-                            "crv": "Ed25519",
-                            "x": k.public_x,
-                            "kid": k.kid,
-                            "alg": "EdDSA",
-                            "use": "sig",
-                        })
-                    })
-                    .collect()
-            })
+            .map(|keys| keys.iter().map(|k| k.jwk.clone()).collect())
             .unwrap_or_default();
         serde_json::json!({ "keys": keys })
     }
 }
 
-/// Generates a new Ed25519 key that signs from `activates_at`, and stores it.
+/// Generates a new key of `alg` (Ed25519 or RSA) that signs from `activates_at`, and
+/// stores it.
 pub async fn generate_into(
     store: &Store,
     now: Micros,
     activates_at: Micros,
+    alg: Algorithm,
 ) -> anyhow::Result<String> {
-    let mut seed = [0u8; 32];
-    OsRng.fill_bytes(&mut seed);
-    let sk = SigningKey::from_bytes(&seed);
-    let der = sk
-        .to_pkcs8_der()
-        .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
-    let public = sk.verifying_key().to_bytes();
+    let (kid, private_der, public) = match alg {
+        Algorithm::RS256 => {
+            // Generating an RSA key takes a while; keep it off the async workers.
+            let sk = tokio::task::spawn_blocking(|| {
+                RsaPrivateKey::new(&mut rsa::rand_core::OsRng, RSA_BITS)
+            })
+            .await
+            .context("RSA key generation stopped")??;
+            let der = sk
+                .to_pkcs8_der()
+                .map_err(|e| anyhow::anyhow!("encoding RSA key: {e}"))?;
+            let public = sk
+                .to_public_key()
+                .to_pkcs1_der()
+                .map_err(|e| anyhow::anyhow!("encoding RSA public key: {e}"))?;
+            (
+                kid_for(public.as_bytes()),
+                der.as_bytes().to_vec(),
+                public.as_bytes().to_vec(),
+            )
+        }
+        _ => {
+            let mut seed = [0u8; 32];
+            OsRng.fill_bytes(&mut seed);
+            let sk = SigningKey::from_bytes(&seed);
+            let der = sk
+                .to_pkcs8_der()
+                .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
+            let public = sk.verifying_key().to_bytes();
+            (kid_for(&public), der.as_bytes().to_vec(), public.to_vec())
+        }
+    };
     let row = KeyRow {
-        kid: kid_for(&public),
-        algorithm: "EdDSA".to_owned(),
-        private_key: STANDARD.encode(der.as_bytes()),
+        kid,
+        algorithm: alg_name(alg).to_owned(),
+        private_key: STANDARD.encode(private_der),
         public_key: URL_SAFE_NO_PAD.encode(public),
         created_at: now,
         activates_at,
@@ -336,20 +483,25 @@ pub async fn generate_into(
     Ok(row.kid)
 }
 
-/// Rotates the signing key: the new key is published at once and signs after
-/// `publish_for` (so verifiers that cache the JWKS learn it first); the keys it
-/// replaces keep verifying until the tokens they signed have expired.
+/// Rotates the signing keys, one of each algorithm: the new keys are published at
+/// once and sign after `publish_for_us` (so verifiers that cache the JWKS learn them
+/// first); the keys they replace keep verifying until the tokens they signed have
+/// expired. Returns the new key ids, when they sign and until when the old verify.
 pub async fn rotate(
     store: &Store,
     now: Micros,
     publish_for: Span,
     token_ttl_secs: u64,
-) -> anyhow::Result<(String, Micros, Micros)> {
+) -> anyhow::Result<(Vec<String>, Micros, Micros)> {
     let activates_at = now + publish_for;
-    let kid = generate_into(store, now, activates_at).await?;
     let retire_at = activates_at + Span::seconds(token_ttl_secs.saturating_add(LEEWAY_SECS));
-    let mut tx = store.begin().await?;
-    keys::retire_others(&mut tx, &kid, retire_at).await?;
-    tx.commit().await?;
-    Ok((kid, activates_at, retire_at))
+    let mut kids = Vec::new();
+    for alg in ALGORITHMS {
+        let kid = generate_into(store, now, activates_at, alg).await?;
+        let mut tx = store.begin().await?;
+        keys::retire_others(&mut tx, &kid, alg_name(alg), retire_at).await?;
+        tx.commit().await?;
+        kids.push(kid);
+    }
+    Ok((kids, activates_at, retire_at))
 }

@@ -58,6 +58,11 @@ pub enum Command {
         #[command(subcommand)]
         what: KeysCommand,
     },
+    /// Applications that sign their users in with OpenStaff (OpenID Connect).
+    Applications {
+        #[command(subcommand)]
+        what: ApplicationsCommand,
+    },
     /// Audit trail tools.
     Audit {
         #[command(subcommand)]
@@ -100,6 +105,29 @@ pub enum KeysCommand {
         /// The servers' token lifetime (`OPENSTAFF_TOKEN_TTL_SECONDS`).
         #[arg(long, env = "OPENSTAFF_TOKEN_TTL_SECONDS", default_value_t = 900)]
         token_ttl_seconds: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApplicationsCommand {
+    /// Register an application; prints `{"client_id": …, "client_secret": …}` (no
+    /// secret for `--public`). The secret is shown this once.
+    Create {
+        /// Display name, shown on the sign-in page.
+        #[arg(long)]
+        name: String,
+        /// An exact redirect URI (repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// An exact URI to return to after signing out (repeat for several).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// Where "My account" links to.
+        #[arg(long)]
+        start_url: Option<String>,
+        /// A public client (a browser or phone app): no secret, PKCE only.
+        #[arg(long)]
+        public: bool,
     },
 }
 
@@ -226,21 +254,74 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     publish_for_seconds,
                     token_ttl_seconds,
                 } => {
-                    let (kid, signs_from, old_until) = crate::auth::tokens::rotate(
+                    let (kids, signs_from, old_until) = crate::auth::tokens::rotate(
                         &store,
                         now,
                         Span::seconds(publish_for_seconds),
                         token_ttl_seconds,
                     )
                     .await?;
-                    println!(
-                        "New key {kid}: published now, signs from {}; previous keys verify until {}.",
-                        when(signs_from),
-                        when(old_until)
-                    );
+                    // The access-token (EdDSA) key first: scripts read its kid
+                    // as the third word.
+                    for kid in kids {
+                        println!(
+                            "New key {kid}: published now, signs from {}; previous keys verify until {}.",
+                            when(signs_from),
+                            when(old_until)
+                        );
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }),
+        Command::Applications {
+            what:
+                ApplicationsCommand::Create {
+                    name,
+                    redirect_uris,
+                    post_logout_redirect_uris,
+                    start_url,
+                    public,
+                },
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let req = shared::dto::CreateApplication {
+                display_name: name,
+                start_url,
+                redirect_uris,
+                post_logout_redirect_uris,
+                client_type: if public {
+                    shared::dto::ClientType::Public
+                } else {
+                    shared::dto::ClientType::Confidential
+                },
+                sign_in_audience: shared::dto::SignInAudience::Everyone,
+                allowed_unit_ids: Vec::new(),
+            };
+            let created = match crate::service::applications::validate_new(&store, req).await {
+                Ok(new) => {
+                    let who = audit::Initiator::cli(&*time.ids);
+                    crate::service::applications::insert(&store, &time, &who, new).await
+                }
+                Err(e) => Err(e),
+            };
+            match created {
+                Ok(created) => {
+                    let out = serde_json::json!({
+                        "client_id": created.application.client_id,
+                        "client_secret": created.client_secret,
+                    });
+                    println!("{out}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(crate::error::ApiError::Validation(errors)) => {
+                    for e in errors {
+                        eprintln!("openstaff: {}: {}", e.field, e.message);
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
         }),
         Command::Audit {
             what: AuditCommand::Verify,

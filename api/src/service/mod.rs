@@ -5,12 +5,14 @@
 //! One file per resource; `authz` holds loading the subject, deciding and refusing;
 //! `views` maps rows to what the caller may see; `paging` reads list requests.
 
+pub mod applications;
 pub mod audit_log;
 pub mod authz;
 pub mod import;
 pub mod me;
 pub mod membership;
 pub mod new_user;
+pub mod oidc;
 pub mod paging;
 pub mod passwords;
 pub mod phones;

@@ -176,14 +176,28 @@ pub async fn change_password(
             "Your current password is not right.",
         ));
     }
+    set_own_password(state, &ctx.initiator, &account, req.new_password).await
+}
+
+/// The caller's new password, once they have proved who they are (their current
+/// password, or on the hosted sign-in page the sign-in that demanded the change):
+/// the cloud policy, not a previous password, then stored; every token and provider
+/// session ends (the token version moves on) and the change is audited.
+pub async fn set_own_password(
+    state: &AppState,
+    initiator: &crate::audit::Initiator,
+    account: &crate::store::accounts::Account,
+    new_password: String,
+) -> ApiResult<()> {
+    const ACTIVITY: Activity = Activity::ChangePasswordSelf;
     let mut errors = check_cloud_password(
         &state.policy.cloud(),
         "new_password",
-        &req.new_password,
+        &new_password,
         &account.user_principal_name,
         &account.display_name,
     );
-    let new = Secret::new(req.new_password);
+    let new = Secret::new(new_password);
     let mut reused = state
         .hasher
         .verify(&new, Some(account.password_hash.clone()))
@@ -211,7 +225,7 @@ pub async fn change_password(
     let event = Event::success(ACTIVITY)
         .target(TargetResource::user(account.id, &account.display_name))
         .units(units.iter().map(|u| UnitId::from(u.id)));
-    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
+    audit::record(&mut tx, initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }

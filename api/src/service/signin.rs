@@ -2,6 +2,9 @@
 //! database, so they hold across replicas), the password check against Argon2id (or
 //! a dummy hash for unknown names, so timing does not reveal who exists), one-use
 //! temporary passwords, and token issue. Every attempt is audited.
+//!
+//! [`check_password`] is the one password check: the API's `POST /auth/token` and the
+//! identity provider's hosted sign-in page both go through it.
 
 use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::password::Secret;
@@ -28,6 +31,7 @@ async fn fail(
     state: &AppState,
     who: &Initiator,
     account: Option<&Account>,
+    app: Option<&TargetResource>,
     reason: ErrorCode,
     count_failure: bool,
 ) -> ApiResult<()> {
@@ -35,6 +39,9 @@ async fn fail(
     let p = &state.policy;
     let mut tx = state.store.begin().await?;
     let mut event = Event::failure(ACTIVITY, reason.as_str());
+    if let Some(app) = app {
+        event = event.target(app.clone());
+    }
     if let Some(a) = account {
         event = event.target(TargetResource::user(a.id, &a.user_principal_name));
         if count_failure {
@@ -59,9 +66,36 @@ async fn fail(
 
 pub async fn sign_in(
     state: &AppState,
-    mut who: Initiator,
+    who: Initiator,
     req: TokenRequest,
 ) -> ApiResult<TokenResponse> {
+    let account = check_password(state, who, req, None).await?;
+    let token = state.keys.issue(
+        &account.id.to_string(),
+        account.token_version,
+        account.force_password_change,
+        state.now(),
+        state.ids.new_id(),
+    )?;
+    Ok(TokenResponse {
+        access_token: token,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.keys.ttl_secs,
+        password_change_required: account.force_password_change,
+    })
+}
+
+/// Checks a sign-in name and password: the per-IP rate limit, lockout, the
+/// password, a disabled account, a temporary password's expiry and single use.
+/// Audits the attempt as "Sign-in" (naming `app` when signing in to an application)
+/// and answers the account on success.
+pub async fn check_password(
+    state: &AppState,
+    mut who: Initiator,
+    req: TokenRequest,
+    app: Option<TargetResource>,
+) -> ApiResult<Account> {
+    let app = app.as_ref();
     let username: String = req.username.trim().chars().take(256).collect();
     if username.is_empty() || req.password.is_empty() {
         return Err(ApiError::field(
@@ -88,7 +122,10 @@ pub async fn sign_in(
     )
     .await?;
     if let Some(retry_after_secs) = limited {
-        let event = Event::failure(ACTIVITY, ErrorCode::RateLimited.as_str());
+        let mut event = Event::failure(ACTIVITY, ErrorCode::RateLimited.as_str());
+        if let Some(app) = app {
+            event = event.target(app.clone());
+        }
         audit::record(&mut tx, &who, now, &*state.ids, event).await?;
         tx.commit().await.map_err(StoreError::Other)?;
         return Err(ApiError::RateLimited { retry_after_secs });
@@ -98,7 +135,7 @@ pub async fn sign_in(
     let password = Secret::new(req.password);
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
-        fail(state, &who, Some(a), ErrorCode::AccountLocked, false).await?;
+        fail(state, &who, Some(a), app, ErrorCode::AccountLocked, false).await?;
         return Err(ApiError::Locked {
             retry_after_secs: (a.locked_until - now).retry_after_secs(),
         });
@@ -114,6 +151,7 @@ pub async fn sign_in(
                 state,
                 &who,
                 other.as_ref(),
+                app,
                 ErrorCode::InvalidCredentials,
                 true,
             )
@@ -128,6 +166,7 @@ pub async fn sign_in(
             state,
             &who,
             Some(&account),
+            app,
             ErrorCode::AccountDisabled,
             false,
         )
@@ -148,6 +187,7 @@ pub async fn sign_in(
                 state,
                 &who,
                 Some(&account),
+                app,
                 ErrorCode::TemporaryPasswordExpired,
                 false,
             )
@@ -159,23 +199,14 @@ pub async fn sign_in(
         }
     }
     crate::store::accounts::clear_failures(&mut tx, account.id).await?;
-    let event = Event::success(ACTIVITY).target(TargetResource::user(
+    let mut event = Event::success(ACTIVITY).target(TargetResource::user(
         account.id,
         &account.user_principal_name,
     ));
+    if let Some(app) = app {
+        event = event.target(app.clone());
+    }
     audit::record(&mut tx, &who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
-    let token = state.keys.issue(
-        &account.id.to_string(),
-        account.token_version,
-        account.force_password_change,
-        state.now(),
-        state.ids.new_id(),
-    )?;
-    Ok(TokenResponse {
-        access_token: token,
-        token_type: "Bearer".to_owned(),
-        expires_in: state.keys.ttl_secs,
-        password_change_required: account.force_password_change,
-    })
+    Ok(account)
 }

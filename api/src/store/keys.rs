@@ -11,7 +11,7 @@ pub struct KeyRow {
     pub algorithm: String,
     /// Base64 PKCS#8 DER of the private key.
     pub private_key: String,
-    /// Base64url of the raw public key.
+    /// Base64url of the raw public key (Ed25519) or its PKCS#1 DER (RSA).
     pub public_key: String,
     pub created_at: Micros,
     /// When the key starts signing (it is published before).
@@ -54,14 +54,23 @@ pub async fn all_keys(pool: &AnyPool) -> StoreResult<Vec<KeyRow>> {
     .db()
 }
 
-/// Schedules the retirement of every current key but `keep`.
-pub async fn retire_others(tx: &mut Tx, keep: &str, at: Micros) -> StoreResult<()> {
-    sqlx::query("UPDATE signing_keys SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL")
-        .bind(keep)
-        .bind(at)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+/// Schedules the retirement of every current key of `algorithm` but `keep`.
+pub async fn retire_others(
+    tx: &mut Tx,
+    keep: &str,
+    algorithm: &str,
+    at: Micros,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE signing_keys SET retired_at = $2 \
+         WHERE kid <> $1 AND algorithm = $3 AND retired_at IS NULL",
+    )
+    .bind(keep)
+    .bind(at)
+    .bind(algorithm)
+    .execute(&mut **tx)
+    .await
+    .db()?;
     Ok(())
 }
 

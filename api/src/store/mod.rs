@@ -3,9 +3,11 @@
 //! store-specific code is connection set-up and the choice of migration folder.
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod keys;
 pub mod membership;
+pub mod oidc;
 pub mod phones;
 pub mod role_assignments;
 pub mod search;

@@ -58,11 +58,11 @@ fn claims_of(token: &str) -> Value {
     decode_part(token, 1)
 }
 
-/// The server's current signing key, straight from the database.
+/// The server's current access-token (EdDSA) signing key, straight from the database.
 async fn server_key(app: &TestApp) -> (String, EncodingKey) {
     let (kid, private_key) = sqlx::query_as::<_, (String, String)>(
         "SELECT kid, private_key FROM signing_keys WHERE retired_at IS NULL \
-         ORDER BY created_at DESC, kid DESC",
+         AND algorithm = 'EdDSA' ORDER BY created_at DESC, kid DESC",
     )
     .fetch_one(app.store.reader())
     .await

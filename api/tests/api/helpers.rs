@@ -157,7 +157,11 @@ impl TestApp {
             database_url: database_url.clone(),
             read_connections: 4,
         };
+        // Bound first, so the issuer (the public URL) can name the real port.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let mut server_cfg = ServerConfig::for_tests();
+        server_cfg.public_url = Some(format!("http://127.0.0.1:{port}"));
         adjust(&mut server_cfg);
         let state = openstaff::app::state(&store_cfg, &server_cfg, time.clone())
             .await
@@ -175,8 +179,6 @@ impl TestApp {
             .await
             .unwrap();
         }
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let server = openstaff::app::server(state, &server_cfg, listener).unwrap();
         tokio::spawn(server);
         TestApp {

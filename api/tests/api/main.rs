@@ -17,6 +17,7 @@ mod edits;
 mod errors;
 mod helpers;
 mod import;
+mod oidc;
 mod openapi;
 mod phones;
 mod races;

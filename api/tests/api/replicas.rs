@@ -604,3 +604,99 @@ async fn sigterm_drains_in_flight_requests_before_exiting() {
     assert!(status.success(), "exit status {status}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The identity provider across replicas: a provider session and a refresh token
+/// made on one replica work on the other, and a password reset on one ends both on
+/// both, at once.
+#[tokio::test]
+#[ignore = "needs PostgreSQL: run by make test-pg"]
+async fn provider_sessions_and_refresh_tokens_hold_across_replicas_and_a_reset_ends_them() {
+    use crate::oidc::{
+        authorize_url, exchange, location_query, oauth_error, pkce, refresh, sign_in_page, Browser,
+        Rp, REDIRECT,
+    };
+    let (db, admin_url, name) = fresh_database().await;
+    // One issuer for both, as behind a load balancer.
+    let env = [
+        ("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000"),
+        ("OPENSTAFF_PUBLIC_URL", "http://127.0.0.1:1"),
+    ];
+    let a = start_replica(&db, &env).await;
+    let b = start_replica(&db, &env).await;
+    let c = Client::new();
+    let admin = token(&c, &a.base, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let r = create_user(&c, &a.base, &admin, "shift@contoso.example").await;
+    let user: Value = r.json().await.unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    let created: Value = c
+        .post(format!("{}/api/v1/applications", a.base))
+        .bearer_auth(&admin)
+        .json(&json!({"display_name": "Rota", "redirect_uris": [REDIRECT]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rp = Rp {
+        client_id: created["client_id"].as_str().unwrap().to_owned(),
+        secret: created["client_secret"].as_str().map(str::to_owned),
+    };
+    // Signed in on A; exchanged on B.
+    let mut browser = Browser::new();
+    let (verifier, challenge) = pkce();
+    let url = authorize_url(&a.base, &rp.client_id, &challenge, &[]);
+    let resp = sign_in_page(
+        &mut browser,
+        &a.base,
+        &url,
+        "shift@contoso.example",
+        crate::helpers::USER_PASSWORD,
+    )
+    .await;
+    let code = location_query(&resp)["code"].clone();
+    let t: Value = exchange(&b.base, &rp, &code, &verifier)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // B knows A's session (single sign-on) and rotates A's refresh token.
+    let (_, challenge) = pkce();
+    let sso = browser
+        .get(
+            &b.base,
+            &authorize_url(&b.base, &rp.client_id, &challenge, &[("prompt", "none")]),
+        )
+        .await;
+    assert!(location_query(&sso).contains_key("code"));
+    let t2: Value = refresh(&b.base, &rp, t["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A reset on B ends them on A.
+    let reset = c
+        .post(format!("{}/api/v1/users/{user_id}/reset-password", b.base))
+        .bearer_auth(&admin)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 200);
+    oauth_error(
+        refresh(&a.base, &rp, t2["refresh_token"].as_str().unwrap()).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    let (_, challenge) = pkce();
+    let none = browser
+        .get(
+            &a.base,
+            &authorize_url(&a.base, &rp.client_id, &challenge, &[("prompt", "none")]),
+        )
+        .await;
+    assert_eq!(location_query(&none)["error"], "login_required");
+    drop((a, b));
+    drop_database(&admin_url, &name).await;
+}

@@ -2,6 +2,7 @@
 //! utoipa-actix-web, which also collects them into the OpenAPI document, so the spec
 //! can never list a route that is not served or miss one that is.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod health;
@@ -29,6 +30,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     units::configure(cfg);
     role_assignments::configure(cfg);
     settings::configure(cfg);
+    applications::configure(cfg);
 }
 
 /// `?search=&limit=&cursor=` of every list.

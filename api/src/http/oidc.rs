@@ -1,0 +1,396 @@
+//! The OpenID Connect provider's HTTP surface: discovery, the authorization
+//! endpoint and hosted sign-in page, token, userinfo, revocation and logout. These
+//! speak OAuth (form bodies, `{error, error_description}` answers, redirects), not
+//! the REST API's problem documents, so they sit outside `/api/v1` and its OpenAPI
+//! document; discovery describes them instead.
+
+use crate::auth::context::RequestMeta;
+use crate::error::ApiError;
+use crate::http::signin_page::{self as pages, SignInPage};
+use crate::service::oidc::{
+    self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, LogoutOutcome,
+    LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
+};
+use crate::state::AppState;
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Bytes, Data, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+pub const SESSION_COOKIE: &str = "openstaff_session";
+pub const CSRF_COOKIE: &str = "openstaff_csrf";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/.well-known/openid-configuration",
+        web::get().to(discovery),
+    )
+    .route(service::AUTHORIZE_PATH, web::get().to(authorize))
+    .route("/oauth2/sign-in", web::post().to(sign_in))
+    .route("/oauth2/change-password", web::post().to(change_password))
+    .route(service::TOKEN_PATH, web::post().to(token))
+    .route(service::USERINFO_PATH, web::get().to(userinfo))
+    .route(service::USERINFO_PATH, web::post().to(userinfo))
+    .route(service::REVOKE_PATH, web::post().to(revoke))
+    .route(service::LOGOUT_PATH, web::get().to(logout_get))
+    .route(service::LOGOUT_PATH, web::post().to(logout_post));
+}
+
+async fn discovery(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .json(service::discovery(&state))
+}
+
+fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.cookie(name).map(|c| c.value().to_owned())
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value.to_owned())
+        .path("/oauth2")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.provider.secure_cookies)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+fn csrf_cookie(state: &AppState, value: &str) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, value.to_owned())
+        .path("/oauth2")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.provider.secure_cookies)
+        .finish()
+}
+
+fn with_session(
+    state: &AppState,
+    mut resp: HttpResponse,
+    session: Option<NewSession>,
+) -> HttpResponse {
+    if let Some(s) = session {
+        let secs = state.provider.session_lifetime.whole_seconds();
+        let _ = resp.add_cookie(&session_cookie(state, &s.cookie_value, secs));
+    }
+    resp
+}
+
+fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
+    match outcome {
+        Outcome::ErrorPage { title, message } => pages::error(&title, &message),
+        Outcome::Redirect { location, session } => {
+            let resp = HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::REFERRER_POLICY, "no-referrer"))
+                .finish();
+            with_session(state, resp, session)
+        }
+        Outcome::SignIn(p) | Outcome::ChangePassword(p) if p.csrf.is_empty() => pages::error(
+            "Something went wrong",
+            "Go back to the application and try again.",
+        ),
+        Outcome::SignIn(p) => {
+            let mut resp = pages::sign_in(&SignInPage {
+                pending_id: &p.pending_id,
+                csrf: &p.csrf,
+                app_name: &p.app_name,
+                login_hint: p.login_hint.as_deref(),
+                errors: &p.errors,
+                redirect_origin: &p.redirect_origin,
+            });
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::ChangePassword(p) => {
+            let mut resp = pages::change_password(
+                &SignInPage {
+                    pending_id: &p.pending_id,
+                    csrf: &p.csrf,
+                    app_name: &p.app_name,
+                    login_hint: None,
+                    errors: &p.errors,
+                    redirect_origin: &p.redirect_origin,
+                },
+                state.policy.password_min_length,
+            );
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::NotAllowed { app_name, session } => {
+            with_session(state, pages::not_allowed(&app_name), session)
+        }
+    }
+}
+
+/// A server-side failure on a page: logged, and shown in words.
+fn page_failure(e: ApiError) -> HttpResponse {
+    if let ApiError::Internal(err) = &e {
+        tracing::error!(
+            error = format!("{err:#}"),
+            "internal error on the sign-in page"
+        );
+    }
+    let mut resp = pages::error(
+        "OpenStaff can't sign you in right now",
+        "Something went wrong on our side. Wait a moment, then go back to the application and try again.",
+    );
+    *resp.status_mut() = if matches!(e, ApiError::Unavailable) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    resp
+}
+
+async fn authorize(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    q: Result<Query<AuthorizeParams>, actix_web::Error>,
+) -> HttpResponse {
+    let Ok(q) = q else {
+        return pages::error(
+            "This sign-in link is not valid",
+            "The application sent a request OpenStaff cannot read. Go back to the application and try again.",
+        );
+    };
+    let session = cookie(&req, SESSION_COOKIE);
+    let csrf = cookie(&req, CSRF_COOKIE);
+    match service::authorize(
+        &state,
+        &meta.0,
+        q.into_inner(),
+        session.as_deref(),
+        csrf.as_deref(),
+    )
+    .await
+    {
+        Ok(outcome) => render(&state, outcome),
+        Err(e) => page_failure(e),
+    }
+}
+
+fn form_field(form: &std::collections::HashMap<String, String>, name: &str) -> String {
+    form.get(name).cloned().unwrap_or_default()
+}
+
+async fn sign_in(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Ok(form) = service::parse_form(&body) else {
+        return pages::error(
+            "This form can't be read",
+            "Go back to the application and try again.",
+        );
+    };
+    let form = SignInForm {
+        request: form_field(&form, "request"),
+        csrf: form_field(&form, "csrf"),
+        username: form_field(&form, "username"),
+        password: form_field(&form, "password"),
+    };
+    let session = cookie(&req, SESSION_COOKIE);
+    let csrf = cookie(&req, CSRF_COOKIE);
+    match service::sign_in(&state, meta.0, form, session.as_deref(), csrf.as_deref()).await {
+        Ok(outcome) => render(&state, outcome),
+        Err(e) => page_failure(e),
+    }
+}
+
+async fn change_password(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Ok(form) = service::parse_form(&body) else {
+        return pages::error(
+            "This form can't be read",
+            "Go back to the application and try again.",
+        );
+    };
+    let form = ChangePasswordForm {
+        request: form_field(&form, "request"),
+        csrf: form_field(&form, "csrf"),
+        new_password: form_field(&form, "new_password"),
+        confirm_password: form_field(&form, "confirm_password"),
+    };
+    let session = cookie(&req, SESSION_COOKIE);
+    let csrf = cookie(&req, CSRF_COOKIE);
+    match service::change_password(&state, meta.0, form, session.as_deref(), csrf.as_deref()).await
+    {
+        Ok(outcome) => render(&state, outcome),
+        Err(e) => page_failure(e),
+    }
+}
+
+fn oauth_error(e: OAuthError) -> HttpResponse {
+    let mut resp =
+        HttpResponse::build(StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST));
+    resp.insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    if let Some(c) = e.challenge {
+        resp.insert_header((header::WWW_AUTHENTICATE, c));
+    }
+    resp.json(serde_json::json!({ "error": e.error, "error_description": e.description }))
+}
+
+/// `Authorization: Basic` client credentials (RFC 6749 section 2.3.1: each part is
+/// form-urlencoded before base64).
+fn client_credentials(req: &HttpRequest) -> ClientCredentials {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return ClientCredentials::default();
+    };
+    let parsed = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .and_then(|(_, b64)| STANDARD.decode(b64.trim()).ok())
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|text| {
+            let (id, secret) = text.split_once(':')?;
+            let decode = |s: &str| {
+                url::form_urlencoded::parse(format!("v={s}").as_bytes())
+                    .next()
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_default()
+            };
+            Some((decode(id), decode(secret)))
+        });
+    match parsed {
+        Some(creds) => ClientCredentials {
+            basic: Some(creds),
+            bad_header: false,
+        },
+        None => ClientCredentials {
+            basic: None,
+            bad_header: true,
+        },
+    }
+}
+
+fn form_content(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+async fn token(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResponse {
+    if !form_content(&req) {
+        return oauth_error(OAuthError {
+            status: 400,
+            error: "invalid_request",
+            description: "send the request as application/x-www-form-urlencoded".to_owned(),
+            challenge: None,
+        });
+    }
+    let form = match service::parse_form(&body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(e),
+    };
+    match service::token(&state, &client_credentials(&req), form).await {
+        Ok(answer) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::PRAGMA, "no-cache"))
+            .json(answer),
+        Err(e) => oauth_error(e),
+    }
+}
+
+async fn userinfo(state: Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned());
+    match service::userinfo(&state, token.as_deref()).await {
+        Ok(claims) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(claims),
+        Err(e) => oauth_error(e),
+    }
+}
+
+async fn revoke(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResponse {
+    let form = match service::parse_form(&body) {
+        Ok(f) => f,
+        Err(e) => return oauth_error(e),
+    };
+    match service::revoke(&state, &client_credentials(&req), form).await {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(e) => oauth_error(e),
+    }
+}
+
+async fn logout(state: &AppState, req: &HttpRequest, p: LogoutParams) -> HttpResponse {
+    let session = cookie(req, SESSION_COOKIE);
+    let (post, st, client) = (
+        p.post_logout_redirect_uri.clone(),
+        p.state.clone(),
+        p.client_id.clone(),
+    );
+    match service::logout(state, p, session.as_deref()).await {
+        Ok(LogoutOutcome::ErrorPage { title, message }) => pages::error(&title, &message),
+        Ok(LogoutOutcome::Confirm) => {
+            pages::confirm_logout(post.as_deref(), st.as_deref(), client.as_deref())
+        }
+        Ok(LogoutOutcome::Done { redirect }) => {
+            let mut resp = match redirect {
+                Some(to) => HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, to))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .finish(),
+                None => pages::signed_out(),
+            };
+            let _ = resp.add_cookie(&session_cookie(state, "", 0));
+            resp
+        }
+        Err(e) => page_failure(e),
+    }
+}
+
+async fn logout_get(
+    state: Data<AppState>,
+    req: HttpRequest,
+    q: Result<Query<LogoutParams>, actix_web::Error>,
+) -> HttpResponse {
+    match q {
+        Ok(q) => logout(&state, &req, q.into_inner()).await,
+        Err(_) => pages::error(
+            "This sign-out link is not valid",
+            "OpenStaff cannot read it.",
+        ),
+    }
+}
+
+async fn logout_post(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResponse {
+    let Ok(form) = service::parse_form(&body) else {
+        return pages::error("This sign-out form can't be read", "Try again.");
+    };
+    let p = LogoutParams {
+        id_token_hint: form.get("id_token_hint").cloned(),
+        post_logout_redirect_uri: form.get("post_logout_redirect_uri").cloned(),
+        state: form.get("state").cloned(),
+        client_id: form.get("client_id").cloned(),
+        confirm: form.get("confirm").cloned(),
+    };
+    logout(&state, &req, p).await
+}

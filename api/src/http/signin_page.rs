@@ -1,0 +1,272 @@
+//! The hosted sign-in page and the provider's other pages: server-rendered HTML,
+//! no script, every value escaped, one small inline stylesheet allowed by its hash
+//! in a strict Content-Security-Policy. The form may post only to this server and
+//! be redirected only to the application's own origin.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::HttpResponse;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+const STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1b1b1b;background:#f3f4f6}\
+main{max-width:26rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.15)}\
+@media (max-width:30rem){main{margin:0;min-height:100vh;border-radius:0;box-shadow:none}}\
+.brand{margin:0 0 1rem;font-weight:700;color:#0b4f94}\
+h1{font-size:1.5rem;margin:0 0 .25rem}\
+p{margin:.25rem 0 1rem}\
+label{display:block;font-weight:600;margin:1rem 0 .25rem}\
+input{width:100%;font:inherit;padding:.6rem .7rem;border:1px solid #6b7280;border-radius:6px}\
+input:focus,button:focus,a:focus{outline:3px solid #1d70b8;outline-offset:2px}\
+button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;border:0;border-radius:6px;background:#0b5cad;color:#fff;cursor:pointer}\
+.alert{border:2px solid #b00020;border-radius:6px;padding:.75rem 1rem;margin:1rem 0;color:#1b1b1b}\
+.alert h2{font-size:1rem;margin:0 0 .25rem;color:#8a0019}\
+.alert ul{margin:0;padding-left:1.25rem}\
+.hint{color:#4b5563;font-size:.9rem;margin:.25rem 0 0}\
+a{color:#0b5cad}";
+
+fn style_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(STYLE))))
+}
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page; `form_origin` is the one other origin the form may end up at.
+fn document(
+    title: &str,
+    body: &str,
+    form_origin: Option<&str>,
+    status: StatusCode,
+) -> HttpResponse {
+    let mut html = String::with_capacity(4096);
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{} – OpenStaff</title><style>{STYLE}</style></head>\
+         <body><main><p class=\"brand\">OpenStaff</p>{body}</main></body></html>",
+        esc(title)
+    );
+    // An origin is scheme://host[:port], already validated; keep only safe bytes.
+    let origin = form_origin
+        .filter(|o| {
+            o.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+        })
+        .map(|o| format!(" {o}"))
+        .unwrap_or_default();
+    let csp = format!(
+        "default-src 'none'; style-src {}; form-action 'self'{origin}; frame-ancestors 'none'; base-uri 'none'",
+        style_hash()
+    );
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(html)
+}
+
+fn error_summary(errors: &[String]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "<div class=\"alert\" role=\"alert\" id=\"errors\"><h2>There is a problem</h2><ul>",
+    );
+    for e in errors {
+        let _ = write!(s, "<li>{}</li>", esc(e));
+    }
+    s.push_str("</ul></div>");
+    s
+}
+
+fn hidden(pending_id: &str, csrf: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"request\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(pending_id),
+        esc(csrf)
+    )
+}
+
+fn described(errors: &[String]) -> &'static str {
+    if errors.is_empty() {
+        ""
+    } else {
+        " aria-describedby=\"errors\" aria-invalid=\"true\""
+    }
+}
+
+pub struct SignInPage<'a> {
+    pub pending_id: &'a str,
+    pub csrf: &'a str,
+    pub app_name: &'a str,
+    pub login_hint: Option<&'a str>,
+    pub errors: &'a [String],
+    pub redirect_origin: &'a str,
+}
+
+pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
+    let hint = p.login_hint.unwrap_or("");
+    let (user_focus, pass_focus) = if hint.is_empty() {
+        (" autofocus", "")
+    } else {
+        ("", " autofocus")
+    };
+    let body = format!(
+        "<h1>Sign in</h1><p>to continue to <strong>{app}</strong></p>{errors}\
+         <form method=\"post\" action=\"/oauth2/sign-in\">{hidden}\
+         <label for=\"username\">Sign-in name</label>\
+         <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
+         autocapitalize=\"none\" spellcheck=\"false\" required value=\"{hint}\"{user_focus}{d}>\
+         <label for=\"password\">Password</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{pass_focus}{d}>\
+         <button type=\"submit\">Sign in</button></form>\
+         <p class=\"hint\">Forgot your password? Ask your manager to reset it.</p>",
+        app = esc(p.app_name),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.pending_id, p.csrf),
+        hint = esc(hint),
+        d = described(p.errors),
+    );
+    document("Sign in", &body, Some(p.redirect_origin), StatusCode::OK)
+}
+
+pub fn change_password(p: &SignInPage<'_>, min_length: u32) -> HttpResponse {
+    let body = format!(
+        "<h1>Choose a new password</h1>\
+         <p>You must choose a new password before you continue to <strong>{app}</strong>.</p>{errors}\
+         <form method=\"post\" action=\"/oauth2/change-password\">{hidden}\
+         <label for=\"new_password\">New password</label>\
+         <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" \
+         required autofocus aria-describedby=\"policy{e}\"{inv}>\
+         <p class=\"hint\" id=\"policy\">At least {min_length} characters and hard to guess: not your name or \
+         sign-in name, and not a password you have used before. A few unrelated words work well.</p>\
+         <label for=\"confirm_password\">Confirm new password</label>\
+         <input id=\"confirm_password\" name=\"confirm_password\" type=\"password\" autocomplete=\"new-password\" required{d}>\
+         <button type=\"submit\">Change password and continue</button></form>",
+        app = esc(p.app_name),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.pending_id, p.csrf),
+        e = if p.errors.is_empty() { "" } else { " errors" },
+        inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
+        d = described(p.errors),
+    );
+    document(
+        "Choose a new password",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+    )
+}
+
+pub fn not_allowed(app_name: &str) -> HttpResponse {
+    let body = format!(
+        "<h1>You can't use {app}</h1>\
+         <div class=\"alert\" role=\"alert\"><p>Your account isn't one of those allowed to sign in to \
+         <strong>{app}</strong>. Ask your manager or administrator if you need it.</p></div>\
+         <p><a href=\"/oauth2/logout\">Sign out of OpenStaff</a></p>",
+        app = esc(app_name)
+    );
+    document("Not allowed", &body, None, StatusCode::FORBIDDEN)
+}
+
+pub fn error(title: &str, message: &str) -> HttpResponse {
+    let body = format!(
+        "<h1>{}</h1><div class=\"alert\" role=\"alert\"><p>{}</p></div>",
+        esc(title),
+        esc(message)
+    );
+    document(title, &body, None, StatusCode::BAD_REQUEST)
+}
+
+pub fn confirm_logout(
+    post_logout: Option<&str>,
+    state: Option<&str>,
+    client_id: Option<&str>,
+) -> HttpResponse {
+    let mut hidden = String::from("<input type=\"hidden\" name=\"confirm\" value=\"yes\">");
+    for (name, value) in [
+        ("post_logout_redirect_uri", post_logout),
+        ("state", state),
+        ("client_id", client_id),
+    ] {
+        if let Some(v) = value {
+            let _ = write!(
+                hidden,
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+                esc(v)
+            );
+        }
+    }
+    let body = format!(
+        "<h1>Sign out of OpenStaff?</h1><p>You will need to sign in again to use your applications.</p>\
+         <form method=\"post\" action=\"/oauth2/logout\">{hidden}<button type=\"submit\">Sign out</button></form>"
+    );
+    let origin = post_logout
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization());
+    document("Sign out", &body, origin.as_deref(), StatusCode::OK)
+}
+
+pub fn signed_out() -> HttpResponse {
+    document(
+        "Signed out",
+        "<h1>You're signed out</h1><p>You have signed out of OpenStaff. You can close this window.</p>",
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_that_could_open_markup() {
+        assert_eq!(
+            esc("<a href=\"x\">'&"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
+        );
+    }
+
+    #[test]
+    fn the_page_is_small() {
+        let errors = vec!["That sign-in name and password don't match.".to_owned()];
+        let resp = sign_in(&SignInPage {
+            pending_id: "p",
+            csrf: "c",
+            app_name: "Rota",
+            login_hint: None,
+            errors: &errors,
+            redirect_origin: "https://rota.example",
+        });
+        let size = actix_web::body::MessageBody::size(resp.body());
+        match size {
+            actix_web::body::BodySize::Sized(n) => assert!(n < 30_000, "{n} bytes"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

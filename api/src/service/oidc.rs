@@ -1,0 +1,1417 @@
+//! The OpenID Connect provider (SPEC section 9): the authorization endpoint and the
+//! hosted sign-in page's steps, the token endpoint, userinfo, revocation and
+//! RP-initiated logout. The HTTP layer (`http::oidc`) only parses requests and
+//! renders what these functions decide.
+//!
+//! Rules, from OAuth 2.1 and the Security BCP: authorization code only, PKCE S256
+//! for every client, exact redirect URIs, codes single-use (a replay revokes what
+//! the first use issued), refresh tokens rotated on every use (a replay revokes the
+//! whole grant). An unknown client or an unregistered redirect URI is answered with
+//! an error page, never a redirect.
+
+use crate::audit::{self, Event, Initiator, TargetResource};
+use crate::auth::tokens::{Claims, KeyRing, TokenError};
+use crate::auth::{hashes_equal, random_secret, secret_hash};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::applications::{self as apps, ApplicationRow};
+use crate::store::oidc::{self as rows, CodeRow, GrantRow, LiveSession, PendingRow, SessionRow};
+use crate::store::StoreError;
+use crate::time::{Micros, Span};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::audit::Activity;
+use shared::dto::{ClientType, SignInAudience, TokenRequest};
+use shared::{ApplicationId, ErrorCode, UserId};
+
+/// Scopes this provider knows.
+pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+/// Claims it may issue.
+pub const CLAIMS: [&str; 13] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "amr",
+    "sid",
+    "azp",
+    "name",
+    "preferred_username",
+    "email",
+];
+/// An authorization code works for this long.
+const CODE_TTL: Span = Span::MINUTE;
+/// The hosted sign-in page waits this long for the person.
+const PENDING_TTL: Span = Span::minutes(15);
+
+pub const AUTHORIZE_PATH: &str = "/oauth2/authorize";
+pub const TOKEN_PATH: &str = "/oauth2/token";
+pub const USERINFO_PATH: &str = "/oauth2/userinfo";
+pub const REVOKE_PATH: &str = "/oauth2/revoke";
+pub const LOGOUT_PATH: &str = "/oauth2/logout";
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// The discovery document: exactly what this provider supports.
+pub fn discovery(state: &AppState) -> serde_json::Value {
+    let iss = &state.provider.issuer;
+    serde_json::json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{iss}{TOKEN_PATH}"),
+        "userinfo_endpoint": format!("{iss}{USERINFO_PATH}"),
+        "jwks_uri": format!("{iss}{JWKS_PATH}"),
+        "revocation_endpoint": format!("{iss}{REVOKE_PATH}"),
+        "end_session_endpoint": format!("{iss}{LOGOUT_PATH}"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": SCOPES,
+        "claims_supported": CLAIMS,
+        "prompt_values_supported": ["none", "login"],
+        "authorization_response_iss_parameter_supported": true,
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "require_request_uri_registration": false,
+    })
+}
+
+/// The query of `GET /oauth2/authorize`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AuthorizeParams {
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub response_type: Option<String>,
+    pub response_mode: Option<String>,
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub prompt: Option<String>,
+    pub max_age: Option<String>,
+    pub login_hint: Option<String>,
+    pub request: Option<String>,
+    pub request_uri: Option<String>,
+}
+
+/// What the hosted page shows.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub pending_id: String,
+    /// The browser's CSRF secret (also its cookie).
+    pub csrf: String,
+    pub app_name: String,
+    pub login_hint: Option<String>,
+    pub errors: Vec<String>,
+    /// The origin of the redirect URI, which the page's CSP lets the form go to.
+    pub redirect_origin: String,
+}
+
+/// A provider session to set in the browser.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub cookie_value: String,
+}
+
+/// What the authorization endpoint (and each step of the hosted page) decided.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Answered by OpenStaff itself: the request cannot be sent back safely.
+    ErrorPage {
+        title: String,
+        message: String,
+    },
+    /// Back to the application (with a code, or an error).
+    Redirect {
+        location: String,
+        session: Option<NewSession>,
+    },
+    SignIn(PageContext),
+    ChangePassword(PageContext),
+    /// Signed in, but not one of the people who may use this application.
+    NotAllowed {
+        app_name: String,
+        session: Option<NewSession>,
+    },
+}
+
+fn error_page(title: &str, message: &str) -> Outcome {
+    Outcome::ErrorPage {
+        title: title.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// Appends query parameters to an (exact, registered) redirect URI.
+fn with_query(uri: &str, params: &[(&str, &str)]) -> String {
+    match url::Url::parse(uri) {
+        Ok(mut u) => {
+            {
+                let mut q = u.query_pairs_mut();
+                for (k, v) in params {
+                    q.append_pair(k, v);
+                }
+            }
+            u.to_string()
+        }
+        Err(_) => uri.to_owned(),
+    }
+}
+
+fn origin_of(uri: &str) -> String {
+    url::Url::parse(uri)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default()
+}
+
+/// A redirect carrying an OAuth error.
+fn redirect_error(
+    state: &AppState,
+    uri: &str,
+    error: &str,
+    description: &str,
+    st: Option<&str>,
+) -> Outcome {
+    let mut params = vec![("error", error), ("error_description", description)];
+    if let Some(s) = st {
+        params.push(("state", s));
+    }
+    params.push(("iss", &state.provider.issuer));
+    Outcome::Redirect {
+        location: with_query(uri, &params),
+        session: None,
+    }
+}
+
+async fn application(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<ApplicationRow>, ApiError> {
+    let Ok(id) = client_id.parse::<ApplicationId>() else {
+        return Ok(None);
+    };
+    Ok(apps::get(state.store.reader(), id).await?)
+}
+
+/// A verified request: what a code will carry.
+struct Request {
+    redirect_uri: String,
+    scope: String,
+    state: Option<String>,
+    nonce: Option<String>,
+    code_challenge: String,
+}
+
+/// Scopes as stored: the known ones, in their canonical order; `None` when one is
+/// unknown or `openid` is missing.
+fn parse_scope(raw: &str) -> Option<String> {
+    let asked: Vec<&str> = raw.split(' ').filter(|s| !s.is_empty()).collect();
+    if !asked.contains(&"openid") || asked.iter().any(|s| !SCOPES.contains(s)) {
+        return None;
+    }
+    Some(
+        SCOPES
+            .iter()
+            .filter(|s| asked.contains(s))
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn has_scope(scope: &str, s: &str) -> bool {
+    scope.split(' ').any(|x| x == s)
+}
+
+fn is_pkce_value(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The session the browser's cookie names, if it still holds.
+pub async fn live_session(
+    state: &AppState,
+    cookie: Option<&str>,
+) -> Result<Option<LiveSession>, ApiError> {
+    let Some(value) = cookie.filter(|c| !c.is_empty() && c.len() <= 128) else {
+        return Ok(None);
+    };
+    let found = rows::session_by_hash(state.store.reader(), &secret_hash(value)).await?;
+    let idle = state.provider.session_idle;
+    Ok(found.filter(|s| s.is_live(state.now(), idle)))
+}
+
+/// `GET /oauth2/authorize`.
+pub async fn authorize(
+    state: &AppState,
+    who: &Initiator,
+    p: AuthorizeParams,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let Some(client_id) = p.client_id.as_deref() else {
+        return Ok(error_page(
+            "This sign-in link is incomplete",
+            "The application did not say who it is (client_id is missing). Go back to the application and try again.",
+        ));
+    };
+    let Some(app) = application(state, client_id).await? else {
+        return Ok(error_page(
+            "This application isn't registered",
+            "OpenStaff doesn't know the application that sent you here. Ask your administrator to register it.",
+        ));
+    };
+    let Some(redirect_uri) = p
+        .redirect_uri
+        .as_deref()
+        .filter(|r| app.redirect_uris().iter().any(|x| x == r))
+    else {
+        return Ok(error_page(
+            "This sign-in link is not allowed",
+            "The application asked to send you back to an address that isn't registered for it. Ask your administrator to check the application's redirect URIs.",
+        ));
+    };
+    let st = p.state.as_deref();
+    let fail = |error: &str, description: &str| {
+        Ok(redirect_error(state, redirect_uri, error, description, st))
+    };
+    if p.request.is_some() {
+        return fail("request_not_supported", "request objects are not supported");
+    }
+    if p.request_uri.is_some() {
+        return fail("request_uri_not_supported", "request_uri is not supported");
+    }
+    if p.response_type.as_deref() != Some("code") {
+        return fail(
+            "unsupported_response_type",
+            "only the authorization code flow (response_type=code) is supported",
+        );
+    }
+    if p.response_mode.as_deref().is_some_and(|m| m != "query") {
+        return fail("invalid_request", "only response_mode=query is supported");
+    }
+    let Some(scope) = p.scope.as_deref().and_then(parse_scope) else {
+        return fail(
+            "invalid_scope",
+            "scope must include openid and only openid, profile, email, offline_access",
+        );
+    };
+    let Some(challenge) = p.code_challenge.as_deref().filter(|c| is_pkce_value(c)) else {
+        return fail(
+            "invalid_request",
+            "PKCE is required: send a code_challenge (S256)",
+        );
+    };
+    if p.code_challenge_method.as_deref() != Some("S256") {
+        return fail("invalid_request", "code_challenge_method must be S256");
+    }
+    let (prompt_none, prompt_login) = match p.prompt.as_deref().map(str::trim) {
+        None | Some("") => (false, false),
+        Some("none") => (true, false),
+        Some("login") => (false, true),
+        // Applications are registered by an administrator, which is their consent.
+        Some("consent") => (false, false),
+        Some(_) => return fail("invalid_request", "prompt must be none or login"),
+    };
+    let max_age = match p.max_age.as_deref() {
+        None => None,
+        Some(m) => match m.parse::<u64>() {
+            Ok(v) => Some(v),
+            Err(_) => return fail("invalid_request", "max_age must be a number of seconds"),
+        },
+    };
+    if p.state.as_ref().is_some_and(|s| s.len() > 2048)
+        || p.nonce.as_ref().is_some_and(|n| n.len() > 2048)
+    {
+        return fail(
+            "invalid_request",
+            "state and nonce must be at most 2048 characters",
+        );
+    }
+    let req = Request {
+        redirect_uri: redirect_uri.to_owned(),
+        scope,
+        state: p.state.clone(),
+        nonce: p.nonce.clone(),
+        code_challenge: challenge.to_owned(),
+    };
+    let now = state.now();
+    let session = live_session(state, session_cookie).await?;
+    let fresh_enough = |s: &LiveSession| match max_age {
+        None => true,
+        Some(secs) => now - s.session.auth_time <= Span::seconds(secs),
+    };
+    match session {
+        Some(s) if !prompt_login && fresh_enough(&s) => {
+            complete(state, who, &app, &req, &s.session, None, true, prompt_none).await
+        }
+        _ if prompt_none => fail("login_required", "the user is not signed in"),
+        _ => {
+            let csrf = csrf_cookie
+                .filter(|c| c.len() == 43)
+                .map(str::to_owned)
+                .unwrap_or_else(random_secret);
+            let pending = PendingRow {
+                id: random_secret(),
+                csrf_hash: secret_hash(&csrf),
+                application_id: app.id,
+                redirect_uri: req.redirect_uri.clone(),
+                scope: req.scope.clone(),
+                state: req.state.clone(),
+                nonce: req.nonce.clone(),
+                code_challenge: req.code_challenge.clone(),
+                login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
+                password_change_user_id: None,
+                created_at: now,
+                expires_at: now + PENDING_TTL,
+            };
+            let mut tx = state.store.begin().await?;
+            rows::insert_pending(&mut tx, &pending).await?;
+            tx.commit().await.map_err(StoreError::Other)?;
+            Ok(Outcome::SignIn(PageContext {
+                pending_id: pending.id,
+                csrf,
+                app_name: app.display_name,
+                login_hint: pending.login_hint,
+                errors: Vec::new(),
+                redirect_origin: origin_of(&req.redirect_uri),
+            }))
+        }
+    }
+}
+
+/// Ends the authorization: checks who may use the application, then a code back to
+/// it. `sso` records the sign-in (a password sign-in was recorded when checked).
+#[allow(clippy::too_many_arguments)]
+async fn complete(
+    state: &AppState,
+    who: &Initiator,
+    app: &ApplicationRow,
+    req: &Request,
+    session: &SessionRow,
+    new_session: Option<NewSession>,
+    sso: bool,
+    prompt_none: bool,
+) -> Result<Outcome, ApiError> {
+    let now = state.now();
+    let user = crate::store::users::get_user(state.store.reader(), session.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("session of a deleted user")))?;
+    let mut who = who.clone();
+    who.user_id = Some(user.id.to_string());
+    who.user_principal_name = Some(user.user_principal_name.clone());
+    let app_target = TargetResource::application(app.id, &app.display_name);
+    let user_target = TargetResource::user(user.id, &user.user_principal_name);
+    let allowed = match app.sign_in_audience() {
+        SignInAudience::Everyone => true,
+        SignInAudience::Locations => {
+            apps::user_may_sign_in(state.store.reader(), app.id, user.id).await?
+        }
+    };
+    if !allowed {
+        let event = Event::failure(Activity::SignIn, "application_not_assigned")
+            .target(user_target)
+            .target(app_target);
+        audit::record_alone(state, &who, event).await?;
+        if prompt_none {
+            let mut refused = redirect_error(
+                state,
+                &req.redirect_uri,
+                "access_denied",
+                "the user may not sign in to this application",
+                req.state.as_deref(),
+            );
+            if let Outcome::Redirect { session, .. } = &mut refused {
+                *session = new_session;
+            }
+            return Ok(refused);
+        }
+        return Ok(Outcome::NotAllowed {
+            app_name: app.display_name.clone(),
+            session: new_session,
+        });
+    }
+    let code = random_secret();
+    let row = CodeRow {
+        code_hash: secret_hash(&code),
+        application_id: app.id,
+        user_id: user.id,
+        session_hash: session.id_hash.clone(),
+        sid: session.sid.clone(),
+        redirect_uri: req.redirect_uri.clone(),
+        scope: req.scope.clone(),
+        nonce: req.nonce.clone(),
+        code_challenge: req.code_challenge.clone(),
+        token_version: session.token_version,
+        auth_time: session.auth_time,
+        created_at: now,
+        expires_at: now + CODE_TTL,
+        used_at: None,
+        grant_id: None,
+    };
+    let mut tx = state.store.begin().await?;
+    rows::insert_code(&mut tx, &row).await?;
+    rows::touch_session(&mut tx, &session.id_hash, now).await?;
+    if sso {
+        let event = Event::success(Activity::SignIn)
+            .target(user_target)
+            .target(app_target);
+        audit::record(&mut tx, &who, now, &*state.ids, event).await?;
+    }
+    tx.commit().await.map_err(StoreError::Other)?;
+    let mut params = vec![("code", code.as_str())];
+    if let Some(s) = req.state.as_deref() {
+        params.push(("state", s));
+    }
+    params.push(("iss", &state.provider.issuer));
+    Ok(Outcome::Redirect {
+        location: with_query(&req.redirect_uri, &params),
+        session: new_session,
+    })
+}
+
+/// A pending authorization named by the form, if the browser's CSRF cookie matches.
+async fn pending_for(
+    state: &AppState,
+    pending_id: &str,
+    csrf_form: &str,
+    csrf_cookie: Option<&str>,
+) -> Result<Result<(PendingRow, ApplicationRow), Outcome>, ApiError> {
+    let expired = || {
+        error_page(
+            "This sign-in page has expired",
+            "Go back to the application and start signing in again.",
+        )
+    };
+    let Some(p) = rows::pending(state.store.reader(), pending_id).await? else {
+        return Ok(Err(expired()));
+    };
+    let cookie_ok = csrf_cookie.is_some_and(|c| hashes_equal(c, csrf_form));
+    if !cookie_ok || !hashes_equal(&secret_hash(csrf_form), &p.csrf_hash) {
+        return Ok(Err(error_page(
+            "This sign-in form can't be used",
+            "It was not opened in this browser, or cookies are blocked. Go back to the application and start again.",
+        )));
+    }
+    if p.expires_at <= state.now() {
+        return Ok(Err(expired()));
+    }
+    let Some(app) = apps::get(state.store.reader(), p.application_id).await? else {
+        return Ok(Err(error_page(
+            "This application isn't registered",
+            "The application was removed while you were signing in.",
+        )));
+    };
+    Ok(Ok((p, app)))
+}
+
+fn request_of(p: &PendingRow) -> Request {
+    Request {
+        redirect_uri: p.redirect_uri.clone(),
+        scope: p.scope.clone(),
+        state: p.state.clone(),
+        nonce: p.nonce.clone(),
+        code_challenge: p.code_challenge.clone(),
+    }
+}
+
+fn page(
+    p: &PendingRow,
+    app: &ApplicationRow,
+    csrf: &str,
+    hint: Option<String>,
+    errors: Vec<String>,
+) -> PageContext {
+    PageContext {
+        pending_id: p.id.clone(),
+        csrf: csrf.to_owned(),
+        app_name: app.display_name.clone(),
+        login_hint: hint,
+        errors,
+        redirect_origin: origin_of(&p.redirect_uri),
+    }
+}
+
+/// The words the hosted page shows for a refused sign-in.
+fn sign_in_message(e: &ApiError) -> Option<String> {
+    Some(match e {
+        ApiError::Locked { retry_after_secs } => format!(
+            "This account is locked after too many failed sign-ins. Try again in {} minutes, or ask your manager to reset your password.",
+            retry_after_secs.div_ceil(60).max(1)
+        ),
+        ApiError::RateLimited { retry_after_secs } => {
+            format!("Too many sign-in attempts from here. Try again in {retry_after_secs} seconds.")
+        }
+        ApiError::Unauthorized { code, .. } => match code {
+            ErrorCode::AccountDisabled => {
+                "This account is turned off. Ask your manager or administrator.".to_owned()
+            }
+            ErrorCode::TemporaryPasswordExpired => {
+                "This temporary password has expired or was already used. Ask your manager for a new one.".to_owned()
+            }
+            _ => "That sign-in name and password don't match.".to_owned(),
+        },
+        ApiError::Validation(_) => "Enter both your sign-in name and your password.".to_owned(),
+        _ => return None,
+    })
+}
+
+/// Starts a provider session for `user` (ending the browser's previous one).
+async fn start_session(
+    state: &AppState,
+    user: UserId,
+    token_version: i64,
+    previous_cookie: Option<&str>,
+) -> Result<(SessionRow, NewSession), ApiError> {
+    let now = state.now();
+    let value = random_secret();
+    let row = SessionRow {
+        id_hash: secret_hash(&value),
+        sid: state.new_id(),
+        user_id: user,
+        token_version,
+        auth_time: now,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + state.provider.session_lifetime,
+        ended_at: None,
+    };
+    let mut tx = state.store.begin().await?;
+    if let Some(old) = previous_cookie.filter(|c| !c.is_empty() && c.len() <= 128) {
+        rows::end_session(&mut tx, Some(&secret_hash(old)), None, now).await?;
+    }
+    rows::insert_session(&mut tx, &row).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok((
+        row,
+        NewSession {
+            cookie_value: value,
+        },
+    ))
+}
+
+async fn finish_pending(state: &AppState, id: &str) -> Result<(), ApiError> {
+    let mut tx = state.store.begin().await?;
+    rows::delete_pending(&mut tx, id, state.now()).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}
+
+/// `POST /oauth2/sign-in`: the hosted page's sign-in name and password.
+pub async fn sign_in(
+    state: &AppState,
+    who: Initiator,
+    form: SignInForm,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    let app_target = TargetResource::application(app.id, &app.display_name);
+    let username = form.username.clone();
+    let req = TokenRequest {
+        username: form.username,
+        password: form.password,
+    };
+    let account =
+        match crate::service::signin::check_password(state, who.clone(), req, Some(app_target))
+            .await
+        {
+            Ok(a) => a,
+            Err(e) => match sign_in_message(&e) {
+                Some(msg) => {
+                    return Ok(Outcome::SignIn(page(
+                        &pending,
+                        &app,
+                        &form.csrf,
+                        Some(username),
+                        vec![msg],
+                    )))
+                }
+                None => return Err(e),
+            },
+        };
+    if account.force_password_change {
+        let mut tx = state.store.begin().await?;
+        rows::set_pending_password_change(&mut tx, &pending.id, account.id).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Ok(Outcome::ChangePassword(page(
+            &pending,
+            &app,
+            &form.csrf,
+            None,
+            Vec::new(),
+        )));
+    }
+    let (session, new) =
+        start_session(state, account.id, account.token_version, session_cookie).await?;
+    finish_pending(state, &pending.id).await?;
+    complete(
+        state,
+        &who,
+        &app,
+        &request_of(&pending),
+        &session,
+        Some(new),
+        false,
+        false,
+    )
+    .await
+}
+
+/// The hosted sign-in form.
+#[derive(Deserialize)]
+pub struct SignInForm {
+    pub request: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// The hosted page's forced password change.
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    pub request: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+/// `POST /oauth2/change-password`: the new password a sign-in demanded, under the
+/// same policy as `POST /api/v1/me/password`; then on to the application.
+pub async fn change_password(
+    state: &AppState,
+    mut who: Initiator,
+    form: ChangePasswordForm,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    let Some(user) = pending.password_change_user_id else {
+        return Ok(Outcome::SignIn(page(
+            &pending,
+            &app,
+            &form.csrf,
+            None,
+            Vec::new(),
+        )));
+    };
+    let load = |tx_state: &AppState| {
+        let store = tx_state.store.clone();
+        async move {
+            let mut tx = store.begin().await?;
+            let a = crate::store::accounts::by_id(&mut tx, user).await?;
+            tx.rollback().await.map_err(StoreError::Other)?;
+            Ok::<_, ApiError>(a)
+        }
+    };
+    let Some(account) = load(state).await? else {
+        return Ok(error_page(
+            "This account no longer exists",
+            "Ask your manager.",
+        ));
+    };
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    if form.new_password != form.confirm_password {
+        return Ok(Outcome::ChangePassword(page(
+            &pending,
+            &app,
+            &form.csrf,
+            None,
+            vec!["The two new passwords are not the same. Type the new password twice.".to_owned()],
+        )));
+    }
+    match crate::service::passwords::set_own_password(state, &who, &account, form.new_password)
+        .await
+    {
+        Ok(()) => {}
+        Err(ApiError::Validation(errors)) => {
+            return Ok(Outcome::ChangePassword(page(
+                &pending,
+                &app,
+                &form.csrf,
+                None,
+                errors.into_iter().map(|e| e.message).collect(),
+            )))
+        }
+        Err(e) => return Err(e),
+    }
+    let Some(account) = load(state).await? else {
+        return Ok(error_page(
+            "This account no longer exists",
+            "Ask your manager.",
+        ));
+    };
+    let (session, new) =
+        start_session(state, account.id, account.token_version, session_cookie).await?;
+    finish_pending(state, &pending.id).await?;
+    complete(
+        state,
+        &who,
+        &app,
+        &request_of(&pending),
+        &session,
+        Some(new),
+        false,
+        false,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------
+// Token endpoint, userinfo, revocation
+
+/// An OAuth error answer (RFC 6749 section 5.2, RFC 6750 section 3).
+#[derive(Debug)]
+pub struct OAuthError {
+    pub status: u16,
+    pub error: &'static str,
+    pub description: String,
+    /// Answer with `WWW-Authenticate` (Basic for the token endpoint, Bearer for userinfo).
+    pub challenge: Option<&'static str>,
+}
+
+impl OAuthError {
+    fn new(status: u16, error: &'static str, description: impl Into<String>) -> Self {
+        OAuthError {
+            status,
+            error,
+            description: description.into(),
+            challenge: None,
+        }
+    }
+
+    fn grant(description: &str) -> Self {
+        Self::new(400, "invalid_grant", description)
+    }
+
+    fn request(description: &str) -> Self {
+        Self::new(400, "invalid_request", description)
+    }
+}
+
+impl From<ApiError> for OAuthError {
+    fn from(e: ApiError) -> Self {
+        // Logged by the caller through the ApiError's own rendering path.
+        if let ApiError::Internal(err) = &e {
+            tracing::error!(error = format!("{err:#}"), "internal error");
+        }
+        let unavailable = matches!(e, ApiError::Unavailable);
+        OAuthError::new(
+            if unavailable { 503 } else { 500 },
+            if unavailable {
+                "temporarily_unavailable"
+            } else {
+                "server_error"
+            },
+            "try again later",
+        )
+    }
+}
+
+impl From<StoreError> for OAuthError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+/// How the client authenticated at the token or revocation endpoint.
+#[derive(Default)]
+pub struct ClientCredentials {
+    /// From `Authorization: Basic`.
+    pub basic: Option<(String, String)>,
+    /// Whether an `Authorization` header was sent that is not valid Basic.
+    pub bad_header: bool,
+}
+
+/// The form of the token and revocation endpoints, refusing repeated parameters.
+pub fn parse_form(body: &[u8]) -> Result<std::collections::HashMap<String, String>, OAuthError> {
+    let mut out = std::collections::HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if out.insert(k.into_owned(), v.into_owned()).is_some() {
+            return Err(OAuthError::request("a parameter was sent more than once"));
+        }
+    }
+    Ok(out)
+}
+
+fn invalid_client(basic: bool) -> OAuthError {
+    OAuthError {
+        status: 401,
+        error: "invalid_client",
+        description: "client authentication failed".to_owned(),
+        challenge: basic.then_some("Basic realm=\"openstaff\""),
+    }
+}
+
+/// Authenticates the client: `client_secret_basic`, `client_secret_post`, or a
+/// public client naming itself with `client_id`.
+pub async fn authenticate_client(
+    state: &AppState,
+    creds: &ClientCredentials,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<ApplicationRow, OAuthError> {
+    if creds.bad_header {
+        return Err(invalid_client(true));
+    }
+    let form_id = form.get("client_id");
+    let form_secret = form.get("client_secret");
+    let (client_id, secret, basic) = match &creds.basic {
+        Some((id, secret)) => {
+            if form_secret.is_some() {
+                return Err(OAuthError::request("use one client authentication method"));
+            }
+            if form_id.is_some_and(|f| f != id) {
+                return Err(invalid_client(true));
+            }
+            (id.clone(), Some(secret.clone()), true)
+        }
+        None => match form_id {
+            Some(id) => (id.clone(), form_secret.cloned(), false),
+            None => return Err(invalid_client(false)),
+        },
+    };
+    let app = application(state, &client_id)
+        .await?
+        .ok_or_else(|| invalid_client(basic))?;
+    match (app.client_type(), secret, app.secret_hash.as_deref()) {
+        (ClientType::Public, None, _) => Ok(app),
+        (ClientType::Confidential, Some(s), Some(stored))
+            if hashes_equal(&secret_hash(&s), stored) =>
+        {
+            Ok(app)
+        }
+        _ => Err(invalid_client(basic)),
+    }
+}
+
+/// The ID token's claims.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IdClaims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub auth_time: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    #[serde(default)]
+    pub amr: Vec<String>,
+    pub sid: String,
+    pub azp: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The token endpoint's success answer.
+#[derive(Serialize)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub id_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub scope: String,
+}
+
+impl std::fmt::Debug for TokenAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAnswer")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+fn unix_secs(t: Micros) -> u64 {
+    t.unix_seconds()
+}
+
+/// `POST /oauth2/token`.
+pub async fn token(
+    state: &AppState,
+    creds: &ClientCredentials,
+    form: std::collections::HashMap<String, String>,
+) -> Result<TokenAnswer, OAuthError> {
+    let app = authenticate_client(state, creds, &form).await?;
+    match form.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => exchange_code(state, &app, &form).await,
+        Some("refresh_token") => refresh(state, &app, &form).await,
+        Some(_) => Err(OAuthError::new(
+            400,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token",
+        )),
+        None => Err(OAuthError::request("grant_type is missing")),
+    }
+}
+
+async fn exchange_code(
+    state: &AppState,
+    app: &ApplicationRow,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<TokenAnswer, OAuthError> {
+    let code = form
+        .get("code")
+        .ok_or_else(|| OAuthError::request("code is missing"))?;
+    let redirect_uri = form
+        .get("redirect_uri")
+        .ok_or_else(|| OAuthError::request("redirect_uri is missing"))?;
+    let verifier = form.get("code_verifier");
+    let now = state.now();
+    let hash = secret_hash(code);
+    let mut tx = state.store.begin().await?;
+    let row = rows::take_code(&mut tx, &hash, now).await?;
+    let Some(c) = row.filter(|c| c.application_id == app.id) else {
+        tx.rollback().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant("the code is invalid"));
+    };
+    if c.used_at.is_some() {
+        // A replay: whoever holds this code, what its first use issued is revoked.
+        if let Some(g) = &c.grant_id {
+            rows::revoke_grant(&mut tx, g, now).await?;
+        }
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant("the code was already used"));
+    }
+    // The code is used up from here on, whatever else is wrong.
+    let refuse = |why: &'static str| OAuthError::grant(why);
+    let failure = if c.expires_at <= now {
+        Some(refuse("the code has expired"))
+    } else if &c.redirect_uri != redirect_uri {
+        Some(refuse(
+            "redirect_uri does not match the authorization request",
+        ))
+    } else {
+        match verifier {
+            None => Some(OAuthError::request("code_verifier is missing (PKCE)")),
+            Some(v) if !is_pkce_value(v) => Some(refuse("code_verifier is not valid")),
+            Some(v) => {
+                let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
+                (!hashes_equal(&computed, &c.code_challenge))
+                    .then(|| refuse("code_verifier does not match the code_challenge"))
+            }
+        }
+    };
+    if let Some(e) = failure {
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(e);
+    }
+    let session = rows::session_by_hash(state.store.reader(), &c.session_hash).await?;
+    let session_live = session.as_ref().is_some_and(|s| {
+        s.session.ended_at.is_none() && s.user_token_version == c.token_version && s.account_enabled
+    });
+    if !session_live {
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(refuse("the sign-in behind this code has ended"));
+    }
+    let expires_at = session.map(|s| s.session.expires_at).unwrap_or(now);
+    let grant = GrantRow {
+        id: state.new_id(),
+        application_id: app.id,
+        user_id: c.user_id,
+        session_hash: c.session_hash.clone(),
+        sid: c.sid.clone(),
+        scope: c.scope.clone(),
+        token_version: c.token_version,
+        auth_time: c.auth_time,
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+    };
+    rows::insert_grant(&mut tx, &grant).await?;
+    rows::set_code_grant(&mut tx, &hash, &grant.id).await?;
+    let refresh = if has_scope(&grant.scope, "offline_access") {
+        let r = random_secret();
+        rows::insert_refresh(&mut tx, &secret_hash(&r), &grant.id, now).await?;
+        Some(r)
+    } else {
+        None
+    };
+    tx.commit().await.map_err(StoreError::Other)?;
+    issue(state, app, &grant, c.nonce, refresh).await
+}
+
+async fn refresh(
+    state: &AppState,
+    app: &ApplicationRow,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<TokenAnswer, OAuthError> {
+    let token = form
+        .get("refresh_token")
+        .ok_or_else(|| OAuthError::request("refresh_token is missing"))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let Some((grant_id, reused)) = rows::take_refresh(&mut tx, &secret_hash(token), now).await?
+    else {
+        tx.rollback().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant("the refresh token is invalid"));
+    };
+    let grant = rows::live_grant(&mut *tx, &grant_id, now).await?;
+    let Some(grant) = grant.filter(|g| g.application_id == app.id) else {
+        tx.rollback().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant(
+            "the refresh token is invalid or has been revoked",
+        ));
+    };
+    if reused {
+        // A rotated token came back: someone else has a copy. End the whole family.
+        rows::revoke_grant(&mut tx, &grant.id, now).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant(
+            "the refresh token was already used; the grant is revoked",
+        ));
+    }
+    if let Some(scope) = form.get("scope") {
+        let narrower = scope
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .all(|s| has_scope(&grant.scope, s));
+        if !narrower {
+            tx.rollback().await.map_err(StoreError::Other)?;
+            return Err(OAuthError::new(
+                400,
+                "invalid_scope",
+                "a refresh cannot widen the scope",
+            ));
+        }
+    }
+    let next = random_secret();
+    rows::insert_refresh(&mut tx, &secret_hash(&next), &grant.id, now).await?;
+    // The application's use counts as the person's activity for the idle timeout.
+    rows::touch_session(&mut tx, &grant.session_hash, now).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    issue(state, app, &grant, None, Some(next)).await
+}
+
+/// Signs the access token (EdDSA, audience the application) and ID token (RS256).
+async fn issue(
+    state: &AppState,
+    app: &ApplicationRow,
+    grant: &GrantRow,
+    nonce: Option<String>,
+    refresh_token: Option<String>,
+) -> Result<TokenAnswer, OAuthError> {
+    let user = crate::store::users::get_user(state.store.reader(), grant.user_id)
+        .await?
+        .ok_or_else(|| OAuthError::grant("the account no longer exists"))?;
+    let now = state.now();
+    let now_secs = now.unix_seconds();
+    let ttl = state.keys.ttl_secs;
+    let iss = state.provider.issuer.clone();
+    let client_id = app.id.to_string();
+    let access = Claims {
+        iss: iss.clone(),
+        aud: client_id.clone(),
+        sub: user.id.to_string(),
+        exp: now_secs + ttl,
+        nbf: now_secs,
+        iat: now_secs,
+        jti: state.new_id(),
+        ver: grant.token_version,
+        pcr: false,
+        scope: Some(grant.scope.clone()),
+        gid: Some(grant.id.clone()),
+        client_id: Some(client_id.clone()),
+    };
+    let profile = has_scope(&grant.scope, "profile");
+    let id = IdClaims {
+        iss,
+        sub: user.id.to_string(),
+        aud: client_id.clone(),
+        exp: now_secs + ttl,
+        iat: now_secs,
+        auth_time: unix_secs(grant.auth_time),
+        nonce,
+        amr: vec!["pwd".to_owned()],
+        sid: grant.sid.clone(),
+        azp: client_id,
+        name: profile.then(|| user.display_name.clone()),
+        preferred_username: profile.then(|| user.user_principal_name.clone()),
+        email: if has_scope(&grant.scope, "email") {
+            user.mail.clone()
+        } else {
+            None
+        },
+    };
+    let keys = &state.keys;
+    Ok(TokenAnswer {
+        access_token: keys
+            .sign(Algorithm::EdDSA, Some("at+jwt"), &access, now)
+            .map_err(ApiError::Internal)?,
+        token_type: "Bearer",
+        expires_in: ttl,
+        id_token: keys
+            .sign(Algorithm::RS256, Some("JWT"), &id, now)
+            .map_err(ApiError::Internal)?,
+        refresh_token,
+        scope: grant.scope.clone(),
+    })
+}
+
+fn bearer_error(description: &str) -> OAuthError {
+    OAuthError {
+        status: 401,
+        error: "invalid_token",
+        description: description.to_owned(),
+        challenge: Some("Bearer realm=\"openstaff\", error=\"invalid_token\""),
+    }
+}
+
+/// Verifies an access token this provider issued to an application, with its grant
+/// still live.
+async fn verify_access(state: &AppState, token: &str) -> Result<(Claims, GrantRow), OAuthError> {
+    let now = state.now();
+    let validation = KeyRing::access_validation(&state.provider.issuer, None);
+    let claims: Claims = state
+        .keys
+        .decode(token, Algorithm::EdDSA, validation, now)
+        .await
+        .map_err(|_: TokenError| bearer_error("the access token is invalid"))?;
+    KeyRing::check_times(&claims, now).map_err(|_| bearer_error("the access token has expired"))?;
+    let gid = claims
+        .gid
+        .clone()
+        .ok_or_else(|| bearer_error("not an application access token"))?;
+    let grant = rows::live_grant(state.store.reader(), &gid, state.now())
+        .await?
+        .filter(|g| {
+            g.user_id.to_string() == claims.sub && g.application_id.to_string() == claims.aud
+        })
+        .ok_or_else(|| bearer_error("the access token has been revoked"))?;
+    Ok((claims, grant))
+}
+
+/// `GET /oauth2/userinfo`.
+pub async fn userinfo(
+    state: &AppState,
+    token: Option<&str>,
+) -> Result<serde_json::Value, OAuthError> {
+    let token = token.ok_or_else(|| OAuthError {
+        status: 401,
+        error: "invalid_request",
+        description: "a bearer access token is required".to_owned(),
+        challenge: Some("Bearer realm=\"openstaff\""),
+    })?;
+    let (_, grant) = verify_access(state, token).await?;
+    if !has_scope(&grant.scope, "openid") {
+        return Err(OAuthError {
+            status: 403,
+            error: "insufficient_scope",
+            description: "the openid scope is required".to_owned(),
+            challenge: Some("Bearer realm=\"openstaff\", error=\"insufficient_scope\""),
+        });
+    }
+    let user = crate::store::users::get_user(state.store.reader(), grant.user_id)
+        .await?
+        .ok_or_else(|| bearer_error("the account no longer exists"))?;
+    let mut out = serde_json::json!({ "sub": user.id.to_string() });
+    if has_scope(&grant.scope, "profile") {
+        out["name"] = user.display_name.clone().into();
+        out["preferred_username"] = user.user_principal_name.clone().into();
+    }
+    if has_scope(&grant.scope, "email") {
+        if let Some(mail) = user.mail {
+            out["email"] = mail.into();
+        }
+    }
+    Ok(out)
+}
+
+/// `POST /oauth2/revoke` (RFC 7009): a refresh token or access token of the calling
+/// client ends its whole grant. Unknown tokens are accepted silently.
+pub async fn revoke(
+    state: &AppState,
+    creds: &ClientCredentials,
+    form: std::collections::HashMap<String, String>,
+) -> Result<(), OAuthError> {
+    let app = authenticate_client(state, creds, &form).await?;
+    let token = form
+        .get("token")
+        .ok_or_else(|| OAuthError::request("token is missing"))?;
+    let now = state.now();
+    let mut grant = rows::refresh_grant(state.store.reader(), &secret_hash(token))
+        .await?
+        .filter(|(_, a)| *a == app.id)
+        .map(|(g, _)| g);
+    if grant.is_none() && token.matches('.').count() == 2 {
+        let validation =
+            KeyRing::access_validation(&state.provider.issuer, Some(&app.id.to_string()));
+        let claims: Result<Claims, _> = state
+            .keys
+            .decode(token, Algorithm::EdDSA, validation, state.now())
+            .await;
+        grant = claims.ok().and_then(|c| c.gid);
+    }
+    if let Some(g) = grant {
+        let mut tx = state.store.begin().await?;
+        rows::revoke_grant(&mut tx, &g, now).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// RP-initiated logout
+
+/// The query (or form) of the end-session endpoint.
+#[derive(Debug, Default, Deserialize)]
+pub struct LogoutParams {
+    pub id_token_hint: Option<String>,
+    pub post_logout_redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub client_id: Option<String>,
+    /// Set by the confirmation page's button.
+    pub confirm: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum LogoutOutcome {
+    ErrorPage {
+        title: String,
+        message: String,
+    },
+    /// Ask before signing out (no `id_token_hint`: the request may not come from
+    /// an application the person uses).
+    Confirm,
+    /// Signed out; go back to the application, or show "signed out".
+    Done {
+        redirect: Option<String>,
+    },
+}
+
+/// The claims of an ID token this provider signed (any age: a hint may be old).
+async fn id_token_hint(state: &AppState, token: &str) -> Option<IdClaims> {
+    let mut v = Validation::new(Algorithm::RS256);
+    v.validate_exp = false;
+    v.validate_nbf = false;
+    v.validate_aud = false;
+    v.set_issuer(&[&state.provider.issuer]);
+    v.set_required_spec_claims(&["iss", "sub", "aud"]);
+    state
+        .keys
+        .decode(token, Algorithm::RS256, v, state.now())
+        .await
+        .ok()
+}
+
+/// `GET` or `POST /oauth2/logout`.
+pub async fn logout(
+    state: &AppState,
+    p: LogoutParams,
+    session_cookie: Option<&str>,
+) -> Result<LogoutOutcome, ApiError> {
+    let bad = |title: &str, message: &str| LogoutOutcome::ErrorPage {
+        title: title.to_owned(),
+        message: message.to_owned(),
+    };
+    let hint = match p.id_token_hint.as_deref() {
+        Some(t) => match id_token_hint(state, t).await {
+            Some(c) => Some(c),
+            None => {
+                return Ok(bad(
+                    "This sign-out link is not valid",
+                    "The application sent a sign-in token OpenStaff did not issue. You have not been signed out.",
+                ))
+            }
+        },
+        None => None,
+    };
+    let client = hint.as_ref().map(|h| h.aud.clone()).or(p.client_id.clone());
+    if let (Some(h), Some(c)) = (&hint, &p.client_id) {
+        if &h.aud != c {
+            return Ok(bad(
+                "This sign-out link is not valid",
+                "The application and its token disagree.",
+            ));
+        }
+    }
+    let mut redirect = None;
+    if let Some(uri) = p.post_logout_redirect_uri.as_deref() {
+        let app = match &client {
+            Some(c) => application(state, c).await?,
+            None => None,
+        };
+        let registered = app
+            .as_ref()
+            .is_some_and(|a| a.post_logout_redirect_uris().iter().any(|x| x == uri));
+        if !registered {
+            return Ok(bad(
+                "This sign-out link is not allowed",
+                "The application asked to send you to an address that isn't registered for it.",
+            ));
+        }
+        redirect = Some(match p.state.as_deref() {
+            Some(s) => with_query(uri, &[("state", s)]),
+            None => uri.to_owned(),
+        });
+    }
+    if hint.is_none() && p.confirm.as_deref() != Some("yes") {
+        if live_session(state, session_cookie).await?.is_some() {
+            return Ok(LogoutOutcome::Confirm);
+        }
+        return Ok(LogoutOutcome::Done { redirect });
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if let Some(c) = session_cookie.filter(|c| !c.is_empty() && c.len() <= 128) {
+        rows::end_session(&mut tx, Some(&secret_hash(c)), None, now).await?;
+    }
+    if let Some(h) = &hint {
+        rows::end_session(&mut tx, None, Some(&h.sid), now).await?;
+    }
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(LogoutOutcome::Done { redirect })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_need_openid_and_come_out_in_order() {
+        assert_eq!(parse_scope("email openid").as_deref(), Some("openid email"));
+        assert_eq!(
+            parse_scope("offline_access profile openid  email").as_deref(),
+            Some("openid profile email offline_access")
+        );
+        assert_eq!(parse_scope("profile"), None);
+        assert_eq!(parse_scope("openid admin"), None);
+    }
+
+    #[test]
+    fn pkce_values_follow_rfc_7636() {
+        assert!(is_pkce_value(&"a".repeat(43)));
+        assert!(!is_pkce_value(&"a".repeat(42)));
+        assert!(!is_pkce_value(&"a".repeat(129)));
+        assert!(!is_pkce_value(&format!("{}+", "a".repeat(43))));
+    }
+}

@@ -1,0 +1,479 @@
+//! The OpenID Connect provider's state: provider sessions, pending authorizations
+//! of the hosted sign-in page, authorization codes, grants and refresh tokens. All
+//! in the database, so every replica sees every session and every revocation; every
+//! secret is looked up by its hash (`crate::auth::secret_hash`).
+//!
+//! A session, code or grant carries the user's token version from when it was made:
+//! a password reset, a password change or a disable moves the version on in the
+//! transaction of the change, which ends them all at once, on every replica.
+
+use super::{Db, ResultExt, StoreResult, Tx};
+use crate::time::{Micros, Span};
+use shared::{ApplicationId, UserId};
+use sqlx::{AnyPool, Executor, FromRow};
+
+#[derive(Clone, FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub sid: String,
+    pub user_id: UserId,
+    pub token_version: i64,
+    pub auth_time: Micros,
+    pub created_at: Micros,
+    pub last_seen_at: Micros,
+    pub expires_at: Micros,
+    pub ended_at: Option<Micros>,
+}
+
+impl std::fmt::Debug for SessionRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRow")
+            .field("sid", &self.sid)
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session row with what decides whether it still holds.
+#[derive(Debug, Clone, FromRow)]
+pub struct LiveSession {
+    #[sqlx(flatten)]
+    pub session: SessionRow,
+    pub user_token_version: i64,
+    #[sqlx(try_from = "super::DbFlag")]
+    pub account_enabled: bool,
+}
+
+impl LiveSession {
+    /// Whether the session still holds at `now` with idle timeout `idle`.
+    pub fn is_live(&self, now: Micros, idle: Span) -> bool {
+        let s = &self.session;
+        s.ended_at.is_none()
+            && self.account_enabled
+            && s.token_version == self.user_token_version
+            && now < s.expires_at
+            && now < s.last_seen_at + idle
+    }
+}
+
+pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO provider_sessions (id_hash, sid, user_id, token_version, auth_time, \
+         created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&s.id_hash)
+    .bind(&s.sid)
+    .bind(s.user_id)
+    .bind(s.token_version)
+    .bind(s.auth_time)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .bind(s.expires_at)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+const SESSION_COLS: &str = "s.id_hash, s.sid, s.user_id, s.token_version, s.auth_time, \
+     s.created_at, s.last_seen_at, s.expires_at, s.ended_at, \
+     u.token_version AS user_token_version, u.account_enabled";
+
+pub async fn session_by_hash(pool: &AnyPool, id_hash: &str) -> StoreResult<Option<LiveSession>> {
+    sqlx::query_as::<Db, LiveSession>(&format!(
+        "SELECT {SESSION_COLS} FROM provider_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.id_hash = $1"
+    ))
+    .bind(id_hash)
+    .fetch_optional(pool)
+    .await
+    .db()
+}
+
+pub async fn touch_session(tx: &mut Tx, id_hash: &str, now: Micros) -> StoreResult<()> {
+    sqlx::query("UPDATE provider_sessions SET last_seen_at = $2 WHERE id_hash = $1")
+        .bind(id_hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
+/// Ends a session (sign-out), by its hash or its public id.
+pub async fn end_session(
+    tx: &mut Tx,
+    id_hash: Option<&str>,
+    sid: Option<&str>,
+    now: Micros,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE provider_sessions SET ended_at = $3 \
+         WHERE (id_hash = $1 OR sid = $2) AND ended_at IS NULL",
+    )
+    .bind(id_hash.unwrap_or(""))
+    .bind(sid.unwrap_or(""))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+#[derive(Clone, FromRow)]
+pub struct PendingRow {
+    pub id: String,
+    pub csrf_hash: String,
+    pub application_id: ApplicationId,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub login_hint: Option<String>,
+    pub password_change_user_id: Option<UserId>,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+}
+
+impl std::fmt::Debug for PendingRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingRow")
+            .field("application_id", &self.application_id)
+            .finish_non_exhaustive()
+    }
+}
+
+const PENDING_COLS: &str = "id, csrf_hash, application_id, redirect_uri, scope, state, nonce, \
+     code_challenge, login_hint, password_change_user_id, created_at, expires_at";
+
+pub async fn insert_pending(tx: &mut Tx, p: &PendingRow) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO pending_authorizations ({PENDING_COLS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&p.id)
+    .bind(&p.csrf_hash)
+    .bind(p.application_id)
+    .bind(&p.redirect_uri)
+    .bind(&p.scope)
+    .bind(&p.state)
+    .bind(&p.nonce)
+    .bind(&p.code_challenge)
+    .bind(&p.login_hint)
+    .bind(p.password_change_user_id)
+    .bind(p.created_at)
+    .bind(p.expires_at)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+pub async fn pending<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    id: &str,
+) -> StoreResult<Option<PendingRow>> {
+    sqlx::query_as::<Db, PendingRow>(&format!(
+        "SELECT {PENDING_COLS} FROM pending_authorizations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+    .db()
+}
+
+pub async fn set_pending_password_change(tx: &mut Tx, id: &str, user: UserId) -> StoreResult<()> {
+    sqlx::query("UPDATE pending_authorizations SET password_change_user_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(user)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
+/// Removes a finished pending authorization, and any that have expired.
+pub async fn delete_pending(tx: &mut Tx, id: &str, now: Micros) -> StoreResult<()> {
+    sqlx::query("DELETE FROM pending_authorizations WHERE id = $1 OR expires_at <= $2")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
+#[derive(Clone, FromRow)]
+pub struct CodeRow {
+    pub code_hash: String,
+    pub application_id: ApplicationId,
+    pub user_id: UserId,
+    pub session_hash: String,
+    pub sid: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub nonce: Option<String>,
+    pub code_challenge: String,
+    pub token_version: i64,
+    pub auth_time: Micros,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+    pub used_at: Option<Micros>,
+    pub grant_id: Option<String>,
+}
+
+impl std::fmt::Debug for CodeRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodeRow")
+            .field("application_id", &self.application_id)
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+const CODE_COLS: &str = "code_hash, application_id, user_id, session_hash, sid, redirect_uri, \
+     scope, nonce, code_challenge, token_version, auth_time, created_at, expires_at, used_at, \
+     grant_id";
+
+pub async fn insert_code(tx: &mut Tx, c: &CodeRow) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO authorization_codes ({CODE_COLS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(&c.code_hash)
+    .bind(c.application_id)
+    .bind(c.user_id)
+    .bind(&c.session_hash)
+    .bind(&c.sid)
+    .bind(&c.redirect_uri)
+    .bind(&c.scope)
+    .bind(&c.nonce)
+    .bind(&c.code_challenge)
+    .bind(c.token_version)
+    .bind(c.auth_time)
+    .bind(c.created_at)
+    .bind(c.expires_at)
+    .bind(c.used_at)
+    .bind(&c.grant_id)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Marks a code used, in the exchange's transaction. Returns the code as it was
+/// before, so the caller can tell a first use (`used_at` none) from a replay.
+pub async fn take_code(tx: &mut Tx, code_hash: &str, now: Micros) -> StoreResult<Option<CodeRow>> {
+    let row = sqlx::query_as::<Db, CodeRow>(&format!(
+        "SELECT {CODE_COLS} FROM authorization_codes WHERE code_hash = $1"
+    ))
+    .bind(code_hash)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    if row.as_ref().is_some_and(|c| c.used_at.is_none()) {
+        let r = sqlx::query(
+            "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
+        )
+        .bind(code_hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+        if r.rows_affected() != 1 {
+            // Another exchange took it between the read and the write.
+            return Ok(row.map(|c| CodeRow {
+                used_at: Some(now),
+                ..c
+            }));
+        }
+    }
+    Ok(row)
+}
+
+pub async fn set_code_grant(tx: &mut Tx, code_hash: &str, grant_id: &str) -> StoreResult<()> {
+    sqlx::query("UPDATE authorization_codes SET grant_id = $2 WHERE code_hash = $1")
+        .bind(code_hash)
+        .bind(grant_id)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct GrantRow {
+    pub id: String,
+    pub application_id: ApplicationId,
+    pub user_id: UserId,
+    pub session_hash: String,
+    pub sid: String,
+    pub scope: String,
+    pub token_version: i64,
+    pub auth_time: Micros,
+    pub created_at: Micros,
+    pub expires_at: Micros,
+    pub revoked_at: Option<Micros>,
+}
+
+const GRANT_COLS: &str = "g.id, g.application_id, g.user_id, g.session_hash, g.sid, g.scope, \
+     g.token_version, g.auth_time, g.created_at, g.expires_at, g.revoked_at";
+
+pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO oauth_grants (id, application_id, user_id, session_hash, sid, scope, \
+         token_version, auth_time, created_at, expires_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&g.id)
+    .bind(g.application_id)
+    .bind(g.user_id)
+    .bind(&g.session_hash)
+    .bind(&g.sid)
+    .bind(&g.scope)
+    .bind(g.token_version)
+    .bind(g.auth_time)
+    .bind(g.created_at)
+    .bind(g.expires_at)
+    .bind(g.revoked_at)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+pub async fn revoke_grant(tx: &mut Tx, id: &str, now: Micros) -> StoreResult<()> {
+    sqlx::query("UPDATE oauth_grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+        .bind(id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
+/// A grant, if it still holds at `now`: not revoked, not past its end, its session
+/// not ended, and its user enabled and on the same token version.
+pub async fn live_grant<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    id: &str,
+    now: Micros,
+) -> StoreResult<Option<GrantRow>> {
+    sqlx::query_as::<Db, GrantRow>(&format!(
+        "SELECT {GRANT_COLS} FROM oauth_grants g \
+         JOIN users u ON u.id = g.user_id \
+         JOIN provider_sessions s ON s.id_hash = g.session_hash \
+         WHERE g.id = $1 AND g.revoked_at IS NULL AND g.expires_at > $2 \
+           AND u.account_enabled = 1 AND u.token_version = g.token_version \
+           AND s.ended_at IS NULL"
+    ))
+    .bind(id)
+    .bind(now)
+    .fetch_optional(exec)
+    .await
+    .db()
+}
+
+pub async fn insert_refresh(
+    tx: &mut Tx,
+    hash: &str,
+    grant_id: &str,
+    now: Micros,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, grant_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(hash)
+    .bind(grant_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Marks a refresh token used; returns (grant id, whether it had been used before).
+pub async fn take_refresh(
+    tx: &mut Tx,
+    hash: &str,
+    now: Micros,
+) -> StoreResult<Option<(String, bool)>> {
+    let row: Option<(String, Option<Micros>)> =
+        sqlx::query_as("SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = $1")
+            .bind(hash)
+            .fetch_optional(&mut **tx)
+            .await
+            .db()?;
+    let Some((grant, used)) = row else {
+        return Ok(None);
+    };
+    if used.is_some() {
+        return Ok(Some((grant, true)));
+    }
+    let r = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(Some((grant, r.rows_affected() != 1)))
+}
+
+/// The grant a refresh token belongs to, without using it (revocation).
+pub async fn refresh_grant<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    hash: &str,
+) -> StoreResult<Option<(String, ApplicationId)>> {
+    sqlx::query_as(
+        "SELECT g.id, g.application_id FROM refresh_tokens r \
+         JOIN oauth_grants g ON g.id = r.grant_id WHERE r.token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(exec)
+    .await
+    .db()
+}
+
+/// Deletes what can no longer be used at `now`: pending authorizations and codes
+/// past their end (codes kept an hour longer, so a late replay still finds and
+/// revokes what the first use issued), sessions and grants a day after they ended
+/// or expired (with their refresh tokens). Returns how many rows went.
+pub async fn purge_expired(tx: &mut Tx, now: Micros) -> StoreResult<u64> {
+    let hour = Span::HOUR;
+    let day = Span::hours(24);
+    let mut gone = 0;
+    for (sql, before) in [
+        (
+            "DELETE FROM pending_authorizations WHERE expires_at <= $1",
+            now,
+        ),
+        (
+            "DELETE FROM authorization_codes WHERE expires_at <= $1",
+            now - hour,
+        ),
+        (
+            "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM oauth_grants \
+             WHERE expires_at <= $1 OR revoked_at <= $1)",
+            now - day,
+        ),
+        (
+            "DELETE FROM oauth_grants WHERE expires_at <= $1 OR revoked_at <= $1",
+            now - day,
+        ),
+        (
+            "DELETE FROM provider_sessions WHERE expires_at <= $1 OR ended_at <= $1",
+            now - day,
+        ),
+    ] {
+        gone += sqlx::query(sql)
+            .bind(before)
+            .execute(&mut **tx)
+            .await
+            .db()?
+            .rows_affected();
+    }
+    Ok(gone)
+}

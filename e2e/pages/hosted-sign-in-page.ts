@@ -1,0 +1,45 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** OpenStaff's hosted sign-in page (the identity provider's, not the SPA's). */
+export class HostedSignInPage {
+  readonly heading: Locator;
+  readonly username: Locator;
+  readonly password: Locator;
+  readonly submit: Locator;
+  readonly alert: Locator;
+  readonly changeHeading: Locator;
+  readonly newPassword: Locator;
+  readonly confirmPassword: Locator;
+  readonly change: Locator;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
+    this.username = page.getByLabel('Sign-in name');
+    this.password = page.getByLabel('Password', { exact: true });
+    this.submit = page.getByRole('button', { name: 'Sign in' });
+    this.alert = page.getByRole('alert');
+    this.changeHeading = page.getByRole('heading', { level: 1, name: 'Choose a new password' });
+    this.newPassword = page.getByLabel('New password', { exact: true });
+    this.confirmPassword = page.getByLabel('Confirm new password');
+    this.change = page.getByRole('button', { name: 'Change password and continue' });
+  }
+
+  async expectVisible(appName: string) {
+    await expect(this.page).toHaveURL(/\/oauth2\/authorize\?/);
+    await expect(this.heading).toBeVisible();
+    await expect(this.page.getByText(`to continue to ${appName}`)).toBeVisible();
+  }
+
+  async signIn(username: string, password: string) {
+    await this.username.fill(username);
+    await this.password.fill(password);
+    await this.submit.click();
+  }
+
+  async changePassword(password: string) {
+    await expect(this.changeHeading).toBeVisible();
+    await this.newPassword.fill(password);
+    await this.confirmPassword.fill(password);
+    await this.change.click();
+  }
+}

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The API contract checked by tools nobody here wrote (`make contract`):
 #   1. openapi-spec-validator on the committed and on the served document;
-#   2. Schemathesis, every phase, every check, authenticated as the demo's global
-#      administrator, against the release binary on a fresh demo database;
-#   3. a Python client generated from the committed document by openapi-python-client
-#      driving a manager's scenario (contract/scenario.py).
+#   2. a Python client generated from the committed document by openapi-python-client
+#      driving a manager's errand (contract/scenario.py) on the demo as seeded;
+#   3. Schemathesis, every phase, every check, authenticated as the demo's global
+#      administrator, against the same release binary.
 # Tools come from PyPI into a virtualenv cached outside the clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,8 +59,16 @@ done
 curl -fsS "$base/api/openapi.json" -o "$work/served.json"
 "$venv/bin/openapi-spec-validator" "$work/served.json"
 
-# --- 2. Schemathesis -------------------------------------------------------------------
 password="OpenStaff-Demo-2026!"
+
+# --- 2. a generated client drives a manager's errand, on the demo as seeded -----------
+"$venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
+  --output-path "$work/client/openstaff_client" >"$work/generate.log" 2>&1 \
+  || { cat "$work/generate.log" >&2; exit 1; }
+PYTHONPATH="$work/client" OPENSTAFF_URL="$base" OPENSTAFF_PASSWORD="$password" \
+  "$venv/bin/python" contract/scenario.py
+
+# --- 3. Schemathesis -------------------------------------------------------------------
 export OPENSTAFF_CONTRACT_TOKEN
 OPENSTAFF_CONTRACT_TOKEN="$(curl -fsS -X POST "$base/api/v1/auth/token" \
   -H 'content-type: application/json' \
@@ -80,10 +88,4 @@ settings="PUT /api/v1/settings/my-staff"
 st --exclude-name "$settings"
 st --include-name "$settings" --phases examples,coverage,fuzzing
 
-# --- 3. a generated client drives a manager's scenario ---------------------------------
-"$venv/bin/openapi-python-client" generate --path openapi/openapi.json --meta none \
-  --output-path "$work/client/openstaff_client" >"$work/generate.log" 2>&1 \
-  || { cat "$work/generate.log" >&2; exit 1; }
-PYTHONPATH="$work/client" OPENSTAFF_URL="$base" OPENSTAFF_PASSWORD="$password" \
-  "$venv/bin/python" contract/scenario.py
 say "passed"

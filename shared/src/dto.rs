@@ -667,10 +667,16 @@ impl std::fmt::Debug for ApplicationWithSecret {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApplication {
-    #[cfg_attr(feature = "openapi", schema(example = "Rota"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::display_name, example = "Rota")
+    )]
     pub display_name: String,
     #[serde(default)]
     pub start_url: Option<String>,
+    /// Exact URIs the application may receive codes at: https, or http on the
+    /// loopback address; at least one.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
@@ -691,11 +697,17 @@ pub struct CreateApplication {
 #[serde(deny_unknown_fields)]
 pub struct UpdateApplication {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = crate::patterns::schema::optional_display_name)
+    )]
     pub display_name: Option<String>,
     /// An empty string clears it.
     #[serde(default)]
     pub start_url: Option<String>,
+    /// Replaces the list; at least one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub redirect_uris: Option<Vec<String>>,
     #[serde(default)]
     pub post_logout_redirect_uris: Option<Vec<String>>,

@@ -3,6 +3,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
+use crate::http::extract::JsonObject;
 use crate::http::responses::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
 };
@@ -58,7 +59,7 @@ pub async fn list_applications(
 pub async fn create_application(
     state: Data<AppState>,
     ctx: AuthContext,
-    body: Json<CreateApplication>,
+    body: JsonObject<CreateApplication>,
 ) -> ApiResult<HttpResponse> {
     let created = service::create(&state, &ctx, body.into_inner()).await?;
     Ok(HttpResponse::Created()
@@ -111,7 +112,7 @@ pub async fn update_application(
     state: Data<AppState>,
     ctx: AuthContext,
     id: Path<String>,
-    body: Json<UpdateApplication>,
+    body: JsonObject<UpdateApplication>,
 ) -> ApiResult<Json<Application>> {
     Ok(Json(
         service::update(&state, &ctx, &id, body.into_inner()).await?,

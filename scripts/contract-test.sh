@@ -79,7 +79,7 @@ OPENSTAFF_CONTRACT_TOKEN="$(curl -fsS -X POST "$base/api/v1/auth/token" \
 seed="${ST_SEED:-20261201}"
 seed_args=()
 [[ "$seed" != random ]] && seed_args=(--seed "$seed")
-st() { (cd contract && "$venv/bin/st" run "$base/api/openapi.json" "${seed_args[@]}" "$@"); }
+st() { (cd contract && "$venv/bin/st" run "$base/api/openapi.json" --checks all "${seed_args[@]}" "$@"); }
 # The My Staff setting applies to every manager: fuzzing it can switch My Staff off
 # for everyone, and every manager action after it would only answer 403. It runs
 # on its own, after the rest (without the stateful phase, which needs links between

@@ -130,22 +130,44 @@ impl<T> std::ops::Deref for JsonObject<T> {
     }
 }
 
+/// Reads a JSON object body; `None` for an empty one when it is `optional`.
+fn read_object<T: serde::de::DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+    optional: bool,
+) -> futures_util::future::LocalBoxFuture<'static, Result<Option<T>, ApiError>> {
+    let json = is_json(req);
+    let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
+    let payload = payload.take();
+    Box::pin(async move {
+        // A required body is refused on its type before it is read.
+        if !json && !optional {
+            return Err(not_json());
+        }
+        let body = read_body(payload, limit).await?;
+        if optional && body.is_empty() {
+            return Ok(None);
+        }
+        if !json {
+            return Err(not_json());
+        }
+        parse_json(&body).map(Some)
+    })
+}
+
+fn not_json() -> ApiError {
+    ApiError::UnsupportedMediaType("Send the body as application/json.".to_owned())
+}
+
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
     type Error = ApiError;
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = is_json(req);
-        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
-        let payload = payload.take();
+        let read = read_object(req, payload, false);
         Box::pin(async move {
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "Send the body as application/json.".to_owned(),
-                ));
-            }
-            let body = read_body(payload, limit).await?;
-            parse_json(&body).map(JsonObject)
+            let value = read.await?.ok_or_else(not_json)?;
+            Ok(JsonObject(value))
         })
     }
 }
@@ -159,21 +181,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = is_json(req);
-        let limit = req.app_data::<BodyLimit>().map_or(64 * 1024, |l| l.0);
-        let payload = payload.take();
-        Box::pin(async move {
-            let body = read_body(payload, limit).await?;
-            if body.is_empty() {
-                return Ok(OptionalJsonObject(None));
-            }
-            if !json {
-                return Err(ApiError::UnsupportedMediaType(
-                    "Send the body as application/json.".to_owned(),
-                ));
-            }
-            parse_json(&body).map(|v| OptionalJsonObject(Some(v)))
-        })
+        let read = read_object(req, payload, true);
+        Box::pin(async move { read.await.map(OptionalJsonObject) })
     }
 }
 

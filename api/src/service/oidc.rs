@@ -610,6 +610,22 @@ async fn finish_pending(state: &AppState, id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The hosted page proved who `user` (id, token version) is: a new provider session,
+/// the pending authorization spent, and on to the application.
+async fn signed_in(
+    state: &AppState,
+    who: &Initiator,
+    app: &ApplicationRow,
+    pending: &PendingRow,
+    (user, token_version): (UserId, i64),
+    session_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (session, new) = start_session(state, user, token_version, session_cookie).await?;
+    finish_pending(state, &pending.id).await?;
+    let req = request_of(pending);
+    complete(state, who, app, &req, &session, Some(new), false, false).await
+}
+
 /// `POST /oauth2/sign-in`: the hosted page's sign-in name and password.
 pub async fn sign_in(
     state: &AppState,
@@ -658,18 +674,13 @@ pub async fn sign_in(
             Vec::new(),
         )));
     }
-    let (session, new) =
-        start_session(state, account.id, account.token_version, session_cookie).await?;
-    finish_pending(state, &pending.id).await?;
-    complete(
+    signed_in(
         state,
         &who,
         &app,
-        &request_of(&pending),
-        &session,
-        Some(new),
-        false,
-        false,
+        &pending,
+        (account.id, account.token_version),
+        session_cookie,
     )
     .await
 }
@@ -765,18 +776,13 @@ pub async fn change_password(
             "Ask your manager.",
         ));
     };
-    let (session, new) =
-        start_session(state, account.id, account.token_version, session_cookie).await?;
-    finish_pending(state, &pending.id).await?;
-    complete(
+    signed_in(
         state,
         &who,
         &app,
-        &request_of(&pending),
-        &session,
-        Some(new),
-        false,
-        false,
+        &pending,
+        (account.id, account.token_version),
+        session_cookie,
     )
     .await
 }

@@ -64,6 +64,9 @@ pub async fn state(
         time.now(),
     )
     .await?;
+    let provider = server.provider()?;
+    crate::service::applications::register_first_party(&store, &provider.issuer, time.now())
+        .await?;
     Ok(AppState {
         store,
         keys: Arc::new(keys),
@@ -71,7 +74,7 @@ pub async fn state(
         clock: time.clock,
         ids: time.ids,
         policy: server.policy.clone(),
-        provider: server.provider()?,
+        provider,
     })
 }
 
@@ -110,6 +113,12 @@ pub fn server(
     let routes = web::Data::new(Arc::new(RouteTable::from_openapi(&api)));
     let assets = web::Data::new(spa::SpaAssets::load());
     let max_body = config.max_body_bytes;
+    let explorer_id = shared::first_party::API_EXPLORER.to_string();
+    let explorer_redirect = format!(
+        "{}{}",
+        state.provider.issuer,
+        shared::first_party::API_EXPLORER_CALLBACK_PATH
+    );
     let mut http = HttpServer::new(move || {
         let (app, _) = utoipa_app().split_for_parts();
         app.app_data(state.clone())
@@ -122,7 +131,19 @@ pub fn server(
             .service(web::redirect("/api/docs", "/api/docs/"))
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}")
-                    .external_url_unchecked("/api/openapi.json", api.clone()),
+                    .external_url_unchecked("/api/openapi.json", api.clone())
+                    .config(
+                        utoipa_swagger_ui::Config::from("/api/openapi.json")
+                            .oauth2_redirect_url(explorer_redirect.clone())
+                            .persist_authorization(false),
+                    )
+                    .oauth(
+                        utoipa_swagger_ui::oauth::Config::new()
+                            .client_id(&explorer_id)
+                            .app_name("OpenStaff API explorer")
+                            .scopes(vec!["openid".to_owned(), "profile".to_owned()])
+                            .use_pkce_with_authorization_code_grant(true),
+                    ),
             )
             .default_service(web::to(spa::fallback))
             .wrap(from_fn(request_context))

@@ -1,8 +1,11 @@
-//! The OpenAPI document's own parts: metadata, tags and the bearer scheme. Its paths
+//! The OpenAPI document's own parts: metadata, tags and the security schemes (a bearer
+//! token, or OpenStaff's own sign-in). Its paths
 //! are collected from the registered services by utoipa-actix-web in `app`.
 
 use crate::http::responses;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    AuthorizationCode, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -11,9 +14,10 @@ use utoipa::{Modify, OpenApi};
         title = "OpenStaff API",
         description = "Delegated user management: store managers and department heads reset \
 passwords and fix sign-in phone numbers for the people in their locations, within the \
-rules of their role, with everything audited.\n\nSign in with `POST /api/v1/auth/token`, \
-then press **Authorize** and paste the `access_token`. Every error is an RFC 9457 problem \
-document with a stable `code`.",
+rules of their role, with everything audited.\n\nTo try it here, press **Authorize** and \
+sign in under `openstaff` (OpenStaff's own sign-in page, authorization code with PKCE), or \
+paste an `access_token` from `POST /api/v1/auth/token` under `bearer`. Every error is an \
+RFC 9457 problem document with a stable `code`.",
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerScheme),
@@ -62,6 +66,25 @@ impl Modify for BearerScheme {
                     .description(Some("An access token from `POST /api/v1/auth/token`."))
                     .build(),
             ),
+        );
+        // The explorer's "Authorize": OpenStaff's own sign-in, as its built-in public
+        // client (shared::first_party::API_EXPLORER). Relative URLs, so the committed
+        // document holds for every deployment.
+        let scopes = Scopes::from_iter([
+            ("openid", "Who you are (required)"),
+            ("profile", "Your name and sign-in name"),
+        ]);
+        components.add_security_scheme(
+            "openstaff",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::AuthorizationCode(AuthorizationCode::new(
+                    "/oauth2/authorize",
+                    "/oauth2/token",
+                    scopes,
+                ))],
+                "Sign in on OpenStaff's hosted page (authorization code with PKCE). The \
+                 access token is the same kind `POST /api/v1/auth/token` gives.",
+            )),
         );
     }
 }
@@ -118,6 +141,12 @@ pub fn complete(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
                 }
                 if params_in("path") {
                     needed.push(("404", "NotFound"));
+                }
+                // Either scheme gives the same token: bearer, or signing in here.
+                if let Some(alternatives) = op.get_mut("security").and_then(Value::as_array_mut) {
+                    if alternatives.iter().any(|a| a.get("bearer").is_some()) {
+                        alternatives.push(json!({"openstaff": ["openid"]}));
+                    }
                 }
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                     continue;

@@ -609,6 +609,17 @@ pub enum SignInAudience {
     Locations,
 }
 
+/// An application on the caller's "My account" page: one they may sign in to, with
+/// the address that starts it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MyApplication {
+    pub id: Uuid,
+    pub display_name: String,
+    /// Opens the application, which then signs the person in with OpenStaff.
+    pub start_url: String,
+}
+
 /// An application that signs its users in with OpenStaff (an OpenID Connect
 /// relying party).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@ mod wire_enum;
 pub mod audit;
 pub mod codes;
 pub mod dto;
+pub mod first_party;
 pub mod ids;
 pub mod patterns;
 pub mod policy;

@@ -18,7 +18,7 @@ use crate::store::applications::{self as apps, audience_text, client_type_text, 
 use crate::store::{Store, StoreError};
 use shared::audit::Activity;
 use shared::dto::{self, ClientType, CreateApplication, Page, SignInAudience, UpdateApplication};
-use shared::{ApplicationId, ErrorCode, FieldErrorCode, UnitId};
+use shared::{first_party, ApplicationId, ErrorCode, FieldErrorCode, UnitId};
 
 /// A new random secret (256 bits, base64url) and its stored hash.
 pub fn new_secret() -> (String, String) {
@@ -120,7 +120,8 @@ fn audience_needs_units(audience: SignInAudience, units: &[UnitId]) -> ApiResult
 
 pub async fn list(state: &AppState, ctx: &AuthContext) -> ApiResult<Page<dto::Application>> {
     require_admin_to_read(ctx)?;
-    let rows = apps::list(state.store.reader()).await?;
+    let mut rows = apps::list(state.store.reader()).await?;
+    rows.retain(|r| !first_party::is_first_party(r.id));
     let pairs = apps::all_units(state.store.reader()).await?;
     let items = rows
         .iter()
@@ -139,8 +140,15 @@ pub async fn list(state: &AppState, ctx: &AuthContext) -> ApiResult<Page<dto::Ap
     })
 }
 
+/// An application administrators manage: OpenStaff's own are not among them.
+async fn managed(state: &AppState, id: ApplicationId) -> ApiResult<Option<ApplicationRow>> {
+    Ok(apps::get(state.store.reader(), id)
+        .await?
+        .filter(|a| !first_party::is_first_party(a.id)))
+}
+
 async fn load(state: &AppState, id: ApplicationId) -> ApiResult<ApplicationRow> {
-    apps::get(state.store.reader(), id)
+    managed(state, id)
         .await?
         .ok_or_else(|| ApiError::NotFound("No application has this id.".to_owned()))
 }
@@ -263,7 +271,7 @@ pub async fn update(
 ) -> ApiResult<dto::Application> {
     const ACTIVITY: Activity = Activity::UpdateApplication;
     let id: ApplicationId = parse_id(id, "application")?;
-    let existing = apps::get(state.store.reader(), id).await?;
+    let existing = managed(state, id).await?;
     let target = existing
         .as_ref()
         .map(|a| TargetResource::application(a.id, &a.display_name));
@@ -356,7 +364,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::DeleteApplication;
     let id: ApplicationId = parse_id(id, "application")?;
-    let existing = apps::get(state.store.reader(), id).await?;
+    let existing = managed(state, id).await?;
     let target = existing
         .as_ref()
         .map(|a| TargetResource::application(a.id, &a.display_name));
@@ -383,7 +391,7 @@ pub async fn rotate_secret(
 ) -> ApiResult<dto::ApplicationWithSecret> {
     const ACTIVITY: Activity = Activity::UpdateApplication;
     let id: ApplicationId = parse_id(id, "application")?;
-    let existing = apps::get(state.store.reader(), id).await?;
+    let existing = managed(state, id).await?;
     let target = existing
         .as_ref()
         .map(|a| TargetResource::application(a.id, &a.display_name));
@@ -420,4 +428,51 @@ pub async fn rotate_secret(
         ),
         client_secret: Some(secret),
     })
+}
+
+/// Registers OpenStaff's own applications (see [`shared::first_party`]) with
+/// redirect URIs under `issuer`, or brings them up to date (a new public URL).
+/// Run at every start; any replica may, and they agree.
+pub async fn register_first_party(
+    store: &Store,
+    issuer: &str,
+    now: crate::time::Micros,
+) -> anyhow::Result<()> {
+    let row = |id, name: &str, redirect: &str, logout: Option<&str>| ApplicationRow {
+        id,
+        display_name: name.to_owned(),
+        start_url: None,
+        redirect_uris: json_list(&[format!("{issuer}{redirect}")]),
+        post_logout_redirect_uris: json_list(
+            &logout
+                .map(|l| format!("{issuer}{l}"))
+                .into_iter()
+                .collect::<Vec<_>>(),
+        ),
+        client_type: client_type_text(ClientType::Public).to_owned(),
+        secret_hash: None,
+        sign_in_audience: audience_text(SignInAudience::Everyone).to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    let rows = [
+        row(
+            first_party::WEB_APP,
+            "OpenStaff",
+            first_party::WEB_APP_CALLBACK_PATH,
+            Some(first_party::WEB_APP_SIGNED_OUT_PATH),
+        ),
+        row(
+            first_party::API_EXPLORER,
+            "OpenStaff API explorer",
+            first_party::API_EXPLORER_CALLBACK_PATH,
+            None,
+        ),
+    ];
+    let mut tx = store.begin().await?;
+    for r in &rows {
+        apps::upsert(&mut tx, r).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -6,7 +6,7 @@ use crate::service::authz::{my_staff_status, require_my_staff};
 use crate::service::paging::{page_of, PageRequest};
 use crate::service::views::{assignment_dto, unit_dto};
 use crate::state::AppState;
-use shared::dto::{self, Me, Page};
+use shared::dto::{self, Me, MyApplication, Page, PhoneMethods};
 use shared::rules::{self};
 use shared::Scope;
 
@@ -63,4 +63,36 @@ pub async fn my_units(
         |r| (r.sort_key.clone(), r.id.to_string()),
         |rows| rows.into_iter().map(|r| unit_dto(ctx, r)).collect(),
     ))
+}
+
+/// The applications the caller may sign in to, each with its start URL. OpenStaff's
+/// own are not listed: "My account" is one of them, and links to My Staff itself.
+pub async fn my_applications(
+    state: &AppState,
+    ctx: &AuthContext,
+) -> ApiResult<Page<MyApplication>> {
+    let rows =
+        crate::store::applications::startable_for(state.store.reader(), ctx.user_id()).await?;
+    let items = rows
+        .into_iter()
+        .filter(|r| !shared::first_party::is_first_party(r.id))
+        .filter_map(|r| {
+            Some(MyApplication {
+                id: r.id.uuid(),
+                display_name: r.display_name,
+                start_url: r.start_url?,
+            })
+        })
+        .collect();
+    Ok(Page {
+        items,
+        next_cursor: None,
+    })
+}
+
+/// The caller's own sign-in phone numbers, masked: enough to recognise each one, not
+/// enough to read a number off a screen left open.
+pub async fn my_phone_methods(state: &AppState, ctx: &AuthContext) -> ApiResult<PhoneMethods> {
+    let rows = crate::store::phones::phones(state.store.reader(), ctx.user_id()).await?;
+    Ok(crate::service::phones::methods_dto(&rows, false))
 }

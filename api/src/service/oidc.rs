@@ -1134,9 +1134,15 @@ async fn issue(
     let ttl = state.keys.ttl_secs;
     let iss = state.provider.issuer.clone();
     let client_id = app.id.to_string();
+    // OpenStaff's own applications get API tokens; others a token for themselves.
+    let (access_iss, access_aud) = if shared::first_party::is_first_party(app.id) {
+        (state.keys.issuer.clone(), state.keys.audience.clone())
+    } else {
+        (iss.clone(), client_id.clone())
+    };
     let access = Claims {
-        iss: iss.clone(),
-        aud: client_id.clone(),
+        iss: access_iss,
+        aud: access_aud,
         sub: user.id.to_string(),
         exp: now_secs + ttl,
         nbf: now_secs,

@@ -31,7 +31,7 @@ fn etag(rows: &[PhoneRow]) -> String {
     format!("W/\"{hex}\"")
 }
 
-fn methods_dto(rows: &[PhoneRow], full: bool) -> PhoneMethods {
+pub(crate) fn methods_dto(rows: &[PhoneRow], full: bool) -> PhoneMethods {
     PhoneMethods {
         items: rows
             .iter()

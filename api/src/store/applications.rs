@@ -85,6 +85,24 @@ pub async fn list<'c, E: Executor<'c, Database = Db>>(exec: E) -> StoreResult<Ve
     .db()
 }
 
+/// Applications `user` may sign in to that have a start URL ("My account").
+pub async fn startable_for<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    user: shared::UserId,
+) -> StoreResult<Vec<ApplicationRow>> {
+    sqlx::query_as::<Db, ApplicationRow>(&format!(
+        "SELECT {COLS} FROM applications a WHERE a.start_url IS NOT NULL \
+         AND (a.sign_in_audience = 'everyone' OR EXISTS (SELECT 1 FROM application_units au \
+         JOIN unit_members m ON m.unit_id = au.unit_id \
+         WHERE au.application_id = a.id AND m.user_id = $1)) \
+         ORDER BY display_name, id"
+    ))
+    .bind(user)
+    .fetch_all(exec)
+    .await
+    .db()
+}
+
 pub async fn get<'c, E: Executor<'c, Database = Db>>(
     exec: E,
     id: ApplicationId,
@@ -119,6 +137,35 @@ pub async fn insert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
 }
 
 /// Writes every field but the id, client type, secret and creation time.
+/// Writes one of OpenStaff's own applications as `a` says (inserted the first time,
+/// brought up to date afterwards; its id and creation time stay).
+pub async fn upsert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO applications (id, display_name, start_url, redirect_uris, \
+         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+         start_url = excluded.start_url, redirect_uris = excluded.redirect_uris, \
+         post_logout_redirect_uris = excluded.post_logout_redirect_uris, \
+         client_type = excluded.client_type, secret_hash = excluded.secret_hash, \
+         sign_in_audience = excluded.sign_in_audience, updated_at = excluded.updated_at",
+    )
+    .bind(a.id)
+    .bind(&a.display_name)
+    .bind(&a.start_url)
+    .bind(&a.redirect_uris)
+    .bind(&a.post_logout_redirect_uris)
+    .bind(&a.client_type)
+    .bind(&a.secret_hash)
+    .bind(&a.sign_in_audience)
+    .bind(a.created_at)
+    .bind(a.updated_at)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
 pub async fn update(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
     sqlx::query(
         "UPDATE applications SET display_name = $2, start_url = $3, redirect_uris = $4, \

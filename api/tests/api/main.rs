@@ -15,6 +15,7 @@ mod contract;
 mod directory;
 mod edits;
 mod errors;
+mod first_party;
 mod helpers;
 mod import;
 mod oidc;

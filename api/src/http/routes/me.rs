@@ -1,4 +1,4 @@
-//! The caller's own account: `/api/v1/me`, `/api/v1/me/administrative-units`.
+//! The caller's own account ("My account"): `/api/v1/me` and what hangs off it.
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
@@ -7,11 +7,14 @@ use crate::http::routes::ListQuery;
 use crate::state::AppState;
 use actix_web::get;
 use actix_web::web::{Data, Json, Query};
-use shared::dto::{AdministrativeUnit, Me, Page};
+use shared::dto::{AdministrativeUnit, Me, MyApplication, Page, PhoneMethods};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(me).service(my_units);
+    cfg.service(me)
+        .service(my_units)
+        .service(my_applications)
+        .service(my_phone_methods);
 }
 
 /// The caller, their role assignments and whether My Staff is open to them.
@@ -49,5 +52,45 @@ pub async fn my_units(
 ) -> ApiResult<Json<Page<AdministrativeUnit>>> {
     Ok(Json(
         crate::service::me::my_units(&state, &ctx, &q.into_inner().into()).await?,
+    ))
+}
+
+/// The applications the caller may sign in to and that have a start URL.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<MyApplication>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/me/applications")]
+pub async fn my_applications(
+    state: Data<AppState>,
+    ctx: AuthContext,
+) -> ApiResult<Json<Page<MyApplication>>> {
+    Ok(Json(
+        crate::service::me::my_applications(&state, &ctx).await?,
+    ))
+}
+
+/// The caller's own sign-in phone numbers, always masked.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PhoneMethods),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/me/phone-methods")]
+pub async fn my_phone_methods(
+    state: Data<AppState>,
+    ctx: AuthContext,
+) -> ApiResult<Json<PhoneMethods>> {
+    Ok(Json(
+        crate::service::me::my_phone_methods(&state, &ctx).await?,
     ))
 }

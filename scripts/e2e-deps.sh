@@ -15,7 +15,11 @@ if [[ ! -x /usr/bin/chromium ]]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
-if [[ ! -d e2e/node_modules ]]; then
+# Installed once, and again whenever the lockfile changes (a stale node_modules
+# would lack a package added since).
+lock_sum="$(sha256sum e2e/package-lock.json 2>/dev/null | cut -d' ' -f1 || true)"
+stamp=e2e/node_modules/.openstaff-lock-sha256
+if [[ ! -d e2e/node_modules || "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]]; then
   say "installing e2e npm packages"
   export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
   if [[ -f e2e/package-lock.json ]]; then
@@ -23,4 +27,5 @@ if [[ ! -d e2e/node_modules ]]; then
   else
     (cd e2e && npm install --no-audit --no-fund)
   fi
+  echo "$lock_sum" >"$stamp"
 fi

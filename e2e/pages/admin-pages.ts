@@ -214,11 +214,12 @@ export function notForYou(page: Page): Locator {
 
 /** Signs in through the sign-in page and waits until the app has let us in. */
 export async function signInAs(page: Page, upn: string, password: string) {
+  // Through the provider's hosted page, as a person would.
   await page.goto('/signin');
-  await page.getByLabel('Username').fill(upn);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Sign-in name').fill(upn);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).not.toHaveURL(/\/signin$/);
+  await expect(page).not.toHaveURL(/\/(signin|oauth2)/);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
 

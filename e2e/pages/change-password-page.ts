@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** `/change-password`: the forced change after a reset. */
+/** `/change-password`: a person changes their own password from My account. */
 export class ChangePasswordPage {
   readonly heading: Locator;
   readonly current: Locator;
@@ -11,7 +11,7 @@ export class ChangePasswordPage {
   readonly rules: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 1, name: 'Choose a new password' });
+    this.heading = page.getByRole('heading', { level: 1, name: 'Change your password' });
     this.current = page.getByLabel('Current password');
     this.newPassword = page.getByLabel('New password', { exact: true });
     this.confirm = page.getByLabel('Confirm new password');

@@ -1,13 +1,17 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** `/`: who am I, my roles, my locations. */
+/** `/`: My account — who am I, my applications, my sign-in details, my roles and locations. */
 export class HomePage {
   readonly roles: Locator;
   readonly locations: Locator;
   readonly signOut: Locator;
+  readonly applications: Locator;
+  readonly security: Locator;
 
   constructor(readonly page: Page) {
     this.roles = page.getByRole('list', { name: 'My roles' });
+    this.applications = page.getByRole('region', { name: 'Your applications' });
+    this.security = page.getByRole('region', { name: 'Sign-in and security' });
     this.locations = page.getByRole('region', { name: 'My locations' }).getByRole('listitem');
     this.signOut = page.getByRole('button', { name: 'Sign out' });
   }
@@ -18,6 +22,10 @@ export class HomePage {
 
   role(line: string): Locator {
     return this.roles.getByRole('listitem').filter({ hasText: line });
+  }
+
+  application(name: string): Locator {
+    return this.applications.getByRole('link', { name, exact: true });
   }
 
   location(name: string): Locator {

@@ -1,6 +1,9 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** `/signin`. */
+/**
+ * Signing in to the web app: `/signin` sends the browser to OpenStaff's hosted
+ * sign-in page (the provider's), which brings it back signed in.
+ */
 export class SignInPage {
   readonly heading: Locator;
   readonly username: Locator;
@@ -10,10 +13,10 @@ export class SignInPage {
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
-    this.username = page.getByLabel('Username');
-    this.password = page.getByLabel('Password');
+    this.username = page.getByLabel('Sign-in name');
+    this.password = page.getByLabel('Password', { exact: true });
     this.submit = page.getByRole('button', { name: 'Sign in' });
-    this.alert = page.locator('form').getByRole('alert');
+    this.alert = page.getByRole('alert');
   }
 
   async goto() {
@@ -22,8 +25,10 @@ export class SignInPage {
   }
 
   async expectVisible() {
-    await expect(this.page).toHaveURL(/\/signin$/);
+    // The page itself, or its answer to a form it refused.
+    await expect(this.page).toHaveURL(/\/oauth2\/(authorize\?|sign-in)/);
     await expect(this.heading).toBeVisible();
+    await expect(this.page.getByText('to continue to OpenStaff')).toBeVisible();
   }
 
   async signIn(username: string, password: string) {

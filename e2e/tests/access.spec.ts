@@ -64,10 +64,18 @@ test.describe('what a manager may not do', () => {
     await expectAccessible(page);
   });
 
-  test('someone without an administrator role gets a clear page', async ({ page }) => {
+  test('someone without an administrator role has My account, and a clear page at My Staff', async ({
+    page,
+  }) => {
     await signIn(page, sam.upn, sam.displayName);
-    await expect(page.getByRole('heading', { name: "My Staff isn't available to you" })).toBeVisible();
-    await expect(page.getByText("You don't hold an administrator role")).toBeVisible();
+    const home = new HomePage(page);
+    // Staff land on their account: no manager links, no My Staff entry, no error.
+    await expect(home.applications).toBeVisible();
+    await expect(home.application('My Staff')).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'My locations' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Audit' })).toHaveCount(0);
+    await expect(page.getByRole('search')).toHaveCount(0);
+    await expect(page.getByRole('alert')).toHaveCount(0);
     await expectAccessible(page);
 
     await page.goto('/locations');

@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { admin, DEMO_PASSWORD } from '../support/demo';
 
 // The explorer at /api/docs/ renders every operation of the served document, and
 // Swagger UI's resolver finds every `$ref` (a missing `components.responses` entry
@@ -31,4 +32,38 @@ test('the API explorer shows every operation with no resolver error', async ({ p
   const text = await page.evaluate(() => document.body.innerText);
   expect(text).not.toMatch(/could not resolve reference|resolver error/i);
   expect(errors).toEqual([]);
+});
+
+// QA signs the explorer in through OpenStaff's own sign-in page (authorization code
+// with PKCE, the explorer's built-in public client) and calls the API with no token
+// copied by hand.
+test('the explorer signs in through OpenStaff and calls the API', async ({ page }, info) => {
+  test.skip(info.project.name !== 'global-desktop', 'desktop only');
+  test.setTimeout(120_000);
+  await page.goto('/api/docs/');
+  await page.getByRole('button', { name: 'Authorize' }).first().click();
+  const dialog = page.locator('.modal-ux');
+  await expect(dialog).toContainText('openstaff (OAuth2, authorizationCode with PKCE)');
+  await expect(dialog.getByRole('textbox', { name: 'client_id:' })).toHaveValue(
+    '00000000-0000-4000-8000-000000000002',
+  );
+  // Swagger UI opens the provider in a window of its own.
+  const popupOpened = page.waitForEvent('popup');
+  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click();
+  const popup = await popupOpened;
+  await expect(popup.getByText('to continue to OpenStaff API explorer')).toBeVisible();
+  await popup.getByLabel('Sign-in name').fill(admin.upn);
+  await popup.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await popup.waitForEvent('close');
+  await expect(dialog).toContainText('Authorized');
+  await dialog.getByRole('button', { name: 'Close' }).last().click();
+
+  // GET /api/v1/me, tried out with the token the sign-in gave.
+  const me = page.locator('#operations-me-me');
+  await me.locator('.opblock-summary-control').click();
+  await me.getByRole('button', { name: 'Try it out' }).click();
+  await me.getByRole('button', { name: 'Execute' }).click();
+  await expect(me.locator('.live-responses-table tbody .response-col_status').first()).toHaveText('200');
+  await expect(me.locator('.live-responses-table')).toContainText(admin.upn);
 });

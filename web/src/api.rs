@@ -8,8 +8,8 @@ use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use shared::dto::{
-    AccessDecision, AdministrativeUnit, ChangePasswordRequest, Me, Page, PhoneMethods, PhoneType,
-    ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TokenRequest, TokenResponse, User,
+    AccessDecision, AdministrativeUnit, ChangePasswordRequest, Me, MyApplication, Page,
+    PhoneMethods, PhoneType, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, User,
 };
 use shared::policy::PasswordPolicy;
 use shared::rules::{Action, Denial};
@@ -247,34 +247,6 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// `POST /api/v1/auth/token`. No bearer token, and a 401 (a wrong password) leaves the
-/// tab's session alone.
-pub async fn request_token(body: &TokenRequest) -> Result<TokenResponse, ApiError> {
-    let request = ApiRequest::new(Method::POST, "/api/v1/auth/token").json(body)?;
-    send_as(request, Auth::Anonymous).await?.json()
-}
-
-/// `GET /api/v1/me` with `token`; a 401 is left to the caller.
-pub async fn me(token: &str) -> Result<Me, ApiError> {
-    get_with(token, "/api/v1/me").await?.json()
-}
-
-/// `GET /api/v1/me/administrative-units` with `token`: the locations the caller looks
-/// after; a 401 is left to the caller.
-pub async fn my_administrative_units(token: &str) -> Result<Page<AdministrativeUnit>, ApiError> {
-    get_with(token, "/api/v1/me/administrative-units")
-        .await?
-        .json()
-}
-
-async fn get_with(token: &str, path: &str) -> Result<RawResponse, ApiError> {
-    send_as(
-        ApiRequest::new(Method::GET, path),
-        Auth::Token(token.to_owned()),
-    )
-    .await
-}
-
 // ---------------------------------------------------------------------------------
 // The manager surface. These take the token from the session (see `send_raw`).
 // ---------------------------------------------------------------------------------
@@ -285,6 +257,16 @@ pub const PAGE_SIZE: &str = "25";
 /// `GET /api/v1/me` with the session's token.
 pub async fn current_user() -> Result<Me, ApiError> {
     get_json("/api/v1/me").await
+}
+
+/// `GET /api/v1/me/applications`: what "My account" links to.
+pub async fn my_applications() -> Result<Page<MyApplication>, ApiError> {
+    get_json("/api/v1/me/applications").await
+}
+
+/// `GET /api/v1/me/phone-methods`: the caller's own numbers, masked.
+pub async fn my_phone_methods() -> Result<PhoneMethods, ApiError> {
+    get_json("/api/v1/me/phone-methods").await
 }
 
 /// `GET /api/v1/me/administrative-units` with the session's token.
@@ -476,60 +458,63 @@ impl ApiRequest {
     }
 }
 
-/// Whose bearer token a request carries.
-enum Auth {
-    /// The tab's session, signed out when the server answers 401.
-    Session,
-    /// This token; a 401 is left to the caller.
-    Token(String),
-    /// None (signing in).
-    Anonymous,
-}
-
 /// Sends any request with the surface header and the session's bearer token; a 2xx
-/// comes back raw, anything else as an [`ApiError`]. A 401 signs the tab out.
+/// comes back raw, anything else as an [`ApiError`]. A token about to expire is
+/// renewed first, and a refused one renewed once and the request tried again; when
+/// it cannot be, the tab forgets the session and the page guards send the person to
+/// sign in.
 pub async fn send_raw(request: ApiRequest) -> Result<RawResponse, ApiError> {
-    send_as(request, Auth::Session).await
+    with_session(|| send_once(&request)).await
 }
 
-async fn send_as(request: ApiRequest, auth: Auth) -> Result<RawResponse, ApiError> {
-    let mut builder = surface(Request::get(&request.path).method(request.method));
-    let token = match &auth {
-        Auth::Session => current_token(),
-        Auth::Token(token) => Some(token.clone()),
-        Auth::Anonymous => None,
-    };
-    if let Some(token) = token {
+/// Runs `send` with a fresh token, renewing once and trying again when it is
+/// refused; forgets the session when that fails.
+async fn with_session<F, Fut>(send: F) -> Result<RawResponse, ApiError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<RawResponse, ApiError>>,
+{
+    crate::auth::ensure_fresh().await;
+    match send().await {
+        Err(e) if e.is_unauthorized() => {
+            if crate::auth::renew().await {
+                let again = send().await;
+                if !matches!(&again, Err(e) if e.is_unauthorized()) {
+                    return again;
+                }
+            }
+            if let Some(s) = Session::current() {
+                s.forget();
+            }
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+async fn send_once(request: &ApiRequest) -> Result<RawResponse, ApiError> {
+    let mut builder = surface(Request::get(&request.path).method(request.method.clone()));
+    if let Some(token) = current_token() {
         builder = builder.header("Authorization", &format!("Bearer {token}"));
     }
     for (name, value) in &request.headers {
         builder = builder.header(name, value);
     }
-    let built = match request.body {
+    let built = match &request.body {
         Some(body) => builder
             .header("Content-Type", "application/json")
-            .body(body),
+            .body(body.clone()),
         None => builder.build(),
     };
-    answer(built, matches!(auth, Auth::Session)).await
+    answer(built).await
 }
 
-/// Sends a built request; a 2xx comes back raw, anything else as an [`ApiError`]
-/// (signing the tab out on 401 when `session`).
-async fn answer(
-    built: Result<Request, gloo_net::Error>,
-    session: bool,
-) -> Result<RawResponse, ApiError> {
+/// Sends a built request; a 2xx comes back raw, anything else as an [`ApiError`].
+async fn answer(built: Result<Request, gloo_net::Error>) -> Result<RawResponse, ApiError> {
     let built = built.map_err(|_| ApiError::Unexpected { status: 0 })?;
     let response = built.send().await.map_err(|_| ApiError::Network)?;
     if !response.ok() {
-        let error = problem_of(response).await;
-        if session && error.is_unauthorized() {
-            if let Some(session) = Session::current() {
-                session.sign_out();
-            }
-        }
-        return Err(error);
+        return Err(problem_of(response).await);
     }
     let headers = response.headers();
     Ok(RawResponse {
@@ -641,12 +626,15 @@ pub async fn send_blob<T: DeserializeOwned>(
     content_type: &str,
     body: &web_sys::Blob,
 ) -> Result<T, ApiError> {
-    let mut builder =
-        surface(Request::get(path).method(method)).header("Content-Type", content_type);
-    if let Some(token) = current_token() {
-        builder = builder.header("Authorization", &format!("Bearer {token}"));
-    }
-    answer(builder.body(body.clone()), true).await?.json()
+    let send = || {
+        let mut builder =
+            surface(Request::get(path).method(method.clone())).header("Content-Type", content_type);
+        if let Some(token) = current_token() {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
+        }
+        answer(builder.body(body.clone()))
+    };
+    with_session(send).await?.json()
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! The OpenStaff single-page app: Leptos, client-side rendered, built to WASM by Trunk.
 //!
-//! `api` is the only module that talks HTTP; `session` holds the token; `pages` has one
+//! `api` is the only module that talks to the REST API and `auth` to the sign-in
+//! provider; `session` holds the tokens; `pages` has one
 //! module per route and `components` the pieces they share.
 
 #![forbid(unsafe_code)]
 
 pub mod admin_api;
 pub mod api;
+pub mod auth;
 pub mod components;
 pub mod pages;
 pub mod reactive;
@@ -20,7 +22,7 @@ use leptos_router::{
 };
 use pages::{
     ChangePasswordPage, HomePage, LocationPage, LocationsPage, NotFoundPage, SearchPage,
-    SignInPage, UserPage,
+    SignInCallbackPage, SignInPage, SignedOutPage, UserPage,
 };
 use session::Session;
 
@@ -36,6 +38,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/signin/callback") view=SignInCallbackPage />
+                    <Route path=path!("/signed-out") view=SignedOutPage />
                     <Route path=path!("/change-password") view=ChangePasswordPage />
                     <Route path=path!("/locations") view=LocationsPage />
                     <Route path=path!("/locations/:id") view=LocationPage />

@@ -1,28 +1,52 @@
 //! Who is signed in, as far as this browser tab knows.
 //!
-//! The access token lives in a signal (so the UI reacts to sign-in and sign-out) and is
-//! mirrored to `sessionStorage` so a reload keeps the tab signed in. It is never written
-//! to `localStorage`: closing the tab must end the session on a shared till PC.
+//! The tab signs in through OpenStaff's provider (see [`crate::auth`]) and holds what
+//! the token endpoint gave it: a short access token, the refresh token that renews it
+//! and the ID token that names the session at sign-out. The access token lives in a
+//! signal (so the UI reacts to sign-in and sign-out); all three are mirrored to
+//! `sessionStorage`, so a reload keeps the tab signed in and closing the tab forgets
+//! them. Nothing is ever written to `localStorage`: a shared till PC must not keep a
+//! session for the next person.
 
 use leptos::prelude::*;
+use serde::Deserialize;
 use std::cell::Cell;
 
 thread_local! {
     /// The tab's session, reachable outside the reactive tree (the API client reads the
-    /// token and signs out on 401 from async code that has no owner).
+    /// token and renews it from async code that has no owner).
     static CURRENT: Cell<Option<Session>> = const { Cell::new(None) };
 }
 
 const TOKEN_KEY: &str = "openstaff.access_token";
-const CHANGE_KEY: &str = "openstaff.password_change_required";
-const USERNAME_KEY: &str = "openstaff.username";
+const EXPIRES_KEY: &str = "openstaff.expires_at";
+const REFRESH_KEY: &str = "openstaff.refresh_token";
+const ID_TOKEN_KEY: &str = "openstaff.id_token";
 const LAST_LOCATION_KEY: &str = "openstaff.last_location";
+
+/// The token endpoint's answer (RFC 6749 section 5.1).
+#[derive(Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    #[serde(default)]
+    pub id_token: Option<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
+    }
+}
 
 /// The signed-in state, provided once at the root of the app.
 #[derive(Clone, Copy)]
 pub struct Session {
     token: RwSignal<Option<String>>,
-    password_change_required: RwSignal<bool>,
 }
 
 impl Session {
@@ -30,7 +54,6 @@ impl Session {
     pub fn provide() -> Self {
         let session = Session {
             token: RwSignal::new(load(TOKEN_KEY).filter(|t| !t.is_empty())),
-            password_change_required: RwSignal::new(load(CHANGE_KEY).is_some()),
         };
         provide_context(session);
         CURRENT.with(|c| c.set(Some(session)));
@@ -57,31 +80,34 @@ impl Session {
         self.token.get_untracked()
     }
 
-    /// Whether the token is good only for changing the password (tracked).
-    pub fn password_change_required(&self) -> bool {
-        self.password_change_required.get()
+    /// Keeps what a sign-in or a renewal gave. A renewal may come without an ID token
+    /// (OpenID Connect Core 12.2): the one from the sign-in still names the session.
+    pub fn keep(&self, tokens: Tokens) {
+        let expires_at = js_sys::Date::now() + tokens.expires_in as f64 * 1000.0;
+        store(TOKEN_KEY, Some(&tokens.access_token));
+        store(EXPIRES_KEY, Some(&expires_at.to_string()));
+        if let Some(refresh) = &tokens.refresh_token {
+            store(REFRESH_KEY, Some(refresh));
+        }
+        if let Some(id) = &tokens.id_token {
+            store(ID_TOKEN_KEY, Some(id));
+        }
+        self.token.set(Some(tokens.access_token));
     }
 
-    /// Whether the token is good only for changing the password, without subscribing.
-    pub fn password_change_required_untracked(&self) -> bool {
-        self.password_change_required.get_untracked()
+    /// The refresh token, if the tab holds one.
+    pub fn refresh_token(&self) -> Option<String> {
+        load(REFRESH_KEY).filter(|t| !t.is_empty())
     }
 
-    pub fn sign_in(&self, token: String, password_change_required: bool) {
-        store(TOKEN_KEY, Some(&token));
-        store(CHANGE_KEY, password_change_required.then_some("1"));
-        self.password_change_required.set(password_change_required);
-        self.token.set(Some(token));
+    /// The ID token of the sign-in, for `id_token_hint` at sign-out.
+    pub fn id_token(&self) -> Option<String> {
+        load(ID_TOKEN_KEY).filter(|t| !t.is_empty())
     }
 
-    /// Remembers who signed in, so a forced password change can sign in again by itself.
-    pub fn remember_username(&self, username: &str) {
-        store(USERNAME_KEY, Some(username));
-    }
-
-    /// The username typed at sign-in in this tab, if remembered.
-    pub fn username(&self) -> Option<String> {
-        load(USERNAME_KEY).filter(|u| !u.is_empty())
+    /// Milliseconds (since the epoch) at which the access token expires.
+    pub fn expires_at(&self) -> Option<f64> {
+        load(EXPIRES_KEY).and_then(|v| v.parse().ok())
     }
 
     /// The location last opened in this tab (My locations goes straight back to it).
@@ -93,13 +119,25 @@ impl Session {
         store(LAST_LOCATION_KEY, Some(id));
     }
 
-    pub fn sign_out(&self) {
-        store(TOKEN_KEY, None);
-        store(CHANGE_KEY, None);
-        store(USERNAME_KEY, None);
-        store(LAST_LOCATION_KEY, None);
-        self.password_change_required.set(false);
+    /// Forgets everything this tab holds (the provider session is ended by
+    /// [`crate::auth::sign_out`]); the page guards then send the person to sign in.
+    pub fn forget(&self) {
+        self.forget_stored();
         self.token.set(None);
+    }
+
+    /// Forgets what is stored but leaves the page as it is, for a page that is about
+    /// to be left (sign-out, which must not race the guards' way to sign-in).
+    pub fn forget_stored(&self) {
+        for key in [
+            TOKEN_KEY,
+            EXPIRES_KEY,
+            REFRESH_KEY,
+            ID_TOKEN_KEY,
+            LAST_LOCATION_KEY,
+        ] {
+            store(key, None);
+        }
     }
 }
 
@@ -107,11 +145,11 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
-fn load(key: &str) -> Option<String> {
+pub(crate) fn load(key: &str) -> Option<String> {
     storage()?.get_item(key).ok().flatten()
 }
 
-fn store(key: &str, value: Option<&str>) {
+pub(crate) fn store(key: &str, value: Option<&str>) {
     if let Some(storage) = storage() {
         // Storage can refuse (private mode, quota); the in-memory signal still works.
         let _ = match value {

@@ -9,18 +9,19 @@ use crate::reactive::{resource, ApiResource, SendFuture};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
 use shared::dto::Me;
 use shared::rules::MyStaffBlock;
 
 /// `GET /me` for the current token, loaded once per sign-in and shared by the header
-/// and the pages. `Ok(None)` while nobody (or only a password-change token) is signed in.
+/// and the pages. `Ok(None)` while nobody is signed in.
 #[derive(Clone, Copy)]
 pub struct CurrentUser(pub ApiResource<Option<Me>>);
 
 impl CurrentUser {
     pub fn provide(session: Session) -> Self {
         let resource = resource(move || {
-            let signed_in = session.token().is_some() && !session.password_change_required();
+            let signed_in = session.token().is_some();
             Box::pin(async move {
                 if signed_in {
                     api::current_user().await.map(Some)
@@ -44,27 +45,30 @@ impl CurrentUser {
     }
 }
 
-/// Shows `children` only with a full session: no token goes to sign in, a token good
-/// only for changing the password goes to the password change.
+/// Shows `children` only with a session; without one, on to sign in, and back to
+/// this page afterwards.
 #[component]
 pub fn Protected(children: ChildrenFn) -> impl IntoView {
     let session = Session::get();
-    // 0: signed out, 1: password change only, 2: full session. A memo, so a new token
-    // for the same state does not rebuild the page.
-    let state = Memo::new(move |_| {
-        match (
-            session.token().is_some(),
-            session.password_change_required(),
-        ) {
-            (false, _) => 0,
-            (true, true) => 1,
-            (true, false) => 2,
+    // A memo, so a renewed token does not rebuild the page.
+    let signed_in = Memo::new(move |_| session.token().is_some());
+    let location = use_location();
+    move || {
+        if signed_in.get() {
+            children().into_any()
+        } else {
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            let next = if here.is_empty() || here == "/" {
+                "/signin".to_owned()
+            } else {
+                format!("/signin?next={}", api::encode(&here))
+            };
+            view! { <Redirect path=next /> }.into_any()
         }
-    });
-    move || match state.get() {
-        0 => view! { <Redirect path="/signin" /> }.into_any(),
-        1 => view! { <Redirect path="/change-password" /> }.into_any(),
-        _ => children().into_any(),
     }
 }
 

@@ -1,4 +1,5 @@
-//! The top bar: product name, the organisation-wide search, navigation and sign out.
+//! The top bar: product name, the organisation-wide search and navigation (for those
+//! My Staff is open to), and sign out.
 
 use crate::components::{show, CurrentUser};
 use crate::session::Session;
@@ -12,18 +13,10 @@ use leptos_router::{
 pub fn AppHeader() -> impl IntoView {
     let session = Session::get();
     let current = CurrentUser::get();
-    let navigate = use_navigate();
-    let sign_out = move |_| {
-        session.sign_out();
-        navigate(
-            "/signin",
-            NavigateOptions {
-                replace: true,
-                ..Default::default()
-            },
-        );
-    };
-    let full_session = move || session.token().is_some() && !session.password_change_required();
+    let sign_out = move |_| crate::auth::sign_out();
+    // The manager's links only for those My Staff is open to (the API says no to the
+    // others anyway); staff see their account and sign out.
+    let my_staff = move || current.me().is_some_and(|me| me.my_staff_access.enabled);
     let can_admin = move || current.me().is_some_and(|me| me.can_manage_directory);
     let path = use_location().pathname;
     let current_page = move |prefix: &'static str| {
@@ -41,7 +34,7 @@ pub fn AppHeader() -> impl IntoView {
                     move || session.token().is_some(),
                     move || {
                         view! {
-                            <button type="button" class="button button-quiet" on:click=sign_out.clone()>
+                            <button type="button" class="button button-quiet" on:click=sign_out>
                                 "Sign out"
                             </button>
                         }
@@ -50,7 +43,7 @@ pub fn AppHeader() -> impl IntoView {
                 )}
             </div>
             {show(
-                full_session,
+                my_staff,
                 move || {
                     view! {
                         <nav class="app-nav" aria-label="Main">

@@ -1,50 +1,60 @@
-//! `/change-password`: the forced change after a reset (and a voluntary change).
+//! `/change-password`: the person changes their own password from "My account".
 //!
 //! The rules the browser can check are shown live (from `shared::policy`); the ones
-//! only the server can check (strength, reuse) are listed as such. On success every
-//! token ends, so the page signs in again with the new password by itself.
+//! only the server can check (strength, reuse) are listed as such. A change ends
+//! every session of the person, this one too (as a reset does), so the page then
+//! offers to sign in again with the new password. (A forced change after a reset
+//! happens on the provider's sign-in page, before this app is reached.)
 
 use crate::api;
-use crate::components::{Checklist, CurrentUser, RuleLine};
+use crate::auth;
+use crate::components::{Checklist, CurrentUser, Protected, RuleLine};
 use crate::reactive::{action, effect, resource, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
-use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
-use shared::dto::{ChangePasswordRequest, TokenRequest};
+use shared::dto::ChangePasswordRequest;
 use shared::policy::check_cloud_basics;
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
-    let session = Session::get();
-    // Only whether there is a token: signing in again below swaps the token, and the
-    // form must survive that to finish navigating.
-    let signed_in = Memo::new(move |_| session.token().is_some());
-    move || {
-        if signed_in.get() {
-            view! { <ChangePasswordForm /> }.into_any()
-        } else {
-            view! { <Redirect path="/signin" /> }.into_any()
+    // Changed: every token has ended, so the guard must not send us to sign in
+    // before the person has read that it worked.
+    let changed = RwSignal::new(None::<String>);
+    move || match changed.get() {
+        Some(upn) => view! { <Changed upn /> }.into_any(),
+        None => view! {
+            <Protected>
+                <ChangePasswordForm changed />
+            </Protected>
         }
+        .into_any(),
     }
 }
 
-#[derive(Clone)]
-struct Change {
-    username: Option<String>,
-    request: ChangePasswordRequest,
+#[component]
+fn Changed(upn: String) -> impl IntoView {
+    let hint = upn.clone();
+    view! {
+        <section class="card" aria-labelledby="changed-heading">
+            <h1 id="changed-heading" tabindex="-1">"Your password has been changed"</h1>
+            <p role="status">
+                "You're signed out everywhere, on every device. Sign in again with your new password."
+            </p>
+            <button
+                type="button"
+                class="button button-primary"
+                on:click=move |_| auth::begin_sign_in("/", Some(&hint))
+            >
+                "Sign in again"
+            </button>
+        </section>
+    }
 }
 
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
-    let session = Session::get();
+fn ChangePasswordForm(changed: RwSignal<Option<String>>) -> impl IntoView {
     let current_user = CurrentUser::get();
-    let navigate = use_navigate();
-    let forced = session.password_change_required_untracked();
-    let username = move || {
-        session
-            .username()
-            .or_else(|| current_user.me().map(|m| m.user_principal_name))
-    };
+    let username = move || current_user.me().map(|m| m.user_principal_name);
     let current = RwSignal::new(String::new());
     let new = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
@@ -71,46 +81,20 @@ fn ChangePasswordForm() -> impl IntoView {
         lines
     });
 
-    // Change, then sign in again: the change ended every token, including ours.
-    let change: ApiAction<Change, bool> = action(|c: &Change| {
-        let c = c.clone();
-        Box::pin(async move {
-            api::change_my_password(&c.request).await?;
-            let Some(username) = c.username else {
-                return Ok(false);
-            };
-            match api::request_token(&TokenRequest {
-                username,
-                password: c.request.new_password.clone(),
-            })
-            .await
-            {
-                Ok(token) => {
-                    if let Some(session) = Session::current() {
-                        session.sign_in(token.access_token, token.password_change_required);
-                    }
-                    Ok(true)
-                }
-                Err(_) => Ok(false),
-            }
-        })
+    let change: ApiAction<ChangePasswordRequest, ()> = action(|r: &ChangePasswordRequest| {
+        let r = r.clone();
+        Box::pin(async move { api::change_my_password(&r).await })
     });
 
     effect(move || {
-        if let Some(Ok(signed_in)) = change.value() {
+        if let Some(Ok(())) = change.value() {
             current.set(String::new());
             new.set(String::new());
             confirm.set(String::new());
-            if !signed_in {
-                session.sign_out();
+            changed.set(Some(username().unwrap_or_default()));
+            if let Some(session) = Session::current() {
+                session.forget();
             }
-            navigate(
-                if signed_in { "/" } else { "/signin" },
-                NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                },
-            );
         }
     });
 
@@ -132,12 +116,9 @@ fn ChangePasswordForm() -> impl IntoView {
             return;
         }
         local_error.set(None);
-        change.dispatch(Change {
-            username: username(),
-            request: ChangePasswordRequest {
-                current_password: c,
-                new_password: n,
-            },
+        change.dispatch(ChangePasswordRequest {
+            current_password: c,
+            new_password: n,
         });
     };
 
@@ -154,25 +135,11 @@ fn ChangePasswordForm() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="change-heading">
-            <h1 id="change-heading">"Choose a new password"</h1>
-            {forced
-                .then(|| {
-                    view! {
-                        <p>
-                            "Your password was reset. Choose a new one that only you know before you continue."
-                        </p>
-                    }
-                })}
+            <h1 id="change-heading">"Change your password"</h1>
             <form on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="current-password">"Current password"</label>
-                    <p class="hint" id="current-hint">
-                        {if forced {
-                            "The temporary password you were given."
-                        } else {
-                            "The password you signed in with."
-                        }}
-                    </p>
+                    <p class="hint" id="current-hint">"The password you signed in with."</p>
                     <input
                         id="current-password"
                         type="password"

@@ -1,58 +1,66 @@
-//! `/`: who am I, what roles I hold, and the locations I look after.
+//! `/`: "My account", the home of everyone who signs in: who they are, the
+//! applications they may open (My Staff among them for managers), their sign-in
+//! phone numbers (masked) and password, and for managers their roles and locations.
 
 use crate::api;
-use crate::components::{block_message, load_view};
-use crate::reactive::{effect, resource};
-use crate::session::Session;
+use crate::components::{block_message, load_view, CurrentUser, Protected};
+use crate::pages::user::phone_label;
+use crate::reactive::resource;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use shared::dto::{AdministrativeUnit, Me, Page, RoleAssignment};
+use shared::dto::{AdministrativeUnit, Me, MyApplication, Page, PhoneMethods, RoleAssignment};
+use shared::rules::MyStaffBlock;
 use shared::{ErrorCode, Scope};
 
-/// Route guard: the page needs a token. This is a convenience only; the API enforces.
+/// Route guard: the page needs a session. This is a convenience only; the API enforces.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = Session::get();
-    move || match session.token() {
-        None => view! { <Redirect path="/signin" /> }.into_any(),
-        Some(_) if session.password_change_required() => {
-            view! { <Redirect path="/change-password" /> }.into_any()
-        }
-        Some(token) => view! { <Home token /> }.into_any(),
+    view! {
+        <Protected>
+            <Home />
+        </Protected>
     }
 }
 
 #[component]
-fn Home(token: String) -> impl IntoView {
-    let session = Session::get();
-    let me = resource({
-        let token = token.clone();
-        move || {
-            let token = token.clone();
-            Box::pin(async move { api::me(&token).await })
-        }
-    });
-    let units = resource(move || {
-        let token = token.clone();
-        Box::pin(async move { api::my_administrative_units(&token).await })
-    });
-
-    // An expired or revoked token: forget it, and the guard above sends us to /signin.
-    effect(move || {
-        let expired = matches!(me.get(), Some(Err(e)) if e.is_unauthorized())
-            || matches!(units.get(), Some(Err(e)) if e.is_unauthorized());
-        if expired {
-            session.sign_out();
-        }
-    });
+fn Home() -> impl IntoView {
+    let current = CurrentUser::get();
+    let apps = resource(|| Box::pin(api::my_applications()));
+    let phones = resource(|| Box::pin(api::my_phone_methods()));
+    let units = resource(|| Box::pin(api::my_locations()));
 
     let me_view = load_view("Loading your details…", move || {
-        Box::pin(async move { me.await.map(|me| view! { <MeSummary me /> }.into_any()) })
-    });
-    let units_view = load_view("Loading your locations…", move || {
         Box::pin(async move {
-            match units.await {
-                Ok(page) => Ok(view! { <Locations page /> }.into_any()),
+            match current.0.await {
+                Ok(Some(me)) => Ok(view! { <MeSummary me /> }.into_any()),
+                Ok(None) => Ok(().into_any()),
+                Err(e) => Err(e),
+            }
+        })
+    });
+    let apps_view = load_view("Loading your applications…", move || {
+        Box::pin(async move {
+            let me = current.0.await?;
+            let my_staff = me.is_some_and(|m| m.my_staff_access.enabled);
+            let page = apps.await?;
+            Ok(view! { <Applications page my_staff /> }.into_any())
+        })
+    });
+    let security_view = load_view("Loading your sign-in details…", move || {
+        Box::pin(async move {
+            let phones = phones.await?;
+            Ok(view! { <Security phones /> }.into_any())
+        })
+    });
+    let admin_view = load_view("Loading your roles…", move || {
+        Box::pin(async move {
+            let Some(me) = current.0.await? else {
+                return Ok(().into_any());
+            };
+            if me.role_assignments.is_empty() {
+                return Ok(().into_any());
+            }
+            let locations = match units.await {
+                Ok(page) => view! { <Locations page /> }.into_any(),
                 // The My Staff gate is closed; the summary above already says why.
                 Err(e)
                     if matches!(
@@ -60,25 +68,125 @@ fn Home(token: String) -> impl IntoView {
                         Some(ErrorCode::NoAdminRole | ErrorCode::MyStaffNotEnabled)
                     ) =>
                 {
-                    Ok(view! { <p class="muted">"No locations to show."</p> }.into_any())
+                    view! { <p class="muted">"No locations to show."</p> }.into_any()
                 }
-                Err(e) => Err(e),
+                Err(e) => return Err(e),
+            };
+            Ok(view! {
+                <Roles me />
+                <section class="card" aria-labelledby="locations-heading">
+                    <h2 id="locations-heading">"My locations"</h2>
+                    {locations}
+                </section>
             }
+            .into_any())
         })
     });
 
     view! {
         {me_view}
-        <section class="card" aria-labelledby="locations-heading">
-            <h2 id="locations-heading">"My locations"</h2>
-            {units_view}
+        {apps_view}
+        {security_view}
+        {admin_view}
+    }
+}
+
+/// The applications the person may open; My Staff first for those it is open to.
+#[component]
+fn Applications(page: Page<MyApplication>, my_staff: bool) -> impl IntoView {
+    let empty = page.items.is_empty() && !my_staff;
+    view! {
+        <section class="card" aria-labelledby="apps-heading">
+            <h2 id="apps-heading">"Your applications"</h2>
+            {if empty {
+                view! {
+                    <p class="muted">
+                        "No applications have been set up for you yet. Ask your manager if you expected one."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <ul class="list app-list" aria-labelledby="apps-heading">
+                        {my_staff
+                            .then(|| {
+                                view! {
+                                    <li class="list-item">
+                                        <a class="app-link" href="/locations">
+                                            "My Staff"
+                                        </a>
+                                        <span class="muted">"Help the people in your locations"</span>
+                                    </li>
+                                }
+                            })}
+                        {page
+                            .items
+                            .into_iter()
+                            .map(|app| {
+                                view! {
+                                    <li class="list-item">
+                                        <a class="app-link" href=app.start_url>
+                                            {app.display_name}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
+/// How the person signs in: their phone numbers (masked) and their password.
+#[component]
+fn Security(phones: PhoneMethods) -> impl IntoView {
+    let numbers = if phones.items.is_empty() {
+        view! {
+            <p class="muted">
+                "No phone number is registered for you. Your manager can add one."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <dl class="facts">
+                {phones
+                    .items
+                    .into_iter()
+                    .map(|p| {
+                        view! {
+                            <dt>{phone_label(p.type_)}</dt>
+                            <dd>{p.phone_number}</dd>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="security-heading">
+            <h2 id="security-heading">"Sign-in and security"</h2>
+            <h3>"Phone numbers"</h3>
+            {numbers}
+            <h3>"Password"</h3>
+            <p>
+                <a href="/change-password">"Change your password"</a>
+            </p>
         </section>
     }
 }
 
 #[component]
 fn MeSummary(me: Me) -> impl IntoView {
-    let access_note = (!me.my_staff_access.enabled).then(|| {
+    // Someone without an admin role simply has no My Staff entry; a manager it is
+    // closed to is told why.
+    let access_note = (!me.my_staff_access.enabled
+        && me.my_staff_access.reason != Some(MyStaffBlock::NoAdminRole))
+    .then(|| {
         view! {
             <div class="notice" role="status">
                 <h2>"My Staff isn't available to you"</h2>
@@ -86,10 +194,21 @@ fn MeSummary(me: Me) -> impl IntoView {
             </div>
         }
     });
-    let roles = if me.role_assignments.is_empty() {
-        view! { <p class="muted">"You don't hold any administrator roles."</p> }.into_any()
-    } else {
-        view! {
+    view! {
+        <section class="card profile" aria-labelledby="me-heading">
+            <h1 id="me-heading">{me.display_name}</h1>
+            <p class="muted">{me.user_principal_name}</p>
+            {me.job_title.map(|t| view! { <p>{t}</p> })}
+            {access_note}
+        </section>
+    }
+}
+
+#[component]
+fn Roles(me: Me) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="roles-heading">
+            <h2 id="roles-heading">"My roles"</h2>
             <ul class="list" aria-labelledby="roles-heading">
                 {me
                     .role_assignments
@@ -97,17 +216,6 @@ fn MeSummary(me: Me) -> impl IntoView {
                     .map(|ra| view! { <li class="list-item">{role_line(ra)}</li> })
                     .collect_view()}
             </ul>
-        }
-        .into_any()
-    };
-    view! {
-        <section class="card profile" aria-labelledby="me-heading">
-            <h1 id="me-heading">{me.display_name}</h1>
-            <p class="muted">{me.user_principal_name}</p>
-            {me.job_title.map(|t| view! { <p>{t}</p> })}
-            {access_note}
-            <h2 id="roles-heading">"My roles"</h2>
-            {roles}
         </section>
     }
 }

@@ -8,12 +8,12 @@ pub mod locations;
 mod not_found;
 mod search;
 mod sign_in;
-mod user;
+pub(crate) mod user;
 
 pub use change_password::ChangePasswordPage;
 pub use home::HomePage;
 pub use locations::{LocationPage, LocationsPage};
 pub use not_found::NotFoundPage;
 pub use search::SearchPage;
-pub use sign_in::SignInPage;
+pub use sign_in::{SignInCallbackPage, SignInPage, SignedOutPage};
 pub use user::UserPage;

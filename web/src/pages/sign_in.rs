@@ -1,123 +1,114 @@
-//! `/signin`: exchange a username and password for an access token.
+//! Signing in and out through OpenStaff's provider (see [`crate::auth`]):
+//! `/signin` goes to the hosted sign-in page, `/signin/callback` is where it sends
+//! the browser back with a code, and `/signed-out` is where sign-out ends.
 
-use crate::api;
-use crate::reactive::{action, effect, ApiAction};
+use crate::auth::{self, SignInError};
 use crate::session::Session;
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
-use shared::dto::{TokenRequest, TokenResponse};
 
+fn query_pairs() -> Vec<(String, String)> {
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .map(|params| {
+            let mut pairs = Vec::new();
+            for key in ["code", "state", "error", "error_description", "next"] {
+                if let Some(v) = params.get(key) {
+                    pairs.push((key.to_owned(), v));
+                }
+            }
+            pairs
+        })
+        .unwrap_or_default()
+}
+
+/// `/signin?next=/path`: on to the provider's sign-in page (which signs in at once
+/// when the browser already has an OpenStaff session).
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let session = Session::get();
-    // Already signed in in this tab: nothing to do here. Checked once, untracked, so
-    // that signing in below navigates instead of racing a redirect.
+    let next = query_pairs()
+        .into_iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| auth::safe_return_to(&v))
+        .unwrap_or_else(|| "/".to_owned());
     if session.token_untracked().is_some() {
-        return view! { <Redirect path="/" /> }.into_any();
+        return view! { <Redirect path=next /> }.into_any();
     }
-    view! { <SignInForm /> }.into_any()
+    auth::begin_sign_in(&next, None);
+    view! {
+        <section class="card signin" aria-labelledby="signin-heading">
+            <h1 id="signin-heading">"Sign in"</h1>
+            <p role="status">"Taking you to OpenStaff sign-in…"</p>
+        </section>
+    }
+    .into_any()
 }
 
+/// `/signin/callback?code=…&state=…`: the code for tokens, then back where the
+/// person was going.
 #[component]
-fn SignInForm() -> impl IntoView {
-    let session = Session::get();
+pub fn SignInCallbackPage() -> impl IntoView {
     let navigate = use_navigate();
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let missing = RwSignal::new(false);
-
-    let sign_in: ApiAction<TokenRequest, TokenResponse> = action(|request: &TokenRequest| {
-        let request = request.clone();
-        Box::pin(async move { api::request_token(&request).await })
-    });
-
-    effect(move || {
-        if let Some(Ok(token)) = sign_in.value() {
-            let change = token.password_change_required;
-            if change {
-                // The forced change signs in again with the new password by itself.
-                session.remember_username(username.get_untracked().trim());
-            }
-            session.sign_in(token.access_token, change);
-            // Never leave the password in memory longer than needed.
-            password.set(String::new());
-            navigate(
-                if change { "/change-password" } else { "/" },
+    let failed = RwSignal::new(None::<SignInError>);
+    let query = query_pairs();
+    leptos::task::spawn_local(async move {
+        match auth::finish_sign_in(&query).await {
+            Ok(next) => navigate(
+                &next,
                 NavigateOptions {
                     replace: true,
                     ..Default::default()
                 },
-            );
+            ),
+            Err(e) => failed.set(Some(e)),
         }
     });
-
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let username = username.get_untracked().trim().to_owned();
-        let password = password.get_untracked();
-        if username.is_empty() || password.is_empty() {
-            missing.set(true);
-            return;
-        }
-        missing.set(false);
-        sign_in.dispatch(TokenRequest { username, password });
-    };
-
-    let pending = sign_in.pending();
-    let error = move || {
-        if missing.get() {
-            return Some("Enter your username and password.".to_owned());
-        }
-        match sign_in.value() {
-            Some(Err(e)) if !pending.get() => Some(e.message()),
-            _ => None,
-        }
-    };
-
     view! {
         <section class="card signin" aria-labelledby="signin-heading">
             <h1 id="signin-heading">"Sign in"</h1>
-            <p class="muted">"Use your work account to look after your team."</p>
-            <form on:submit=on_submit novalidate>
-                <div class="field">
-                    <label for="username">"Username"</label>
-                    <input
-                        id="username"
-                        name="username"
-                        type="text"
-                        inputmode="email"
-                        autocomplete="username"
-                        autocapitalize="none"
-                        spellcheck="false"
-                        placeholder="name@example.com"
-                        required
-                        autofocus
-                        bind:value=username
-                    />
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        bind:value=password
-                    />
-                </div>
-                <div class="form-error" role="alert" aria-live="assertive">
-                    {move || error().map(|m| view! { <p class="notice notice-error">{m}</p> })}
-                </div>
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Sign in"
-                </button>
-            </form>
+            {move || match failed.get() {
+                None => view! { <p role="status">"Signing you in…"</p> }.into_any(),
+                Some(e) => {
+                    view! {
+                        <p class="notice notice-error" role="alert">{e.message()}</p>
+                        <button
+                            type="button"
+                            class="button button-primary"
+                            on:click=|_| auth::begin_sign_in("/", None)
+                        >
+                            "Sign in again"
+                        </button>
+                    }
+                        .into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// `/signed-out`: where the provider sends the browser after signing out.
+#[component]
+pub fn SignedOutPage() -> impl IntoView {
+    // Whatever this tab still held is of no use now.
+    if let Some(s) = Session::current() {
+        s.forget();
+    }
+    view! {
+        <section class="card signin" aria-labelledby="signed-out-heading">
+            <h1 id="signed-out-heading">"You've signed out"</h1>
+            <p>
+                "You're signed out of OpenStaff on this device. Applications you opened with OpenStaff may keep you signed in until you sign out of them too."
+            </p>
+            <button
+                type="button"
+                class="button button-primary"
+                on:click=|_| auth::begin_sign_in("/", None)
+            >
+                "Sign in again"
+            </button>
         </section>
     }
 }

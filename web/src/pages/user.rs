@@ -457,7 +457,7 @@ fn OnPremisesReset(user: User) -> impl IntoView {
     }
 }
 
-fn phone_label(kind: PhoneType) -> &'static str {
+pub(crate) fn phone_label(kind: PhoneType) -> &'static str {
     match kind {
         PhoneType::Mobile => "Mobile",
         PhoneType::AlternateMobile => "Alternate mobile",

@@ -115,41 +115,30 @@ pub async fn get<'c, E: Executor<'c, Database = Db>>(
 }
 
 pub async fn insert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO applications (id, display_name, start_url, redirect_uris, \
-         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(a.id)
-    .bind(&a.display_name)
-    .bind(&a.start_url)
-    .bind(&a.redirect_uris)
-    .bind(&a.post_logout_redirect_uris)
-    .bind(&a.client_type)
-    .bind(&a.secret_hash)
-    .bind(&a.sign_in_audience)
-    .bind(a.created_at)
-    .bind(a.updated_at)
-    .execute(&mut **tx)
-    .await
-    .db()?;
-    Ok(())
+    write(tx, a, "").await
 }
 
-/// Writes every field but the id, client type, secret and creation time.
 /// Writes one of OpenStaff's own applications as `a` says (inserted the first time,
 /// brought up to date afterwards; its id and creation time stay).
 pub async fn upsert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO applications (id, display_name, start_url, redirect_uris, \
-         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-         ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
+    write(
+        tx,
+        a,
+        " ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, \
          start_url = excluded.start_url, redirect_uris = excluded.redirect_uris, \
          post_logout_redirect_uris = excluded.post_logout_redirect_uris, \
          client_type = excluded.client_type, secret_hash = excluded.secret_hash, \
          sign_in_audience = excluded.sign_in_audience, updated_at = excluded.updated_at",
     )
+    .await
+}
+
+async fn write(tx: &mut Tx, a: &ApplicationRow, on_conflict: &str) -> StoreResult<()> {
+    sqlx::query(&format!(
+        "INSERT INTO applications (id, display_name, start_url, redirect_uris, \
+         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10){on_conflict}"
+    ))
     .bind(a.id)
     .bind(&a.display_name)
     .bind(&a.start_url)

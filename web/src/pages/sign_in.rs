@@ -74,13 +74,7 @@ pub fn SignInCallbackPage() -> impl IntoView {
                 Some(e) => {
                     view! {
                         <p class="notice notice-error" role="alert">{e.message()}</p>
-                        <button
-                            type="button"
-                            class="button button-primary"
-                            on:click=|_| auth::begin_sign_in("/", None)
-                        >
-                            "Sign in again"
-                        </button>
+                        <SignInAgain />
                     }
                         .into_any()
                 }
@@ -102,13 +96,16 @@ pub fn SignedOutPage() -> impl IntoView {
             <p>
                 "You're signed out of OpenStaff on this device. Applications you opened with OpenStaff may keep you signed in until you sign out of them too."
             </p>
-            <button
-                type="button"
-                class="button button-primary"
-                on:click=|_| auth::begin_sign_in("/", None)
-            >
-                "Sign in again"
-            </button>
+            <SignInAgain />
         </section>
+    }
+}
+
+#[component]
+fn SignInAgain() -> impl IntoView {
+    view! {
+        <button type="button" class="button button-primary" on:click=|_| auth::begin_sign_in("/", None)>
+            "Sign in again"
+        </button>
     }
 }

@@ -266,6 +266,9 @@ pub fn UnitPicker(
     label: &'static str,
     verb: &'static str,
     on_pick: Callback<AdministrativeUnit>,
+    /// Locations that should not be offered (already chosen).
+    #[prop(optional, into)]
+    exclude: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let results = resource(move || {
@@ -280,9 +283,10 @@ pub fn UnitPicker(
     });
     let hint_id = format!("{id}-hint");
     let list = move || {
+        let excluded = exclude.get();
         results.get().map(|r| match r {
             Ok(None) => None,
-            Ok(Some(page)) if page.items.is_empty() => {
+            Ok(Some(page)) if page.items.iter().all(|u| excluded.contains(&u.id)) => {
                 Some(view! { <p class="muted" role="status">"No location matches."</p> }.into_any())
             }
             Ok(Some(page)) => Some(
@@ -291,6 +295,7 @@ pub fn UnitPicker(
                         {page
                             .items
                             .into_iter()
+                            .filter(|u| !excluded.contains(&u.id))
                             .map(|u| {
                                 let name = u.display_name.clone();
                                 let aria = format!("{verb} {name}");
@@ -389,6 +394,40 @@ pub fn Outcome(#[prop(into)] message: Signal<Option<Result<String, String>>>) ->
                     })
             }}
         </div>
+    }
+}
+
+/// Messages for one field of a 422 (see [`admin_api::field_errors`]), joined.
+pub fn message_for(errors: &[(String, String)], field: &str) -> Option<String> {
+    let found: Vec<&str> = errors
+        .iter()
+        .filter(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+        .collect();
+    (!found.is_empty()).then(|| found.join(" "))
+}
+
+/// Messages that name none of a form's `fields` (shown above its button).
+pub fn other_errors(errors: &[(String, String)], fields: &[&str]) -> Vec<String> {
+    errors
+        .iter()
+        .filter(|(f, _)| !fields.contains(&f.as_str()))
+        .map(|(_, m)| m.clone())
+        .collect()
+}
+
+/// A form's submit button, busy while its request runs.
+#[component]
+pub fn SubmitButton(label: &'static str, pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class="button button-primary"
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+        >
+            {label}
+        </button>
     }
 }
 

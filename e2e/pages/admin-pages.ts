@@ -231,3 +231,104 @@ export async function expectNoSidewaysScroll(page: Page) {
   }));
   expect(scroll, 'page width').toBeLessThanOrEqual(client);
 }
+
+/** `/admin/applications`: the registered applications and the register form. */
+export class AdminApplicationsPage {
+  readonly heading: Locator;
+  readonly list: Locator;
+  readonly registerHeading: Locator;
+  readonly name: Locator;
+  readonly startUrl: Locator;
+  readonly redirectUris: Locator;
+  readonly logoutUris: Locator;
+  readonly confidential: Locator;
+  readonly public: Locator;
+  readonly everyone: Locator;
+  readonly chosenLocations: Locator;
+  readonly register: Locator;
+  readonly issued: IssuedSecret;
+
+  constructor(readonly page: Page) {
+    this.heading = page.getByRole('heading', { level: 1, name: 'Applications' });
+    this.list = page.getByRole('list', { name: 'Registered applications' });
+    this.registerHeading = page.getByRole('heading', { level: 2, name: 'Register an application' });
+    this.name = page.getByLabel('Name', { exact: true });
+    this.startUrl = page.getByLabel('Start URL (optional)');
+    this.redirectUris = page.getByLabel('Redirect URIs', { exact: true });
+    this.logoutUris = page.getByLabel('Sign-out redirect URIs (optional)');
+    this.confidential = page.getByRole('radio', { name: 'Confidential' });
+    this.public = page.getByRole('radio', { name: 'Public' });
+    this.everyone = page.getByRole('radio', { name: 'Everyone' });
+    this.chosenLocations = page.getByRole('radio', { name: 'Members of chosen locations' });
+    this.register = page.getByRole('button', { name: 'Register application' });
+    this.issued = new IssuedSecret(page);
+  }
+
+  async goto() {
+    await this.page.goto('/admin/applications');
+    await expect(this.heading).toBeVisible();
+  }
+
+  application(name: string): Locator {
+    return this.list.getByRole('listitem').filter({ has: this.page.getByRole('link', { name, exact: true }) });
+  }
+}
+
+/** The panel that shows a client id and secret once, after registering or rotating. */
+export class IssuedSecret {
+  readonly clientId: Locator;
+  readonly secret: Locator;
+  readonly copySecret: Locator;
+  readonly done: Locator;
+
+  constructor(readonly page: Page) {
+    const panel = page.getByRole('region', { name: /^(.+ is registered|New client secret for .+)$/ });
+    this.clientId = panel.getByRole('textbox', { name: 'Client ID' });
+    this.secret = panel.getByRole('textbox', { name: 'Client secret' });
+    this.copySecret = panel.getByRole('button', { name: 'Copy the client secret' });
+    this.done = panel.getByRole('button', { name: 'Done' });
+  }
+
+  heading(text: string): Locator {
+    return this.page.getByRole('heading', { level: 2, name: text, exact: true });
+  }
+}
+
+/** `/admin/applications/:id`: sign-in details, settings, secret and deletion. */
+export class AdminApplicationPage {
+  readonly clientId: Locator;
+  readonly discoveryUrl: Locator;
+  readonly name: Locator;
+  readonly redirectUris: Locator;
+  readonly everyone: Locator;
+  readonly chosenLocations: Locator;
+  readonly addLocation: Picker;
+  readonly locations: Locator;
+  readonly save: Locator;
+  readonly outcome: Locator;
+  readonly newSecret: Locator;
+  readonly confirmNewSecret: Locator;
+  readonly deleteApplication: Locator;
+  readonly issued: IssuedSecret;
+
+  constructor(readonly page: Page) {
+    this.clientId = page.getByRole('textbox', { name: 'Client ID' });
+    this.discoveryUrl = page.getByRole('textbox', { name: 'Discovery URL' });
+    this.name = page.getByLabel('Name', { exact: true });
+    this.redirectUris = page.getByLabel('Redirect URIs', { exact: true });
+    this.everyone = page.getByRole('radio', { name: 'Everyone' });
+    this.chosenLocations = page.getByRole('radio', { name: 'Members of chosen locations' });
+    this.addLocation = new Picker(page, 'Add a location', 'Add');
+    this.locations = page.getByRole('list', { name: 'Locations whose members may sign in' }).getByRole('listitem');
+    this.save = page.getByRole('button', { name: 'Save changes' });
+    this.outcome = page.locator('.outcome');
+    this.newSecret = page.getByRole('button', { name: 'Make a new secret…' });
+    this.confirmNewSecret = page.getByRole('button', { name: 'Make new secret' });
+    this.deleteApplication = page.getByRole('button', { name: 'Delete application…' });
+    this.issued = new IssuedSecret(page);
+  }
+
+  heading(name: string): Locator {
+    return this.page.getByRole('heading', { level: 1, name, exact: true });
+  }
+}

@@ -78,3 +78,9 @@ export function targetsFor(projectName: string) {
 /** Read-only targets (never changed by any test). */
 export const sarah = staff('Sarah Lefebvre', 'sarah.lefebvre', store012);
 export const zoe = staff('Zoé Bertrand', 'zoe.bertrand', store012);
+
+/** User Administrator for the whole organisation: manages the directory, not applications. */
+export const ursula = {
+  upn: 'ursula.novak@contoso.example',
+  displayName: 'Ursula Novak',
+};

@@ -200,6 +200,8 @@ pub struct Me {
     pub can_manage_directory: bool,
     /// Whether the caller may assign roles.
     pub can_manage_role_assignments: bool,
+    /// Whether the caller may register and manage applications (relying parties).
+    pub can_manage_applications: bool,
 }
 
 /// `POST /api/v1/users` body.

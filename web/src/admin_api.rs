@@ -7,8 +7,9 @@
 use crate::api::{self, ApiError, FieldMessage, Method};
 use serde::Deserialize;
 use shared::dto::{
-    AddMember, AdministrativeUnit, AuditEvent, CreateAdministrativeUnit, CreateRoleAssignment,
-    CreateUser, MyStaffSettings, Page, RoleAssignment, UpdateAdministrativeUnit, User,
+    AddMember, AdministrativeUnit, Application, AuditEvent, CreateAdministrativeUnit,
+    CreateApplication, CreateRoleAssignment, CreateUser, MyStaffSettings, Page, RoleAssignment,
+    UpdateAdministrativeUnit, UpdateApplication, User,
 };
 use uuid::Uuid;
 
@@ -178,6 +179,85 @@ pub async fn my_staff_settings() -> Result<MyStaffSettings, ApiError> {
 pub async fn save_my_staff_settings(body: &MyStaffSettings) -> Result<MyStaffSettings, ApiError> {
     api::send_json(Method::PUT, "/api/v1/settings/my-staff", body).await
 }
+
+/// `GET /api/v1/applications`: every registered application, by name.
+pub async fn applications() -> Result<Page<Application>, ApiError> {
+    api::get_json("/api/v1/applications").await
+}
+
+/// `GET /api/v1/applications/{id}`.
+pub async fn application(id: Uuid) -> Result<Application, ApiError> {
+    api::get_json(&format!("/api/v1/applications/{id}")).await
+}
+
+/// `POST /api/v1/applications`: the new application and, if confidential, its
+/// secret (this once).
+pub async fn create_application(body: &CreateApplication) -> Result<Issued, ApiError> {
+    api::send_json(Method::POST, "/api/v1/applications", body).await
+}
+
+/// `PATCH /api/v1/applications/{id}` (the API takes no `If-Match` here: the last
+/// save wins, as for locations).
+pub async fn update_application(
+    id: Uuid,
+    body: &UpdateApplication,
+) -> Result<Application, ApiError> {
+    api::send_json(Method::PATCH, &format!("/api/v1/applications/{id}"), body).await
+}
+
+/// `DELETE /api/v1/applications/{id}`.
+pub async fn delete_application(id: Uuid) -> Result<(), ApiError> {
+    api::send_empty(Method::DELETE, &format!("/api/v1/applications/{id}")).await
+}
+
+/// `POST /api/v1/applications/{id}/secret`: a new client secret (this once); the old
+/// one stops working.
+pub async fn rotate_application_secret(id: Uuid) -> Result<Issued, ApiError> {
+    api::send_raw(api::ApiRequest::new(
+        Method::POST,
+        format!("/api/v1/applications/{id}/secret"),
+    ))
+    .await?
+    .json()
+}
+
+/// `shared::dto::ApplicationWithSecret` as this build reads it: only what the page
+/// shows, so that a field or a client type from a newer server cannot lose the
+/// answer and, with it, the secret shown only once. Never stored anywhere: it lives
+/// in the page's memory until the person is done with it.
+#[derive(Clone, PartialEq, Deserialize)]
+pub struct Issued {
+    pub id: Uuid,
+    pub client_id: String,
+    pub display_name: String,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// The provider's issuer, from its discovery document (public, no token needed);
+/// integrators configure `{issuer}/.well-known/openid-configuration`.
+pub async fn issuer() -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Discovery {
+        issuer: String,
+    }
+    let d: Discovery = api::get_json(DISCOVERY_PATH).await?;
+    Ok(d.issuer)
+}
+
+/// Where the provider publishes its OpenID Connect discovery document.
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 /// The audit viewer's filters, as the API takes them (times already RFC 3339).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

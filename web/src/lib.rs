@@ -52,6 +52,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/locations/:id") view=pages::admin::AdminLocationPage />
                     <Route path=path!("/admin/roles") view=pages::admin::AdminRolesPage />
                     <Route path=path!("/admin/users") view=pages::admin::AdminUsersPage />
+                    <Route path=path!("/admin/applications") view=pages::admin::AdminApplicationsPage />
+                    <Route path=path!("/admin/applications/:id") view=pages::admin::AdminApplicationPage />
                 </Routes>
             </main>
         </Router>

@@ -28,6 +28,7 @@ pub async fn me(state: &AppState, ctx: &AuthContext) -> ApiResult<Me> {
         my_staff_access: my_staff_status(ctx),
         can_manage_directory: rules::may_manage_directory(&ctx.principal.grants),
         can_manage_role_assignments: rules::may_manage_role_assignments(&ctx.principal.grants),
+        can_manage_applications: rules::may_manage_applications(&ctx.principal.grants),
     })
 }
 

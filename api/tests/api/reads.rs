@@ -111,6 +111,7 @@ async fn me_reports_roles_access_and_capabilities() {
     assert_eq!(me.my_staff_access, MY_STAFF_OPEN);
     assert!(me.can_manage_directory);
     assert!(me.can_manage_role_assignments);
+    assert!(me.can_manage_applications);
 
     // A helpdesk admin at a location.
     let (hd_id, hd) = admin_with_role(
@@ -153,6 +154,7 @@ async fn me_reports_roles_access_and_capabilities() {
     let me = app.me(&ua).await;
     assert!(me.can_manage_directory);
     assert!(!me.can_manage_role_assignments);
+    assert!(!me.can_manage_applications);
 
     // A location-scoped user administrator does neither.
     let (_, aua) = admin_with_role(
@@ -180,6 +182,7 @@ async fn me_reports_roles_access_and_capabilities() {
     );
     assert!(!me.can_manage_directory);
     assert!(!me.can_manage_role_assignments);
+    assert!(!me.can_manage_applications);
 }
 
 // ----------------------------------------------------------- locations

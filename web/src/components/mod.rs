@@ -1,6 +1,7 @@
 //! Pieces shared by several pages.
 
 mod checklist;
+mod copy;
 mod error_notice;
 mod guard;
 mod header;
@@ -9,6 +10,7 @@ mod people;
 mod show;
 
 pub use checklist::{Checklist, RuleLine};
+pub use copy::{copy_to_clipboard, CopyField};
 pub use error_notice::{load_view, ErrorNotice, Loading};
 pub use guard::{block_message, CurrentUser, NotAvailable, Protected, StaffGate};
 pub use header::AppHeader;

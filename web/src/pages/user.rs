@@ -4,14 +4,13 @@
 //! allowed actions; otherwise the page can explain why not.
 
 use crate::api;
-use crate::components::{load_view, show_or, Checklist, RuleLine, StaffGate};
+use crate::components::{copy_to_clipboard, load_view, show_or, Checklist, RuleLine, StaffGate};
 use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::dto::{PhoneMethods, PhoneType, ResetPasswordResponse, User, UserSource};
 use shared::policy::check_on_premises;
 use shared::rules::Action as Permission;
-use wasm_bindgen_futures::JsFuture;
 
 #[component]
 pub fn UserPage() -> impl IntoView {
@@ -291,12 +290,7 @@ fn TemporaryPassword(name: String, result: ResetPasswordResponse) -> impl IntoVi
     let copy = move |_| {
         let text = to_copy.clone();
         spawn(async move {
-            let ok = match web_sys::window() {
-                Some(w) => JsFuture::from(w.navigator().clipboard().write_text(&text))
-                    .await
-                    .is_ok(),
-                None => false,
-            };
+            let ok = copy_to_clipboard(text).await;
             copied.set(Some(ok));
         });
     };

@@ -1,10 +1,14 @@
-//! `/admin/...`: directory management for tenant-wide global and user administrators.
+//! `/admin/...`: directory management for tenant-wide global and user administrators,
+//! and the applications that sign in with OpenStaff (global administrators).
 //!
 //! Every page sits in [`AdminShell`], which asks the server who the caller is and
 //! shows a plain "not for you" page to anyone else. That is a convenience only: the
 //! API refuses these calls on its own.
 
 mod access;
+mod application;
+mod application_form;
+mod applications;
 mod location;
 mod locations;
 mod overview;
@@ -12,6 +16,8 @@ mod roles;
 mod users;
 
 pub use access::AdminAccessPage;
+pub use application::AdminApplicationPage;
+pub use applications::AdminApplicationsPage;
 pub use location::AdminLocationPage;
 pub use locations::AdminLocationsPage;
 pub use overview::AdminPage;
@@ -35,9 +41,19 @@ pub enum Section {
     Locations,
     Roles,
     Users,
+    Applications,
 }
 
 impl Section {
+    const ALL: [Section; 6] = [
+        Section::Overview,
+        Section::Access,
+        Section::Locations,
+        Section::Roles,
+        Section::Users,
+        Section::Applications,
+    ];
+
     const fn href(self) -> &'static str {
         match self {
             Section::Overview => "/admin",
@@ -45,6 +61,7 @@ impl Section {
             Section::Locations => "/admin/locations",
             Section::Roles => "/admin/roles",
             Section::Users => "/admin/users",
+            Section::Applications => "/admin/applications",
         }
     }
 
@@ -55,6 +72,16 @@ impl Section {
             Section::Locations => "Locations",
             Section::Roles => "Roles",
             Section::Users => "Users",
+            Section::Applications => "Applications",
+        }
+    }
+
+    /// Who may open it (the navigation offers only those).
+    const fn need(self) -> Need {
+        match self {
+            Section::Roles => Need::ManageRoles,
+            Section::Applications => Need::ManageApplications,
+            _ => Need::ManageDirectory,
         }
     }
 }
@@ -64,12 +91,14 @@ impl Section {
 pub enum Need {
     ManageDirectory,
     ManageRoles,
+    ManageApplications,
 }
 
 fn allowed(me: &Me, need: Need) -> bool {
     match need {
         Need::ManageDirectory => me.can_manage_directory,
         Need::ManageRoles => me.can_manage_role_assignments,
+        Need::ManageApplications => me.can_manage_applications,
     }
 }
 
@@ -86,14 +115,17 @@ pub fn AdminShell(
         Box::pin(async move {
             current.0.await.map(|me| match me {
                 Some(me) if allowed(&me, need) => {
-                    let show_roles = me.can_manage_role_assignments;
+                    let sections = Section::ALL
+                        .into_iter()
+                        .filter(|s| allowed(&me, s.need()))
+                        .collect();
                     view! {
-                        <AdminNav section show_roles />
+                        <AdminNav section sections />
                         {children.with_value(|c| c())}
                     }
                     .into_any()
                 }
-                _ => view! { <NotForYou /> }.into_any(),
+                _ => view! { <NotForYou need /> }.into_any(),
             })
         })
     };
@@ -101,20 +133,12 @@ pub fn AdminShell(
 }
 
 #[component]
-fn AdminNav(section: Section, show_roles: bool) -> impl IntoView {
-    let sections = [
-        Section::Overview,
-        Section::Access,
-        Section::Locations,
-        Section::Roles,
-        Section::Users,
-    ];
+fn AdminNav(section: Section, sections: Vec<Section>) -> impl IntoView {
     view! {
         <nav class="subnav" aria-label="Admin sections">
             <ul>
                 {sections
                     .into_iter()
-                    .filter(|s| show_roles || *s != Section::Roles)
                     .map(|s| {
                         let current = (s == section).then_some("page");
                         view! {
@@ -131,16 +155,22 @@ fn AdminNav(section: Section, show_roles: bool) -> impl IntoView {
     }
 }
 
-/// Shown to signed-in people who may not manage the directory.
+/// Shown to signed-in people who may not use an admin page.
 #[component]
-pub fn NotForYou() -> impl IntoView {
+pub fn NotForYou(#[prop(default = Need::ManageDirectory)] need: Need) -> impl IntoView {
+    let who = match need {
+        Need::ManageDirectory => {
+            "Only administrators who look after the whole organisation can change these settings. "
+        }
+        Need::ManageRoles => "Only Global Administrators can give and take back roles. ",
+        Need::ManageApplications => {
+            "Only Global Administrators can register and change the applications that sign in with OpenStaff. "
+        }
+    };
     view! {
         <section class="card" aria-labelledby="not-for-you-heading">
             <h1 id="not-for-you-heading">"This page isn't for you"</h1>
-            <p>
-                "Only administrators who look after the whole organisation can change these settings. "
-                "If you need something changed, ask your IT administrator."
-            </p>
+            <p>{who} "If you need something changed, ask your IT administrator."</p>
             <p>
                 <a href="/">"Back to the start page"</a>
             </p>
@@ -266,6 +296,9 @@ pub fn UnitPicker(
     label: &'static str,
     verb: &'static str,
     on_pick: Callback<AdministrativeUnit>,
+    /// Locations that should not be offered (already chosen).
+    #[prop(optional, into)]
+    exclude: Signal<Vec<Uuid>>,
 ) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let results = resource(move || {
@@ -280,9 +313,10 @@ pub fn UnitPicker(
     });
     let hint_id = format!("{id}-hint");
     let list = move || {
+        let excluded = exclude.get();
         results.get().map(|r| match r {
             Ok(None) => None,
-            Ok(Some(page)) if page.items.is_empty() => {
+            Ok(Some(page)) if page.items.iter().all(|u| excluded.contains(&u.id)) => {
                 Some(view! { <p class="muted" role="status">"No location matches."</p> }.into_any())
             }
             Ok(Some(page)) => Some(
@@ -291,6 +325,7 @@ pub fn UnitPicker(
                         {page
                             .items
                             .into_iter()
+                            .filter(|u| !excluded.contains(&u.id))
                             .map(|u| {
                                 let name = u.display_name.clone();
                                 let aria = format!("{verb} {name}");
@@ -389,6 +424,40 @@ pub fn Outcome(#[prop(into)] message: Signal<Option<Result<String, String>>>) ->
                     })
             }}
         </div>
+    }
+}
+
+/// Messages for one field of a 422 (see [`admin_api::field_errors`]), joined.
+pub fn message_for(errors: &[(String, String)], field: &str) -> Option<String> {
+    let found: Vec<&str> = errors
+        .iter()
+        .filter(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+        .collect();
+    (!found.is_empty()).then(|| found.join(" "))
+}
+
+/// Messages that name none of a form's `fields` (shown above its button).
+pub fn other_errors(errors: &[(String, String)], fields: &[&str]) -> Vec<String> {
+    errors
+        .iter()
+        .filter(|(f, _)| !fields.contains(&f.as_str()))
+        .map(|(_, m)| m.clone())
+        .collect()
+}
+
+/// A form's submit button, busy while its request runs.
+#[component]
+pub fn SubmitButton(label: &'static str, pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class="button button-primary"
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().to_string()
+        >
+            {label}
+        </button>
     }
 }
 

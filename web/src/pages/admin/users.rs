@@ -1,6 +1,6 @@
 //! `/admin/users`: create one user, or import many from a CSV file.
 
-use super::{failed, AdminShell, Outcome, Section};
+use super::{failed, message_for, other_errors, AdminShell, Outcome, Section};
 use crate::admin_api::{self, Imported, ImportedRow};
 use crate::reactive::{action, effect, ApiAction};
 use leptos::prelude::*;
@@ -26,25 +26,6 @@ const FIELDS: [(&str, &str); 6] = [
     ("source", "Where the account comes from"),
     ("password", "Initial password"),
 ];
-
-/// Messages for one field, joined.
-fn message_for(errors: &[(String, String)], field: &str) -> Option<String> {
-    let found: Vec<&str> = errors
-        .iter()
-        .filter(|(f, _)| f == field)
-        .map(|(_, m)| m.as_str())
-        .collect();
-    (!found.is_empty()).then(|| found.join(" "))
-}
-
-/// Errors that name no field of the form (shown above the button).
-fn other_errors(errors: &[(String, String)]) -> Vec<String> {
-    errors
-        .iter()
-        .filter(|(f, _)| !FIELDS.iter().any(|(name, _)| name == f))
-        .map(|(_, m)| m.clone())
-        .collect()
-}
 
 fn optional(s: String) -> Option<String> {
     let s = s.trim().to_owned();
@@ -82,7 +63,8 @@ fn CreateUserForm() -> impl IntoView {
             if e.code() == Some(ErrorCode::UpnTaken) {
                 fields.push(("user_principal_name".to_owned(), e.message()));
             }
-            let others = other_errors(&fields);
+            let names = FIELDS.map(|(name, _)| name);
+            let others = other_errors(&fields, &names);
             outcome.set(if fields.is_empty() {
                 failed(&e)
             } else if others.is_empty() {
@@ -427,7 +409,8 @@ mod tests {
             Some("Too short. Too common.")
         );
         assert_eq!(message_for(&errors, "job_title"), None);
-        assert_eq!(other_errors(&errors), vec!["Odd.".to_owned()]);
+        let names = FIELDS.map(|(name, _)| name);
+        assert_eq!(other_errors(&errors, &names), vec!["Odd.".to_owned()]);
     }
 
     #[test]

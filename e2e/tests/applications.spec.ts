@@ -73,6 +73,9 @@ test('a user administrator manages the directory but not applications', async ({
 });
 
 test.describe.serial('a global administrator registers, changes and deletes an application', () => {
+  // Each step signs in and walks several pages with axe checks: more than the default
+  // 30 s on a busy 2-core machine.
+  test.describe.configure({ timeout: 90_000 });
   let clientId = '';
   let secret = '';
 

@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `create-admin`, `seed demo`, `openapi`,
 //! `audit verify`. Every flag also reads an `OPENSTAFF_*` variable.
 
+pub mod bench;
 pub mod scale;
 pub mod seed;
 
@@ -67,6 +68,25 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         what: AuditCommand,
+    },
+    /// For `make bench` only: prints fresh authorization codes, then refresh tokens
+    /// (one a line) of one provider session of `--upn` for `--client-id`.
+    #[command(hide = true)]
+    BenchMint {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        upn: String,
+        #[arg(long)]
+        redirect_uri: String,
+        #[arg(long)]
+        code_verifier: String,
+        #[arg(long, default_value = "openid profile email offline_access")]
+        scope: String,
+        #[arg(long, default_value_t = 0)]
+        codes: u64,
+        #[arg(long, default_value_t = 0)]
+        refresh_tokens: u64,
     },
 }
 
@@ -322,6 +342,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
+        }),
+        Command::BenchMint {
+            client_id,
+            upn,
+            redirect_uri,
+            code_verifier,
+            scope,
+            codes,
+            refresh_tokens,
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let mint = bench::Mint {
+                client_id: &client_id,
+                upn: &upn,
+                redirect_uri: &redirect_uri,
+                code_verifier: &code_verifier,
+                scope: &scope,
+                codes,
+                refresh_tokens,
+            };
+            bench::mint(&store, &time, mint).await?;
+            Ok(ExitCode::SUCCESS)
         }),
         Command::Audit {
             what: AuditCommand::Verify,

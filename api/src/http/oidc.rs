@@ -97,7 +97,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         ),
         Outcome::SignIn(p) => {
             let mut resp = pages::sign_in(&SignInPage {
-                pending_id: &p.pending_id,
+                request: &p.request,
                 csrf: &p.csrf,
                 app_name: &p.app_name,
                 login_hint: p.login_hint.as_deref(),
@@ -110,7 +110,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         Outcome::ChangePassword(p) => {
             let mut resp = pages::change_password(
                 &SignInPage {
-                    pending_id: &p.pending_id,
+                    request: &p.request,
                     csrf: &p.csrf,
                     app_name: &p.app_name,
                     login_hint: None,

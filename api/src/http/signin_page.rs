@@ -103,10 +103,10 @@ fn error_summary(errors: &[String]) -> String {
     s
 }
 
-fn hidden(pending_id: &str, csrf: &str) -> String {
+fn hidden(request: &str, csrf: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"request\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(pending_id),
+        esc(request),
         esc(csrf)
     )
 }
@@ -120,7 +120,8 @@ fn described(errors: &[String]) -> &'static str {
 }
 
 pub struct SignInPage<'a> {
-    pub pending_id: &'a str,
+    /// The sealed authorization request the form carries.
+    pub request: &'a str,
     pub csrf: &'a str,
     pub app_name: &'a str,
     pub login_hint: Option<&'a str>,
@@ -147,7 +148,7 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          <p class=\"hint\">Forgot your password? Ask your manager to reset it.</p>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
-        hidden = hidden(p.pending_id, p.csrf),
+        hidden = hidden(p.request, p.csrf),
         hint = esc(hint),
         d = described(p.errors),
     );
@@ -169,7 +170,7 @@ pub fn change_password(p: &SignInPage<'_>, min_length: u32) -> HttpResponse {
          <button type=\"submit\">Change password and continue</button></form>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
-        hidden = hidden(p.pending_id, p.csrf),
+        hidden = hidden(p.request, p.csrf),
         e = if p.errors.is_empty() { "" } else { " errors" },
         inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
         d = described(p.errors),
@@ -256,7 +257,7 @@ mod tests {
     fn the_page_is_small() {
         let errors = vec!["That sign-in name and password don't match.".to_owned()];
         let resp = sign_in(&SignInPage {
-            pending_id: "p",
+            request: "p",
             csrf: "c",
             app_name: "Rota",
             login_hint: None,

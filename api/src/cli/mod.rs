@@ -148,6 +148,10 @@ pub enum ApplicationsCommand {
         /// A public client (a browser or phone app): no secret, PKCE only.
         #[arg(long)]
         public: bool,
+        /// How its ID tokens are signed: RS256 (every relying party supports it) or
+        /// EdDSA.
+        #[arg(long = "id-token-alg", default_value = "RS256", value_parser = ["RS256", "EdDSA"])]
+        id_token_alg: String,
     },
 }
 
@@ -302,6 +306,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     post_logout_redirect_uris,
                     start_url,
                     public,
+                    id_token_alg,
                 },
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
@@ -317,6 +322,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 sign_in_audience: shared::dto::SignInAudience::Everyone,
                 allowed_unit_ids: Vec::new(),
+                id_token_signed_response_alg: if id_token_alg == "EdDSA" {
+                    shared::dto::IdTokenAlg::EdDsa
+                } else {
+                    shared::dto::IdTokenAlg::Rs256
+                },
             };
             let created = match crate::service::applications::validate_new(&store, req).await {
                 Ok(new) => {

@@ -25,7 +25,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::Activity;
-use shared::dto::{ClientType, SignInAudience, TokenRequest};
+use shared::dto::{ClientType, IdTokenAlg, SignInAudience, TokenRequest};
 use shared::{ApplicationId, ErrorCode, UserId};
 
 /// Scopes this provider knows.
@@ -73,7 +73,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "EdDSA"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
@@ -956,6 +956,14 @@ pub struct IdClaims {
     pub email: Option<String>,
 }
 
+/// How `app`'s ID tokens are signed.
+fn id_token_alg(app: &ApplicationRow) -> Algorithm {
+    match app.id_token_alg() {
+        IdTokenAlg::Rs256 => Algorithm::RS256,
+        IdTokenAlg::EdDsa => Algorithm::EdDSA,
+    }
+}
+
 /// The token endpoint's success answer.
 #[derive(Serialize)]
 pub struct TokenAnswer {
@@ -1146,7 +1154,7 @@ async fn refresh(
 }
 
 /// Signs the access token (EdDSA, audience the application) and, with `id_token`,
-/// the ID token (RS256).
+/// the ID token (RS256, or EdDSA where the application asked).
 async fn issue(
     state: &AppState,
     app: &ApplicationRow,
@@ -1206,7 +1214,7 @@ async fn issue(
         expires_in: ttl,
         id_token: match id_token {
             true => Some(
-                keys.sign(Algorithm::RS256, Some("JWT"), &id, now)
+                keys.sign(id_token_alg(app), Some("JWT"), &id, now)
                     .map_err(ApiError::Internal)?,
             ),
             false => None,
@@ -1229,6 +1237,11 @@ fn bearer_error(description: &str) -> OAuthError {
 /// still live.
 async fn verify_access(state: &AppState, token: &str) -> Result<(Claims, GrantRow), OAuthError> {
     let now = state.now();
+    // An EdDSA ID token is signed by the same key; only an access token says `at+jwt`.
+    let typ = jsonwebtoken::decode_header(token).ok().and_then(|h| h.typ);
+    if typ.as_deref() != Some("at+jwt") {
+        return Err(bearer_error("the access token is invalid"));
+    }
     let validation = KeyRing::access_validation(&state.provider.issuer, None);
     let claims: Claims = state
         .keys
@@ -1347,19 +1360,22 @@ pub enum LogoutOutcome {
     },
 }
 
-/// The claims of an ID token this provider signed (any age: a hint may be old).
+/// The claims of an ID token this provider signed (any age: a hint may be old), by
+/// either algorithm ID tokens are signed with; the key must be of the header's.
 async fn id_token_hint(state: &AppState, token: &str) -> Option<IdClaims> {
-    let mut v = Validation::new(Algorithm::RS256);
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    // An access token is signed by the same Ed25519 key; its `typ` tells it apart.
+    if header.typ.as_deref() != Some("JWT") {
+        return None;
+    }
+    let alg = Some(header.alg).filter(|a| matches!(a, Algorithm::RS256 | Algorithm::EdDSA))?;
+    let mut v = Validation::new(alg);
     v.validate_exp = false;
     v.validate_nbf = false;
     v.validate_aud = false;
     v.set_issuer(&[&state.provider.issuer]);
     v.set_required_spec_claims(&["iss", "sub", "aud"]);
-    state
-        .keys
-        .decode(token, Algorithm::RS256, v, state.now())
-        .await
-        .ok()
+    state.keys.decode(token, alg, v, state.now()).await.ok()
 }
 
 /// `GET` or `POST /oauth2/logout`.

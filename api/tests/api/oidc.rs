@@ -413,7 +413,10 @@ async fn discovery_says_exactly_what_is_supported_and_jwks_publishes_both_keys()
     assert_eq!(d["jwks_uri"], app.url("/.well-known/jwks.json"));
     assert_eq!(d["response_types_supported"], json!(["code"]));
     assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
-    assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    assert_eq!(
+        d["id_token_signing_alg_values_supported"],
+        json!(["RS256", "EdDSA"])
+    );
     assert_eq!(
         d["token_endpoint_auth_methods_supported"],
         json!(["client_secret_basic", "client_secret_post", "none"])
@@ -1359,6 +1362,113 @@ async fn expired_sign_in_state_is_purged() {
     for table in tables {
         assert_eq!(count(table).await, 0, "{table}");
     }
+}
+
+#[tokio::test]
+async fn an_application_may_ask_for_eddsa_id_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let bad = app
+        .post(
+            "/api/v1/applications",
+            &admin,
+            json!({"display_name": "Till", "redirect_uris": [REDIRECT], "id_token_signed_response_alg": "HS256"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422, "only RS256 and EdDSA are offered");
+    let rota = register_rota(&app, &admin).await;
+    let listed = app.get_ok("/api/v1/applications", &admin).await;
+    assert_eq!(
+        listed["items"][0]["id_token_signed_response_alg"], "RS256",
+        "RS256 unless asked"
+    );
+    let till = register(
+        &app,
+        &admin,
+        json!({
+            "display_name": "Till",
+            "client_type": "public",
+            "redirect_uris": [REDIRECT],
+            "id_token_signed_response_alg": "EdDSA",
+        }),
+    )
+    .await;
+    let mut b = Browser::new();
+    let (code, verifier) = code_for(&mut b, &app, &till, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let t: Value = json_with(exchange(&app, &till, &code, &verifier).await, 200).await;
+    let claims = verify_id_token_as(
+        &app,
+        &till,
+        t["id_token"].as_str().unwrap(),
+        Algorithm::EdDSA,
+    )
+    .await;
+    assert_eq!(claims["nonce"], "n-456");
+    assert_eq!(claims["aud"], till.client_id.as_str());
+    assert_eq!(claims["preferred_username"], ADMIN_UPN);
+    // An EdDSA ID token is still no access token: not for the API, not for userinfo.
+    let id_token = t["id_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/me", id_token).await.status(), 401);
+    assert_eq!(userinfo(&app, id_token).await.status(), 401);
+    // It works as the logout hint.
+    let mut logout = url::Url::parse(&app.url("/oauth2/logout")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", id_token);
+    assert_eq!(b.get(&app, logout.as_str()).await.status(), 200);
+    assert!(!b.has_session());
+
+    // The other application, and this one once switched back, get RS256.
+    let (code, verifier) = code_for(&mut b, &app, &rota, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let t: Value = json_with(exchange(&app, &rota, &code, &verifier).await, 200).await;
+    verify_id_token(&app, &rota, t["id_token"].as_str().unwrap()).await;
+    let patched = patch_application(
+        &app,
+        &admin,
+        &till.client_id,
+        json!({"id_token_signed_response_alg": "RS256"}),
+    )
+    .await;
+    assert_eq!(patched["id_token_signed_response_alg"], "RS256");
+    let (verifier, challenge) = pkce();
+    let sso = b
+        .get(&app, &authorize_url(&app, &till.client_id, &challenge, &[]))
+        .await;
+    let code = location_query(&sso)["code"].clone();
+    let t: Value = json_with(exchange(&app, &till, &code, &verifier).await, 200).await;
+    verify_id_token(&app, &till, t["id_token"].as_str().unwrap()).await;
+    assert!(app.audit_dump().await.lines().any(
+        |l| l.starts_with("Update application\t") && l.contains("id_token_signed_response_alg")
+    ));
+
+    // The command line asks for it with --id-token-alg.
+    let out = crate::cli::openstaff(
+        &app.database_url,
+        &[
+            "applications",
+            "create",
+            "--name",
+            "Mail",
+            "--redirect-uri",
+            "https://mail.example/cb",
+            "--id-token-alg",
+            "EdDSA",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mail = app
+        .get_ok(
+            &format!("/api/v1/applications/{}", v["client_id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    assert_eq!(mail["id_token_signed_response_alg"], "EdDSA");
 }
 
 /// Rows the hosted page could write.

@@ -119,6 +119,9 @@ pub struct PageContext {
     pub errors: Vec<String>,
     /// The origin of the redirect URI, which the page's CSP lets the form go to.
     pub redirect_origin: String,
+    /// The forced change: whose password (sign-in name, display name), for the
+    /// checklist's name rule.
+    pub password_for: Option<(String, String)>,
 }
 
 /// A provider session to set in the browser.
@@ -387,6 +390,7 @@ pub async fn authorize(
                 login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
                 errors: Vec::new(),
                 redirect_origin: origin_of(&req.redirect_uri),
+                password_for: None,
             }))
         }
     }
@@ -547,7 +551,19 @@ fn page(
         login_hint: hint,
         errors,
         redirect_origin: origin_of(&p.redirect_uri),
+        password_for: None,
     }
+}
+
+/// The forced change's page: `page` with whose password it is.
+fn change_page(ctx: PageContext, account: &crate::store::accounts::Account) -> Outcome {
+    Outcome::ChangePassword(PageContext {
+        password_for: Some((
+            account.user_principal_name.clone(),
+            account.display_name.clone(),
+        )),
+        ..ctx
+    })
 }
 
 /// The words the hosted page shows for a refused sign-in.
@@ -688,7 +704,7 @@ pub async fn sign_in(
             .seal(&state.keys, state.now())
             .map_err(ApiError::Internal)?;
         let ctx = page(&change, sealed, &app, &form.csrf, None, Vec::new());
-        return Ok(Outcome::ChangePassword(ctx));
+        return Ok(change_page(ctx, &account));
     }
     signed_in(
         state,
@@ -776,7 +792,7 @@ pub async fn change_password(
             None,
             vec!["The two new passwords are not the same. Type the new password twice.".to_owned()],
         );
-        return Ok(Outcome::ChangePassword(ctx));
+        return Ok(change_page(ctx, &account));
     }
     match crate::service::passwords::set_own_password(state, &who, &account, form.new_password)
         .await
@@ -785,7 +801,7 @@ pub async fn change_password(
         Err(ApiError::Validation(errors)) => {
             let messages = errors.into_iter().map(|e| e.message).collect();
             let ctx = page(&pending, form.request, &app, &form.csrf, None, messages);
-            return Ok(Outcome::ChangePassword(ctx));
+            return Ok(change_page(ctx, &account));
         }
         Err(e) => return Err(e),
     }

@@ -1538,3 +1538,96 @@ async fn the_hosted_form_carries_its_request_sealed_for_15_minutes_and_once() {
     assert_eq!(expired.status(), 400);
     assert!(expired.text().await.unwrap().contains("expired"));
 }
+
+#[tokio::test]
+async fn the_forced_change_shows_the_live_checklist_under_a_strict_csp() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let lina = app
+        .create_user(&admin, "lina.morel@contoso.example", "Lina Morel")
+        .await;
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{lina}/reset-password"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let temp = json_with(reset, 200).await["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (verifier, challenge) = pkce();
+    let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let mut b = Browser::new();
+    let page = sign_in_page(&mut b, &app, &url, "lina.morel@contoso.example", &temp).await;
+    assert_eq!(page.status(), 200);
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    assert!(html.len() < 30_000, "{} bytes", html.len());
+
+    // The SPA's rules, server-rendered (so they are there without the script).
+    assert!(html.contains("aria-label=\"Password rules\""), "{html}");
+    for rule in [
+        "At least 12 characters",
+        "Does not contain your name or sign-in name",
+        "Both new passwords match",
+        "Not a password you have used before",
+        "Hard to guess",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+    assert!(html.contains("data-min=\"12\""));
+    assert!(html.contains("&quot;lina&quot;") && html.contains("&quot;morel&quot;"));
+    // Announced politely, by a status line of its own, not by the list.
+    assert!(html.contains("role=\"status\" aria-live=\"polite\""));
+    assert!(!html.contains("<ul class=\"checklist\" id=\"rules\" aria-live"));
+
+    // One inline script, allowed by its hash and nothing looser.
+    let start = html.find("<script>").expect("the checklist's script") + "<script>".len();
+    let script = &html[start..start + html[start..].find("</script>").unwrap()];
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert!(csp.contains("default-src 'none'"));
+    assert_eq!(html.matches("<script").count(), 1);
+
+    // Without the script the server judges: a weak password is refused in words.
+    let weak = change_on_page(&mut b, &app, &html, "lina-morel", "lina-morel")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(weak.contains("role=\"alert\"") && weak.contains("Password rules"));
+    let done = change_on_page(
+        &mut b,
+        &app,
+        &weak,
+        "Orange-Kettle-Meadow-58",
+        "Orange-Kettle-Meadow-58",
+    )
+    .await;
+    let code = location_query(&done)["code"].clone();
+    json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
+
+    // What the hosted page did is recorded as coming from it.
+    let dump = app.audit_dump().await;
+    for activity in ["Sign-in", "Change password (self)"] {
+        let line = dump
+            .lines()
+            .rev()
+            .find(|l| l.starts_with(&format!("{activity}\t")))
+            .unwrap_or_else(|| panic!("{activity} in {dump}"));
+        assert!(line.contains("\"surface\":\"sign_in_page\""), "{line}");
+    }
+}

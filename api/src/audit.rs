@@ -20,6 +20,8 @@ pub enum Surface {
     MyStaff,
     Api,
     Cli,
+    /// The provider's hosted sign-in page (`/oauth2/...`).
+    SignInPage,
 }
 
 /// Who did it, from where; taken from the request.

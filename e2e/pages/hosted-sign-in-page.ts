@@ -11,6 +11,8 @@ export class HostedSignInPage {
   readonly newPassword: Locator;
   readonly confirmPassword: Locator;
   readonly change: Locator;
+  readonly rules: Locator;
+  readonly rulesStatus: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
@@ -22,6 +24,13 @@ export class HostedSignInPage {
     this.newPassword = page.getByLabel('New password', { exact: true });
     this.confirmPassword = page.getByLabel('Confirm new password');
     this.change = page.getByRole('button', { name: 'Change password and continue' });
+    this.rules = page.getByRole('list', { name: 'Password rules' });
+    this.rulesStatus = page.getByRole('status');
+  }
+
+  /** One line of the forced change's live checklist. */
+  rule(text: string): Locator {
+    return this.rules.getByRole('listitem').filter({ hasText: text });
   }
 
   async expectVisible(appName: string) {

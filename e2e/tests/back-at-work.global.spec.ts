@@ -74,8 +74,15 @@ test.describe('back at work', () => {
     await hosted.signIn(lina.upn, temporary);
     await expect(hosted.changeHeading).toBeVisible();
     await expectAccessible(page);
+    // The same live checklist as My Staff's change page, kept up by the page's script.
     await hosted.newPassword.fill('short');
     await hosted.confirmPassword.fill('short');
+    await expect(hosted.rule('At least 12 characters')).toHaveAttribute('data-met', 'false');
+    await expect(hosted.rule('At least 12 characters')).toContainText('Not met');
+    await expect(hosted.rule('Both new passwords match')).toHaveAttribute('data-met', 'true');
+    await expect(hosted.rule('Does not contain your name')).toHaveAttribute('data-met', 'true');
+    await expect(hosted.rulesStatus).toHaveText('2 of 3 password rules met');
+    await expectAccessible(page);
     await hosted.change.click();
     await expect(hosted.alert).toBeVisible();
     await expectAccessible(page);

@@ -549,7 +549,8 @@ pub struct AuditEvent {
     pub target_resources: Vec<AuditTarget>,
     pub result: Outcome,
     pub result_reason: Option<String>,
-    /// `{"surface": "my_staff" | "api" | "cli"}`.
+    /// `{"surface": "my_staff" | "api" | "cli" | "sign_in_page"}` (the provider's hosted
+    /// sign-in page).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub additional_details: serde_json::Value,
 }
@@ -622,6 +623,30 @@ pub struct MyApplication {
     pub start_url: String,
 }
 
+/// How an application's ID tokens are signed (OpenID Connect's
+/// `id_token_signed_response_alg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum IdTokenAlg {
+    /// RSASSA-PKCS1-v1_5 with SHA-256, which every relying party supports.
+    #[default]
+    #[serde(rename = "RS256")]
+    Rs256,
+    /// Ed25519 (RFC 8037): smaller and much faster to sign, for relying parties that
+    /// support it.
+    #[serde(rename = "EdDSA")]
+    EdDsa,
+}
+
+impl IdTokenAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdTokenAlg::Rs256 => "RS256",
+            IdTokenAlg::EdDsa => "EdDSA",
+        }
+    }
+}
+
 /// An application that signs its users in with OpenStaff (an OpenID Connect
 /// relying party).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -642,6 +667,8 @@ pub struct Application {
     pub sign_in_audience: SignInAudience,
     /// With `sign_in_audience = locations`: whose members may sign in.
     pub allowed_unit_ids: Vec<Uuid>,
+    /// How its ID tokens are signed.
+    pub id_token_signed_response_alg: IdTokenAlg,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(deserialize_with = "crate::rfc3339::deserialize")
@@ -701,6 +728,9 @@ pub struct CreateApplication {
     pub sign_in_audience: SignInAudience,
     #[serde(default)]
     pub allowed_unit_ids: Vec<Uuid>,
+    /// Defaults to `RS256`.
+    #[serde(default)]
+    pub id_token_signed_response_alg: IdTokenAlg,
 }
 
 /// `PATCH /api/v1/applications/{id}` body: the fields to change. The client type is
@@ -728,4 +758,6 @@ pub struct UpdateApplication {
     pub sign_in_audience: Option<SignInAudience>,
     #[serde(default)]
     pub allowed_unit_ids: Option<Vec<Uuid>>,
+    #[serde(default)]
+    pub id_token_signed_response_alg: Option<IdTokenAlg>,
 }

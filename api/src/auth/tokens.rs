@@ -15,8 +15,9 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ed25519_dalek::SigningKey;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde::de::DeserializeOwned;
@@ -71,15 +72,44 @@ fn alg_name(alg: Algorithm) -> &'static str {
 /// RSA modulus size of generated ID-token keys.
 const RSA_BITS: usize = 2048;
 
+/// A private key, parsed once when loaded (`jsonwebtoken` would parse and check the
+/// key again for every token it signs). RSA signs with `ring`, whose assembly does
+/// the private-key operation about ten times faster than the pure-Rust `rsa` crate
+/// (which still generates the keys and publishes them).
+enum SigningMaterial {
+    Ed(Box<SigningKey>),
+    Rsa(Box<ring::signature::RsaKeyPair>),
+}
+
 struct KeyMaterial {
     kid: String,
     alg: Algorithm,
     /// When it starts signing (Unix µs); it verifies from the moment it is loaded.
     activates_at: Micros,
-    encoding: EncodingKey,
+    signing: SigningMaterial,
     decoding: DecodingKey,
     /// The public key as published in the JWKS.
     jwk: serde_json::Value,
+    /// Ed25519 keys: the HMAC key that seals the hosted page's forms
+    /// ([`KeyRing::form_key`]), derived from the private key, so every replica has it.
+    form_key: Option<[u8; 32]>,
+}
+
+/// The form key of an Ed25519 key: HMAC-SHA256 of a fixed label under its seed, which
+/// reveals nothing of the seed and is nothing a signature could be mistaken for.
+fn derive_form_key(sk: &SigningKey) -> Option<[u8; 32]> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(&sk.to_bytes()).ok()?;
+    mac.update(b"openstaff hosted sign-in form key v1");
+    Some(mac.finalize().into_bytes().into())
+}
+
+/// The JOSE header of the tokens this server signs.
+#[derive(Serialize)]
+struct JwsHeader<'a> {
+    alg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    typ: Option<&'a str>,
+    kid: &'a str,
 }
 
 impl KeyMaterial {
@@ -88,9 +118,6 @@ impl KeyMaterial {
         activates_at: Micros,
         sk: &SigningKey,
     ) -> anyhow::Result<Self> {
-        let der = sk
-            .to_pkcs8_der()
-            .map_err(|e| anyhow::anyhow!("encoding signing key: {e}"))?;
         let public = sk.verifying_key().to_bytes();
         let jwk = serde_json::json!({
             "kty": "OKP",
@@ -104,16 +131,21 @@ impl KeyMaterial {
             kid,
             alg: Algorithm::EdDSA,
             activates_at,
-            encoding: EncodingKey::from_ed_der(der.as_bytes()),
+            form_key: derive_form_key(sk),
+            signing: SigningMaterial::Ed(Box::new(sk.clone())),
             decoding: DecodingKey::from_ed_der(&public),
             jwk,
         })
     }
 
-    fn from_rsa_key(kid: String, activates_at: Micros, sk: &RsaPrivateKey) -> anyhow::Result<Self> {
-        let der = sk
-            .to_pkcs1_der()
-            .map_err(|e| anyhow::anyhow!("encoding RSA key: {e}"))?;
+    fn from_rsa_key(
+        kid: String,
+        activates_at: Micros,
+        sk: RsaPrivateKey,
+        pkcs8: &[u8],
+    ) -> anyhow::Result<Self> {
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(pkcs8)
+            .map_err(|e| anyhow::anyhow!("stored RSA key is invalid: {e}"))?;
         let n = URL_SAFE_NO_PAD.encode(sk.n().to_bytes_be());
         let e = URL_SAFE_NO_PAD.encode(sk.e().to_bytes_be());
         let jwk = serde_json::json!({
@@ -124,13 +156,15 @@ impl KeyMaterial {
             "alg": "RS256",
             "use": "sig",
         });
+        let decoding = DecodingKey::from_rsa_components(&n, &e)?;
         Ok(KeyMaterial {
             kid,
             alg: Algorithm::RS256,
             activates_at,
-            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
-            decoding: DecodingKey::from_rsa_components(&n, &e)?,
+            signing: SigningMaterial::Rsa(Box::new(pair)),
+            decoding,
             jwk,
+            form_key: None,
         })
     }
 
@@ -142,7 +176,7 @@ impl KeyMaterial {
             "RS256" => {
                 let sk = RsaPrivateKey::from_pkcs8_der(&der)
                     .map_err(|e| anyhow::anyhow!("stored RSA key is invalid: {e}"))?;
-                Self::from_rsa_key(row.kid.clone(), row.activates_at, &sk)
+                Self::from_rsa_key(row.kid.clone(), row.activates_at, sk, &der)
             }
             _ => {
                 let sk = SigningKey::from_pkcs8_der(&der)
@@ -263,9 +297,11 @@ impl KeyRing {
     }
 
     /// Re-reads the keys that still verify at `now` from the database (another
-    /// replica may have rotated).
+    /// replica may have rotated). Keys already loaded are kept as they are, so only a
+    /// new key is parsed (an RSA key takes milliseconds).
     pub async fn reload(&self, now: Micros) -> anyhow::Result<()> {
         let rows = keys::active_keys(self.store.reader(), now).await?;
+        let loaded: Vec<Arc<KeyMaterial>> = self.keys.read().map(|k| k.clone()).unwrap_or_default();
         let mut keys = Vec::with_capacity(rows.len() + 1);
         if let Some(k) = &self.file_key {
             keys.push(k.clone());
@@ -274,7 +310,13 @@ impl KeyRing {
             if self.file_key.is_some() && r.algorithm == "EdDSA" {
                 continue;
             }
-            keys.push(Arc::new(KeyMaterial::from_row(r)?));
+            let same = loaded
+                .iter()
+                .find(|k| k.kid == r.kid && k.activates_at == r.activates_at);
+            match same {
+                Some(k) => keys.push(k.clone()),
+                None => keys.push(Arc::new(KeyMaterial::from_row(r)?)),
+            }
         }
         for alg in ALGORITHMS {
             if !keys.iter().any(|k| k.alg == alg) {
@@ -314,7 +356,8 @@ impl KeyRing {
         self.sign(Algorithm::EdDSA, None, &claims, now)
     }
 
-    /// Signs `claims` with the current key of `alg` (`typ` in the header if given).
+    /// Signs `claims` with the current key of `alg` (`typ` in the header if given): a
+    /// compact JWS, as `jsonwebtoken::encode` would make it, with the key parsed once.
     pub fn sign<T: Serialize>(
         &self,
         alg: Algorithm,
@@ -323,12 +366,56 @@ impl KeyRing {
         now: Micros,
     ) -> anyhow::Result<String> {
         let key = self.signing(alg, now).context("no signing key loaded")?;
-        let mut header = Header::new(alg);
-        header.kid = Some(key.kid.clone());
-        if let Some(typ) = typ {
-            header.typ = Some(typ.to_owned());
-        }
-        Ok(jsonwebtoken::encode(&header, claims, &key.encoding)?)
+        let header = JwsHeader {
+            alg: alg_name(alg),
+            // As `jsonwebtoken::Header::new` has it unless told otherwise.
+            typ: Some(typ.unwrap_or("JWT")),
+            kid: &key.kid,
+        };
+        let mut token = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header)?);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims)?, &mut token);
+        let signature = match &key.signing {
+            SigningMaterial::Ed(sk) => {
+                use ed25519_dalek::Signer;
+                sk.sign(token.as_bytes()).to_bytes().to_vec()
+            }
+            // ring blinds the private-key operation.
+            SigningMaterial::Rsa(pair) => {
+                let mut sig = vec![0; pair.public().modulus_len()];
+                pair.sign(
+                    &ring::signature::RSA_PKCS1_SHA256,
+                    &ring::rand::SystemRandom::new(),
+                    token.as_bytes(),
+                    &mut sig,
+                )
+                .map_err(|_| anyhow::anyhow!("RSA signing failed"))?;
+                sig
+            }
+        };
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        Ok(token)
+    }
+
+    /// The key that seals the hosted page's forms at `now`: the current Ed25519 key's
+    /// form key, with that key's id.
+    pub fn form_key(&self, now: Micros) -> Option<(String, [u8; 32])> {
+        let key = self.signing(Algorithm::EdDSA, now)?;
+        Some((key.kid.clone(), key.form_key?))
+    }
+
+    /// The form key of the Ed25519 key `kid`, while that key still verifies (another
+    /// replica may have rotated one in since this one loaded its keys).
+    pub async fn form_key_by_id(&self, kid: &str, now: Micros) -> Option<[u8; 32]> {
+        let key = match self.find(kid) {
+            Some(k) => k,
+            None => {
+                self.reload(now).await.ok()?;
+                self.find(kid)?
+            }
+        };
+        key.form_key
     }
 
     /// Checks the signature of a token of `alg` by one of our keys and decodes it,

@@ -1,6 +1,7 @@
 //! The command line: `serve`, `migrate`, `create-admin`, `seed demo`, `openapi`,
 //! `audit verify`. Every flag also reads an `OPENSTAFF_*` variable.
 
+pub mod bench;
 pub mod scale;
 pub mod seed;
 
@@ -68,6 +69,25 @@ pub enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// For `make bench` only: prints fresh authorization codes, then refresh tokens
+    /// (one a line) of one provider session of `--upn` for `--client-id`.
+    #[command(hide = true)]
+    BenchMint {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long)]
+        upn: String,
+        #[arg(long)]
+        redirect_uri: String,
+        #[arg(long)]
+        code_verifier: String,
+        #[arg(long, default_value = "openid profile email offline_access")]
+        scope: String,
+        #[arg(long, default_value_t = 0)]
+        codes: u64,
+        #[arg(long, default_value_t = 0)]
+        refresh_tokens: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +148,10 @@ pub enum ApplicationsCommand {
         /// A public client (a browser or phone app): no secret, PKCE only.
         #[arg(long)]
         public: bool,
+        /// How its ID tokens are signed: RS256 (every relying party supports it) or
+        /// EdDSA.
+        #[arg(long = "id-token-alg", default_value = "RS256", value_parser = ["RS256", "EdDSA"])]
+        id_token_alg: String,
     },
 }
 
@@ -282,6 +306,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     post_logout_redirect_uris,
                     start_url,
                     public,
+                    id_token_alg,
                 },
         } => runtime()?.block_on(async move {
             let store = open(&cli.store).await?;
@@ -297,6 +322,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 sign_in_audience: shared::dto::SignInAudience::Everyone,
                 allowed_unit_ids: Vec::new(),
+                id_token_signed_response_alg: if id_token_alg == "EdDSA" {
+                    shared::dto::IdTokenAlg::EdDsa
+                } else {
+                    shared::dto::IdTokenAlg::Rs256
+                },
             };
             let created = match crate::service::applications::validate_new(&store, req).await {
                 Ok(new) => {
@@ -322,6 +352,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
+        }),
+        Command::BenchMint {
+            client_id,
+            upn,
+            redirect_uri,
+            code_verifier,
+            scope,
+            codes,
+            refresh_tokens,
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let mint = bench::Mint {
+                client_id: &client_id,
+                upn: &upn,
+                redirect_uri: &redirect_uri,
+                code_verifier: &code_verifier,
+                scope: &scope,
+                codes,
+                refresh_tokens,
+            };
+            bench::mint(&store, &time, mint).await?;
+            Ok(ExitCode::SUCCESS)
         }),
         Command::Audit {
             what: AuditCommand::Verify,

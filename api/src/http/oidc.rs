@@ -4,9 +4,10 @@
 //! the REST API's problem documents, so they sit outside `/api/v1` and its OpenAPI
 //! document; discovery describes them instead.
 
+use crate::audit::{Initiator, Surface};
 use crate::auth::context::RequestMeta;
 use crate::error::ApiError;
-use crate::http::signin_page::{self as pages, SignInPage};
+use crate::http::signin_page::{self as pages, PasswordRules, SignInPage};
 use crate::service::oidc::{
     self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, LogoutOutcome,
     LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
@@ -97,7 +98,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         ),
         Outcome::SignIn(p) => {
             let mut resp = pages::sign_in(&SignInPage {
-                pending_id: &p.pending_id,
+                request: &p.request,
                 csrf: &p.csrf,
                 app_name: &p.app_name,
                 login_hint: p.login_hint.as_deref(),
@@ -108,16 +109,21 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
             resp
         }
         Outcome::ChangePassword(p) => {
+            let (upn, name) = p.password_for.clone().unwrap_or_default();
             let mut resp = pages::change_password(
                 &SignInPage {
-                    pending_id: &p.pending_id,
+                    request: &p.request,
                     csrf: &p.csrf,
                     app_name: &p.app_name,
                     login_hint: None,
                     errors: &p.errors,
                     redirect_origin: &p.redirect_origin,
                 },
-                state.policy.password_min_length,
+                &PasswordRules {
+                    policy: &state.policy.cloud(),
+                    user_principal_name: &upn,
+                    display_name: &name,
+                },
             );
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
@@ -148,6 +154,22 @@ fn page_failure(e: ApiError) -> HttpResponse {
     resp
 }
 
+/// Who is asking, as the hosted page's events record it.
+fn from_sign_in_page(meta: RequestMeta) -> Initiator {
+    Initiator {
+        surface: Surface::SignInPage,
+        ..meta.0
+    }
+}
+
+/// The page a step of the hosted sign-in decided on.
+fn answer(state: &AppState, decided: Result<Outcome, ApiError>) -> HttpResponse {
+    match decided {
+        Ok(outcome) => render(state, outcome),
+        Err(e) => page_failure(e),
+    }
+}
+
 async fn authorize(
     state: Data<AppState>,
     req: HttpRequest,
@@ -162,22 +184,48 @@ async fn authorize(
     };
     let session = cookie(&req, SESSION_COOKIE);
     let csrf = cookie(&req, CSRF_COOKIE);
-    match service::authorize(
+    let who = from_sign_in_page(meta);
+    let decided = service::authorize(
         &state,
-        &meta.0,
+        &who,
         q.into_inner(),
         session.as_deref(),
         csrf.as_deref(),
     )
-    .await
-    {
-        Ok(outcome) => render(&state, outcome),
-        Err(e) => page_failure(e),
-    }
+    .await;
+    answer(&state, decided)
 }
 
-fn form_field(form: &std::collections::HashMap<String, String>, name: &str) -> String {
-    form.get(name).cloned().unwrap_or_default()
+fn unreadable_form() -> HttpResponse {
+    pages::error(
+        "This form can't be read",
+        "Go back to the application and try again.",
+    )
+}
+
+/// What both of the hosted page's forms bring: their fields (none sent twice), the
+/// browser's cookies, and who is asking.
+struct PagePost {
+    fields: std::collections::HashMap<String, String>,
+    session: Option<String>,
+    csrf: Option<String>,
+    who: Initiator,
+}
+
+impl PagePost {
+    /// `None` when the body is not a form (or sends a field twice).
+    fn read(req: &HttpRequest, meta: RequestMeta, body: &[u8]) -> Option<Self> {
+        Some(PagePost {
+            fields: service::parse_form(body).ok()?,
+            session: cookie(req, SESSION_COOKIE),
+            csrf: cookie(req, CSRF_COOKIE),
+            who: from_sign_in_page(meta),
+        })
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
 }
 
 async fn sign_in(
@@ -186,24 +234,20 @@ async fn sign_in(
     meta: RequestMeta,
     body: Bytes,
 ) -> HttpResponse {
-    let Ok(form) = service::parse_form(&body) else {
-        return pages::error(
-            "This form can't be read",
-            "Go back to the application and try again.",
-        );
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
     };
     let form = SignInForm {
-        request: form_field(&form, "request"),
-        csrf: form_field(&form, "csrf"),
-        username: form_field(&form, "username"),
-        password: form_field(&form, "password"),
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        username: post.field("username"),
+        password: post.field("password"),
     };
-    let session = cookie(&req, SESSION_COOKIE);
-    let csrf = cookie(&req, CSRF_COOKIE);
-    match service::sign_in(&state, meta.0, form, session.as_deref(), csrf.as_deref()).await {
-        Ok(outcome) => render(&state, outcome),
-        Err(e) => page_failure(e),
-    }
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::sign_in(&state, post.who.clone(), form, session, csrf).await,
+    )
 }
 
 async fn change_password(
@@ -212,25 +256,20 @@ async fn change_password(
     meta: RequestMeta,
     body: Bytes,
 ) -> HttpResponse {
-    let Ok(form) = service::parse_form(&body) else {
-        return pages::error(
-            "This form can't be read",
-            "Go back to the application and try again.",
-        );
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
     };
     let form = ChangePasswordForm {
-        request: form_field(&form, "request"),
-        csrf: form_field(&form, "csrf"),
-        new_password: form_field(&form, "new_password"),
-        confirm_password: form_field(&form, "confirm_password"),
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        new_password: post.field("new_password"),
+        confirm_password: post.field("confirm_password"),
     };
-    let session = cookie(&req, SESSION_COOKIE);
-    let csrf = cookie(&req, CSRF_COOKIE);
-    match service::change_password(&state, meta.0, form, session.as_deref(), csrf.as_deref()).await
-    {
-        Ok(outcome) => render(&state, outcome),
-        Err(e) => page_failure(e),
-    }
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::change_password(&state, post.who.clone(), form, session, csrf).await,
+    )
 }
 
 fn oauth_error(e: OAuthError) -> HttpResponse {

@@ -1,7 +1,10 @@
 //! The hosted sign-in page and the provider's other pages: server-rendered HTML,
-//! no script, every value escaped, one small inline stylesheet allowed by its hash
-//! in a strict Content-Security-Policy. The form may post only to this server and
-//! be redirected only to the application's own origin.
+//! every value escaped, one small inline stylesheet and (on the forced password
+//! change only) one small inline script, each allowed by its hash in a strict
+//! Content-Security-Policy. The form may post only to this server and be redirected
+//! only to the application's own origin. Everything works without the script: it
+//! only keeps the password checklist up to date as the person types, and the server
+//! checks every rule when the form is sent.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
@@ -27,11 +30,48 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;b
 .alert h2{font-size:1rem;margin:0 0 .25rem;color:#8a0019}\
 .alert ul{margin:0;padding-left:1.25rem}\
 .hint{color:#4b5563;font-size:.9rem;margin:.25rem 0 0}\
+.checklist{list-style:none;margin:.5rem 0 0;padding:0;font-size:.95rem}\
+.checklist li{display:flex;gap:.5rem}\
+.checklist li[data-met=false]{color:#8a0019}\
+.checklist li[data-met=true]{color:#1d5b2c}\
+.mark{font-weight:700;width:1rem;flex:none}\
+.muted{color:#4b5563}\
+.visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}\
 a{color:#0b5cad}";
+
+/// The forced change's live checklist: on each keystroke the rules the browser can
+/// check (the same as the SPA's, from `shared::policy`, with the page's `data-min`
+/// and `data-names`) are marked met or not; the polite status line says how many are
+/// met once typing pauses for a second, and only when that changed.
+const SCRIPT: &str = "(function(){\
+var l=document.getElementById('rules'),n=document.getElementById('new_password'),\
+c=document.getElementById('confirm_password'),s=document.getElementById('rules-status');\
+if(!l||!n||!c||!s)return;\
+var min=+l.getAttribute('data-min'),names=JSON.parse(l.getAttribute('data-names')||'[]'),t,said='';\
+function check(){var p=n.value,lp=p.toLowerCase(),met={\
+too_short:Array.from(p).length>=min,\
+contains_name:p.length>0&&!names.some(function(x){return lp.indexOf(x)>=0}),\
+match:p.length>0&&p===c.value},k=0,all=0;\
+l.querySelectorAll('li[data-rule]').forEach(function(li){var m=!!met[li.getAttribute('data-rule')];\
+all++;if(m)k++;li.setAttribute('data-met',m);\
+li.querySelector('.mark').textContent=m?'\\u2713':'\\u2717';\
+li.querySelector('.state').textContent=m?'Met: ':'Not met: ';});\
+clearTimeout(t);t=setTimeout(function(){var m=k+' of '+all+' password rules met';\
+if(m!==said){said=m;s.textContent=m;}},1000);}\
+n.addEventListener('input',check);c.addEventListener('input',check);})();";
+
+fn csp_hash(text: &str) -> String {
+    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(text)))
+}
 
 fn style_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| format!("'sha256-{}'", STANDARD.encode(Sha256::digest(STYLE))))
+    HASH.get_or_init(|| csp_hash(STYLE))
+}
+
+fn script_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| csp_hash(SCRIPT))
 }
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -50,12 +90,14 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A whole page; `form_origin` is the one other origin the form may end up at.
+/// A whole page; `form_origin` is the one other origin the form may end up at;
+/// `script` adds the checklist's script.
 fn document(
     title: &str,
     body: &str,
     form_origin: Option<&str>,
     status: StatusCode,
+    script: bool,
 ) -> HttpResponse {
     let mut html = String::with_capacity(4096);
     let _ = write!(
@@ -64,8 +106,13 @@ fn document(
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"referrer\" content=\"no-referrer\">\
          <title>{} – OpenStaff</title><style>{STYLE}</style></head>\
-         <body><main><p class=\"brand\">OpenStaff</p>{body}</main></body></html>",
-        esc(title)
+         <body><main><p class=\"brand\">OpenStaff</p>{body}</main>{}</body></html>",
+        esc(title),
+        if script {
+            format!("<script>{SCRIPT}</script>")
+        } else {
+            String::new()
+        }
     );
     // An origin is scheme://host[:port], already validated; keep only safe bytes.
     let origin = form_origin
@@ -75,8 +122,13 @@ fn document(
         })
         .map(|o| format!(" {o}"))
         .unwrap_or_default();
+    let scripts = if script {
+        format!("; script-src {}", script_hash())
+    } else {
+        String::new()
+    };
     let csp = format!(
-        "default-src 'none'; style-src {}; form-action 'self'{origin}; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src {}{scripts}; form-action 'self'{origin}; frame-ancestors 'none'; base-uri 'none'",
         style_hash()
     );
     HttpResponse::build(status)
@@ -103,10 +155,10 @@ fn error_summary(errors: &[String]) -> String {
     s
 }
 
-fn hidden(pending_id: &str, csrf: &str) -> String {
+fn hidden(request: &str, csrf: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"request\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(pending_id),
+        esc(request),
         esc(csrf)
     )
 }
@@ -120,7 +172,8 @@ fn described(errors: &[String]) -> &'static str {
 }
 
 pub struct SignInPage<'a> {
-    pub pending_id: &'a str,
+    /// The sealed authorization request the form carries.
+    pub request: &'a str,
     pub csrf: &'a str,
     pub app_name: &'a str,
     pub login_hint: Option<&'a str>,
@@ -147,38 +200,89 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          <p class=\"hint\">Forgot your password? Ask your manager to reset it.</p>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
-        hidden = hidden(p.pending_id, p.csrf),
+        hidden = hidden(p.request, p.csrf),
         hint = esc(hint),
         d = described(p.errors),
     );
-    document("Sign in", &body, Some(p.redirect_origin), StatusCode::OK)
+    document(
+        "Sign in",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        false,
+    )
 }
 
-pub fn change_password(p: &SignInPage<'_>, min_length: u32) -> HttpResponse {
+/// Whose password the forced change is for, and the policy it must meet.
+pub struct PasswordRules<'a> {
+    pub policy: &'a shared::policy::CloudPolicy,
+    pub user_principal_name: &'a str,
+    pub display_name: &'a str,
+}
+
+/// The checklist of the SPA's change page (`web/src/pages/change_password.rs`), as
+/// the server renders it: the rules the browser can check (from `shared::policy`)
+/// with `data-rule` for the script, then the ones only the server checks. Without
+/// the script it is the list of rules, neither met nor unmet.
+fn checklist(r: &PasswordRules<'_>) -> String {
+    let names = shared::policy::name_parts(r.user_principal_name, r.display_name);
+    let names_json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned());
+    let mut live: Vec<(String, String)> =
+        shared::policy::check_cloud_basics(r.policy, "", r.user_principal_name, r.display_name)
+            .into_iter()
+            .map(|c| (c.code.as_str().to_owned(), c.rule))
+            .collect();
+    live.push(("match".to_owned(), "Both new passwords match".to_owned()));
+    let mut s = format!(
+        "<ul class=\"checklist\" id=\"rules\" aria-label=\"Password rules\" data-min=\"{}\" data-names=\"{}\">",
+        r.policy.min_length,
+        esc(&names_json)
+    );
+    for (code, rule) in live {
+        let _ = write!(
+            s,
+            "<li data-rule=\"{}\"><span class=\"mark\" aria-hidden=\"true\">•</span><span><span class=\"state visually-hidden\"></span>{}</span></li>",
+            esc(&code),
+            esc(&rule)
+        );
+    }
+    for rule in ["Not a password you have used before", "Hard to guess"] {
+        let _ = write!(
+            s,
+            "<li><span class=\"mark\" aria-hidden=\"true\">•</span><span>{rule} <span class=\"muted\">(checked when you save)</span></span></li>"
+        );
+    }
+    s.push_str("</ul><p class=\"visually-hidden\" id=\"rules-status\" role=\"status\" aria-live=\"polite\"></p>");
+    s
+}
+
+pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpResponse {
     let body = format!(
         "<h1>Choose a new password</h1>\
          <p>You must choose a new password before you continue to <strong>{app}</strong>.</p>{errors}\
          <form method=\"post\" action=\"/oauth2/change-password\">{hidden}\
          <label for=\"new_password\">New password</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" \
-         required autofocus aria-describedby=\"policy{e}\"{inv}>\
-         <p class=\"hint\" id=\"policy\">At least {min_length} characters and hard to guess: not your name or \
-         sign-in name, and not a password you have used before. A few unrelated words work well.</p>\
+         required autofocus aria-describedby=\"rules{e}\"{inv}>\
+         {checklist}\
          <label for=\"confirm_password\">Confirm new password</label>\
          <input id=\"confirm_password\" name=\"confirm_password\" type=\"password\" autocomplete=\"new-password\" required{d}>\
+         <p class=\"hint\">A few unrelated words work well.</p>\
          <button type=\"submit\">Change password and continue</button></form>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
-        hidden = hidden(p.pending_id, p.csrf),
+        hidden = hidden(p.request, p.csrf),
         e = if p.errors.is_empty() { "" } else { " errors" },
         inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
         d = described(p.errors),
+        checklist = checklist(rules),
     );
     document(
         "Choose a new password",
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
+        true,
     )
 }
 
@@ -190,7 +294,7 @@ pub fn not_allowed(app_name: &str) -> HttpResponse {
          <p><a href=\"/oauth2/logout\">Sign out of OpenStaff</a></p>",
         app = esc(app_name)
     );
-    document("Not allowed", &body, None, StatusCode::FORBIDDEN)
+    document("Not allowed", &body, None, StatusCode::FORBIDDEN, false)
 }
 
 pub fn error(title: &str, message: &str) -> HttpResponse {
@@ -199,7 +303,7 @@ pub fn error(title: &str, message: &str) -> HttpResponse {
         esc(title),
         esc(message)
     );
-    document(title, &body, None, StatusCode::BAD_REQUEST)
+    document(title, &body, None, StatusCode::BAD_REQUEST, false)
 }
 
 pub fn confirm_logout(
@@ -228,7 +332,7 @@ pub fn confirm_logout(
     let origin = post_logout
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.origin().ascii_serialization());
-    document("Sign out", &body, origin.as_deref(), StatusCode::OK)
+    document("Sign out", &body, origin.as_deref(), StatusCode::OK, false)
 }
 
 pub fn signed_out() -> HttpResponse {
@@ -237,6 +341,7 @@ pub fn signed_out() -> HttpResponse {
         "<h1>You're signed out</h1><p>You have signed out of OpenStaff. You can close this window.</p>",
         None,
         StatusCode::OK,
+        false,
     )
 }
 
@@ -256,7 +361,7 @@ mod tests {
     fn the_page_is_small() {
         let errors = vec!["That sign-in name and password don't match.".to_owned()];
         let resp = sign_in(&SignInPage {
-            pending_id: "p",
+            request: "p",
             csrf: "c",
             app_name: "Rota",
             login_hint: None,

@@ -17,7 +17,9 @@ use crate::state::ClockAndIds;
 use crate::store::applications::{self as apps, audience_text, client_type_text, ApplicationRow};
 use crate::store::{Store, StoreError};
 use shared::audit::Activity;
-use shared::dto::{self, ClientType, CreateApplication, Page, SignInAudience, UpdateApplication};
+use shared::dto::{
+    self, ClientType, CreateApplication, IdTokenAlg, Page, SignInAudience, UpdateApplication,
+};
 use shared::{first_party, ApplicationId, ErrorCode, FieldErrorCode, UnitId};
 
 /// A new random secret (256 bits, base64url) and its stored hash.
@@ -69,6 +71,7 @@ pub fn to_dto(row: &ApplicationRow, units: Vec<UnitId>) -> dto::Application {
         client_type: row.client_type(),
         sign_in_audience: row.sign_in_audience(),
         allowed_unit_ids: units.into_iter().map(UnitId::uuid).collect(),
+        id_token_signed_response_alg: row.id_token_alg(),
         created_at: row.created_at.to_datetime(),
         updated_at: row.updated_at.to_datetime(),
     }
@@ -169,6 +172,7 @@ pub struct NewApplication {
     pub client_type: ClientType,
     pub sign_in_audience: SignInAudience,
     pub units: Vec<UnitId>,
+    pub id_token_alg: IdTokenAlg,
 }
 
 pub async fn validate_new(store: &Store, req: CreateApplication) -> ApiResult<NewApplication> {
@@ -205,6 +209,7 @@ pub async fn validate_new(store: &Store, req: CreateApplication) -> ApiResult<Ne
         client_type: req.client_type,
         sign_in_audience: req.sign_in_audience,
         units,
+        id_token_alg: req.id_token_signed_response_alg,
     })
 }
 
@@ -228,6 +233,7 @@ pub async fn insert(
         client_type: client_type_text(new.client_type).to_owned(),
         secret_hash: secret.as_ref().map(|(_, h)| h.clone()),
         sign_in_audience: audience_text(new.sign_in_audience).to_owned(),
+        id_token_signed_response_alg: new.id_token_alg.as_str().to_owned(),
         created_at: now,
         updated_at: now,
     };
@@ -239,7 +245,12 @@ pub async fn insert(
             .with("display_name", None, Some(row.display_name.clone()))
             .with("client_type", None, Some(row.client_type.clone()))
             .with("redirect_uris", None, Some(row.redirect_uris.clone()))
-            .with("sign_in_audience", None, Some(row.sign_in_audience.clone())),
+            .with("sign_in_audience", None, Some(row.sign_in_audience.clone()))
+            .with(
+                "id_token_signed_response_alg",
+                None,
+                Some(row.id_token_signed_response_alg.clone()),
+            ),
     );
     audit::record(&mut tx, initiator, now, &*time.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
@@ -310,6 +321,9 @@ pub async fn update(
     };
     let audience = req.sign_in_audience.unwrap_or(old.sign_in_audience());
     audience_needs_units(audience, &units)?;
+    let id_token_alg = req
+        .id_token_signed_response_alg
+        .unwrap_or(old.id_token_alg());
     let now = state.now();
     let row = ApplicationRow {
         display_name: name,
@@ -317,6 +331,7 @@ pub async fn update(
         redirect_uris: json_list(&redirects),
         post_logout_redirect_uris: json_list(&logouts),
         sign_in_audience: audience_text(audience).to_owned(),
+        id_token_signed_response_alg: id_token_alg.as_str().to_owned(),
         updated_at: now,
         ..old.clone()
     };
@@ -354,7 +369,12 @@ pub async fn update(
                 Some(old.sign_in_audience.clone()),
                 Some(row.sign_in_audience.clone()),
             )
-            .with_if_changed("allowed_unit_ids", unit_text(&old_units), unit_text(&units)),
+            .with_if_changed("allowed_unit_ids", unit_text(&old_units), unit_text(&units))
+            .with_if_changed(
+                "id_token_signed_response_alg",
+                Some(old.id_token_signed_response_alg.clone()),
+                Some(row.id_token_signed_response_alg.clone()),
+            ),
     );
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
@@ -452,6 +472,7 @@ pub async fn register_first_party(
         client_type: client_type_text(ClientType::Public).to_owned(),
         secret_hash: None,
         sign_in_audience: audience_text(SignInAudience::Everyone).to_owned(),
+        id_token_signed_response_alg: IdTokenAlg::default().as_str().to_owned(),
         created_at: now,
         updated_at: now,
     };

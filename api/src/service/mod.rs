@@ -15,6 +15,7 @@ pub mod new_user;
 pub mod oidc;
 pub mod paging;
 pub mod passwords;
+pub mod pending;
 pub mod phones;
 pub mod role_assignments;
 pub mod settings;

@@ -13,9 +13,10 @@ use crate::audit::{self, Event, Initiator, TargetResource};
 use crate::auth::tokens::{Claims, KeyRing, TokenError};
 use crate::auth::{hashes_equal, random_secret, secret_hash};
 use crate::error::ApiError;
+use crate::service::pending::{PendingRequest, Refused};
 use crate::state::AppState;
 use crate::store::applications::{self as apps, ApplicationRow};
-use crate::store::oidc::{self as rows, CodeRow, GrantRow, LiveSession, PendingRow, SessionRow};
+use crate::store::oidc::{self as rows, CodeRow, GrantRow, LiveSession, SessionRow, TakenCode};
 use crate::store::StoreError;
 use crate::time::{Micros, Span};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -24,7 +25,7 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::audit::Activity;
-use shared::dto::{ClientType, SignInAudience, TokenRequest};
+use shared::dto::{ClientType, IdTokenAlg, SignInAudience, TokenRequest};
 use shared::{ApplicationId, ErrorCode, UserId};
 
 /// Scopes this provider knows.
@@ -72,7 +73,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "EdDSA"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
@@ -109,7 +110,8 @@ pub struct AuthorizeParams {
 /// What the hosted page shows.
 #[derive(Debug, Clone)]
 pub struct PageContext {
-    pub pending_id: String,
+    /// The authorization request, sealed (`service::pending`), for the form to carry.
+    pub request: String,
     /// The browser's CSRF secret (also its cookie).
     pub csrf: String,
     pub app_name: String,
@@ -117,6 +119,9 @@ pub struct PageContext {
     pub errors: Vec<String>,
     /// The origin of the redirect URI, which the page's CSP lets the form go to.
     pub redirect_origin: String,
+    /// The forced change: whose password (sign-in name, display name), for the
+    /// checklist's name rule.
+    pub password_for: Option<(String, String)>,
 }
 
 /// A provider session to set in the browser.
@@ -364,30 +369,28 @@ pub async fn authorize(
                 .filter(|c| c.len() == 43)
                 .map(str::to_owned)
                 .unwrap_or_else(random_secret);
-            let pending = PendingRow {
+            let pending = PendingRequest {
                 id: random_secret(),
-                csrf_hash: secret_hash(&csrf),
-                application_id: app.id,
+                client_id: app.id,
                 redirect_uri: req.redirect_uri.clone(),
                 scope: req.scope.clone(),
                 state: req.state.clone(),
                 nonce: req.nonce.clone(),
                 code_challenge: req.code_challenge.clone(),
-                login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
-                password_change_user_id: None,
-                created_at: now,
+                csrf_hash: secret_hash(&csrf),
                 expires_at: now + PENDING_TTL,
+                password_change: None,
             };
-            let mut tx = state.store.begin().await?;
-            rows::insert_pending(&mut tx, &pending).await?;
-            tx.commit().await.map_err(StoreError::Other)?;
+            // Sealed into the form: showing the page writes nothing.
+            let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
             Ok(Outcome::SignIn(PageContext {
-                pending_id: pending.id,
+                request,
                 csrf,
                 app_name: app.display_name,
-                login_hint: pending.login_hint,
+                login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
                 errors: Vec::new(),
                 redirect_origin: origin_of(&req.redirect_uri),
+                password_for: None,
             }))
         }
     }
@@ -483,33 +486,30 @@ async fn complete(
     })
 }
 
-/// A pending authorization named by the form, if the browser's CSRF cookie matches.
+/// The authorization request a form carried, if this server sealed it, it has not
+/// expired, and the browser's CSRF cookie is the one it was made for.
 async fn pending_for(
     state: &AppState,
-    pending_id: &str,
+    sealed: &str,
     csrf_form: &str,
     csrf_cookie: Option<&str>,
-) -> Result<Result<(PendingRow, ApplicationRow), Outcome>, ApiError> {
-    let expired = || {
+) -> Result<Result<(PendingRequest, ApplicationRow), Outcome>, ApiError> {
+    let foreign = || {
         error_page(
-            "This sign-in page has expired",
-            "Go back to the application and start signing in again.",
-        )
-    };
-    let Some(p) = rows::pending(state.store.reader(), pending_id).await? else {
-        return Ok(Err(expired()));
-    };
-    let cookie_ok = csrf_cookie.is_some_and(|c| hashes_equal(c, csrf_form));
-    if !cookie_ok || !hashes_equal(&secret_hash(csrf_form), &p.csrf_hash) {
-        return Ok(Err(error_page(
             "This sign-in form can't be used",
             "It was not opened in this browser, or cookies are blocked. Go back to the application and start again.",
-        )));
+        )
+    };
+    let p = match PendingRequest::open(&state.keys, sealed, state.now()).await {
+        Ok(p) => p,
+        Err(Refused::Expired) => return Ok(Err(expired_page())),
+        Err(Refused::Invalid) => return Ok(Err(foreign())),
+    };
+    let cookie_ok = csrf_cookie.is_some_and(|c| hashes_equal(c, csrf_form));
+    if !cookie_ok || !p.bound_to(csrf_form) {
+        return Ok(Err(foreign()));
     }
-    if p.expires_at <= state.now() {
-        return Ok(Err(expired()));
-    }
-    let Some(app) = apps::get(state.store.reader(), p.application_id).await? else {
+    let Some(app) = apps::get(state.store.reader(), p.client_id).await? else {
         return Ok(Err(error_page(
             "This application isn't registered",
             "The application was removed while you were signing in.",
@@ -518,7 +518,14 @@ async fn pending_for(
     Ok(Ok((p, app)))
 }
 
-fn request_of(p: &PendingRow) -> Request {
+fn expired_page() -> Outcome {
+    error_page(
+        "This sign-in page has expired",
+        "Go back to the application and start signing in again.",
+    )
+}
+
+fn request_of(p: &PendingRequest) -> Request {
     Request {
         redirect_uri: p.redirect_uri.clone(),
         scope: p.scope.clone(),
@@ -528,21 +535,35 @@ fn request_of(p: &PendingRow) -> Request {
     }
 }
 
+/// The hosted page again for the same request (`sealed`), with `errors`.
 fn page(
-    p: &PendingRow,
+    p: &PendingRequest,
+    sealed: String,
     app: &ApplicationRow,
     csrf: &str,
     hint: Option<String>,
     errors: Vec<String>,
 ) -> PageContext {
     PageContext {
-        pending_id: p.id.clone(),
+        request: sealed,
         csrf: csrf.to_owned(),
         app_name: app.display_name.clone(),
         login_hint: hint,
         errors,
         redirect_origin: origin_of(&p.redirect_uri),
+        password_for: None,
     }
+}
+
+/// The forced change's page: `page` with whose password it is.
+fn change_page(ctx: PageContext, account: &crate::store::accounts::Account) -> Outcome {
+    Outcome::ChangePassword(PageContext {
+        password_for: Some((
+            account.user_principal_name.clone(),
+            account.display_name.clone(),
+        )),
+        ..ctx
+    })
 }
 
 /// The words the hosted page shows for a refused sign-in.
@@ -569,13 +590,15 @@ fn sign_in_message(e: &ApiError) -> Option<String> {
     })
 }
 
-/// Starts a provider session for `user` (ending the browser's previous one).
+/// Starts a provider session for `user` (ending the browser's previous one), and
+/// spends the form's request in the same transaction: `None` when it was used already.
 async fn start_session(
     state: &AppState,
     user: UserId,
     token_version: i64,
     previous_cookie: Option<&str>,
-) -> Result<(SessionRow, NewSession), ApiError> {
+    pending: &PendingRequest,
+) -> Result<Option<(SessionRow, NewSession)>, ApiError> {
     let now = state.now();
     let value = random_secret();
     let row = SessionRow {
@@ -590,38 +613,41 @@ async fn start_session(
         ended_at: None,
     };
     let mut tx = state.store.begin().await?;
+    if !rows::spend_request(&mut tx, &pending.id, pending.expires_at).await? {
+        tx.rollback().await.map_err(StoreError::Other)?;
+        return Ok(None);
+    }
     if let Some(old) = previous_cookie.filter(|c| !c.is_empty() && c.len() <= 128) {
         rows::end_session(&mut tx, Some(&secret_hash(old)), None, now).await?;
     }
     rows::insert_session(&mut tx, &row).await?;
     tx.commit().await.map_err(StoreError::Other)?;
-    Ok((
+    Ok(Some((
         row,
         NewSession {
             cookie_value: value,
         },
-    ))
-}
-
-async fn finish_pending(state: &AppState, id: &str) -> Result<(), ApiError> {
-    let mut tx = state.store.begin().await?;
-    rows::delete_pending(&mut tx, id, state.now()).await?;
-    tx.commit().await.map_err(StoreError::Other)?;
-    Ok(())
+    )))
 }
 
 /// The hosted page proved who `user` (id, token version) is: a new provider session,
-/// the pending authorization spent, and on to the application.
+/// the form's request spent, and on to the application.
 async fn signed_in(
     state: &AppState,
     who: &Initiator,
     app: &ApplicationRow,
-    pending: &PendingRow,
+    pending: &PendingRequest,
     (user, token_version): (UserId, i64),
     session_cookie: Option<&str>,
 ) -> Result<Outcome, ApiError> {
-    let (session, new) = start_session(state, user, token_version, session_cookie).await?;
-    finish_pending(state, &pending.id).await?;
+    let Some((session, new)) =
+        start_session(state, user, token_version, session_cookie, pending).await?
+    else {
+        return Ok(error_page(
+            "This sign-in form was already used",
+            "Go back to the application and start signing in again.",
+        ));
+    };
     let req = request_of(pending);
     complete(state, who, app, &req, &session, Some(new), false, false).await
 }
@@ -638,6 +664,10 @@ pub async fn sign_in(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
+    if pending.password_change.is_some() {
+        // A change form's request names who signed in already; not a sign-in form.
+        return Ok(expired_page());
+    }
     let app_target = TargetResource::application(app.id, &app.display_name);
     let username = form.username.clone();
     let req = TokenRequest {
@@ -653,6 +683,7 @@ pub async fn sign_in(
                 Some(msg) => {
                     return Ok(Outcome::SignIn(page(
                         &pending,
+                        form.request,
                         &app,
                         &form.csrf,
                         Some(username),
@@ -663,16 +694,17 @@ pub async fn sign_in(
             },
         };
     if account.force_password_change {
-        let mut tx = state.store.begin().await?;
-        rows::set_pending_password_change(&mut tx, &pending.id, account.id).await?;
-        tx.commit().await.map_err(StoreError::Other)?;
-        return Ok(Outcome::ChangePassword(page(
-            &pending,
-            &app,
-            &form.csrf,
-            None,
-            Vec::new(),
-        )));
+        // The same request, now naming who must choose a password, at the token version
+        // the change will move on from (so the form changes it once).
+        let change = PendingRequest {
+            password_change: Some((account.id, account.token_version)),
+            ..pending
+        };
+        let sealed = change
+            .seal(&state.keys, state.now())
+            .map_err(ApiError::Internal)?;
+        let ctx = page(&change, sealed, &app, &form.csrf, None, Vec::new());
+        return Ok(change_page(ctx, &account));
     }
     signed_in(
         state,
@@ -720,9 +752,10 @@ pub async fn change_password(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    let Some(user) = pending.password_change_user_id else {
+    let Some((user, token_version)) = pending.password_change else {
         return Ok(Outcome::SignIn(page(
             &pending,
+            form.request,
             &app,
             &form.csrf,
             None,
@@ -744,29 +777,31 @@ pub async fn change_password(
             "Ask your manager.",
         ));
     };
+    if account.token_version != token_version {
+        // Changed already through this form, or reset since: sign in again.
+        return Ok(expired_page());
+    }
     who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
     if form.new_password != form.confirm_password {
-        return Ok(Outcome::ChangePassword(page(
+        let ctx = page(
             &pending,
+            form.request,
             &app,
             &form.csrf,
             None,
             vec!["The two new passwords are not the same. Type the new password twice.".to_owned()],
-        )));
+        );
+        return Ok(change_page(ctx, &account));
     }
     match crate::service::passwords::set_own_password(state, &who, &account, form.new_password)
         .await
     {
         Ok(()) => {}
         Err(ApiError::Validation(errors)) => {
-            return Ok(Outcome::ChangePassword(page(
-                &pending,
-                &app,
-                &form.csrf,
-                None,
-                errors.into_iter().map(|e| e.message).collect(),
-            )))
+            let messages = errors.into_iter().map(|e| e.message).collect();
+            let ctx = page(&pending, form.request, &app, &form.csrf, None, messages);
+            return Ok(change_page(ctx, &account));
         }
         Err(e) => return Err(e),
     }
@@ -937,13 +972,23 @@ pub struct IdClaims {
     pub email: Option<String>,
 }
 
+/// How `app`'s ID tokens are signed.
+fn id_token_alg(app: &ApplicationRow) -> Algorithm {
+    match app.id_token_alg() {
+        IdTokenAlg::Rs256 => Algorithm::RS256,
+        IdTokenAlg::EdDsa => Algorithm::EdDSA,
+    }
+}
+
 /// The token endpoint's success answer.
 #[derive(Serialize)]
 pub struct TokenAnswer {
     pub access_token: String,
     pub token_type: &'static str,
     pub expires_in: u64,
-    pub id_token: String,
+    /// From the code exchange; a refresh answers without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     pub scope: String,
@@ -994,20 +1039,25 @@ async fn exchange_code(
     let verifier = form.get("code_verifier");
     let now = state.now();
     let hash = secret_hash(code);
+    // The grant this exchange issues, named on the code as it is marked used (so a
+    // replay finds what to revoke).
+    let grant_id = state.new_id();
     let mut tx = state.store.begin().await?;
-    let row = rows::take_code(&mut tx, &hash, now).await?;
-    let Some(c) = row.filter(|c| c.application_id == app.id) else {
-        tx.rollback().await.map_err(StoreError::Other)?;
-        return Err(OAuthError::grant("the code is invalid"));
-    };
-    if c.used_at.is_some() {
-        // A replay: whoever holds this code, what its first use issued is revoked.
-        if let Some(g) = &c.grant_id {
-            rows::revoke_grant(&mut tx, g, now).await?;
+    let c = match rows::take_code(&mut tx, &hash, &grant_id, now).await? {
+        Some(TakenCode::First(c)) if c.application_id == app.id => c,
+        Some(TakenCode::Again(c)) if c.application_id == app.id => {
+            // A replay: whoever holds this code, what its first use issued is revoked.
+            if let Some(g) = &c.grant_id {
+                rows::revoke_grant(&mut tx, g, now).await?;
+            }
+            tx.commit().await.map_err(StoreError::Other)?;
+            return Err(OAuthError::grant("the code was already used"));
         }
-        tx.commit().await.map_err(StoreError::Other)?;
-        return Err(OAuthError::grant("the code was already used"));
-    }
+        _ => {
+            tx.rollback().await.map_err(StoreError::Other)?;
+            return Err(OAuthError::grant("the code is invalid"));
+        }
+    };
     // The code is used up from here on, whatever else is wrong.
     let refuse = |why: &'static str| OAuthError::grant(why);
     let failure = if c.expires_at <= now {
@@ -1041,7 +1091,7 @@ async fn exchange_code(
     }
     let expires_at = session.map(|s| s.session.expires_at).unwrap_or(now);
     let grant = GrantRow {
-        id: state.new_id(),
+        id: grant_id,
         application_id: app.id,
         user_id: c.user_id,
         session_hash: c.session_hash.clone(),
@@ -1054,7 +1104,6 @@ async fn exchange_code(
         revoked_at: None,
     };
     rows::insert_grant(&mut tx, &grant).await?;
-    rows::set_code_grant(&mut tx, &hash, &grant.id).await?;
     let refresh = if has_scope(&grant.scope, "offline_access") {
         let r = random_secret();
         rows::insert_refresh(&mut tx, &secret_hash(&r), &grant.id, now).await?;
@@ -1063,7 +1112,7 @@ async fn exchange_code(
         None
     };
     tx.commit().await.map_err(StoreError::Other)?;
-    issue(state, app, &grant, c.nonce, refresh).await
+    issue(state, app, &grant, c.nonce, refresh, true).await
 }
 
 async fn refresh(
@@ -1115,16 +1164,20 @@ async fn refresh(
     // The application's use counts as the person's activity for the idle timeout.
     rows::touch_session(&mut tx, &grant.session_hash, now).await?;
     tx.commit().await.map_err(StoreError::Other)?;
-    issue(state, app, &grant, None, Some(next)).await
+    // No new ID token (OpenID Connect Core 12.2): the sign-in it describes has not
+    // changed, and signing one would cost more than the rest of the refresh.
+    issue(state, app, &grant, None, Some(next), false).await
 }
 
-/// Signs the access token (EdDSA, audience the application) and ID token (RS256).
+/// Signs the access token (EdDSA, audience the application) and, with `id_token`,
+/// the ID token (RS256, or EdDSA where the application asked).
 async fn issue(
     state: &AppState,
     app: &ApplicationRow,
     grant: &GrantRow,
     nonce: Option<String>,
     refresh_token: Option<String>,
+    id_token: bool,
 ) -> Result<TokenAnswer, OAuthError> {
     let user = crate::store::users::get_user(state.store.reader(), grant.user_id)
         .await?
@@ -1181,9 +1234,13 @@ async fn issue(
             .map_err(ApiError::Internal)?,
         token_type: "Bearer",
         expires_in: ttl,
-        id_token: keys
-            .sign(Algorithm::RS256, Some("JWT"), &id, now)
-            .map_err(ApiError::Internal)?,
+        id_token: match id_token {
+            true => Some(
+                keys.sign(id_token_alg(app), Some("JWT"), &id, now)
+                    .map_err(ApiError::Internal)?,
+            ),
+            false => None,
+        },
         refresh_token,
         scope: grant.scope.clone(),
     })
@@ -1202,6 +1259,11 @@ fn bearer_error(description: &str) -> OAuthError {
 /// still live.
 async fn verify_access(state: &AppState, token: &str) -> Result<(Claims, GrantRow), OAuthError> {
     let now = state.now();
+    // An EdDSA ID token is signed by the same key; only an access token says `at+jwt`.
+    let typ = jsonwebtoken::decode_header(token).ok().and_then(|h| h.typ);
+    if typ.as_deref() != Some("at+jwt") {
+        return Err(bearer_error("the access token is invalid"));
+    }
     let validation = KeyRing::access_validation(&state.provider.issuer, None);
     let claims: Claims = state
         .keys
@@ -1320,19 +1382,22 @@ pub enum LogoutOutcome {
     },
 }
 
-/// The claims of an ID token this provider signed (any age: a hint may be old).
+/// The claims of an ID token this provider signed (any age: a hint may be old), by
+/// either algorithm ID tokens are signed with; the key must be of the header's.
 async fn id_token_hint(state: &AppState, token: &str) -> Option<IdClaims> {
-    let mut v = Validation::new(Algorithm::RS256);
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    // An access token is signed by the same Ed25519 key; its `typ` tells it apart.
+    if header.typ.as_deref() != Some("JWT") {
+        return None;
+    }
+    let alg = Some(header.alg).filter(|a| matches!(a, Algorithm::RS256 | Algorithm::EdDSA))?;
+    let mut v = Validation::new(alg);
     v.validate_exp = false;
     v.validate_nbf = false;
     v.validate_aud = false;
     v.set_issuer(&[&state.provider.issuer]);
     v.set_required_spec_claims(&["iss", "sub", "aud"]);
-    state
-        .keys
-        .decode(token, Algorithm::RS256, v, state.now())
-        .await
-        .ok()
+    state.keys.decode(token, alg, v, state.now()).await.ok()
 }
 
 /// `GET` or `POST /oauth2/logout`.

@@ -3,7 +3,7 @@
 
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::time::Micros;
-use shared::dto::{ClientType, SignInAudience};
+use shared::dto::{ClientType, IdTokenAlg, SignInAudience};
 use shared::{ApplicationId, UnitId};
 use sqlx::{Executor, FromRow};
 
@@ -20,6 +20,8 @@ pub struct ApplicationRow {
     /// SHA-256 (hex) of the client secret; `None` for public applications.
     pub secret_hash: Option<String>,
     pub sign_in_audience: String,
+    /// `RS256` or `EdDSA`.
+    pub id_token_signed_response_alg: String,
     pub created_at: Micros,
     pub updated_at: Micros,
 }
@@ -50,6 +52,14 @@ impl ApplicationRow {
         }
     }
 
+    pub fn id_token_alg(&self) -> IdTokenAlg {
+        if self.id_token_signed_response_alg == "EdDSA" {
+            IdTokenAlg::EdDsa
+        } else {
+            IdTokenAlg::Rs256
+        }
+    }
+
     pub fn sign_in_audience(&self) -> SignInAudience {
         if self.sign_in_audience == "locations" {
             SignInAudience::Locations
@@ -74,7 +84,8 @@ pub fn audience_text(a: SignInAudience) -> &'static str {
 }
 
 const COLS: &str = "id, display_name, start_url, redirect_uris, post_logout_redirect_uris, \
-     client_type, secret_hash, sign_in_audience, created_at, updated_at";
+     client_type, secret_hash, sign_in_audience, id_token_signed_response_alg, created_at, \
+     updated_at";
 
 pub async fn list<'c, E: Executor<'c, Database = Db>>(exec: E) -> StoreResult<Vec<ApplicationRow>> {
     sqlx::query_as::<Db, ApplicationRow>(&format!(
@@ -128,7 +139,9 @@ pub async fn upsert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
          start_url = excluded.start_url, redirect_uris = excluded.redirect_uris, \
          post_logout_redirect_uris = excluded.post_logout_redirect_uris, \
          client_type = excluded.client_type, secret_hash = excluded.secret_hash, \
-         sign_in_audience = excluded.sign_in_audience, updated_at = excluded.updated_at",
+         sign_in_audience = excluded.sign_in_audience, \
+         id_token_signed_response_alg = excluded.id_token_signed_response_alg, \
+         updated_at = excluded.updated_at",
     )
     .await
 }
@@ -136,8 +149,9 @@ pub async fn upsert(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
 async fn write(tx: &mut Tx, a: &ApplicationRow, on_conflict: &str) -> StoreResult<()> {
     sqlx::query(&format!(
         "INSERT INTO applications (id, display_name, start_url, redirect_uris, \
-         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10){on_conflict}"
+         post_logout_redirect_uris, client_type, secret_hash, sign_in_audience, \
+         id_token_signed_response_alg, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11){on_conflict}"
     ))
     .bind(a.id)
     .bind(&a.display_name)
@@ -147,6 +161,7 @@ async fn write(tx: &mut Tx, a: &ApplicationRow, on_conflict: &str) -> StoreResul
     .bind(&a.client_type)
     .bind(&a.secret_hash)
     .bind(&a.sign_in_audience)
+    .bind(&a.id_token_signed_response_alg)
     .bind(a.created_at)
     .bind(a.updated_at)
     .execute(&mut **tx)
@@ -158,7 +173,8 @@ async fn write(tx: &mut Tx, a: &ApplicationRow, on_conflict: &str) -> StoreResul
 pub async fn update(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
     sqlx::query(
         "UPDATE applications SET display_name = $2, start_url = $3, redirect_uris = $4, \
-         post_logout_redirect_uris = $5, sign_in_audience = $6, updated_at = $7 WHERE id = $1",
+         post_logout_redirect_uris = $5, sign_in_audience = $6, \
+         id_token_signed_response_alg = $7, updated_at = $8 WHERE id = $1",
     )
     .bind(a.id)
     .bind(&a.display_name)
@@ -166,6 +182,7 @@ pub async fn update(tx: &mut Tx, a: &ApplicationRow) -> StoreResult<()> {
     .bind(&a.redirect_uris)
     .bind(&a.post_logout_redirect_uris)
     .bind(&a.sign_in_audience)
+    .bind(&a.id_token_signed_response_alg)
     .bind(a.updated_at)
     .execute(&mut **tx)
     .await

@@ -1,5 +1,5 @@
-//! The OpenID Connect provider's state: provider sessions, pending authorizations
-//! of the hosted sign-in page, authorization codes, grants and refresh tokens. All
+//! The OpenID Connect provider's state: provider sessions, the hosted sign-in page's
+//! used forms, authorization codes, grants and refresh tokens. All
 //! in the database, so every replica sees every session and every revocation; every
 //! secret is looked up by its hash (`crate::auth::secret_hash`).
 //!
@@ -90,13 +90,19 @@ pub async fn session_by_hash(pool: &AnyPool, id_hash: &str) -> StoreResult<Optio
     .db()
 }
 
+/// Marks the session used at `now`, for its idle timeout (hours long): written only
+/// when last marked more than a minute ago, so an application refreshing often does
+/// not rewrite the row each time.
 pub async fn touch_session(tx: &mut Tx, id_hash: &str, now: Micros) -> StoreResult<()> {
-    sqlx::query("UPDATE provider_sessions SET last_seen_at = $2 WHERE id_hash = $1")
-        .bind(id_hash)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+    sqlx::query(
+        "UPDATE provider_sessions SET last_seen_at = $2 WHERE id_hash = $1 AND last_seen_at < $3",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .bind(now - Span::MINUTE)
+    .execute(&mut **tx)
+    .await
+    .db()?;
     Ok(())
 }
 
@@ -120,88 +126,20 @@ pub async fn end_session(
     Ok(())
 }
 
-#[derive(Clone, FromRow)]
-pub struct PendingRow {
-    pub id: String,
-    pub csrf_hash: String,
-    pub application_id: ApplicationId,
-    pub redirect_uri: String,
-    pub scope: String,
-    pub state: Option<String>,
-    pub nonce: Option<String>,
-    pub code_challenge: String,
-    pub login_hint: Option<String>,
-    pub password_change_user_id: Option<UserId>,
-    pub created_at: Micros,
-    pub expires_at: Micros,
-}
-
-impl std::fmt::Debug for PendingRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingRow")
-            .field("application_id", &self.application_id)
-            .finish_non_exhaustive()
-    }
-}
-
-const PENDING_COLS: &str = "id, csrf_hash, application_id, redirect_uri, scope, state, nonce, \
-     code_challenge, login_hint, password_change_user_id, created_at, expires_at";
-
-pub async fn insert_pending(tx: &mut Tx, p: &PendingRow) -> StoreResult<()> {
-    sqlx::query(&format!(
-        "INSERT INTO pending_authorizations ({PENDING_COLS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-    ))
-    .bind(&p.id)
-    .bind(&p.csrf_hash)
-    .bind(p.application_id)
-    .bind(&p.redirect_uri)
-    .bind(&p.scope)
-    .bind(&p.state)
-    .bind(&p.nonce)
-    .bind(&p.code_challenge)
-    .bind(&p.login_hint)
-    .bind(p.password_change_user_id)
-    .bind(p.created_at)
-    .bind(p.expires_at)
+/// Records that the hosted page's form `id` (`service::pending`) has signed someone
+/// in; `false` if it had already. Kept until `expires_at`, when the form would be
+/// refused anyway.
+pub async fn spend_request(tx: &mut Tx, id: &str, expires_at: Micros) -> StoreResult<bool> {
+    let r = sqlx::query(
+        "INSERT INTO used_authorization_requests (id, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(expires_at)
     .execute(&mut **tx)
     .await
     .db()?;
-    Ok(())
-}
-
-pub async fn pending<'c, E: Executor<'c, Database = Db>>(
-    exec: E,
-    id: &str,
-) -> StoreResult<Option<PendingRow>> {
-    sqlx::query_as::<Db, PendingRow>(&format!(
-        "SELECT {PENDING_COLS} FROM pending_authorizations WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(exec)
-    .await
-    .db()
-}
-
-pub async fn set_pending_password_change(tx: &mut Tx, id: &str, user: UserId) -> StoreResult<()> {
-    sqlx::query("UPDATE pending_authorizations SET password_change_user_id = $2 WHERE id = $1")
-        .bind(id)
-        .bind(user)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    Ok(())
-}
-
-/// Removes a finished pending authorization, and any that have expired.
-pub async fn delete_pending(tx: &mut Tx, id: &str, now: Micros) -> StoreResult<()> {
-    sqlx::query("DELETE FROM pending_authorizations WHERE id = $1 OR expires_at <= $2")
-        .bind(id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    Ok(())
+    Ok(r.rows_affected() == 1)
 }
 
 #[derive(Clone, FromRow)]
@@ -262,44 +200,44 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Marks a code used, in the exchange's transaction. Returns the code as it was
-/// before, so the caller can tell a first use (`used_at` none) from a replay.
-pub async fn take_code(tx: &mut Tx, code_hash: &str, now: Micros) -> StoreResult<Option<CodeRow>> {
-    let row = sqlx::query_as::<Db, CodeRow>(&format!(
+/// A code as the token endpoint found it.
+#[derive(Debug)]
+pub enum TakenCode {
+    /// Its first use, marked now, naming the grant it issues.
+    First(CodeRow),
+    /// Used before: a replay (its `grant_id` is what the first use issued).
+    Again(CodeRow),
+}
+
+/// Marks a code used by the grant `grant_id`, in the exchange's transaction, in one
+/// statement; a code used before is read as it is.
+pub async fn take_code(
+    tx: &mut Tx,
+    code_hash: &str,
+    grant_id: &str,
+    now: Micros,
+) -> StoreResult<Option<TakenCode>> {
+    let first = sqlx::query_as::<Db, CodeRow>(&format!(
+        "UPDATE authorization_codes SET used_at = $2, grant_id = $3 \
+         WHERE code_hash = $1 AND used_at IS NULL RETURNING {CODE_COLS}"
+    ))
+    .bind(code_hash)
+    .bind(now)
+    .bind(grant_id)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    if let Some(c) = first {
+        return Ok(Some(TakenCode::First(c)));
+    }
+    let again = sqlx::query_as::<Db, CodeRow>(&format!(
         "SELECT {CODE_COLS} FROM authorization_codes WHERE code_hash = $1"
     ))
     .bind(code_hash)
     .fetch_optional(&mut **tx)
     .await
     .db()?;
-    if row.as_ref().is_some_and(|c| c.used_at.is_none()) {
-        let r = sqlx::query(
-            "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
-        )
-        .bind(code_hash)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-        if r.rows_affected() != 1 {
-            // Another exchange took it between the read and the write.
-            return Ok(row.map(|c| CodeRow {
-                used_at: Some(now),
-                ..c
-            }));
-        }
-    }
-    Ok(row)
-}
-
-pub async fn set_code_grant(tx: &mut Tx, code_hash: &str, grant_id: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE authorization_codes SET grant_id = $2 WHERE code_hash = $1")
-        .bind(code_hash)
-        .bind(grant_id)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    Ok(())
+    Ok(again.map(TakenCode::Again))
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -393,33 +331,32 @@ pub async fn insert_refresh(
     Ok(())
 }
 
-/// Marks a refresh token used; returns (grant id, whether it had been used before).
+/// Marks a refresh token used, in one statement; returns (grant id, whether it had
+/// been used before).
 pub async fn take_refresh(
     tx: &mut Tx,
     hash: &str,
     now: Micros,
 ) -> StoreResult<Option<(String, bool)>> {
-    let row: Option<(String, Option<Micros>)> =
-        sqlx::query_as("SELECT grant_id, used_at FROM refresh_tokens WHERE token_hash = $1")
+    let first: Option<(String,)> = sqlx::query_as(
+        "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL \
+         RETURNING grant_id",
+    )
+    .bind(hash)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    if let Some((grant,)) = first {
+        return Ok(Some((grant, false)));
+    }
+    let again: Option<(String,)> =
+        sqlx::query_as("SELECT grant_id FROM refresh_tokens WHERE token_hash = $1")
             .bind(hash)
             .fetch_optional(&mut **tx)
             .await
             .db()?;
-    let Some((grant, used)) = row else {
-        return Ok(None);
-    };
-    if used.is_some() {
-        return Ok(Some((grant, true)));
-    }
-    let r = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
-    )
-    .bind(hash)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .db()?;
-    Ok(Some((grant, r.rows_affected() != 1)))
+    Ok(again.map(|(grant,)| (grant, true)))
 }
 
 /// The grant a refresh token belongs to, without using it (revocation).
@@ -437,7 +374,7 @@ pub async fn refresh_grant<'c, E: Executor<'c, Database = Db>>(
     .db()
 }
 
-/// Deletes what can no longer be used at `now`: pending authorizations and codes
+/// Deletes what can no longer be used at `now`: used sign-in forms and codes
 /// past their end (codes kept an hour longer, so a late replay still finds and
 /// revokes what the first use issued), sessions and grants a day after they ended
 /// or expired (with their refresh tokens). Returns how many rows went.
@@ -447,7 +384,7 @@ pub async fn purge_expired(tx: &mut Tx, now: Micros) -> StoreResult<u64> {
     let mut gone = 0;
     for (sql, before) in [
         (
-            "DELETE FROM pending_authorizations WHERE expires_at <= $1",
+            "DELETE FROM used_authorization_requests WHERE expires_at <= $1",
             now,
         ),
         (

@@ -185,6 +185,54 @@ fn field(html: &str, name: &str) -> String {
     html[start..start + html[start..].find('"').unwrap()].to_owned()
 }
 
+/// Posts one of the hosted page's forms as a browser does: the page's own hidden
+/// fields (`request`, `csrf`) with `fields`.
+pub async fn post_page_form(
+    b: &mut Browser,
+    app: &impl Server,
+    path: &str,
+    page: &str,
+    fields: &[(&str, &str)],
+) -> Response {
+    let (request, csrf) = (field(page, "request"), field(page, "csrf"));
+    let mut form = vec![("request", request.as_str()), ("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    b.post_form(app, path, &form).await
+}
+
+/// The forced change's form, new password typed twice (`confirm` the second time).
+async fn change_on_page(
+    b: &mut Browser,
+    app: &impl Server,
+    page: &str,
+    new: &str,
+    confirm: &str,
+) -> Response {
+    post_page_form(
+        b,
+        app,
+        "/oauth2/change-password",
+        page,
+        &[("new_password", new), ("confirm_password", confirm)],
+    )
+    .await
+}
+
+/// `PATCH /api/v1/applications/{id}` as `admin`; the answer's body.
+async fn patch_application(app: &TestApp, admin: &str, id: &str, body: Value) -> Value {
+    json_with(
+        app.client
+            .patch(app.url(&format!("/api/v1/applications/{id}")))
+            .bearer_auth(admin)
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
+}
+
 /// The query of a redirect's `Location`.
 pub fn location_query(resp: &Response) -> HashMap<String, String> {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "expected a redirect");
@@ -218,16 +266,12 @@ pub async fn sign_in_page(
         "{html}"
     );
     assert!(html.contains("<label for=\"password\">Password</label>"));
-    let (request, csrf) = (field(&html, "request"), field(&html, "csrf"));
-    b.post_form(
+    post_page_form(
+        b,
         app,
         "/oauth2/sign-in",
-        &[
-            ("request", request.as_str()),
-            ("csrf", csrf.as_str()),
-            ("username", upn),
-            ("password", password),
-        ],
+        &html,
+        &[("username", upn), ("password", password)],
     )
     .await
 }
@@ -300,10 +344,12 @@ pub async fn userinfo(app: &impl Server, access: &str) -> Response {
         .unwrap()
 }
 
-/// Verifies an ID token's RS256 signature against the published JWKS.
-async fn verify_id_token(app: &TestApp, rp: &Rp, id_token: &str) -> Value {
+/// Verifies an ID token's signature against the published JWKS: RS256 (the default)
+/// or EdDSA, as the application asked; the header must name that algorithm.
+async fn verify_id_token_as(app: &TestApp, rp: &Rp, id_token: &str, alg: Algorithm) -> Value {
     let header = jsonwebtoken::decode_header(id_token).unwrap();
-    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(header.alg, alg);
+    assert_eq!(header.typ.as_deref(), Some("JWT"));
     let jwks: Value = app
         .client
         .get(app.url("/.well-known/jwks.json"))
@@ -320,17 +366,33 @@ async fn verify_id_token(app: &TestApp, rp: &Rp, id_token: &str) -> Value {
         .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
         .expect("the ID token's key is published")
         .clone();
-    assert_eq!(jwk["kty"], "RSA");
-    assert!(jwk.get("d").is_none());
-    let key =
-        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
-            .unwrap();
-    let mut v = Validation::new(Algorithm::RS256);
+    assert!(jwk.get("d").is_none(), "no private part is published");
+    let key = match alg {
+        Algorithm::RS256 => {
+            assert_eq!(jwk["kty"], "RSA");
+            DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+                .unwrap()
+        }
+        Algorithm::EdDSA => {
+            assert_eq!(
+                (&jwk["kty"], &jwk["crv"]),
+                (&json!("OKP"), &json!("Ed25519"))
+            );
+            DecodingKey::from_ed_components(jwk["x"].as_str().unwrap()).unwrap()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(jwk["alg"], format!("{alg:?}"));
+    let mut v = Validation::new(alg);
     v.set_audience(&[&rp.client_id]);
     v.set_issuer(&[&app.address]);
     jsonwebtoken::decode::<Value>(id_token, &key, &v)
         .unwrap()
         .claims
+}
+
+async fn verify_id_token(app: &TestApp, rp: &Rp, id_token: &str) -> Value {
+    verify_id_token_as(app, rp, id_token, Algorithm::RS256).await
 }
 
 #[tokio::test]
@@ -351,7 +413,10 @@ async fn discovery_says_exactly_what_is_supported_and_jwks_publishes_both_keys()
     assert_eq!(d["jwks_uri"], app.url("/.well-known/jwks.json"));
     assert_eq!(d["response_types_supported"], json!(["code"]));
     assert_eq!(d["code_challenge_methods_supported"], json!(["S256"]));
-    assert_eq!(d["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    assert_eq!(
+        d["id_token_signing_alg_values_supported"],
+        json!(["RS256", "EdDSA"])
+    );
     assert_eq!(
         d["token_endpoint_auth_methods_supported"],
         json!(["client_secret_basic", "client_secret_post", "none"])
@@ -434,15 +499,11 @@ async fn applications_are_managed_by_global_admins_and_validated() {
         "the secret is shown once"
     );
 
-    let patched: Value = json_with(
-        app.client
-            .patch(app.url(&format!("/api/v1/applications/{}", rp.client_id)))
-            .bearer_auth(&admin)
-            .json(&json!({"display_name": "Rota 2"}))
-            .send()
-            .await
-            .unwrap(),
-        200,
+    let patched = patch_application(
+        &app,
+        &admin,
+        &rp.client_id,
+        json!({"display_name": "Rota 2"}),
     )
     .await;
     assert_eq!(patched["display_name"], "Rota 2");
@@ -557,9 +618,16 @@ async fn the_full_flow_issues_verifiable_tokens_and_refresh_rotates() {
     let t2: Value = json_with(refresh(&app, &rp, &first).await, 200).await;
     let second = t2["refresh_token"].as_str().unwrap().to_owned();
     assert_ne!(first, second);
-    let claims2 = verify_id_token(&app, &rp, t2["id_token"].as_str().unwrap()).await;
-    assert_eq!(claims2["sub"], claims["sub"]);
-    assert_eq!(claims2["auth_time"], claims["auth_time"]);
+    // OpenID Connect Core 12.2: a refresh answer may leave the ID token out, and this
+    // one does (the application keeps the one from the code exchange).
+    assert!(t2.get("id_token").is_none(), "{t2}");
+    assert_eq!(t2["scope"], t["scope"]);
+    let info2: Value = json_with(
+        userinfo(&app, t2["access_token"].as_str().unwrap()).await,
+        200,
+    )
+    .await;
+    assert_eq!(info2["sub"], claims["sub"]);
     oauth_error(refresh(&app, &rp, &first).await, 400, "invalid_grant").await;
     oauth_error(refresh(&app, &rp, &second).await, 400, "invalid_grant").await;
     let gone = userinfo(&app, t2["access_token"].as_str().unwrap()).await;
@@ -816,45 +884,28 @@ async fn a_password_reset_ends_provider_sessions_and_refresh_tokens() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Choose a new password"), "{html}");
-    let (request, csrf) = (field(&html, "request"), field(&html, "csrf"));
-    let mismatch = b
-        .post_form(
-            &app,
-            "/oauth2/change-password",
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("new_password", "Orange-Kettle-Meadow-58"),
-                ("confirm_password", "Orange-Kettle-Meadow-59"),
-            ],
-        )
-        .await;
-    assert!(mismatch.text().await.unwrap().contains("role=\"alert\""));
-    let weak = b
-        .post_form(
-            &app,
-            "/oauth2/change-password",
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("new_password", "short"),
-                ("confirm_password", "short"),
-            ],
-        )
-        .await;
-    assert!(weak.text().await.unwrap().contains("role=\"alert\""));
-    let done = b
-        .post_form(
-            &app,
-            "/oauth2/change-password",
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("new_password", "Orange-Kettle-Meadow-58"),
-                ("confirm_password", "Orange-Kettle-Meadow-58"),
-            ],
-        )
-        .await;
+    // Each answer is a page to go on from, as in a browser.
+    let mismatch = change_on_page(
+        &mut b,
+        &app,
+        &html,
+        "Orange-Kettle-Meadow-58",
+        "Orange-Kettle-Meadow-59",
+    )
+    .await;
+    let html = mismatch.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""));
+    let weak = change_on_page(&mut b, &app, &html, "short", "short").await;
+    let html = weak.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""));
+    let done = change_on_page(
+        &mut b,
+        &app,
+        &html,
+        "Orange-Kettle-Meadow-58",
+        "Orange-Kettle-Meadow-58",
+    )
+    .await;
     let code = location_query(&done)["code"].clone();
     let t: Value = json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
     assert!(t["id_token"].is_string());
@@ -1024,21 +1075,16 @@ async fn the_hosted_page_refuses_bad_passwords_and_foreign_forms_and_is_locked_d
     assert!(html.contains("&lt;b&gt;x&lt;/b&gt;") && !html.contains("<b>x</b>"));
     assert!(!html.contains("<script"));
     assert!(html.len() < 30_000);
-    let (request, csrf) = (field(&html, "request"), field(&html, "csrf"));
-
-    let wrong = b
-        .post_form(
-            &app,
-            "/oauth2/sign-in",
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("username", ADMIN_UPN),
-                ("password", "nope"),
-            ],
-        )
-        .await;
+    let wrong = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/sign-in",
+        &html,
+        &[("username", ADMIN_UPN), ("password", "nope")],
+    )
+    .await;
     assert_eq!(wrong.status(), 200);
+    let page = html;
     let html = wrong.text().await.unwrap();
     assert!(
         html.contains("role=\"alert\"") && html.contains("don&#39;t match"),
@@ -1047,18 +1093,14 @@ async fn the_hosted_page_refuses_bad_passwords_and_foreign_forms_and_is_locked_d
 
     // The same form posted from another browser (no CSRF cookie) is refused.
     let mut attacker = Browser::new();
-    let forged = attacker
-        .post_form(
-            &app,
-            "/oauth2/sign-in",
-            &[
-                ("request", &request),
-                ("csrf", &csrf),
-                ("username", ADMIN_UPN),
-                ("password", ADMIN_PASSWORD),
-            ],
-        )
-        .await;
+    let forged = post_page_form(
+        &mut attacker,
+        &app,
+        "/oauth2/sign-in",
+        &page,
+        &[("username", ADMIN_UPN), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
     assert_eq!(forged.status(), 400);
     assert!(forged.headers().get("location").is_none());
 }
@@ -1285,6 +1327,7 @@ async fn expired_sign_in_state_is_purged() {
         "oauth_grants",
         "refresh_tokens",
         "provider_sessions",
+        "used_authorization_requests",
     ];
     let purge = |at: chrono::DateTime<chrono::Utc>| {
         let store = app.store.clone();
@@ -1315,8 +1358,276 @@ async fn expired_sign_in_state_is_purged() {
     );
     // A day after the session's end, all of it goes.
     clock.advance(Duration::from_secs(37 * 3600));
-    assert!(purge(clock.now()).await >= 4);
+    assert!(purge(clock.now()).await >= 5);
     for table in tables {
         assert_eq!(count(table).await, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn an_application_may_ask_for_eddsa_id_tokens() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let bad = app
+        .post(
+            "/api/v1/applications",
+            &admin,
+            json!({"display_name": "Till", "redirect_uris": [REDIRECT], "id_token_signed_response_alg": "HS256"}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422, "only RS256 and EdDSA are offered");
+    let rota = register_rota(&app, &admin).await;
+    let listed = app.get_ok("/api/v1/applications", &admin).await;
+    assert_eq!(
+        listed["items"][0]["id_token_signed_response_alg"], "RS256",
+        "RS256 unless asked"
+    );
+    let till = register(
+        &app,
+        &admin,
+        json!({
+            "display_name": "Till",
+            "client_type": "public",
+            "redirect_uris": [REDIRECT],
+            "id_token_signed_response_alg": "EdDSA",
+        }),
+    )
+    .await;
+    let mut b = Browser::new();
+    let (code, verifier) = code_for(&mut b, &app, &till, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let t: Value = json_with(exchange(&app, &till, &code, &verifier).await, 200).await;
+    let claims = verify_id_token_as(
+        &app,
+        &till,
+        t["id_token"].as_str().unwrap(),
+        Algorithm::EdDSA,
+    )
+    .await;
+    assert_eq!(claims["nonce"], "n-456");
+    assert_eq!(claims["aud"], till.client_id.as_str());
+    assert_eq!(claims["preferred_username"], ADMIN_UPN);
+    // An EdDSA ID token is still no access token: not for the API, not for userinfo.
+    let id_token = t["id_token"].as_str().unwrap();
+    assert_eq!(app.get("/api/v1/me", id_token).await.status(), 401);
+    assert_eq!(userinfo(&app, id_token).await.status(), 401);
+    // It works as the logout hint.
+    let mut logout = url::Url::parse(&app.url("/oauth2/logout")).unwrap();
+    logout
+        .query_pairs_mut()
+        .append_pair("id_token_hint", id_token);
+    assert_eq!(b.get(&app, logout.as_str()).await.status(), 200);
+    assert!(!b.has_session());
+
+    // The other application, and this one once switched back, get RS256.
+    let (code, verifier) = code_for(&mut b, &app, &rota, ADMIN_UPN, ADMIN_PASSWORD).await;
+    let t: Value = json_with(exchange(&app, &rota, &code, &verifier).await, 200).await;
+    verify_id_token(&app, &rota, t["id_token"].as_str().unwrap()).await;
+    let patched = patch_application(
+        &app,
+        &admin,
+        &till.client_id,
+        json!({"id_token_signed_response_alg": "RS256"}),
+    )
+    .await;
+    assert_eq!(patched["id_token_signed_response_alg"], "RS256");
+    let (verifier, challenge) = pkce();
+    let sso = b
+        .get(&app, &authorize_url(&app, &till.client_id, &challenge, &[]))
+        .await;
+    let code = location_query(&sso)["code"].clone();
+    let t: Value = json_with(exchange(&app, &till, &code, &verifier).await, 200).await;
+    verify_id_token(&app, &till, t["id_token"].as_str().unwrap()).await;
+    assert!(app.audit_dump().await.lines().any(
+        |l| l.starts_with("Update application\t") && l.contains("id_token_signed_response_alg")
+    ));
+
+    // The command line asks for it with --id-token-alg.
+    let out = crate::cli::openstaff(
+        &app.database_url,
+        &[
+            "applications",
+            "create",
+            "--name",
+            "Mail",
+            "--redirect-uri",
+            "https://mail.example/cb",
+            "--id-token-alg",
+            "EdDSA",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mail = app
+        .get_ok(
+            &format!("/api/v1/applications/{}", v["client_id"].as_str().unwrap()),
+            &admin,
+        )
+        .await;
+    assert_eq!(mail["id_token_signed_response_alg"], "EdDSA");
+}
+
+/// Rows the hosted page could write.
+async fn sign_in_rows(app: &TestApp) -> i64 {
+    let mut n = 0;
+    for table in [
+        "provider_sessions",
+        "authorization_codes",
+        "used_authorization_requests",
+        "audit_events",
+    ] {
+        n += sqlx::query_as::<_, (i64,)>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(app.store.reader())
+            .await
+            .unwrap()
+            .0;
+    }
+    n
+}
+
+#[tokio::test]
+async fn the_hosted_form_carries_its_request_sealed_for_15_minutes_and_once() {
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let (verifier, challenge) = pkce();
+    let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
+
+    // Showing the page writes nothing.
+    let before = sign_in_rows(&app).await;
+    let mut b = Browser::new();
+    for _ in 0..3 {
+        assert_eq!(b.get(&app, &url).await.status(), 200);
+    }
+    assert_eq!(sign_in_rows(&app).await, before);
+
+    let page = b.get(&app, &url).await.text().await.unwrap();
+    let creds = [("username", ADMIN_UPN), ("password", ADMIN_PASSWORD)];
+    // Altered by one character (here in the middle: the request's JSON), it is refused.
+    let request = field(&page, "request");
+    let mut tampered = request.clone().into_bytes();
+    let at = tampered.len() / 2;
+    tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+    let tampered = page.replace(&request, &String::from_utf8(tampered).unwrap());
+    let refused = post_page_form(&mut b, &app, "/oauth2/sign-in", &tampered, &creds).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.headers().get("location").is_none());
+    assert!(refused.text().await.unwrap().contains("role=\"alert\""));
+
+    // Used once: the code comes back, and the same form posted again is refused.
+    let ok = post_page_form(&mut b, &app, "/oauth2/sign-in", &page, &creds).await;
+    let code = location_query(&ok)["code"].clone();
+    let again = post_page_form(&mut b, &app, "/oauth2/sign-in", &page, &creds).await;
+    assert_eq!(again.status(), 400);
+    assert!(again.headers().get("location").is_none());
+    assert!(again.text().await.unwrap().contains("already used"));
+    assert_eq!(
+        json_with(exchange(&app, &rp, &code, &verifier).await, 200).await["token_type"],
+        "Bearer"
+    );
+
+    // Fifteen minutes after the page was shown, its form has expired.
+    let mut later = Browser::new();
+    let page = later.get(&app, &url).await.text().await.unwrap();
+    clock.advance(Duration::from_secs(15 * 60 + 1));
+    let expired = post_page_form(&mut later, &app, "/oauth2/sign-in", &page, &creds).await;
+    assert_eq!(expired.status(), 400);
+    assert!(expired.text().await.unwrap().contains("expired"));
+}
+
+#[tokio::test]
+async fn the_forced_change_shows_the_live_checklist_under_a_strict_csp() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let lina = app
+        .create_user(&admin, "lina.morel@contoso.example", "Lina Morel")
+        .await;
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{lina}/reset-password"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let temp = json_with(reset, 200).await["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (verifier, challenge) = pkce();
+    let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let mut b = Browser::new();
+    let page = sign_in_page(&mut b, &app, &url, "lina.morel@contoso.example", &temp).await;
+    assert_eq!(page.status(), 200);
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    assert!(html.len() < 30_000, "{} bytes", html.len());
+
+    // The SPA's rules, server-rendered (so they are there without the script).
+    assert!(html.contains("aria-label=\"Password rules\""), "{html}");
+    for rule in [
+        "At least 12 characters",
+        "Does not contain your name or sign-in name",
+        "Both new passwords match",
+        "Not a password you have used before",
+        "Hard to guess",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+    assert!(html.contains("data-min=\"12\""));
+    assert!(html.contains("&quot;lina&quot;") && html.contains("&quot;morel&quot;"));
+    // Announced politely, by a status line of its own, not by the list.
+    assert!(html.contains("role=\"status\" aria-live=\"polite\""));
+    assert!(!html.contains("<ul class=\"checklist\" id=\"rules\" aria-live"));
+
+    // One inline script, allowed by its hash and nothing looser.
+    let start = html.find("<script>").expect("the checklist's script") + "<script>".len();
+    let script = &html[start..start + html[start..].find("</script>").unwrap()];
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    assert!(
+        csp.contains(&format!("script-src 'sha256-{hash}'")),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert!(csp.contains("default-src 'none'"));
+    assert_eq!(html.matches("<script").count(), 1);
+
+    // Without the script the server judges: a weak password is refused in words.
+    let weak = change_on_page(&mut b, &app, &html, "lina-morel", "lina-morel")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(weak.contains("role=\"alert\"") && weak.contains("Password rules"));
+    let done = change_on_page(
+        &mut b,
+        &app,
+        &weak,
+        "Orange-Kettle-Meadow-58",
+        "Orange-Kettle-Meadow-58",
+    )
+    .await;
+    let code = location_query(&done)["code"].clone();
+    json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
+
+    // What the hosted page did is recorded as coming from it.
+    let dump = app.audit_dump().await;
+    for activity in ["Sign-in", "Change password (self)"] {
+        let line = dump
+            .lines()
+            .rev()
+            .find(|l| l.starts_with(&format!("{activity}\t")))
+            .unwrap_or_else(|| panic!("{activity} in {dump}"));
+        assert!(line.contains("\"surface\":\"sign_in_page\""), "{line}");
     }
 }

@@ -192,6 +192,8 @@ fn Settings(form: AppForm, current: RwSignal<Application>) -> impl IntoView {
             post_logout_redirect_uris: Some(form.logout_list()),
             sign_in_audience: Some(form.audience.get_untracked()),
             allowed_unit_ids: Some(form.unit_ids()),
+            // The signing algorithm is set through the API and the CLI; kept as it is.
+            id_token_signed_response_alg: None,
         });
     };
     view! {

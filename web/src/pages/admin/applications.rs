@@ -139,6 +139,8 @@ fn Register(register: ApiAction<CreateApplication, Issued>) -> impl IntoView {
             client_type: client_type.get_untracked(),
             sign_in_audience: form.audience.get_untracked(),
             allowed_unit_ids: form.unit_ids(),
+            // RS256, which every relying party supports; EdDSA through the API or CLI.
+            id_token_signed_response_alg: Default::default(),
         });
     };
     // The secret lives only in the action's answer: "Done" forgets it.

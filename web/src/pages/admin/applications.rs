@@ -203,6 +203,7 @@ mod tests {
             "client_type": "confidential",
             "sign_in_audience": audience,
             "allowed_unit_ids": units,
+            "id_token_signed_response_alg": "RS256",
             "created_at": "2026-01-01T00:00:00Z",
             "updated_at": "2026-01-01T00:00:00Z",
         }))

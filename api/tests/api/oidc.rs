@@ -218,6 +218,21 @@ async fn change_on_page(
     .await
 }
 
+/// A manager's reset of `user` (by `admin`): the temporary password.
+async fn temporary_password(app: &TestApp, admin: &str, user: &str) -> String {
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{user}/reset-password"),
+            admin,
+            json!({}),
+        )
+        .await;
+    json_with(reset, 200).await["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// `PATCH /api/v1/applications/{id}` as `admin`; the answer's body.
 async fn patch_application(app: &TestApp, admin: &str, id: &str, body: Value) -> Value {
     json_with(
@@ -843,17 +858,7 @@ async fn a_password_reset_ends_provider_sessions_and_refresh_tokens() {
     .await;
     let t: Value = json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
 
-    let reset = app
-        .post(
-            &format!("/api/v1/users/{lina}/reset-password"),
-            &admin,
-            json!({}),
-        )
-        .await;
-    let temp = json_with(reset, 200).await["temporary_password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let temp = temporary_password(&app, &admin, &lina).await;
 
     oauth_error(
         refresh(&app, &rp, t["refresh_token"].as_str().unwrap()).await,
@@ -1547,17 +1552,7 @@ async fn the_forced_change_shows_the_live_checklist_under_a_strict_csp() {
     let lina = app
         .create_user(&admin, "lina.morel@contoso.example", "Lina Morel")
         .await;
-    let reset = app
-        .post(
-            &format!("/api/v1/users/{lina}/reset-password"),
-            &admin,
-            json!({}),
-        )
-        .await;
-    let temp = json_with(reset, 200).await["temporary_password"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let temp = temporary_password(&app, &admin, &lina).await;
     let (verifier, challenge) = pkce();
     let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
     let mut b = Browser::new();

@@ -65,6 +65,7 @@ pub async fn state(
     )
     .await?;
     let provider = server.provider()?;
+    let directory = crate::directory::Directory::from_config(&server.directory)?;
     crate::service::applications::register_first_party(&store, &provider.issuer, time.now())
         .await?;
     Ok(AppState {
@@ -75,6 +76,7 @@ pub async fn state(
         ids: time.ids,
         policy: server.policy.clone(),
         provider,
+        directory,
     })
 }
 

@@ -79,6 +79,9 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub policy: PolicyConfig,
+
+    #[command(flatten)]
+    pub directory: crate::directory::DirectoryConfig,
 }
 
 /// What the OpenID Connect provider needs from the configuration.
@@ -122,6 +125,7 @@ impl ServerConfig {
             session_idle_minutes: 480,
             session_lifetime_hours: 12,
             policy: PolicyConfig::for_tests(),
+            directory: crate::directory::DirectoryConfig::default(),
         }
     }
 

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod http;

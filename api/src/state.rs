@@ -106,6 +106,8 @@ pub struct AppState {
     pub policy: PolicyConfig,
     /// The OpenID Connect provider's issuer and session timeouts.
     pub provider: ProviderConfig,
+    /// The on-premises directory, when one is configured (`--ldap-url`).
+    pub directory: Option<Arc<crate::directory::Directory>>,
 }
 
 impl AppState {
@@ -121,6 +123,7 @@ impl AppState {
             ids: time.ids.clone(),
             policy: PolicyConfig::default(),
             provider: ProviderConfig::default(),
+            directory: None,
         })
     }
 

@@ -97,6 +97,8 @@ wire_enum! {
         PhoneNumberIsYours = "phone_number_is_yours",
         /// The mobile number cannot go while an alternate mobile number exists.
         AlternateMobileDepends = "alternate_mobile_depends",
+        /// The on-premises directory owns this property; change it there.
+        ManagedByDirectory = "managed_by_directory",
         // 412
         /// `If-Match` does not match: someone changed it in the meantime.
         PreconditionFailed = "precondition_failed",
@@ -115,6 +117,8 @@ wire_enum! {
         // 503
         /// The database is unreachable; `Retry-After` suggests when to retry.
         ServiceUnavailable = "service_unavailable",
+        /// The on-premises directory did not answer (in time); nothing was changed.
+        DirectoryUnavailable = "directory_unavailable",
     }
 }
 
@@ -162,6 +166,9 @@ wire_enum! {
         TooWeak = "too_weak",
         /// A password used before.
         PasswordReused = "password_reused",
+        /// A password the on-premises directory refused for a reason it did not name
+        /// (for example its minimum password age).
+        RefusedByDirectory = "refused_by_directory",
         /// The current password is not right.
         Incorrect = "incorrect",
         /// An upload that is not UTF-8 text.
@@ -227,6 +234,7 @@ mod tests {
             ErrorCode::PhoneNumberInUse => "phone_number_in_use",
             ErrorCode::PhoneNumberIsYours => "phone_number_is_yours",
             ErrorCode::AlternateMobileDepends => "alternate_mobile_depends",
+            ErrorCode::ManagedByDirectory => "managed_by_directory",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -234,6 +242,7 @@ mod tests {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
         assert_eq!(ErrorCode::ALL.len(), 45);
         assert!("token_expired".parse::<ErrorCode>().is_err());
@@ -264,6 +273,7 @@ mod tests {
             FieldErrorCode::ContainsName => "contains_name",
             FieldErrorCode::TooWeak => "too_weak",
             FieldErrorCode::PasswordReused => "password_reused",
+            FieldErrorCode::RefusedByDirectory => "refused_by_directory",
             FieldErrorCode::Incorrect => "incorrect",
             FieldErrorCode::InvalidEncoding => "invalid_encoding",
             FieldErrorCode::InvalidCsv => "invalid_csv",

@@ -16,6 +16,54 @@ pub struct OnPremisesPolicy {
     pub forbid_name_parts: bool,
 }
 
+/// An Active Directory domain's password policy, as its domain object says
+/// (`minPwdLength`, `pwdProperties`, `pwdHistoryLength`, `lockoutThreshold`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainPasswordPolicy {
+    pub min_length: u32,
+    /// `DOMAIN_PASSWORD_COMPLEX`: three of the four kinds of character, and not the
+    /// account name or parts of the display name.
+    pub complexity: bool,
+    /// How many earlier passwords the domain remembers (0: none).
+    pub history_length: u32,
+    /// Failed sign-ins that lock the account in the domain (0: never).
+    pub lockout_threshold: u32,
+}
+
+impl DomainPasswordPolicy {
+    /// The checklist's rules for this domain.
+    pub fn on_premises(&self) -> OnPremisesPolicy {
+        OnPremisesPolicy {
+            min_length: self.min_length,
+            min_character_classes: if self.complexity { 3 } else { 0 },
+            forbid_name_parts: self.complexity,
+        }
+    }
+
+    /// The rules in plain words, as a person would be told them.
+    pub fn rules(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.min_length > 0 {
+            out.push(format!("at least {} characters", self.min_length));
+        }
+        if self.complexity {
+            out.push(
+                "three of four character kinds (lower case, upper case, digits, symbols)"
+                    .to_owned(),
+            );
+            out.push("not the person's name or sign-in name".to_owned());
+        }
+        if self.history_length > 0 {
+            out.push(format!(
+                "not one of the last {} passwords",
+                self.history_length
+            ));
+        }
+        out
+    }
+}
+
 /// The cloud password policy for passwords people choose themselves.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

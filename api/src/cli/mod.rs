@@ -33,7 +33,7 @@ pub enum Command {
     /// Serve the web app at /, the API at /api and the explorer at /api/docs.
     Serve {
         #[command(flatten)]
-        server: ServerConfig,
+        server: Box<ServerConfig>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -63,6 +63,13 @@ pub enum Command {
     Applications {
         #[command(subcommand)]
         what: ApplicationsCommand,
+    },
+    /// The on-premises directory (Active Directory): `check` the connection.
+    Directory {
+        #[command(flatten)]
+        directory: crate::directory::DirectoryConfig,
+        #[command(subcommand)]
+        what: DirectoryCommand,
     },
     /// Audit trail tools.
     Audit {
@@ -153,6 +160,13 @@ pub enum ApplicationsCommand {
         #[arg(long = "id-token-alg", default_value = "RS256", value_parser = ["RS256", "EdDSA"])]
         id_token_alg: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Connect, bind as the service account, and print what the directory holds
+    /// (server, naming context, users under the filter, password policy) as JSON.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,6 +388,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             bench::mint(&store, &time, mint).await?;
             Ok(ExitCode::SUCCESS)
+        }),
+        Command::Directory {
+            directory,
+            what: DirectoryCommand::Check,
+        } => runtime()?.block_on(async move {
+            let Some(dir) = crate::directory::Directory::from_config(&directory)? else {
+                anyhow::bail!("no directory configured: set --ldap-url (OPENSTAFF_LDAP_URL)");
+            };
+            match dir.check().await {
+                Ok(report) => {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("openstaff: directory check failed ({}): {e}", dir.url());
+                    Ok(ExitCode::from(2))
+                }
+            }
         }),
         Command::Audit {
             what: AuditCommand::Verify,

@@ -21,6 +21,8 @@ pub struct Account {
     pub token_version: i64,
     /// [`Micros::EPOCH`] when not locked.
     pub locked_until: Micros,
+    /// The directory's id for a synced on-premises user (AD `objectGUID`).
+    pub external_id: Option<String>,
 }
 
 impl std::fmt::Debug for Account {
@@ -34,7 +36,7 @@ impl std::fmt::Debug for Account {
 
 const ACCOUNT_COLS: &str = "id, user_principal_name, display_name, account_enabled, \
      password_hash, previous_password_hash, force_password_change, password_expires_at, \
-     token_version, locked_until";
+     token_version, locked_until, external_id";
 
 pub async fn by_upn(pool: &AnyPool, upn: &str) -> StoreResult<Option<Account>> {
     sqlx::query_as::<Db, Account>(&format!(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away Samba Active Directory domain controller for tests and demos, on
-# 127.0.0.1 (LDAP 389, LDAPS 636), with its own CA and a server certificate that names
-# 127.0.0.1 and localhost, so verified LDAPS works against the IP address.
+# 127.0.0.1 (LDAP 389, LDAPS 636; SAMBA_DC_IP=127.0.0.N for another one beside it),
+# with its own CA and a server certificate that names the address and localhost, so
+# verified LDAPS works against the IP address.
 #
 #   scripts/samba-dc.sh install        install samba and ldap-utils when missing (apt)
 #   scripts/samba-dc.sh start DIR      provision (once) and start a DC kept in DIR
@@ -9,14 +10,15 @@
 #   scripts/samba-dc.sh env DIR        print the OPENSTAFF_LDAP_* settings that reach it
 #
 # The domain is CORP.EXAMPLE (base DN DC=corp,DC=example) with the administrator
-# password in DIR/admin-password. Samba needs root, and one DC at a time per machine
-# (the LDAP ports are fixed).
+# password in DIR/admin-password. Samba needs root; the ports are fixed, so a second
+# DC needs a second loopback address (added to lo when missing).
 set -euo pipefail
 
 REALM=CORP.EXAMPLE
 DOMAIN=CORP
 BASE_DN="DC=corp,DC=example"
 ADMIN_PASSWORD="${SAMBA_ADMIN_PASSWORD:-Adm1n-Samba-2026!}"
+IP="${SAMBA_DC_IP:-127.0.0.1}"
 
 usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 
@@ -38,7 +40,7 @@ certs() { # DIR: a CA and a server certificate for 127.0.0.1 / localhost
     -keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
     -keyout "$t/server.key" -out "$t/server.csr" 2>/dev/null
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$t/ext.cnf"
+  printf 'subjectAltName=IP:%s,DNS:localhost\nextendedKeyUsage=serverAuth\n' "$IP" > "$t/ext.cnf"
   openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
     -days 3650 -extfile "$t/ext.cnf" -out "$t/server.pem" 2>/dev/null
   chmod 600 "$t/server.key" "$t/ca.key"
@@ -51,7 +53,7 @@ provision() { # DIR
   certs "$d"
   samba-tool domain provision --realm="$REALM" --domain="$DOMAIN" --server-role=dc \
     --dns-backend=NONE --use-rfc2307 --adminpass="$ADMIN_PASSWORD" --targetdir="$d" \
-    --option='interfaces=lo' --option='bind interfaces only=yes' \
+    --option="interfaces=$IP" --option="bind interfaces only=yes" --option="pid directory=$d/run" \
     --option="tls enabled=yes" \
     --option="tls keyfile=$d/tls/server.key" \
     --option="tls certfile=$d/tls/server.pem" \
@@ -62,7 +64,7 @@ provision() { # DIR
 }
 
 ready() { # DIR: a root-DSE read over verified LDAPS answers
-  LDAPTLS_CACERT="$1/tls/ca.pem" ldapsearch -LLL -x -H ldaps://127.0.0.1:636 \
+  LDAPTLS_CACERT="$1/tls/ca.pem" ldapsearch -LLL -x -H "ldaps://$IP:636" \
     -D "Administrator@$REALM" -y "$1/admin-password" -s base -b "" dnsHostName >/dev/null 2>&1
 }
 
@@ -74,8 +76,11 @@ start() { # DIR
   if [[ -f "$d/samba.pid" ]] && kill -0 "$(cat "$d/samba.pid")" 2>/dev/null; then
     ready "$d" && return
   fi
-  # A DC left behind by an earlier run holds the ports.
-  pkill -f "samba -s .*/etc/smb.conf" 2>/dev/null && sleep 1 || true
+  if [[ "$IP" != 127.0.0.1 ]] && ! ip -o addr show dev lo | grep -q " $IP/"; then
+    ip addr add "$IP/8" dev lo
+  fi
+  # A DC of this directory left behind by an earlier run holds the ports.
+  pkill -f "samba -s $d/etc/smb.conf" 2>/dev/null && sleep 1 || true
   setsid samba -s "$d/etc/smb.conf" -i -M single >"$d/samba.log" 2>&1 < /dev/null &
   echo $! > "$d/samba.pid"
   for _ in $(seq 1 150); do
@@ -104,7 +109,7 @@ env_of() { # DIR
   local d
   d="$(cd "$1" && pwd)"
   cat <<EOF
-OPENSTAFF_LDAP_URL=ldaps://127.0.0.1:636
+OPENSTAFF_LDAP_URL=ldaps://$IP:636
 OPENSTAFF_LDAP_BIND_DN=CN=Administrator,CN=Users,$BASE_DN
 OPENSTAFF_LDAP_BIND_PASSWORD_FILE=$d/admin-password
 OPENSTAFF_LDAP_BASE_DN=$BASE_DN

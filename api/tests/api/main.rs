@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod access_matrix;
+mod ad;
 mod audit_log;
 mod auth;
 mod cli;

@@ -52,6 +52,9 @@ pub enum ApiError {
     /// 503: the database is unreachable.
     #[error("service unavailable")]
     Unavailable,
+    /// 503: the on-premises directory did not answer (in time); nothing was changed.
+    #[error("directory unavailable")]
+    DirectoryUnavailable,
     /// 500: logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -137,6 +140,10 @@ impl ApiError {
                 ErrorCode::ServiceUnavailable,
                 "The service cannot reach its database right now. Try again shortly.".to_owned(),
             ),
+            ApiError::DirectoryUnavailable => (
+                ErrorCode::DirectoryUnavailable,
+                "The company directory (Active Directory) cannot be reached right now, so nothing was changed. Try again in a few minutes.".to_owned(),
+            ),
             ApiError::Internal(_) => (
                 ErrorCode::InternalError,
                 "Something went wrong on our side. The error has been logged.".to_owned(),
@@ -176,7 +183,9 @@ impl ResponseError for ApiError {
             ApiError::Locked { .. } => StatusCode::UNAUTHORIZED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::DirectoryUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -205,6 +214,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable => {
                 resp.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::DirectoryUnavailable => {
+                resp.insert_header((header::RETRY_AFTER, "30"));
             }
             _ => {}
         }

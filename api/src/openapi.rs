@@ -36,6 +36,7 @@ RFC 9457 problem document with a stable `code`.",
             responses::UnsupportedMediaType,
             responses::Unprocessable,
             responses::TooManyRequests,
+            responses::DirectoryUnavailable,
         ),
     ),
     tags(

@@ -7,7 +7,7 @@
 use crate::audit::{Initiator, Surface};
 use crate::auth::context::RequestMeta;
 use crate::error::ApiError;
-use crate::http::signin_page::{self as pages, PasswordRules, SignInPage};
+use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
     self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, LogoutOutcome,
     LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
@@ -110,6 +110,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         }
         Outcome::ChangePassword(p) => {
             let (upn, name) = p.password_for.clone().unwrap_or_default();
+            let cloud = state.policy.cloud();
             let mut resp = pages::change_password(
                 &SignInPage {
                     request: &p.request,
@@ -120,7 +121,10 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                     redirect_origin: &p.redirect_origin,
                 },
                 &PasswordRules {
-                    policy: &state.policy.cloud(),
+                    policy: match &p.domain_policy {
+                        Some(domain) => Policy::Domain(domain.as_ref()),
+                        None => Policy::Cloud(&cloud),
+                    },
                     user_principal_name: &upn,
                     display_name: &name,
                 },
@@ -262,6 +266,7 @@ async fn change_password(
     let form = ChangePasswordForm {
         request: post.field("request"),
         csrf: post.field("csrf"),
+        current_password: post.field("current_password"),
         new_password: post.field("new_password"),
         confirm_password: post.field("confirm_password"),
     };

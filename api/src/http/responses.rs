@@ -72,3 +72,10 @@ pub struct PayloadTooLarge(#[allow(dead_code)] Problem);
     content_type = "application/problem+json"
 )]
 pub struct UnsupportedMediaType(#[allow(dead_code)] Problem);
+
+#[derive(ToResponse)]
+#[response(
+    description = "The on-premises directory did not answer (in time): `directory_unavailable`; nothing was changed. See `Retry-After`",
+    content_type = "application/problem+json"
+)]
+pub struct DirectoryUnavailable(#[allow(dead_code)] Problem);

@@ -47,9 +47,10 @@ const SCRIPT: &str = "(function(){\
 var l=document.getElementById('rules'),n=document.getElementById('new_password'),\
 c=document.getElementById('confirm_password'),s=document.getElementById('rules-status');\
 if(!l||!n||!c||!s)return;\
-var min=+l.getAttribute('data-min'),names=JSON.parse(l.getAttribute('data-names')||'[]'),t,said='';\
+var min=+l.getAttribute('data-min'),cls=+(l.getAttribute('data-classes')||0),names=JSON.parse(l.getAttribute('data-names')||'[]'),t,said='';\
 function check(){var p=n.value,lp=p.toLowerCase(),met={\
 too_short:Array.from(p).length>=min,\
+too_few_character_classes:[/\\p{Ll}/u,/\\p{Lu}/u,/[0-9]/,/[^\\p{L}\\p{N}]/u].filter(function(r){return r.test(p)}).length>=cls,\
 contains_name:p.length>0&&!names.some(function(x){return lp.indexOf(x)>=0}),\
 match:p.length>0&&p===c.value},k=0,all=0;\
 l.querySelectorAll('li[data-rule]').forEach(function(li){var m=!!met[li.getAttribute('data-rule')];\
@@ -215,9 +216,17 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
 
 /// Whose password the forced change is for, and the policy it must meet.
 pub struct PasswordRules<'a> {
-    pub policy: &'a shared::policy::CloudPolicy,
+    pub policy: Policy<'a>,
     pub user_principal_name: &'a str,
     pub display_name: &'a str,
+}
+
+/// Whose rules a new password follows.
+pub enum Policy<'a> {
+    /// OpenStaff's own, for passwords people choose.
+    Cloud(&'a shared::policy::CloudPolicy),
+    /// The on-premises domain's (the domain checks them; history only it can).
+    Domain(Option<&'a shared::policy::DomainPasswordPolicy>),
 }
 
 /// The checklist of the SPA's change page (`web/src/pages/change_password.rs`), as
@@ -227,15 +236,51 @@ pub struct PasswordRules<'a> {
 fn checklist(r: &PasswordRules<'_>) -> String {
     let names = shared::policy::name_parts(r.user_principal_name, r.display_name);
     let names_json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned());
-    let mut live: Vec<(String, String)> =
-        shared::policy::check_cloud_basics(r.policy, "", r.user_principal_name, r.display_name)
-            .into_iter()
-            .map(|c| (c.code.as_str().to_owned(), c.rule))
-            .collect();
+    let (min, classes, mut live, server): (u32, u32, Vec<(String, String)>, Vec<String>) = match &r
+        .policy
+    {
+        Policy::Cloud(policy) => (
+            policy.min_length,
+            0,
+            shared::policy::check_cloud_basics(policy, "", r.user_principal_name, r.display_name)
+                .into_iter()
+                .map(|c| (c.code.as_str().to_owned(), c.rule))
+                .collect(),
+            vec![
+                "Not a password you have used before".to_owned(),
+                "Hard to guess".to_owned(),
+            ],
+        ),
+        Policy::Domain(policy) => {
+            let p = policy.map(|p| p.on_premises());
+            let live = p
+                .as_ref()
+                .map(|p| {
+                    shared::policy::check_on_premises(p, "", r.user_principal_name, r.display_name)
+                        .into_iter()
+                        .map(|c| (c.code.as_str().to_owned(), c.rule))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut server = Vec::new();
+            match policy.map(|p| p.history_length) {
+                Some(0) => {}
+                Some(n) => server.push(format!("Not one of your last {n} passwords")),
+                None => server.push("Your company directory's password rules".to_owned()),
+            }
+            (
+                p.as_ref().map_or(0, |p| p.min_length),
+                p.as_ref().map_or(0, |p| p.min_character_classes),
+                live,
+                server,
+            )
+        }
+    };
     live.push(("match".to_owned(), "Both new passwords match".to_owned()));
     let mut s = format!(
-        "<ul class=\"checklist\" id=\"rules\" aria-label=\"Password rules\" data-min=\"{}\" data-names=\"{}\">",
-        r.policy.min_length,
+        "<ul class=\"checklist\" id=\"rules\" aria-label=\"Password rules\" data-min=\"{}\" data-classes=\"{}\" data-names=\"{}\">",
+        min,
+        classes,
         esc(&names_json)
     );
     for (code, rule) in live {
@@ -246,10 +291,11 @@ fn checklist(r: &PasswordRules<'_>) -> String {
             esc(&rule)
         );
     }
-    for rule in ["Not a password you have used before", "Hard to guess"] {
+    for rule in server {
         let _ = write!(
             s,
-            "<li><span class=\"mark\" aria-hidden=\"true\">•</span><span>{rule} <span class=\"muted\">(checked when you save)</span></span></li>"
+            "<li><span class=\"mark\" aria-hidden=\"true\">•</span><span>{} <span class=\"muted\">(checked when you save)</span></span></li>",
+            esc(&rule)
         );
     }
     s.push_str("</ul><p class=\"visually-hidden\" id=\"rules-status\" role=\"status\" aria-live=\"polite\"></p>");
@@ -260,10 +306,10 @@ pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpRes
     let body = format!(
         "<h1>Choose a new password</h1>\
          <p>You must choose a new password before you continue to <strong>{app}</strong>.</p>{errors}\
-         <form method=\"post\" action=\"/oauth2/change-password\">{hidden}\
+         <form method=\"post\" action=\"/oauth2/change-password\">{hidden}{current}\
          <label for=\"new_password\">New password</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" \
-         required autofocus aria-describedby=\"rules{e}\"{inv}>\
+         required{focus} aria-describedby=\"rules{e}\"{inv}>\
          {checklist}\
          <label for=\"confirm_password\">Confirm new password</label>\
          <input id=\"confirm_password\" name=\"confirm_password\" type=\"password\" autocomplete=\"new-password\" required{d}>\
@@ -276,6 +322,16 @@ pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpRes
         inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
         d = described(p.errors),
         checklist = checklist(rules),
+        // The domain changes a password only with the old one (its history rules
+        // then apply to the person's own choice).
+        current = if matches!(rules.policy, Policy::Domain(_)) {
+            "<label for=\"current_password\">Current password</label>\
+             <input id=\"current_password\" name=\"current_password\" type=\"password\" \
+             autocomplete=\"current-password\" required autofocus>"
+        } else {
+            ""
+        },
+        focus = if matches!(rules.policy, Policy::Domain(_)) { "" } else { " autofocus" },
     );
     document(
         "Choose a new password",

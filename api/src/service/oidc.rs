@@ -122,6 +122,10 @@ pub struct PageContext {
     /// The forced change: whose password (sign-in name, display name), for the
     /// checklist's name rule.
     pub password_for: Option<(String, String)>,
+    /// The forced change of a user whose password the on-premises directory keeps:
+    /// the domain's policy (`None` when it could not be read). The form then asks for
+    /// the current password too.
+    pub domain_policy: Option<Option<shared::policy::DomainPasswordPolicy>>,
 }
 
 /// A provider session to set in the browser.
@@ -391,6 +395,7 @@ pub async fn authorize(
                 errors: Vec::new(),
                 redirect_origin: origin_of(&req.redirect_uri),
                 password_for: None,
+                domain_policy: None,
             }))
         }
     }
@@ -552,19 +557,33 @@ fn page(
         errors,
         redirect_origin: origin_of(&p.redirect_uri),
         password_for: None,
+        domain_policy: None,
     }
 }
 
 /// The forced change's page: `page` with whose password it is.
-fn change_page(ctx: PageContext, account: &crate::store::accounts::Account) -> Outcome {
+async fn change_page(
+    state: &AppState,
+    ctx: PageContext,
+    account: &crate::store::accounts::Account,
+) -> Outcome {
+    let domain_policy = match crate::service::directory::linked(state, account) {
+        None => None,
+        Some((dir, _)) => Some(crate::service::directory::policy(&dir).await),
+    };
     Outcome::ChangePassword(PageContext {
         password_for: Some((
             account.user_principal_name.clone(),
             account.display_name.clone(),
         )),
+        domain_policy,
         ..ctx
     })
 }
+
+/// The hosted page's words when the on-premises directory does not answer.
+const DIRECTORY_DOWN: &str =
+    "Your company directory can't be reached right now, so nothing was changed. Try again in a few minutes.";
 
 /// The words the hosted page shows for a refused sign-in.
 fn sign_in_message(e: &ApiError) -> Option<String> {
@@ -576,7 +595,9 @@ fn sign_in_message(e: &ApiError) -> Option<String> {
         ApiError::RateLimited { retry_after_secs } => {
             format!("Too many sign-in attempts from here. Try again in {retry_after_secs} seconds.")
         }
-        ApiError::Unauthorized { code, .. } => match code {
+        ApiError::DirectoryUnavailable => DIRECTORY_DOWN.to_owned(),
+        ApiError::Unauthorized { code, detail } => match code {
+            ErrorCode::AccountLocked => detail.clone(),
             ErrorCode::AccountDisabled => {
                 "This account is turned off. Ask your manager or administrator.".to_owned()
             }
@@ -704,7 +725,7 @@ pub async fn sign_in(
             .seal(&state.keys, state.now())
             .map_err(ApiError::Internal)?;
         let ctx = page(&change, sealed, &app, &form.csrf, None, Vec::new());
-        return Ok(change_page(ctx, &account));
+        return Ok(change_page(state, ctx, &account).await);
     }
     signed_in(
         state,
@@ -733,6 +754,9 @@ pub struct SignInForm {
 pub struct ChangePasswordForm {
     pub request: String,
     pub csrf: String,
+    /// Asked only of users whose password the on-premises directory keeps.
+    #[serde(default)]
+    pub current_password: String,
     #[serde(default)]
     pub new_password: String,
     #[serde(default)]
@@ -792,16 +816,43 @@ pub async fn change_password(
             None,
             vec!["The two new passwords are not the same. Type the new password twice.".to_owned()],
         );
-        return Ok(change_page(ctx, &account));
+        return Ok(change_page(state, ctx, &account).await);
     }
-    match crate::service::passwords::set_own_password(state, &who, &account, form.new_password)
-        .await
-    {
+    let changed = match crate::service::directory::linked(state, &account) {
+        Some((dir, guid)) => {
+            crate::service::passwords::change_in_directory(
+                state,
+                &who,
+                &account,
+                (&dir, guid),
+                &form.current_password,
+                form.new_password,
+                "new_password",
+            )
+            .await
+        }
+        None => {
+            crate::service::passwords::set_own_password(state, &who, &account, form.new_password)
+                .await
+        }
+    };
+    match changed {
         Ok(()) => {}
         Err(ApiError::Validation(errors)) => {
             let messages = errors.into_iter().map(|e| e.message).collect();
             let ctx = page(&pending, form.request, &app, &form.csrf, None, messages);
-            return Ok(change_page(ctx, &account));
+            return Ok(change_page(state, ctx, &account).await);
+        }
+        Err(ApiError::DirectoryUnavailable) => {
+            let ctx = page(
+                &pending,
+                form.request,
+                &app,
+                &form.csrf,
+                None,
+                vec![DIRECTORY_DOWN.to_owned()],
+            );
+            return Ok(change_page(state, ctx, &account).await);
         }
         Err(e) => return Err(e),
     }

@@ -7,6 +7,7 @@ use crate::auth::AuthContext;
 use crate::domain::{check_cloud_password, check_on_premises_password};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{begin_decided, enforce, require_my_staff, subject};
+use crate::service::directory;
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::time::Micros;
@@ -39,7 +40,17 @@ pub async fn reset_password(
         }
     }
     let now = state.now();
-    let (secret, expires_at) = match (s.row.source(), req.password) {
+    // Where the new password goes: a local hash, or (for a user synced from the
+    // on-premises directory) Active Directory itself, written before anything here.
+    enum Write {
+        Local {
+            hash: String,
+            secret: Secret,
+            expires_at: Option<Micros>,
+        },
+        Directory,
+    }
+    let write = match (s.row.source(), req.password) {
         (UserSource::Cloud, Some(_)) => {
             return Err(ApiError::field(
                 "password",
@@ -47,10 +58,14 @@ pub async fn reset_password(
                 "Cloud accounts get a generated temporary password; leave the password out.",
             ))
         }
-        (UserSource::Cloud, None) => (
-            password::generate(18),
-            Some(state.policy.temp_password_expires_at(now)),
-        ),
+        (UserSource::Cloud, None) => {
+            let secret = password::generate(18);
+            Write::Local {
+                hash: state.hasher.hash(&secret).await?,
+                secret,
+                expires_at: Some(state.policy.temp_password_expires_at(now)),
+            }
+        }
         (UserSource::OnPremises, None) => {
             return Err(ApiError::field(
                 "password",
@@ -58,21 +73,49 @@ pub async fn reset_password(
                 "On-premises accounts need the new password typed in.",
             ))
         }
-        (UserSource::OnPremises, Some(typed)) => {
-            let errors = check_on_premises_password(
-                &state.policy.on_premises(),
-                "password",
-                &typed,
-                &s.row.user_principal_name,
-                &s.row.display_name,
-            );
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
+        (UserSource::OnPremises, Some(typed)) => match linked_account(state, s.row.id).await? {
+            Some((dir, guid)) => {
+                let written = directory::reset(
+                    &dir,
+                    guid,
+                    &typed,
+                    &s.row.user_principal_name,
+                    &s.row.display_name,
+                )
+                .await;
+                if let Err(failure) = written {
+                    let event = Event::failure(ACTIVITY, failure.reason.to_owned())
+                        .target(s.resource())
+                        .units(s.unit_ids());
+                    audit::record_alone(state, &ctx.initiator, event).await?;
+                    return Err(failure.error);
+                }
+                Write::Directory
             }
-            (Secret::new(typed), None)
-        }
+            None => {
+                let errors = check_on_premises_password(
+                    &state.policy.on_premises(),
+                    "password",
+                    &typed,
+                    &s.row.user_principal_name,
+                    &s.row.display_name,
+                );
+                if !errors.is_empty() {
+                    return Err(ApiError::Validation(errors));
+                }
+                let secret = Secret::new(typed);
+                Write::Local {
+                    hash: state.hasher.hash(&secret).await?,
+                    secret,
+                    expires_at: None,
+                }
+            }
+        },
     };
-    let hash = state.hasher.hash(&secret).await?;
+    let expires_at = match &write {
+        Write::Local { expires_at, .. } => *expires_at,
+        Write::Directory => None,
+    };
     let response = ResetPasswordResponse {
         temporary_password: None,
         force_change_password_next_sign_in: true,
@@ -108,20 +151,48 @@ pub async fn reset_password(
             other => other?,
         }
     }
-    crate::store::accounts::set_password(&mut tx, s.row.id, &hash, true, expires_at, now).await?;
-    let event = Event::success(ACTIVITY)
-        .target(s.resource().with(
-            "force_change_password_next_sign_in",
-            None,
-            Some("true".to_owned()),
-        ))
-        .units(s.unit_ids());
+    let mut target = s.resource().with(
+        "force_change_password_next_sign_in",
+        None,
+        Some("true".to_owned()),
+    );
+    let temporary_password = match &write {
+        Write::Local {
+            hash,
+            secret,
+            expires_at,
+        } => {
+            crate::store::accounts::set_password(&mut tx, s.row.id, hash, true, *expires_at, now)
+                .await?;
+            expires_at.map(|_| secret.expose().to_owned())
+        }
+        Write::Directory => {
+            crate::store::accounts::set_directory_password(&mut tx, s.row.id, true, now).await?;
+            target = target.with("password_written_to", None, Some("directory".to_owned()));
+            None
+        }
+    };
+    let event = Event::success(ACTIVITY).target(target).units(s.unit_ids());
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(ResetPasswordResponse {
-        temporary_password: expires_at.map(|_| secret.expose().to_owned()),
+        temporary_password,
         ..response
     })
+}
+
+/// The directory and `objectGUID` of a synced user, when a directory is configured.
+async fn linked_account(
+    state: &AppState,
+    id: UserId,
+) -> ApiResult<Option<(std::sync::Arc<crate::directory::Directory>, uuid::Uuid)>> {
+    if state.directory.is_none() {
+        return Ok(None);
+    }
+    let mut tx = state.store.begin().await?;
+    let account = crate::store::accounts::by_id(&mut tx, id).await?;
+    tx.rollback().await.map_err(StoreError::Other)?;
+    Ok(account.and_then(|a| directory::linked(state, &a)))
 }
 
 /// The stored outcome of an earlier request with this key, if any.
@@ -161,6 +232,18 @@ pub async fn change_password(
         tx.rollback().await.map_err(StoreError::Other)?;
         a.ok_or_else(|| ApiError::NotFound("Your account no longer exists.".to_owned()))?
     };
+    if let Some((dir, guid)) = directory::linked(state, &account) {
+        return change_in_directory(
+            state,
+            &ctx.initiator,
+            &account,
+            (&dir, guid),
+            &req.current_password,
+            req.new_password,
+            "new_password",
+        )
+        .await;
+    }
     let current = Secret::new(req.current_password);
     if !state
         .hasher
@@ -177,6 +260,53 @@ pub async fn change_password(
         ));
     }
     set_own_password(state, &ctx.initiator, &account, req.new_password).await
+}
+
+/// The caller's own change for a user synced from the directory: made in AD with the
+/// old and the new password (the domain checks both, and its history); then every
+/// token and provider session ends and the change is audited. `field` names the new
+/// password's field in a refusal.
+pub async fn change_in_directory(
+    state: &AppState,
+    initiator: &crate::audit::Initiator,
+    account: &crate::store::accounts::Account,
+    (dir, guid): (&crate::directory::Directory, uuid::Uuid),
+    old: &str,
+    new: String,
+    field: &str,
+) -> ApiResult<()> {
+    const ACTIVITY: Activity = Activity::ChangePasswordSelf;
+    if new.is_empty() {
+        return Err(ApiError::field(
+            field,
+            FieldErrorCode::Required,
+            "Type a new password.",
+        ));
+    }
+    if let Err(failure) = directory::change(dir, guid, old, &new, account, field).await {
+        let event = Event::failure(ACTIVITY, failure.reason.to_owned())
+            .target(TargetResource::user(account.id, &account.display_name));
+        audit::record_alone(state, initiator, event).await?;
+        return Err(failure.error);
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    crate::store::accounts::set_directory_password(&mut tx, account.id, false, now).await?;
+    let (_, mut units) =
+        crate::store::users::profiles_for_users(state.store.reader(), &[account.id]).await?;
+    let units = units.remove(&account.id).unwrap_or_default();
+    let event = Event::success(ACTIVITY)
+        .target(
+            TargetResource::user(account.id, &account.display_name).with(
+                "password_written_to",
+                None,
+                Some("directory".to_owned()),
+            ),
+        )
+        .units(units.iter().map(|u| UnitId::from(u.id)));
+    audit::record(&mut tx, initiator, now, &*state.ids, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
 }
 
 /// The caller's new password, once they have proved who they are (their current

@@ -134,6 +134,12 @@ pub async fn check_password(
 
     let password = Secret::new(req.password);
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
+    if let Some((a, (dir, guid))) = account
+        .as_ref()
+        .and_then(|a| crate::service::directory::linked(state, a).map(|l| (a, l)))
+    {
+        return pass_through(state, who, a.clone(), &dir, guid, &password, app).await;
+    }
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), app, ErrorCode::AccountLocked, false).await?;
         return Err(ApiError::Locked {
@@ -199,6 +205,116 @@ pub async fn check_password(
         }
     }
     crate::store::accounts::clear_failures(&mut tx, account.id).await?;
+    let mut event = Event::success(ACTIVITY).target(TargetResource::user(
+        account.id,
+        &account.user_principal_name,
+    ));
+    if let Some(app) = app {
+        event = event.target(app.clone());
+    }
+    audit::record(&mut tx, &who, now, &*state.ids, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(account)
+}
+
+/// Sign-in of a user synced from the directory: a bind to AD with the typed password
+/// decides (lockout is the domain's, so failures are not counted here). AD's "must
+/// change" (data 773, or an expired password) answers the account with a forced
+/// change; otherwise a successful bind clears a forced change recorded here (the
+/// user changed the password in the domain, on a PC say).
+async fn pass_through(
+    state: &AppState,
+    mut who: Initiator,
+    mut account: Account,
+    dir: &crate::directory::Directory,
+    guid: uuid::Uuid,
+    password: &Secret,
+    app: Option<&TargetResource>,
+) -> ApiResult<Account> {
+    use crate::directory::DirectoryError;
+    let verdict = crate::service::directory::bind(dir, guid, password.expose()).await;
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let must_change = match verdict {
+        Ok(()) => false,
+        Err(DirectoryError::MustChangePassword) => true,
+        Err(DirectoryError::InvalidCredentials) | Err(DirectoryError::NoSuchUser) => {
+            fail(
+                state,
+                &who,
+                Some(&account),
+                app,
+                ErrorCode::InvalidCredentials,
+                false,
+            )
+            .await?;
+            return Err(invalid());
+        }
+        Err(DirectoryError::Locked) => {
+            fail(
+                state,
+                &who,
+                Some(&account),
+                app,
+                ErrorCode::AccountLocked,
+                false,
+            )
+            .await?;
+            return Err(ApiError::unauthorized(
+                ErrorCode::AccountLocked,
+                "This account is locked by the company directory after too many failed sign-ins. Try again later, or ask your manager to reset your password.",
+            ));
+        }
+        Err(DirectoryError::Disabled) => {
+            fail(
+                state,
+                &who,
+                Some(&account),
+                app,
+                ErrorCode::AccountDisabled,
+                false,
+            )
+            .await?;
+            return Err(ApiError::unauthorized(
+                ErrorCode::AccountDisabled,
+                "This account is disabled. Ask your manager or administrator.",
+            ));
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "pass-through sign-in: directory unavailable");
+            fail(
+                state,
+                &who,
+                Some(&account),
+                app,
+                ErrorCode::DirectoryUnavailable,
+                false,
+            )
+            .await?;
+            return Err(ApiError::DirectoryUnavailable);
+        }
+    };
+    if !account.account_enabled {
+        fail(
+            state,
+            &who,
+            Some(&account),
+            app,
+            ErrorCode::AccountDisabled,
+            false,
+        )
+        .await?;
+        return Err(ApiError::unauthorized(
+            ErrorCode::AccountDisabled,
+            "This account is disabled. Ask your manager or administrator.",
+        ));
+    }
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    if account.force_password_change != must_change {
+        crate::store::accounts::set_force_change(&mut tx, account.id, must_change, now).await?;
+        account.force_password_change = must_change;
+    }
     let mut event = Event::success(ACTIVITY).target(TargetResource::user(
         account.id,
         &account.user_principal_name,

@@ -144,6 +144,52 @@ pub async fn set_password(
     Ok(())
 }
 
+/// What `password_hash` holds for a user whose password the on-premises directory
+/// keeps: not a PHC string, so it never verifies (OpenStaff stores no copy).
+pub const DIRECTORY_PASSWORD: &str = "!directory";
+
+/// The directory set this user's password (a manager's reset written back, or the
+/// user's own change there): no local copy is kept; `force_change` mirrors
+/// `pwdLastSet=0`. Ends every token and provider session, clears local lockout.
+pub async fn set_directory_password(
+    tx: &mut Tx,
+    id: UserId,
+    force_change: bool,
+    now: Micros,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET previous_password_hash = NULL, password_hash = $2, \
+         force_password_change = $3, password_expires_at = NULL, token_version = token_version + 1, \
+         failed_sign_ins = 0, first_failed_at = 0, locked_until = 0, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(DIRECTORY_PASSWORD)
+    .bind(i64::from(force_change))
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Records the directory's word on whether the password must be changed (without
+/// ending sessions: nothing about the password changed here).
+pub async fn set_force_change(
+    tx: &mut Tx,
+    id: UserId,
+    force: bool,
+    now: Micros,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET force_password_change = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(i64::from(force))
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
+}
+
 /// Counts one hit on `key` in a fixed `window`; returns seconds to wait when over
 /// `limit`.
 pub async fn hit_rate_limit(

@@ -555,3 +555,211 @@ async fn a_wrongly_typed_string_is_not_echoed_back() {
         );
     }
 }
+
+/// The same for users synced from Active Directory: the service account's password
+/// (given in the environment), and every password typed for a domain user (wrong,
+/// refused by the domain, written back, changed there, sent while the DC is down)
+/// never reach the log at debug level, a response, the audit trail or the database.
+#[tokio::test]
+async fn no_directory_password_reaches_the_log_a_response_or_the_audit_trail() {
+    use crate::ad::Dc;
+    const AD_START: &str = "Indigo-Harbor-Kite-71";
+    const AD_WRONG: &str = "Wrong-Domain-Guess-72";
+    const AD_WEAK: &str = "abc";
+    const AD_RESET: &str = "Copper-Valley-Drum-73";
+    const AD_WRONG_CURRENT: &str = "Wrong-Current-Owl-74";
+    const AD_CHANGED: &str = "Silver-Orchard-Bell-75";
+    const AD_DURING_OUTAGE: &str = "Amber-Outage-Crane-76";
+    let Some(dc) = Dc::lock().await else { return };
+    let ou = dc.ou();
+    let ad = dc.create_user(&ou, "Ines", "Duarte", AD_START);
+    let bind_password = dc.admin_password();
+
+    let dir = std::env::temp_dir().join(format!("openstaff-secrets-ad-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db_path = dir.join("openstaff.db");
+    let database_url = format!("sqlite://{}", db_path.display());
+    let log_path = dir.join("server.log");
+    let mut server = Server {
+        child: None,
+        dir: dir.clone(),
+    };
+    let seeded = openstaff(&database_url)
+        .args(["seed", "demo"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let port = free_port();
+    let log = File::create(&log_path).unwrap();
+    server.child = Some(
+        openstaff(&database_url)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "debug")
+            .env("OPENSTAFF_LOG_FORMAT", "json")
+            .env("OPENSTAFF_LDAP_URL", dc.url())
+            .env(
+                "OPENSTAFF_LDAP_BIND_DN",
+                format!("CN=Administrator,CN=Users,{}", crate::ad::BASE_DN),
+            )
+            .env("OPENSTAFF_LDAP_BIND_PASSWORD", &bind_password)
+            .env("OPENSTAFF_LDAP_BASE_DN", &ou.dn)
+            .env("OPENSTAFF_LDAP_CA_FILE", dc.ca_file())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::new();
+    let readyz = format!("{base}/readyz");
+    eventually("the server to be ready", Duration::from_secs(30), || {
+        if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
+            panic!("server exited with {status}: {}", read_lossy(&log_path));
+        }
+        let probe = client.get(&readyz).send();
+        async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
+    })
+    .await;
+    let mut r = Recorder {
+        client,
+        base,
+        seen: Vec::new(),
+    };
+    use Method as M;
+
+    // Ines, linked to her AD account as the sync links users.
+    let admin = access_token(&r.token(ADMIN, DEMO_PASSWORD).await);
+    let (status, ines) = r
+        .send(
+            M::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({
+                "user_principal_name": ad.upn,
+                "display_name": ad.display_name,
+                "source": "on_premises",
+                "password": INITIAL,
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{ines}");
+    let id = ines["id"].as_str().unwrap().to_owned();
+    {
+        let pool = sqlx::SqlitePool::connect(&database_url).await.unwrap();
+        sqlx::query(
+            "UPDATE users SET external_id = ?1, password_hash = '!directory' WHERE id = ?2",
+        )
+        .bind(ad.guid.to_string())
+        .bind(&id)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+
+    let (status, _) = r
+        .send(
+            M::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"username": ad.upn, "password": AD_WRONG})),
+        )
+        .await;
+    assert_eq!(status, 401);
+    r.token(&ad.upn, AD_START).await;
+    let reset = format!("/api/v1/users/{id}/reset-password");
+    let (status, _) = r
+        .send(
+            M::POST,
+            &reset,
+            Some(&admin),
+            Some(json!({"password": AD_WEAK})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, body) = r
+        .send(
+            M::POST,
+            &reset,
+            Some(&admin),
+            Some(json!({"password": AD_RESET})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let change_only = access_token(&r.token(&ad.upn, AD_RESET).await);
+    let (status, _) = r
+        .send(
+            M::POST,
+            "/api/v1/me/password",
+            Some(&change_only),
+            Some(json!({"current_password": AD_WRONG_CURRENT, "new_password": AD_CHANGED})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, body) = r
+        .send(
+            M::POST,
+            "/api/v1/me/password",
+            Some(&change_only),
+            Some(json!({"current_password": AD_RESET, "new_password": AD_CHANGED})),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    r.token(&ad.upn, AD_CHANGED).await;
+    dc.stop();
+    let (status, _) = r
+        .send(
+            M::POST,
+            &reset,
+            Some(&admin),
+            Some(json!({"password": AD_DURING_OUTAGE})),
+        )
+        .await;
+    assert_eq!(status, 503);
+    dc.start();
+
+    server.stop().await;
+    let log = read_lossy(&log_path);
+    assert!(
+        log.contains("directory"),
+        "the log covers the directory: {log}"
+    );
+    let audit = audit_dump(&database_url).await;
+    let db_files: String = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| read_lossy(&PathBuf::from(format!("{}{suffix}", db_path.display()))))
+        .collect();
+    let secrets = [
+        bind_password.as_str(),
+        AD_START,
+        AD_WRONG,
+        AD_RESET,
+        AD_WRONG_CURRENT,
+        AD_CHANGED,
+        AD_DURING_OUTAGE,
+    ];
+    let mut leaks = Vec::new();
+    for secret in secrets {
+        if log.contains(secret) {
+            leaks.push(format!("{secret} in the server log"));
+        }
+        if audit.contains(secret) {
+            leaks.push(format!("{secret} in the audit events"));
+        }
+        if db_files.contains(secret) {
+            leaks.push(format!("{secret} in the database files"));
+        }
+        for (what, status, text) in &r.seen {
+            if text.contains(secret) {
+                leaks.push(format!("{secret} in the response to {what} ({status})"));
+            }
+        }
+    }
+    // "abc" is too short to scan for; the 422 must still not echo it as a value.
+    for (what, _, text) in &r.seen {
+        if text.contains("\"abc\"") {
+            leaks.push(format!("the refused password in the response to {what}"));
+        }
+    }
+    assert!(leaks.is_empty(), "passwords leaked:\n{}", leaks.join("\n"));
+}

@@ -3,7 +3,9 @@
 use crate::auth::context::RequestMeta;
 use crate::error::ApiResult;
 use crate::http::extract::JsonObject;
-use crate::http::responses::{BadRequest, TooManyRequests, Unauthorized, Unprocessable};
+use crate::http::responses::{
+    BadRequest, DirectoryUnavailable, TooManyRequests, Unauthorized, Unprocessable,
+};
 use crate::service::signin;
 use crate::state::AppState;
 use actix_web::web::Data;
@@ -18,7 +20,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Sign in with a user principal name and password.
 ///
 /// Returns a 15-minute bearer token. When `password_change_required` is true the
-/// token is good only for `POST /api/v1/me/password`.
+/// token is good only for `POST /api/v1/me/password`. Users synced from Active
+/// Directory sign in with their domain password: the domain checks it (and decides
+/// lockout); a domain that does not answer gives 503 `directory_unavailable`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -28,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 401, response = Unauthorized),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
+        (status = 503, response = DirectoryUnavailable),
     )
 )]
 #[post("/auth/token")]

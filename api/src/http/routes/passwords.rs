@@ -5,7 +5,7 @@ use crate::auth::AuthContext;
 use crate::error::ApiResult;
 use crate::http::extract::{header_lossy, JsonObject, OptionalJsonObject};
 use crate::http::responses::{
-    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
+    BadRequest, Conflict, DirectoryUnavailable, Forbidden, NotFound, Unauthorized, Unprocessable,
 };
 use crate::state::AppState;
 use actix_web::http::header;
@@ -25,7 +25,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
 ///
 /// Cloud users get a generated temporary password (returned here only, good for one
 /// sign-in until `expires_at`); on-premises users need `password`, which must meet
-/// the on-premises policy. Either way the user must change it at next sign-in, every
+/// the on-premises policy. For users synced from Active Directory the password is
+/// written to the domain (with "must change at next sign-in", and lockout cleared)
+/// and OpenStaff keeps no copy: the domain's policy decides (a refusal answers 422
+/// with its rules in words) and a domain that does not answer within 5 s answers 503
+/// `directory_unavailable`, with nothing changed. Either way the user must change it at next sign-in, every
 /// token issued to them before stops working and any lockout is cleared. Send an
 /// `Idempotency-Key` to make retries safe: a retry replays the outcome without the
 /// password.
@@ -51,6 +55,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
+        (status = 503, response = DirectoryUnavailable),
     )
 )]
 #[post("/users/{id}/reset-password")]
@@ -74,7 +79,8 @@ pub async fn reset_password(
 /// Change your own password (also how a forced change is completed).
 ///
 /// The new password must meet the cloud policy and differ from the current and
-/// previous ones. Every token of the caller, including this one, stops working:
+/// previous ones; for users synced from Active Directory the change is made in the
+/// domain (old and new password together), under its policy and history. Every token of the caller, including this one, stops working:
 /// sign in again with the new password.
 #[utoipa::path(
     tag = "me",
@@ -85,6 +91,7 @@ pub async fn reset_password(
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 422, response = Unprocessable),
+        (status = 503, response = DirectoryUnavailable),
     )
 )]
 #[post("/me/password")]

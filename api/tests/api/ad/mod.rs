@@ -106,7 +106,12 @@ impl Dc {
         format!("ldaps://{}:636", self.ip)
     }
 
-    fn admin_password_file(&self) -> PathBuf {
+    /// The domain administrator's password (the tests' service account).
+    pub fn admin_password(&self) -> String {
+        std::fs::read_to_string(self.admin_password_file()).unwrap()
+    }
+
+    pub fn admin_password_file(&self) -> PathBuf {
         self.dir.join("admin-password")
     }
 

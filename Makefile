@@ -40,10 +40,13 @@ unit:
 	cargo test --workspace
 
 ## Every API integration test again, on PostgreSQL (a throw-away server of its own).
+## The API tests' Active Directory (tests/api/ad) is a throw-away Samba DC they start
+## in the target directory (scripts/samba-dc.sh); `unit` leaves it for `test-pg`,
+## which stops it.
 test-pg:
 	scripts/pg-test.sh start
 	OPENSTAFF_TEST_POSTGRES="$$(scripts/pg-test.sh url)" cargo test -p openstaff --test api -- --include-ignored; \
-	  status=$$?; scripts/pg-test.sh stop; exit $$status
+	  status=$$?; scripts/pg-test.sh stop; scripts/samba-dc.sh stop "$(TARGET_DIR)/tmp/samba-dc-127.0.0.1"; exit $$status
 
 ## The committed spec must equal the generated one.
 openapi-check:

@@ -165,6 +165,12 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::ApplicationAdminRequired => {
             "Only Global Administrators can manage applications."
         }
+        ErrorCode::ManagedByDirectory => {
+            "Your company directory (Active Directory) owns this. Change it there: the next directory sync brings it here."
+        }
+        ErrorCode::DirectoryUnavailable => {
+            "Your company directory (Active Directory) can't be reached right now, so nothing was changed. Try again in a few minutes."
+        }
         ErrorCode::ValidationFailed => return field_messages(problem),
         // The words for the status say it: the session ended (401), the thing is
         // gone (404), someone changed it meanwhile (409), or something failed that

@@ -202,6 +202,10 @@ pub struct Me {
     pub can_manage_role_assignments: bool,
     /// Whether the caller may register and manage applications (relying parties).
     pub can_manage_applications: bool,
+    /// The caller's password is kept by the on-premises directory (Active Directory):
+    /// it is their company network password, changed there under the domain's rules.
+    #[serde(default)]
+    pub password_in_directory: bool,
 }
 
 /// `POST /api/v1/users` body.

@@ -17,7 +17,12 @@ pub async fn me(state: &AppState, ctx: &AuthContext) -> ApiResult<Me> {
     let user = crate::store::users::get_user(state.store.reader(), ctx.user_id())
         .await?
         .ok_or_else(|| ApiError::NotFound("Your account no longer exists.".to_owned()))?;
+    let password_in_directory = state.directory.is_some()
+        && crate::store::accounts::external_id(state.store.reader(), ctx.user_id())
+            .await?
+            .is_some();
     Ok(Me {
+        password_in_directory,
         id: user.id.uuid(),
         source: user.source(),
         user_principal_name: user.user_principal_name,

@@ -48,6 +48,17 @@ pub async fn by_upn(pool: &AnyPool, upn: &str) -> StoreResult<Option<Account>> {
     .db()
 }
 
+/// The directory's id for a synced user (AD `objectGUID`), if any.
+pub async fn external_id(pool: &AnyPool, id: UserId) -> StoreResult<Option<String>> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT external_id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .db()?;
+    Ok(row.and_then(|(e,)| e))
+}
+
 pub async fn by_id(tx: &mut Tx, id: UserId) -> StoreResult<Option<Account>> {
     sqlx::query_as::<Db, Account>(&format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1"))
         .bind(id)

@@ -13,7 +13,7 @@ use crate::reactive::{action, effect, resource, ApiAction};
 use crate::session::Session;
 use leptos::prelude::*;
 use shared::dto::ChangePasswordRequest;
-use shared::policy::check_cloud_basics;
+use shared::policy::{check_cloud_basics, check_on_premises};
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
@@ -62,9 +62,20 @@ fn ChangePasswordForm(changed: RwSignal<Option<String>>) -> impl IntoView {
 
     let policy = resource(|| Box::pin(api::password_policy()));
 
+    // A password the on-premises directory keeps is changed there, under its rules.
+    let in_directory = move || current_user.me().is_some_and(|m| m.password_in_directory);
     let rules = Signal::derive(move || {
         let upn = username().unwrap_or_default();
+        let name = current_user
+            .me()
+            .map(|m| m.display_name)
+            .unwrap_or_default();
+        let directory = in_directory();
         let mut lines: Vec<RuleLine> = match policy.get() {
+            Some(Ok(p)) if directory => check_on_premises(&p.on_premises, &new.get(), &upn, &name)
+                .into_iter()
+                .map(RuleLine::from)
+                .collect(),
             Some(Ok(p)) => check_cloud_basics(&p.cloud, &new.get(), &upn, "")
                 .into_iter()
                 .map(RuleLine::from)
@@ -76,8 +87,14 @@ fn ChangePasswordForm(changed: RwSignal<Option<String>>) -> impl IntoView {
             rule: "Both new passwords match".to_owned(),
             met: !pw.is_empty() && pw == confirm.get(),
         });
-        lines.push(RuleLine::Server("Not a password you have used before"));
-        lines.push(RuleLine::Server("Hard to guess"));
+        if directory {
+            lines.push(RuleLine::Server(
+                "Your company directory's other rules, such as history",
+            ));
+        } else {
+            lines.push(RuleLine::Server("Not a password you have used before"));
+            lines.push(RuleLine::Server("Hard to guess"));
+        }
         lines
     });
 
@@ -136,6 +153,16 @@ fn ChangePasswordForm(changed: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="change-heading">
             <h1 id="change-heading">"Change your password"</h1>
+            {move || {
+                in_directory()
+                    .then(|| {
+                        view! {
+                            <p class="hint">
+                                "This is your company network (Windows) password: it changes there too, for your computer, Wi-Fi and file shares."
+                            </p>
+                        }
+                    })
+            }}
             <form on:submit=on_submit novalidate>
                 <div class="field">
                     <label for="current-password">"Current password"</label>

@@ -29,6 +29,11 @@ const mobile = {
   launchOptions,
 };
 const GLOBAL = /\.global\.spec\.ts$/;
+// `*.directory.spec.ts` run against a second server connected to a real Active
+// Directory (a Samba DC, see support/serve-directory.sh).
+const DIRECTORY = /\.directory\.spec\.ts$/;
+const directoryPort = Number(process.env.E2E_DIRECTORY_PORT ?? 18081);
+const directoryURL = `http://127.0.0.1:${directoryPort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -47,8 +52,9 @@ export default defineConfig({
   // `*.global.spec.ts` change tenant-wide state (the My Staff setting): they run after
   // every other test, one project after the other, so nothing races them.
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: GLOBAL },
-    { name: 'mobile', use: mobile, testIgnore: GLOBAL },
+    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY] },
+    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY] },
+    { name: 'directory', use: { ...desktop, baseURL: directoryURL }, testMatch: DIRECTORY },
     {
       name: 'global-desktop',
       use: desktop,
@@ -64,14 +70,26 @@ export default defineConfig({
       workers: 1,
     },
   ],
-  webServer: {
-    command: './support/serve.sh',
-    url: `${baseURL}/`,
-    env: { E2E_PORT: String(port) },
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-  },
+  webServer: [
+    {
+      command: './support/serve.sh',
+      url: `${baseURL}/`,
+      env: { E2E_PORT: String(port) },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+    {
+      command: './support/serve-directory.sh',
+      url: `${directoryURL}/`,
+      env: { E2E_DIRECTORY_PORT: String(directoryPort) },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
+    },
+  ],
 });

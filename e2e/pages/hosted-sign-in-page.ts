@@ -8,6 +8,7 @@ export class HostedSignInPage {
   readonly submit: Locator;
   readonly alert: Locator;
   readonly changeHeading: Locator;
+  readonly currentPassword: Locator;
   readonly newPassword: Locator;
   readonly confirmPassword: Locator;
   readonly change: Locator;
@@ -21,6 +22,7 @@ export class HostedSignInPage {
     this.submit = page.getByRole('button', { name: 'Sign in' });
     this.alert = page.getByRole('alert');
     this.changeHeading = page.getByRole('heading', { level: 1, name: 'Choose a new password' });
+    this.currentPassword = page.getByLabel('Current password', { exact: true });
     this.newPassword = page.getByLabel('New password', { exact: true });
     this.confirmPassword = page.getByLabel('Confirm new password');
     this.change = page.getByRole('button', { name: 'Change password and continue' });
@@ -43,6 +45,15 @@ export class HostedSignInPage {
     await this.username.fill(username);
     await this.password.fill(password);
     await this.submit.click();
+  }
+
+  /** The forced change of a password the company directory keeps: it wants the current one. */
+  async changeDirectoryPassword(current: string, password: string) {
+    await expect(this.changeHeading).toBeVisible();
+    await this.currentPassword.fill(current);
+    await this.newPassword.fill(password);
+    await this.confirmPassword.fill(password);
+    await this.change.click();
   }
 
   async changePassword(password: string) {

@@ -160,9 +160,7 @@ pub async fn reset(
     upn: &str,
     display_name: &str,
 ) -> Result<(), Failure> {
-    let mut ldap = dir.service().await.map_err(Failure::from_error)?;
-    let user = dir
-        .user_by_guid(&mut ldap, guid)
+    let (mut ldap, user) = service_and_user(dir, guid)
         .await
         .map_err(Failure::from_error)?;
     let result = dir.reset_password(&mut ldap, &user.dn, password).await;
@@ -198,9 +196,7 @@ pub async fn change(
     account: &Account,
     field: &str,
 ) -> Result<(), Failure> {
-    let mut ldap = dir.service().await.map_err(Failure::from_error)?;
-    let user = dir
-        .user_by_guid(&mut ldap, guid)
+    let (mut ldap, user) = service_and_user(dir, guid)
         .await
         .map_err(Failure::from_error)?;
     let outcome = match dir.change_password(&mut ldap, &user.dn, old, new).await {
@@ -233,15 +229,26 @@ pub async fn change(
     outcome
 }
 
+/// A service connection and the user with this `objectGUID`.
+async fn service_and_user(
+    dir: &Directory,
+    guid: Uuid,
+) -> Result<(ldap3::Ldap, crate::directory::DirectoryUser), DirectoryError> {
+    let mut ldap = dir.service().await?;
+    match dir.user_by_guid(&mut ldap, guid).await {
+        Ok(user) => Ok((ldap, user)),
+        Err(e) => {
+            let _ = ldap.unbind().await;
+            Err(e)
+        }
+    }
+}
+
 /// How the domain judges `password` for this user (pass-through sign-in).
 pub async fn bind(dir: &Directory, guid: Uuid, password: &str) -> Result<(), DirectoryError> {
-    let dn = {
-        let mut ldap = dir.service().await?;
-        let user = dir.user_by_guid(&mut ldap, guid).await;
-        let _ = ldap.unbind().await;
-        user?.dn
-    };
-    dir.bind_as(&dn, password).await
+    let (mut ldap, user) = service_and_user(dir, guid).await?;
+    let _ = ldap.unbind().await;
+    dir.bind_as(&user.dn, password).await
 }
 
 /// The domain's password policy, read now; `None` when the domain does not answer.

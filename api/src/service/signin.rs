@@ -19,6 +19,13 @@ use shared::{ErrorCode, FieldErrorCode};
 
 const ACTIVITY: Activity = Activity::SignIn;
 
+fn disabled() -> ApiError {
+    ApiError::unauthorized(
+        ErrorCode::AccountDisabled,
+        "This account is disabled. Ask your manager or administrator.",
+    )
+}
+
 fn invalid() -> ApiError {
     ApiError::unauthorized(
         ErrorCode::InvalidCredentials,
@@ -177,10 +184,7 @@ pub async fn check_password(
             false,
         )
         .await?;
-        return Err(ApiError::unauthorized(
-            ErrorCode::AccountDisabled,
-            "This account is disabled. Ask your manager or administrator.",
-        ));
+        return Err(disabled());
     }
     let mut tx = state.store.begin().await?;
     if let Some(expires) = account.password_expires_at {
@@ -304,10 +308,7 @@ async fn pass_through(
             false,
         )
         .await?;
-        return Err(ApiError::unauthorized(
-            ErrorCode::AccountDisabled,
-            "This account is disabled. Ask your manager or administrator.",
-        ));
+        return Err(disabled());
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;

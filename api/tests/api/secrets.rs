@@ -196,57 +196,82 @@ async fn audit_dump(database_url: &str) -> String {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
-    let dir = std::env::temp_dir().join(format!("openstaff-secrets-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db_path = dir.join("openstaff.db");
-    let database_url = format!("sqlite://{}", db_path.display());
-    let log_path = dir.join("server.log");
-    let mut server = Server {
-        child: None,
-        dir: dir.clone(),
-    };
+/// A demo directory served by the real binary, logging at debug level in JSON into
+/// a file, with `env` set (the log, database and every response are then scanned).
+struct Served {
+    server: Server,
+    r: Recorder,
+    database_url: String,
+    db_path: PathBuf,
+    log_path: PathBuf,
+}
 
-    let seeded = openstaff(&database_url)
-        .args(["seed", "demo"])
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-
-    let port = free_port();
-    let log = File::create(&log_path).unwrap();
-    server.child = Some(
-        openstaff(&database_url)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+impl Served {
+    async fn start(env: &[(&str, String)]) -> Served {
+        let dir = std::env::temp_dir().join(format!("openstaff-secrets-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db_path = dir.join("openstaff.db");
+        let database_url = format!("sqlite://{}", db_path.display());
+        let log_path = dir.join("server.log");
+        let mut server = Server {
+            child: None,
+            dir: dir.clone(),
+        };
+        let seeded = openstaff(&database_url)
+            .args(["seed", "demo"])
+            .output()
+            .unwrap();
+        assert!(
+            seeded.status.success(),
+            "{}",
+            String::from_utf8_lossy(&seeded.stderr)
+        );
+        let port = free_port();
+        let log = File::create(&log_path).unwrap();
+        let mut cmd = openstaff(&database_url);
+        cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "debug")
             .env("OPENSTAFF_LOG_FORMAT", "json")
             .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let client = Client::new();
-    let readyz = format!("{base}/readyz");
-    eventually("the server to be ready", Duration::from_secs(30), || {
-        if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-            panic!("server exited with {status}: {}", read_lossy(&log_path));
+            .stderr(log);
+        for (k, v) in env {
+            cmd.env(k, v);
         }
-        let probe = client.get(&readyz).send();
-        async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
-    })
-    .await;
+        server.child = Some(cmd.spawn().unwrap());
+        let base = format!("http://127.0.0.1:{port}");
+        let client = Client::new();
+        let readyz = format!("{base}/readyz");
+        eventually("the server to be ready", Duration::from_secs(30), || {
+            if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("server exited with {status}: {}", read_lossy(&log_path));
+            }
+            let probe = client.get(&readyz).send();
+            async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
+        })
+        .await;
+        Served {
+            server,
+            r: Recorder {
+                client,
+                base,
+                seen: Vec::new(),
+            },
+            database_url,
+            db_path,
+            log_path,
+        }
+    }
+}
 
-    let mut r = Recorder {
-        client,
-        base,
-        seen: Vec::new(),
-    };
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
+    let Served {
+        mut server,
+        mut r,
+        database_url,
+        db_path,
+        log_path,
+    } = Served::start(&[]).await;
     use Method as M;
 
     // The administrator creates Lena with a known password and puts her in
@@ -575,56 +600,23 @@ async fn no_directory_password_reaches_the_log_a_response_or_the_audit_trail() {
     let ad = dc.create_user(&ou, "Ines", "Duarte", AD_START);
     let bind_password = dc.admin_password();
 
-    let dir = std::env::temp_dir().join(format!("openstaff-secrets-ad-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db_path = dir.join("openstaff.db");
-    let database_url = format!("sqlite://{}", db_path.display());
-    let log_path = dir.join("server.log");
-    let mut server = Server {
-        child: None,
-        dir: dir.clone(),
-    };
-    let seeded = openstaff(&database_url)
-        .args(["seed", "demo"])
-        .output()
-        .unwrap();
-    assert!(seeded.status.success());
-    let port = free_port();
-    let log = File::create(&log_path).unwrap();
-    server.child = Some(
-        openstaff(&database_url)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "debug")
-            .env("OPENSTAFF_LOG_FORMAT", "json")
-            .env("OPENSTAFF_LDAP_URL", dc.url())
-            .env(
-                "OPENSTAFF_LDAP_BIND_DN",
-                format!("CN=Administrator,CN=Users,{}", crate::ad::BASE_DN),
-            )
-            .env("OPENSTAFF_LDAP_BIND_PASSWORD", &bind_password)
-            .env("OPENSTAFF_LDAP_BASE_DN", &ou.dn)
-            .env("OPENSTAFF_LDAP_CA_FILE", dc.ca_file())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let client = Client::new();
-    let readyz = format!("{base}/readyz");
-    eventually("the server to be ready", Duration::from_secs(30), || {
-        if let Some(status) = server.child.as_mut().unwrap().try_wait().unwrap() {
-            panic!("server exited with {status}: {}", read_lossy(&log_path));
-        }
-        let probe = client.get(&readyz).send();
-        async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
-    })
+    let Served {
+        mut server,
+        mut r,
+        database_url,
+        db_path,
+        log_path,
+    } = Served::start(&[
+        ("OPENSTAFF_LDAP_URL", dc.url()),
+        (
+            "OPENSTAFF_LDAP_BIND_DN",
+            format!("CN=Administrator,CN=Users,{}", crate::ad::BASE_DN),
+        ),
+        ("OPENSTAFF_LDAP_BIND_PASSWORD", bind_password.clone()),
+        ("OPENSTAFF_LDAP_BASE_DN", ou.dn.clone()),
+        ("OPENSTAFF_LDAP_CA_FILE", dc.ca_file().display().to_string()),
+    ])
     .await;
-    let mut r = Recorder {
-        client,
-        base,
-        seen: Vec::new(),
-    };
     use Method as M;
 
     // Ines, linked to her AD account as the sync links users.

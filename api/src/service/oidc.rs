@@ -595,7 +595,7 @@ fn sign_in_message(e: &ApiError) -> Option<String> {
         ApiError::RateLimited { retry_after_secs } => {
             format!("Too many sign-in attempts from here. Try again in {retry_after_secs} seconds.")
         }
-        ApiError::DirectoryUnavailable => DIRECTORY_DOWN.to_owned(),
+        ApiError::DirectoryUnavailable => "Your company directory can't be reached right now to check your password. Try again in a few minutes.".to_owned(),
         ApiError::Unauthorized { code, detail } => match code {
             ErrorCode::AccountLocked => detail.clone(),
             ErrorCode::AccountDisabled => {

@@ -254,6 +254,17 @@ async fn with_the_dc_stopped_directory_resets_answer_503_and_cloud_users_are_una
         .await
         .unwrap();
     assert_problem(signin, 503, "directory_unavailable").await;
+    // The hosted page says it in words, on the page, and keeps the name typed.
+    let rp = register_rota(&app, &admin).await;
+    let mut b = Browser::new();
+    let (_, challenge) = pkce();
+    let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let page = sign_in_page(&mut b, &app, &url, &lina.upn, START).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Your company directory can"), "{html}");
+    assert!(html.contains("to check your password"), "{html}");
+    assert!(html.contains(&lina.upn));
     // Cloud users are unaffected.
     let body = json_with(
         app.post(

@@ -165,6 +165,12 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::ApplicationAdminRequired => {
             "Only Global Administrators can manage applications."
         }
+        ErrorCode::ManagedByDirectory => {
+            "This comes from your organisation's Active Directory: change it there."
+        }
+        ErrorCode::DirectoryUnavailable => {
+            "Your organisation's directory isn't answering right now. Try again in a few minutes."
+        }
         ErrorCode::ValidationFailed => return field_messages(problem),
         // The words for the status say it: the session ended (401), the thing is
         // gone (404), someone changed it meanwhile (409), or something failed that

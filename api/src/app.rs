@@ -100,6 +100,40 @@ pub fn server(
             }
         }
     });
+    // Sync users in from the directory now and then; the lease in the database lets
+    // one replica at a time do it.
+    let sync_every = config.directory_sync_seconds.unwrap_or(300);
+    if let (Some(dir), true) = (state.directory.clone(), sync_every > 0) {
+        let store = state.store.clone();
+        let time = ClockAndIds {
+            clock: state.clock.clone(),
+            ids: state.ids.clone(),
+        };
+        tokio::spawn(async move {
+            use crate::directory::sync::{sync, SyncMode, SyncOutcome};
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(sync_every));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match sync(&dir, &store, &time, SyncMode::Periodic).await {
+                    Ok(SyncOutcome::Ran(r)) => tracing::info!(
+                        full = r.full,
+                        read = r.read,
+                        created = r.created,
+                        updated = r.updated,
+                        disabled_missing = r.disabled_missing,
+                        conflicts = r.conflicts.len(),
+                        "directory synced"
+                    ),
+                    Ok(SyncOutcome::LeaseHeld(_)) => {
+                        tracing::debug!("directory sync skipped: another replica holds the lease");
+                    }
+                    // Logged and audited by the sync itself.
+                    Err(_) => {}
+                }
+            }
+        });
+    }
     // Expired codes, sessions and grants go now and then (any replica may do it).
     let (store, clock) = (state.store.clone(), state.clock.clone());
     tokio::spawn(async move {

@@ -22,6 +22,8 @@ pub enum Surface {
     Cli,
     /// The provider's hosted sign-in page (`/oauth2/...`).
     SignInPage,
+    /// The directory sync (`openstaff directory sync`, or the one inside `serve`).
+    Sync,
 }
 
 /// Who did it, from where; taken from the request.
@@ -45,6 +47,20 @@ impl Initiator {
             user_agent: None,
             correlation_id: ids.new_id().to_string(),
             surface: Surface::Cli,
+        }
+    }
+}
+
+impl Initiator {
+    /// The directory sync: the application itself, not a person.
+    pub fn directory_sync(ids: &dyn IdGenerator) -> Self {
+        Initiator {
+            user_id: None,
+            user_principal_name: Some("openstaff-directory-sync".to_owned()),
+            ip: None,
+            user_agent: None,
+            correlation_id: ids.new_id().to_string(),
+            surface: Surface::Sync,
         }
     }
 }

@@ -82,6 +82,12 @@ pub struct ServerConfig {
 
     #[command(flatten)]
     pub directory: crate::directory::DirectoryConfig,
+
+    /// How often `serve` syncs users in from the directory, in seconds (default 300
+    /// when `--ldap-url` is set; 0 turns the periodic sync off). One replica at a
+    /// time runs it, through a lease in the database.
+    #[arg(long, env = "OPENSTAFF_DIRECTORY_SYNC_SECONDS")]
+    pub directory_sync_seconds: Option<u64>,
 }
 
 /// What the OpenID Connect provider needs from the configuration.
@@ -126,6 +132,8 @@ impl ServerConfig {
             session_lifetime_hours: 12,
             policy: PolicyConfig::for_tests(),
             directory: crate::directory::DirectoryConfig::default(),
+            // Tests run their syncs themselves.
+            directory_sync_seconds: Some(0),
         }
     }
 

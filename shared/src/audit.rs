@@ -32,6 +32,9 @@ wire_enum! {
         AddApplication = "Add application",
         UpdateApplication = "Update application",
         DeleteApplication = "Delete application",
+        /// One run of the sync from the on-premises directory, with its counts; each
+        /// user it creates or changes gets its own `Create user` / `Update user`.
+        SynchronizeDirectory = "Synchronize directory",
     }
 }
 
@@ -68,7 +71,8 @@ impl Activity {
             | Activity::CreateUser
             | Activity::UpdateUser
             | Activity::BulkImportUsers
-            | Activity::SeedScaleDirectory => Category::UserManagement,
+            | Activity::SeedScaleDirectory
+            | Activity::SynchronizeDirectory => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -118,8 +122,9 @@ mod tests {
             Activity::AddApplication => "Add application",
             Activity::UpdateApplication => "Update application",
             Activity::DeleteApplication => "Delete application",
+            Activity::SynchronizeDirectory => "Synchronize directory",
         });
-        assert_eq!(Activity::ALL.len(), 21);
+        assert_eq!(Activity::ALL.len(), 22);
     }
 
     #[test]
@@ -161,7 +166,8 @@ mod tests {
                 | Activity::CreateUser
                 | Activity::UpdateUser
                 | Activity::BulkImportUsers
-                | Activity::SeedScaleDirectory => "UserManagement",
+                | Activity::SeedScaleDirectory
+                | Activity::SynchronizeDirectory => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -78,7 +78,14 @@ pub struct CloudPolicy {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordPolicy {
     pub cloud: CloudPolicy,
+    /// The checklist for on-premises users: from the domain's own policy once the
+    /// directory sync has read it, else from the local `--onprem-*` settings.
     pub on_premises: OnPremisesPolicy,
+    /// The domain's rules in plain words ("not one of the last 24 passwords"
+    /// included), when the policy was read from the directory; empty with the local
+    /// settings.
+    #[serde(default)]
+    pub on_premises_rules: Vec<String>,
 }
 
 /// One rule of a checklist, met or not.

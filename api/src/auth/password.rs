@@ -47,6 +47,11 @@ fn hash_now(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
 }
 
+/// The password hash of a user synced from the on-premises directory: not a hash at
+/// all, so no password ever verifies against it. OpenStaff keeps no copy of a domain
+/// password; such users sign in by a bind to the directory.
+pub const DIRECTORY_PASSWORD: &str = "!directory";
+
 fn verify_now(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => argon2()
@@ -135,6 +140,9 @@ impl Hasher {
     pub async fn verify(&self, password: &Secret, hash: Option<String>) -> anyhow::Result<bool> {
         let pw = password.clone();
         let (hash, real) = match hash {
+            // Same work as a real check, so the answer's timing does not tell that
+            // the account's password lives in the directory.
+            Some(h) if h == DIRECTORY_PASSWORD => (self.dummy_hash.as_str().to_owned(), false),
             Some(h) => (h, true),
             None => (self.dummy_hash.as_str().to_owned(), false),
         };
@@ -158,6 +166,16 @@ mod tests {
         let dummy = Secret::new("openstaff-dummy-password-for-timing");
         assert!(!h.verify(&dummy, None).await.unwrap());
         assert_eq!(format!("{pw:?}"), "Secret([redacted])");
+    }
+
+    #[tokio::test]
+    async fn a_directory_users_placeholder_is_a_plain_mismatch() {
+        let h = Hasher::new().unwrap();
+        for pw in ["", "!directory", "openstaff-dummy-password-for-timing"] {
+            let secret = Secret::new(pw);
+            let ok = h.verify(&secret, Some(DIRECTORY_PASSWORD.to_owned())).await;
+            assert!(!ok.unwrap(), "{pw:?}");
+        }
     }
 
     #[cfg(target_os = "linux")]

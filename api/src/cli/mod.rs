@@ -64,7 +64,8 @@ pub enum Command {
         #[command(subcommand)]
         what: ApplicationsCommand,
     },
-    /// The on-premises directory (Active Directory): `check` the connection.
+    /// The on-premises directory (Active Directory): `check` the connection, `sync`
+    /// its users in.
     Directory {
         #[command(flatten)]
         directory: crate::directory::DirectoryConfig,
@@ -167,6 +168,15 @@ pub enum DirectoryCommand {
     /// Connect, bind as the service account, and print what the directory holds
     /// (server, naming context, users under the filter, password policy) as JSON.
     Check,
+    /// Sync users in from the directory once (what changed since the last run, or
+    /// everything with `--full`) and print the run's counts as JSON. Exits 3 when
+    /// another sync holds the lease.
+    Sync {
+        /// Read every user, and disable the linked users the directory no longer
+        /// has (deleted, moved out of the base DN or out of the filter).
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -403,6 +413,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => {
                     eprintln!("openstaff: directory check failed ({}): {e}", dir.url());
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }),
+        Command::Directory {
+            directory,
+            what: DirectoryCommand::Sync { full },
+        } => runtime()?.block_on(async move {
+            use crate::directory::sync::{self, SyncMode, SyncOutcome};
+            let Some(dir) = crate::directory::Directory::from_config(&directory)? else {
+                anyhow::bail!("no directory configured: set --ldap-url (OPENSTAFF_LDAP_URL)");
+            };
+            let store = open(&cli.store).await?;
+            let mode = if full {
+                SyncMode::Full
+            } else {
+                SyncMode::Incremental
+            };
+            match sync::sync(&dir, &store, &time, mode).await {
+                Ok(SyncOutcome::Ran(report)) => {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Ok(SyncOutcome::LeaseHeld(held)) => {
+                    eprintln!("openstaff: not synced: {}", sync::lease_message(&held));
+                    Ok(ExitCode::from(3))
+                }
+                Err(e) => {
+                    eprintln!("openstaff: directory sync failed ({}): {e}", dir.url());
                     Ok(ExitCode::from(2))
                 }
             }

@@ -7,6 +7,7 @@
 //! password: binds and `unicodePwd` values are never formatted.
 
 mod ops;
+pub mod sync;
 
 pub use ops::{CheckReport, DirectoryUser, PasswordRefusal};
 

@@ -239,6 +239,18 @@ pub async fn update_user(
     let (Some(name), Some(job), Some(dept), Some(mail)) = (name, job, dept, mail) else {
         return Err(ApiError::Validation(errors));
     };
+    // A synced user's name is the directory's: changed there, it would be undone by
+    // the next sync (and its sign-in name is not editable here at all).
+    if name != row.display_name
+        && crate::store::directory::external_id(state.store.reader(), row.id)
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::conflict(
+            ErrorCode::ManagedByDirectory,
+            "This person's name comes from your on-premises Active Directory: change it there.",
+        ));
+    }
     let enabled = req.account_enabled.unwrap_or(row.account_enabled);
     let target = s
         .resource()

@@ -215,7 +215,7 @@ pub async fn insert_user(tx: &mut Tx, u: &NewUser<'_>) -> StoreResult<()> {
 
 /// Writes a user's rows in the search index: `user_search_terms` (whole words, UPN,
 /// mail) and `user_search_prefixes` (word prefixes in display-name order).
-async fn insert_user_index(
+pub(crate) async fn insert_user_index(
     tx: &mut Tx,
     id: UserId,
     display_name: &str,

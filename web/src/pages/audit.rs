@@ -52,6 +52,8 @@ fn surface_label(event: &AuditEvent) -> &'static str {
         Some("my_staff") => "My Staff",
         Some("api") => "API",
         Some("cli") => "Command line",
+        Some("sign_in_page") => "Sign-in page",
+        Some("sync") => "Directory sync",
         _ => "Unknown",
     }
 }

@@ -105,6 +105,11 @@ pub async fn change_password(
 }
 
 /// The password policies, for showing a live checklist.
+///
+/// With a directory connected, the on-premises policy is the domain's own
+/// (`minPwdLength`, `pwdProperties`, `pwdHistoryLength`, as the last sync read them),
+/// with its rules in words in `on_premises_rules`; before the first sync, or without
+/// a directory, it is the server's local `--onprem-*` settings.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -117,9 +122,16 @@ pub async fn change_password(
 pub async fn password_policy(
     state: Data<AppState>,
     _ctx: PasswordChangeContext,
-) -> Json<PasswordPolicy> {
-    Json(PasswordPolicy {
+) -> ApiResult<Json<PasswordPolicy>> {
+    let domain = match state.directory {
+        Some(_) => crate::store::directory::domain_policy(state.store.reader()).await?,
+        None => None,
+    };
+    Ok(Json(PasswordPolicy {
         cloud: state.policy.cloud(),
-        on_premises: state.policy.on_premises(),
-    })
+        on_premises: domain
+            .as_ref()
+            .map_or_else(|| state.policy.on_premises(), |d| d.on_premises()),
+        on_premises_rules: domain.map(|d| d.rules()).unwrap_or_default(),
+    }))
 }

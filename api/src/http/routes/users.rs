@@ -151,6 +151,12 @@ pub async fn create_user(
 }
 
 /// Edit a user's details; `account_enabled: false` also ends their sessions.
+///
+/// Users synced from the on-premises Active Directory keep their name and sign-in
+/// name in the directory: changing `display_name` of such a user answers 409
+/// `managed_by_directory` (change it in AD; the next sync brings it). Their other
+/// properties stay editable here, though the sync writes the directory's mail, job
+/// title, department and enabled state over them whenever the entry changes in AD.
 #[utoipa::path(
     tag = "directory",
     security(("bearer" = [])),
@@ -162,6 +168,7 @@ pub async fn create_user(
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 422, response = Unprocessable),
     )
 )]

@@ -10,6 +10,7 @@
 // Some helpers serve only the sync tests, some only the writeback tests.
 #![allow(dead_code)]
 
+mod sync;
 mod writeback;
 
 use openstaff::directory::{Directory, DirectoryConfig, DirectoryError};

@@ -155,10 +155,6 @@ pub async fn set_password(
     Ok(())
 }
 
-/// What `password_hash` holds for a user whose password the on-premises directory
-/// keeps: not a PHC string, so it never verifies (OpenStaff stores no copy).
-pub const DIRECTORY_PASSWORD: &str = "!directory";
-
 /// The directory set this user's password (a manager's reset written back, or the
 /// user's own change there): no local copy is kept; `force_change` mirrors
 /// `pwdLastSet=0`. Ends every token and provider session, clears local lockout.
@@ -174,7 +170,7 @@ pub async fn set_directory_password(
          failed_sign_ins = 0, first_failed_at = 0, locked_until = 0, updated_at = $4 WHERE id = $1",
     )
     .bind(id)
-    .bind(DIRECTORY_PASSWORD)
+    .bind(crate::auth::password::DIRECTORY_PASSWORD)
     .bind(i64::from(force_change))
     .bind(now)
     .execute(&mut **tx)

@@ -7,7 +7,9 @@ use crate::oidc::{
     authorize_url, exchange, location_query, pkce, post_page_form, register_rota, sign_in_page,
     Browser,
 };
+use openstaff::directory::sync::{sync, SyncMode, SyncOutcome};
 use openstaff::directory::DirectoryError;
+use openstaff::state::ClockAndIds;
 use serde_json::{json, Value};
 
 const START: &str = "Start-Shift-2026";
@@ -47,18 +49,24 @@ async fn store_with_lina(dc: &Dc, ou: &TestOu, app: &TestApp) -> (AdUser, String
     let admin = app.admin_token().await;
     let lina = dc.create_user(ou, "Lina", "Morel", START);
     let lina_id = linked_user(app, &admin, &lina).await;
-    let store = app.create_unit(&admin, "Store 12", false).await;
-    app.add_member(&admin, &store, &lina_id).await;
+    let manager = manager_of(app, &admin, &lina_id).await;
+    (lina, lina_id, manager)
+}
+
+/// A password administrator of a new store with `member` in it: their token.
+async fn manager_of(app: &TestApp, admin: &str, member: &str) -> String {
+    let store = app.create_unit(admin, "Store 12", false).await;
+    app.add_member(admin, &store, member).await;
     let (_, manager) = app
         .staff_with_role(
-            &admin,
+            admin,
             "mara.store12@contoso.example",
             "Mara Quinn",
             "password_administrator",
             Some(&store),
         )
         .await;
-    (lina, lina_id, manager)
+    manager
 }
 
 async fn reset(app: &TestApp, token: &str, user: &str, password: &str) -> reqwest::Response {
@@ -84,7 +92,35 @@ async fn a_managers_reset_is_written_to_the_domain_and_the_user_changes_it_there
     let Some(dc) = Dc::lock().await else { return };
     let ou = dc.ou();
     let app = app_for(&dc, &ou).await;
-    let (lina, lina_id, manager) = store_with_lina(&dc, &ou, &app).await;
+    let admin = app.admin_token().await;
+    let lina = dc.create_user(&ou, "Lina", "Morel", START);
+    // The directory sync brings her in; the admin puts her in a store.
+    let ran = sync(
+        &dc.directory(&ou),
+        &app.store,
+        &ClockAndIds::system(),
+        SyncMode::Full,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(ran, SyncOutcome::Ran(_)), "{ran:?}");
+    let found = app
+        .get_ok(&format!("/api/v1/users?search={}", lina.sam), &admin)
+        .await;
+    let lina_id = found["items"][0]["id"].as_str().unwrap().to_owned();
+    let manager = manager_of(&app, &admin, &lina_id).await;
+    // Her store manager finds her through her store.
+    let page = app
+        .get_ok("/api/v1/me/administrative-units", &manager)
+        .await;
+    let store = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let members = app
+        .get_ok(
+            &format!("/api/v1/administrative-units/{store}/members"),
+            &manager,
+        )
+        .await;
+    assert_eq!(item_names(&members), vec![lina.display_name.clone()]);
 
     let body = json_with(
         reset(&app, &manager, &lina_id, "Harbor-Lights-2027").await,
@@ -113,7 +149,6 @@ async fn a_managers_reset_is_written_to_the_domain_and_the_user_changes_it_there
     // Lina signs in to an application through OpenStaff with the manager's password:
     // the domain's "must change" leads to the change form, which wants the current
     // password too (the domain changes a password only with the old one).
-    let admin = app.admin_token().await;
     let rp = register_rota(&app, &admin).await;
     let mut b = Browser::new();
     let (verifier, challenge) = pkce();

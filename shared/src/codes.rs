@@ -244,7 +244,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 45);
+        assert_eq!(ErrorCode::ALL.len(), 47);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 
@@ -282,7 +282,7 @@ mod tests {
             FieldErrorCode::TooManyRows => "too_many_rows",
             FieldErrorCode::InvalidRedirectUri => "invalid_redirect_uri",
         });
-        assert_eq!(FieldErrorCode::ALL.len(), 29);
+        assert_eq!(FieldErrorCode::ALL.len(), 30);
         assert!("confirmation".parse::<FieldErrorCode>().is_err());
     }
 }

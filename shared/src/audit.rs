@@ -32,6 +32,9 @@ wire_enum! {
         AddApplication = "Add application",
         UpdateApplication = "Update application",
         DeleteApplication = "Delete application",
+        /// An authenticator app (TOTP) confirmed with its first code.
+        RegisterAuthenticatorApp = "Register authenticator app",
+        RemoveAuthenticatorApp = "Remove authenticator app",
     }
 }
 
@@ -68,7 +71,9 @@ impl Activity {
             | Activity::CreateUser
             | Activity::UpdateUser
             | Activity::BulkImportUsers
-            | Activity::SeedScaleDirectory => Category::UserManagement,
+            | Activity::SeedScaleDirectory
+            | Activity::RegisterAuthenticatorApp
+            | Activity::RemoveAuthenticatorApp => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -118,8 +123,10 @@ mod tests {
             Activity::AddApplication => "Add application",
             Activity::UpdateApplication => "Update application",
             Activity::DeleteApplication => "Delete application",
+            Activity::RegisterAuthenticatorApp => "Register authenticator app",
+            Activity::RemoveAuthenticatorApp => "Remove authenticator app",
         });
-        assert_eq!(Activity::ALL.len(), 21);
+        assert_eq!(Activity::ALL.len(), 23);
     }
 
     #[test]
@@ -161,7 +168,9 @@ mod tests {
                 | Activity::CreateUser
                 | Activity::UpdateUser
                 | Activity::BulkImportUsers
-                | Activity::SeedScaleDirectory => "UserManagement",
+                | Activity::SeedScaleDirectory
+                | Activity::RegisterAuthenticatorApp
+                | Activity::RemoveAuthenticatorApp => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod audit;
 pub mod keys;
 pub mod membership;
+pub mod methods;
 pub mod oidc;
 pub mod phones;
 pub mod role_assignments;

@@ -64,6 +64,9 @@ pub async fn state(
         time.now(),
     )
     .await?;
+    let secrets = crate::auth::secret_box::SecretBox::new(&store);
+    // Made (or read) now, so a store that cannot keep it fails the start.
+    secrets.key(time.now()).await?;
     let provider = server.provider()?;
     let directory = crate::directory::Directory::from_config(&server.directory)?;
     crate::service::applications::register_first_party(&store, &provider.issuer, time.now())
@@ -71,6 +74,7 @@ pub async fn state(
     Ok(AppState {
         store,
         keys: Arc::new(keys),
+        secrets: Arc::new(secrets),
         hasher: Hasher::new()?,
         clock: time.clock,
         ids: time.ids,
@@ -195,6 +199,8 @@ pub fn server(
 async fn purge_expired(store: &Store, now: Micros) -> anyhow::Result<()> {
     let mut tx = store.begin().await?;
     crate::store::oidc::purge_expired(&mut tx, now).await?;
+    crate::store::methods::purge_unconfirmed(&mut tx, now - crate::service::mfa::ENROLMENT_TTL)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

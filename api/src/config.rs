@@ -215,6 +215,19 @@ pub struct PolicyConfig {
     #[arg(long, env = "OPENSTAFF_SEARCH_STEP_BUDGET", default_value_t = 20_000,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub search_step_budget: i64,
+    /// Whether anyone holding an admin role must sign in with a second factor
+    /// (`required`): walked through enrolling an authenticator app on the hosted
+    /// sign-in page, refused by the password-only `POST /api/v1/auth/token`. Off by
+    /// default until passkeys and the SPA's step-up land (issue 13, part 2).
+    #[arg(long, env = "OPENSTAFF_ADMIN_MFA", value_enum, default_value_t = AdminMfa::Off)]
+    pub admin_mfa: AdminMfa,
+}
+
+/// The second-factor policy for admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminMfa {
+    Required,
+    Off,
 }
 
 impl Default for PolicyConfig {
@@ -233,6 +246,7 @@ impl Default for PolicyConfig {
             signin_rate_per_minute: 60,
             default_phone_region: None,
             search_step_budget: 20_000,
+            admin_mfa: AdminMfa::Off,
         }
     }
 }

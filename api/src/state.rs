@@ -100,6 +100,8 @@ impl ClockAndIds {
 pub struct AppState {
     pub store: Store,
     pub keys: Arc<KeyRing>,
+    /// Encrypts the secrets kept at rest (authenticator apps' seeds).
+    pub secrets: Arc<crate::auth::secret_box::SecretBox>,
     pub hasher: Hasher,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdGenerator>,
@@ -118,6 +120,7 @@ impl AppState {
         Ok(AppState {
             store: store.clone(),
             keys: Arc::new(KeyRing::none(store)),
+            secrets: Arc::new(crate::auth::secret_box::SecretBox::new(store)),
             hasher: Hasher::new()?,
             clock: time.clock.clone(),
             ids: time.ids.clone(),

@@ -35,6 +35,9 @@ wire_enum! {
         /// One run of the sync from the on-premises directory, with its counts; each
         /// user it creates or changes gets its own `Create user` / `Update user`.
         SynchronizeDirectory = "Synchronize directory",
+        /// An authenticator app (TOTP) confirmed with its first code.
+        RegisterAuthenticatorApp = "Register authenticator app",
+        RemoveAuthenticatorApp = "Remove authenticator app",
     }
 }
 
@@ -72,7 +75,9 @@ impl Activity {
             | Activity::UpdateUser
             | Activity::BulkImportUsers
             | Activity::SeedScaleDirectory
-            | Activity::SynchronizeDirectory => Category::UserManagement,
+            | Activity::SynchronizeDirectory
+            | Activity::RegisterAuthenticatorApp
+            | Activity::RemoveAuthenticatorApp => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -123,8 +128,10 @@ mod tests {
             Activity::UpdateApplication => "Update application",
             Activity::DeleteApplication => "Delete application",
             Activity::SynchronizeDirectory => "Synchronize directory",
+            Activity::RegisterAuthenticatorApp => "Register authenticator app",
+            Activity::RemoveAuthenticatorApp => "Remove authenticator app",
         });
-        assert_eq!(Activity::ALL.len(), 22);
+        assert_eq!(Activity::ALL.len(), 24);
     }
 
     #[test]
@@ -167,7 +174,9 @@ mod tests {
                 | Activity::UpdateUser
                 | Activity::BulkImportUsers
                 | Activity::SeedScaleDirectory
-                | Activity::SynchronizeDirectory => "UserManagement",
+                | Activity::SynchronizeDirectory
+                | Activity::RegisterAuthenticatorApp
+                | Activity::RemoveAuthenticatorApp => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

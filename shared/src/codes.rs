@@ -70,6 +70,9 @@ wire_enum! {
         ApplicationAdminRequired = "application_admin_required",
         /// A restricted location's members are managed by its own admins only.
         MembershipNotPermitted = "membership_not_permitted",
+        /// Admins must sign in with a second factor, through the identity provider's
+        /// hosted page; a password alone is not enough.
+        MfaRequired = "mfa_required",
         // 404
         NotFound = "not_found",
         // 405
@@ -221,6 +224,7 @@ mod tests {
             ErrorCode::GlobalAdminRequired => "global_admin_required",
             ErrorCode::ApplicationAdminRequired => "application_admin_required",
             ErrorCode::MembershipNotPermitted => "membership_not_permitted",
+            ErrorCode::MfaRequired => "mfa_required",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
@@ -244,7 +248,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 47);
+        assert_eq!(ErrorCode::ALL.len(), 48);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

@@ -765,3 +765,122 @@ pub struct UpdateApplication {
     #[serde(default)]
     pub id_token_signed_response_alg: Option<IdTokenAlg>,
 }
+
+/// The kind of an authentication method beyond the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuthenticationMethodKind {
+    /// An authenticator app (TOTP, RFC 6238: 30 s, 6 digits, SHA-1).
+    Totp,
+}
+
+impl AuthenticationMethodKind {
+    /// As stored and on the wire.
+    pub const fn id(self) -> &'static str {
+        match self {
+            AuthenticationMethodKind::Totp => "totp",
+        }
+    }
+
+    pub fn from_id(s: &str) -> Option<Self> {
+        (s == "totp").then_some(AuthenticationMethodKind::Totp)
+    }
+}
+
+/// One of the caller's own authentication methods (never its secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthenticationMethod {
+    pub id: Uuid,
+    pub kind: AuthenticationMethodKind,
+    /// The name its owner gave it ("Phone").
+    pub name: String,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// One of a user's authentication methods as a manager sees it: its kind and dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthenticationMethodSummary {
+    pub kind: AuthenticationMethodKind,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/me/authentication-methods/totp` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterTotp {
+    /// What to call it ("Phone"); default "Authenticator app". At most 64 characters.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The answer to `POST /api/v1/me/authentication-methods/totp`: everything an
+/// authenticator app needs, shown once. The method counts once confirmed with a code
+/// (`POST /api/v1/me/authentication-methods/{id}/verify`) within 10 minutes.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TotpEnrolment {
+    pub id: Uuid,
+    /// The shared secret, base32 (RFC 4648, no padding), for typing into the app.
+    pub secret: String,
+    /// `otpauth://totp/...`: the same as the QR code.
+    pub otpauth_uri: String,
+    /// The QR code of `otpauth_uri`, as an SVG document.
+    pub qr_svg: String,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    /// Confirm before this, or register again.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpEnrolment")
+            .field("id", &self.id)
+            .field("secret", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/me/authentication-methods/{id}/verify` body, and
+/// `DELETE /api/v1/me/authentication-methods/{id}` body (a current code from any of
+/// the caller's confirmed authenticator apps).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCode {
+    /// The six digits the app shows now.
+    #[cfg_attr(feature = "openapi", schema(example = "123456"))]
+    pub code: String,
+}
+
+impl std::fmt::Debug for VerifyCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyCode([redacted])")
+    }
+}

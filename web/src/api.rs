@@ -162,6 +162,9 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
             "Only administrators for the whole organisation can do this."
         }
         ErrorCode::GlobalAdminRequired => "Only Global Administrators can change roles.",
+        ErrorCode::MfaRequired => {
+            "Administrators sign in with a second factor. Sign in through the OpenStaff sign-in page."
+        }
         ErrorCode::ApplicationAdminRequired => {
             "Only Global Administrators can manage applications."
         }

@@ -2,6 +2,7 @@
 
 pub mod context;
 pub mod password;
+pub mod secret_box;
 pub mod tokens;
 
 pub use context::AuthContext;

@@ -57,6 +57,13 @@ pub struct Claims {
     /// OpenID Connect access tokens: the application they were issued to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// How the person proved who they are (RFC 8176): `["pwd"]`, or
+    /// `["pwd", "otp", "mfa"]` after a code from an authenticator app.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// When the person signed in (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
 }
 
 /// The key algorithms in use: EdDSA signs access tokens, RS256 signs ID tokens.
@@ -352,6 +359,9 @@ impl KeyRing {
             scope: None,
             gid: None,
             client_id: None,
+            // `POST /auth/token` takes a password and nothing else.
+            amr: vec!["pwd".to_owned()],
+            auth_time: Some(now_secs),
         };
         self.sign(Algorithm::EdDSA, None, &claims, now)
     }

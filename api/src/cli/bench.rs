@@ -46,6 +46,7 @@ pub async fn mint(store: &Store, time: &ClockAndIds, m: Mint<'_>) -> anyhow::Res
         last_seen_at: now,
         expires_at: now + Span::hours(12),
         ended_at: None,
+        amr: "pwd".to_owned(),
     };
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(m.code_verifier.as_bytes()));
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -70,6 +71,7 @@ pub async fn mint(store: &Store, time: &ClockAndIds, m: Mint<'_>) -> anyhow::Res
             expires_at: now + Span::MINUTE,
             used_at: None,
             grant_id: None,
+            amr: session.amr.clone(),
         };
         rows::insert_code(&mut tx, &row).await?;
         writeln!(out, "{code}")?;
@@ -87,6 +89,7 @@ pub async fn mint(store: &Store, time: &ClockAndIds, m: Mint<'_>) -> anyhow::Res
             created_at: now,
             expires_at: session.expires_at,
             revoked_at: None,
+            amr: session.amr.clone(),
         };
         rows::insert_grant(&mut tx, &grant).await?;
         let token = random_secret();

@@ -9,8 +9,8 @@ use crate::auth::context::RequestMeta;
 use crate::error::ApiError;
 use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
-    self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, LogoutOutcome,
-    LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
+    self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, CodeForm,
+    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
 };
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -31,6 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(service::AUTHORIZE_PATH, web::get().to(authorize))
     .route("/oauth2/sign-in", web::post().to(sign_in))
     .route("/oauth2/change-password", web::post().to(change_password))
+    .route("/oauth2/verify-code", web::post().to(verify_code))
+    .route("/oauth2/enrol-totp", web::post().to(enrol_totp))
     .route(service::TOKEN_PATH, web::post().to(token))
     .route(service::USERINFO_PATH, web::get().to(userinfo))
     .route(service::USERINFO_PATH, web::post().to(userinfo))
@@ -92,10 +94,50 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 .finish();
             with_session(state, resp, session)
         }
-        Outcome::SignIn(p) | Outcome::ChangePassword(p) if p.csrf.is_empty() => pages::error(
-            "Something went wrong",
-            "Go back to the application and try again.",
-        ),
+        Outcome::SignIn(p)
+        | Outcome::ChangePassword(p)
+        | Outcome::Code(p)
+        | Outcome::EnrolTotp(p)
+            if p.csrf.is_empty() =>
+        {
+            pages::error(
+                "Something went wrong",
+                "Go back to the application and try again.",
+            )
+        }
+        Outcome::Code(p) => {
+            let mut resp = pages::code(&SignInPage {
+                request: &p.request,
+                csrf: &p.csrf,
+                app_name: &p.app_name,
+                login_hint: None,
+                errors: &p.errors,
+                redirect_origin: &p.redirect_origin,
+            });
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::EnrolTotp(p) => {
+            let Some(enrolment) = p.enrolment.as_ref() else {
+                return pages::error(
+                    "Something went wrong",
+                    "Go back to the application and try again.",
+                );
+            };
+            let mut resp = pages::enrol_totp(
+                &SignInPage {
+                    request: &p.request,
+                    csrf: &p.csrf,
+                    app_name: &p.app_name,
+                    login_hint: None,
+                    errors: &p.errors,
+                    redirect_origin: &p.redirect_origin,
+                },
+                enrolment,
+            );
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
         Outcome::SignIn(p) => {
             let mut resp = pages::sign_in(&SignInPage {
                 request: &p.request,
@@ -274,6 +316,49 @@ async fn change_password(
     answer(
         &state,
         service::change_password(&state, post.who.clone(), form, session, csrf).await,
+    )
+}
+
+/// The code step and the admin policy's enrolment: both post one code.
+fn code_step(req: &HttpRequest, meta: RequestMeta, body: &[u8]) -> Option<(CodeForm, PagePost)> {
+    let post = PagePost::read(req, meta, body)?;
+    let form = CodeForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        code: post.field("code"),
+    };
+    Some((form, post))
+}
+
+async fn verify_code(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some((form, post)) = code_step(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::verify_code(&state, post.who.clone(), form, session, csrf).await,
+    )
+}
+
+async fn enrol_totp(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some((form, post)) = code_step(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::enrol_totp(&state, post.who.clone(), form, session, csrf).await,
     )
 }
 

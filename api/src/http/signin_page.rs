@@ -36,6 +36,8 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;b
 .checklist li[data-met=true]{color:#1d5b2c}\
 .mark{font-weight:700;width:1rem;flex:none}\
 .muted{color:#4b5563}\
+.qr{margin:1rem auto;width:220px;max-width:100%}.qr svg{display:block;width:100%;height:auto}\
+.secret{font:600 1.1rem/1.6 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.05em;word-spacing:.4em;overflow-wrap:anywhere;background:#f3f4f6;padding:.5rem .75rem;border-radius:6px}\
 .visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}\
 a{color:#0b5cad}";
 
@@ -207,6 +209,84 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
     );
     document(
         "Sign in",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        false,
+    )
+}
+
+/// The code field of the second step and of the enrolment.
+fn code_field(errors: &[String]) -> String {
+    format!(
+        "<label for=\"code\">Code</label>\
+         <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" \
+         autocomplete=\"one-time-code\" pattern=\"[0-9 ]*\" maxlength=\"8\" required autofocus \
+         aria-describedby=\"code-hint{e}\"{inv}>\
+         <p class=\"hint\" id=\"code-hint\">6 digits. A new code shows every 30 seconds.</p>",
+        e = if errors.is_empty() { "" } else { " errors" },
+        inv = if errors.is_empty() {
+            ""
+        } else {
+            " aria-invalid=\"true\""
+        },
+    )
+}
+
+/// The second step: the code from the person's authenticator app.
+pub fn code(p: &SignInPage<'_>) -> HttpResponse {
+    let body = format!(
+        "<h1>Enter the code from your authenticator app</h1>\
+         <p>to continue to <strong>{app}</strong></p>{errors}\
+         <form method=\"post\" action=\"/oauth2/verify-code\">{hidden}{field}\
+         <button type=\"submit\">Verify</button></form>\
+         <p class=\"hint\">Lost your phone? Ask your manager to help you sign in.</p>",
+        app = esc(p.app_name),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.request, p.csrf),
+        field = code_field(p.errors),
+    );
+    document(
+        "Enter your code",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        false,
+    )
+}
+
+/// The base32 secret in groups of four, for typing.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The admin policy's enrolment: the QR code (the server's own SVG, inline: no
+/// script, no external image), the secret for typing, and the first code.
+pub fn enrol_totp(p: &SignInPage<'_>, e: &shared::dto::TotpEnrolment) -> HttpResponse {
+    let svg = crate::service::mfa::inline_svg(&e.qr_svg);
+    let body = format!(
+        "<h1>Set up an authenticator app</h1>\
+         <p>Administrators sign in with a second factor. Before you continue to <strong>{app}</strong>, \
+         add OpenStaff to an authenticator app on your phone.</p>{errors}\
+         <ol><li>Open your authenticator app and add an account.</li>\
+         <li>Scan this QR code:</li></ol>\
+         <div class=\"qr\" role=\"img\" aria-label=\"QR code for your authenticator app\">{svg}</div>\
+         <p>Or type this key:</p><p class=\"secret\" id=\"secret\">{secret}</p>\
+         <form method=\"post\" action=\"/oauth2/enrol-totp\">{hidden}{field}\
+         <button type=\"submit\">Verify and continue</button></form>",
+        app = esc(p.app_name),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.request, p.csrf),
+        field = code_field(p.errors),
+        secret = esc(&grouped(&e.secret)),
+    );
+    document(
+        "Set up an authenticator app",
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod import;
 pub mod me;
 pub mod membership;
+pub mod mfa;
 pub mod new_user;
 pub mod oidc;
 pub mod paging;

@@ -126,6 +126,8 @@ pub struct PageContext {
     /// the domain's policy (`None` when it could not be read). The form then asks for
     /// the current password too.
     pub domain_policy: Option<Option<shared::policy::DomainPasswordPolicy>>,
+    /// The admin policy's enrolment step: the authenticator app to add.
+    pub enrolment: Option<shared::dto::TotpEnrolment>,
 }
 
 /// A provider session to set in the browser.
@@ -149,6 +151,10 @@ pub enum Outcome {
     },
     SignIn(PageContext),
     ChangePassword(PageContext),
+    /// The second step: the code from the person's authenticator app.
+    Code(PageContext),
+    /// The admin policy: add an authenticator app before going on.
+    EnrolTotp(PageContext),
     /// Signed in, but not one of the people who may use this application.
     NotAllowed {
         app_name: String,
@@ -358,7 +364,10 @@ pub async fn authorize(
         code_challenge: challenge.to_owned(),
     };
     let now = state.now();
-    let session = live_session(state, session_cookie).await?;
+    let session = match live_session(state, session_cookie).await? {
+        Some(s) if lacks_required_mfa(state, &s.session).await? => None,
+        other => other,
+    };
     let fresh_enough = |s: &LiveSession| match max_age {
         None => true,
         Some(secs) => now - s.session.auth_time <= Span::seconds(secs),
@@ -384,6 +393,9 @@ pub async fn authorize(
                 csrf_hash: secret_hash(&csrf),
                 expires_at: now + PENDING_TTL,
                 password_change: None,
+                code_for: None,
+                enrolling: None,
+                second_factor: false,
             };
             // Sealed into the form: showing the page writes nothing.
             let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
@@ -396,6 +408,7 @@ pub async fn authorize(
                 redirect_origin: origin_of(&req.redirect_uri),
                 password_for: None,
                 domain_policy: None,
+                enrolment: None,
             }))
         }
     }
@@ -469,6 +482,7 @@ async fn complete(
         expires_at: now + CODE_TTL,
         used_at: None,
         grant_id: None,
+        amr: session.amr.clone(),
     };
     let mut tx = state.store.begin().await?;
     rows::insert_code(&mut tx, &row).await?;
@@ -558,6 +572,7 @@ fn page(
         redirect_origin: origin_of(&p.redirect_uri),
         password_for: None,
         domain_policy: None,
+        enrolment: None,
     }
 }
 
@@ -620,6 +635,11 @@ async fn start_session(
     previous_cookie: Option<&str>,
     pending: &PendingRequest,
 ) -> Result<Option<(SessionRow, NewSession)>, ApiError> {
+    let amr = if pending.second_factor {
+        AMR_PASSWORD_AND_OTP
+    } else {
+        AMR_PASSWORD
+    };
     let now = state.now();
     let value = random_secret();
     let row = SessionRow {
@@ -632,6 +652,7 @@ async fn start_session(
         last_seen_at: now,
         expires_at: now + state.provider.session_lifetime,
         ended_at: None,
+        amr: amr.to_owned(),
     };
     let mut tx = state.store.begin().await?;
     if !rows::spend_request(&mut tx, &pending.id, pending.expires_at).await? {
@@ -685,8 +706,12 @@ pub async fn sign_in(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if pending.password_change.is_some() {
-        // A change form's request names who signed in already; not a sign-in form.
+    if pending.password_change.is_some()
+        || pending.code_for.is_some()
+        || pending.enrolling.is_some()
+        || pending.second_factor
+    {
+        // A later step's request names who signed in already; not a sign-in form.
         return Ok(expired_page());
     }
     let app_target = TargetResource::application(app.id, &app.display_name);
@@ -714,25 +739,245 @@ pub async fn sign_in(
                 None => return Err(e),
             },
         };
+    let mut who = who;
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    next_step(
+        state,
+        &who,
+        &app,
+        pending,
+        &account,
+        &form.csrf,
+        session_cookie,
+    )
+    .await
+}
+
+/// Whether a live session falls short of the admin policy: signed in with a password
+/// alone by someone who holds an admin role while `--admin-mfa required`.
+async fn lacks_required_mfa(state: &AppState, s: &SessionRow) -> Result<bool, ApiError> {
+    if state.policy.admin_mfa != crate::config::AdminMfa::Required
+        || amr_list(&s.amr).iter().any(|m| m == "mfa")
+    {
+        return Ok(false);
+    }
+    crate::service::signin::holds_admin_role(state, s.user_id).await
+}
+
+/// After the password (or a later step): what the sign-in still needs, in order: the
+/// code from an authenticator app (before anything else, so a password alone
+/// changes nothing), the forced password change, the admin policy's enrolment of a
+/// first authenticator app; then a session and on to the application.
+async fn next_step(
+    state: &AppState,
+    who: &Initiator,
+    app: &ApplicationRow,
+    pending: PendingRequest,
+    account: &crate::store::accounts::Account,
+    csrf: &str,
+    session_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let now = state.now();
+    let me = (account.id, account.token_version);
+    if !pending.second_factor && crate::service::mfa::has_second_factor(state, account.id).await? {
+        let next = PendingRequest {
+            code_for: Some(me),
+            password_change: None,
+            ..pending
+        };
+        let sealed = next.seal(&state.keys, now).map_err(ApiError::Internal)?;
+        return Ok(Outcome::Code(page(
+            &next,
+            sealed,
+            app,
+            csrf,
+            None,
+            Vec::new(),
+        )));
+    }
     if account.force_password_change {
         // The same request, now naming who must choose a password, at the token version
         // the change will move on from (so the form changes it once).
         let change = PendingRequest {
-            password_change: Some((account.id, account.token_version)),
+            password_change: Some(me),
+            code_for: None,
             ..pending
         };
-        let sealed = change
-            .seal(&state.keys, state.now())
-            .map_err(ApiError::Internal)?;
-        let ctx = page(&change, sealed, &app, &form.csrf, None, Vec::new());
-        return Ok(change_page(state, ctx, &account).await);
+        let sealed = change.seal(&state.keys, now).map_err(ApiError::Internal)?;
+        let ctx = page(&change, sealed, app, csrf, None, Vec::new());
+        return Ok(change_page(state, ctx, account).await);
     }
-    signed_in(
+    if !pending.second_factor
+        && state.policy.admin_mfa == crate::config::AdminMfa::Required
+        && crate::service::signin::holds_admin_role(state, account.id).await?
+    {
+        let enrolment = crate::service::mfa::start_enrolment(
+            state,
+            account.id,
+            &account.user_principal_name,
+            None,
+        )
+        .await?;
+        let next = PendingRequest {
+            enrolling: Some((account.id, account.token_version, enrolment.id.to_string())),
+            password_change: None,
+            code_for: None,
+            ..pending
+        };
+        let sealed = next.seal(&state.keys, now).map_err(ApiError::Internal)?;
+        return Ok(Outcome::EnrolTotp(PageContext {
+            enrolment: Some(enrolment),
+            ..page(&next, sealed, app, csrf, None, Vec::new())
+        }));
+    }
+    signed_in(state, who, app, &pending, me, session_cookie).await
+}
+
+/// The hosted page's code form: the second step, and the admin policy's enrolment.
+#[derive(Deserialize)]
+pub struct CodeForm {
+    pub request: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// The account a later step's request names, if it still exists at that token
+/// version (a reset or change since ends the form).
+async fn account_at(
+    state: &AppState,
+    user: UserId,
+    token_version: i64,
+) -> Result<Option<crate::store::accounts::Account>, ApiError> {
+    let mut tx = state.store.begin().await?;
+    let a = crate::store::accounts::by_id(&mut tx, user).await?;
+    tx.rollback().await.map_err(StoreError::Other)?;
+    Ok(a.filter(|a| a.token_version == token_version && a.account_enabled))
+}
+
+const WRONG_CODE: &str =
+    "That code is not right, or was used already. Enter the code your authenticator app shows now.";
+
+/// `POST /oauth2/verify-code`: the code from the person's authenticator app, under
+/// the account lockout (wrong codes count like wrong passwords).
+pub async fn verify_code(
+    state: &AppState,
+    mut who: Initiator,
+    form: CodeForm,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    let Some((user, token_version)) = pending.code_for else {
+        return Ok(expired_page());
+    };
+    let Some(account) = account_at(state, user, token_version).await? else {
+        return Ok(expired_page());
+    };
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let app_target = TargetResource::application(app.id, &app.display_name);
+    match crate::service::mfa::check_code(state, &who, &account, &form.code, Some(&app_target))
+        .await
+    {
+        Ok(()) => {}
+        Err(e @ ApiError::Locked { .. }) | Err(e @ ApiError::Validation(_)) => {
+            let msg = match &e {
+                ApiError::Locked { .. } => sign_in_message(&e).unwrap_or_default(),
+                _ => WRONG_CODE.to_owned(),
+            };
+            return Ok(Outcome::Code(page(
+                &pending,
+                form.request,
+                &app,
+                &form.csrf,
+                None,
+                vec![msg],
+            )));
+        }
+        Err(e) => return Err(e),
+    }
+    let next = PendingRequest {
+        code_for: None,
+        second_factor: true,
+        ..pending
+    };
+    next_step(
         state,
         &who,
         &app,
-        &pending,
-        (account.id, account.token_version),
+        next,
+        &account,
+        &form.csrf,
+        session_cookie,
+    )
+    .await
+}
+
+/// `POST /oauth2/enrol-totp`: the admin policy's first authenticator app, confirmed
+/// with its first code (audited "Register authenticator app"); that code is the
+/// sign-in's second factor.
+pub async fn enrol_totp(
+    state: &AppState,
+    mut who: Initiator,
+    form: CodeForm,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    let Some((user, token_version, method)) = pending.enrolling.clone() else {
+        return Ok(expired_page());
+    };
+    let Some(account) = account_at(state, user, token_version).await? else {
+        return Ok(expired_page());
+    };
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let upn = account.user_principal_name.clone();
+    match crate::service::mfa::confirm_enrolment(state, &who, (user, &upn), &method, &form.code)
+        .await
+    {
+        Ok(_) => {}
+        Err(ApiError::Validation(_)) => {
+            let Some(enrolment) =
+                crate::service::mfa::pending_enrolment(state, user, &upn, &method).await?
+            else {
+                return Ok(expired_page());
+            };
+            return Ok(Outcome::EnrolTotp(PageContext {
+                enrolment: Some(enrolment),
+                ..page(
+                    &pending,
+                    form.request,
+                    &app,
+                    &form.csrf,
+                    None,
+                    vec![WRONG_CODE.to_owned()],
+                )
+            }));
+        }
+        Err(ApiError::NotFound(_)) | Err(ApiError::Conflict { .. }) => return Ok(expired_page()),
+        Err(e) => return Err(e),
+    }
+    let next = PendingRequest {
+        enrolling: None,
+        second_factor: true,
+        ..pending
+    };
+    next_step(
+        state,
+        &who,
+        &app,
+        next,
+        &account,
+        &form.csrf,
         session_cookie,
     )
     .await
@@ -862,12 +1107,17 @@ pub async fn change_password(
             "Ask your manager.",
         ));
     };
-    signed_in(
+    let next = PendingRequest {
+        password_change: None,
+        ..pending
+    };
+    next_step(
         state,
         &who,
         &app,
-        &pending,
-        (account.id, account.token_version),
+        next,
+        &account,
+        &form.csrf,
         session_cookie,
     )
     .await
@@ -1057,6 +1307,20 @@ fn unix_secs(t: Micros) -> u64 {
     t.unix_seconds()
 }
 
+/// A stored `amr` (space-separated) as the claim's list.
+fn amr_list(stored: &str) -> Vec<String> {
+    stored
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The stored `amr` of a sign-in with a password alone.
+pub const AMR_PASSWORD: &str = "pwd";
+/// The stored `amr` of a sign-in with a password and a code from an authenticator app.
+pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
+
 /// `POST /oauth2/token`.
 pub async fn token(
     state: &AppState,
@@ -1153,6 +1417,7 @@ async fn exchange_code(
         created_at: now,
         expires_at,
         revoked_at: None,
+        amr: c.amr.clone(),
     };
     rows::insert_grant(&mut tx, &grant).await?;
     let refresh = if has_scope(&grant.scope, "offline_access") {
@@ -1257,6 +1522,8 @@ async fn issue(
         scope: Some(grant.scope.clone()),
         gid: Some(grant.id.clone()),
         client_id: Some(client_id.clone()),
+        amr: amr_list(&grant.amr),
+        auth_time: Some(unix_secs(grant.auth_time)),
     };
     let profile = has_scope(&grant.scope, "profile");
     let id = IdClaims {
@@ -1267,7 +1534,7 @@ async fn issue(
         iat: now_secs,
         auth_time: unix_secs(grant.auth_time),
         nonce,
-        amr: vec!["pwd".to_owned()],
+        amr: amr_list(&grant.amr),
         sid: grant.sid.clone(),
         azp: client_id,
         name: profile.then(|| user.display_name.clone()),

@@ -10,7 +10,9 @@
 //! (15 minutes after the page was first shown), the SHA-256 of the browser's CSRF
 //! secret (so only the browser holding that cookie can post it) and, after a
 //! temporary password, whose password must change (with the user's token version
-//! then: the change moves it on, so the same form cannot change it twice).
+//! then: the change moves it on, so the same form cannot change it twice), and in the
+//! same way whose code from an authenticator app is awaited, whose app is being
+//! enrolled (the admin policy), and whether the second factor was passed.
 //!
 //! The form is single use where it matters: signing in through it records its id
 //! ([`crate::store::oidc::spend_request`]) in the transaction that starts the session,
@@ -64,6 +66,17 @@ pub struct PendingRequest {
     /// choose a new one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_change: Option<(UserId, i64)>,
+    /// The password was right and a code from an authenticator app must follow:
+    /// (user, token version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_for: Option<(UserId, i64)>,
+    /// The admin policy's enrolment of a first authenticator app: (user, token
+    /// version, the method being enrolled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolling: Option<(UserId, i64, String)>,
+    /// A second factor was passed: the sign-in is `pwd otp mfa`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor: bool,
 }
 
 impl std::fmt::Debug for PendingRequest {

@@ -76,7 +76,22 @@ pub async fn sign_in(
     who: Initiator,
     req: TokenRequest,
 ) -> ApiResult<TokenResponse> {
-    let account = check_password(state, who, req, None).await?;
+    let account = check_password(state, who.clone(), req, None).await?;
+    if state.policy.admin_mfa == crate::config::AdminMfa::Required
+        && holds_admin_role(state, account.id).await?
+    {
+        let mut who = who;
+        who.user_id = Some(account.id.to_string());
+        who.user_principal_name = Some(account.user_principal_name.clone());
+        let event = Event::failure(ACTIVITY, ErrorCode::MfaRequired.as_str()).target(
+            TargetResource::user(account.id, &account.user_principal_name),
+        );
+        audit::record_alone(state, &who, event).await?;
+        return Err(ApiError::forbidden(
+            ErrorCode::MfaRequired,
+            "Administrators must sign in with a second factor. Sign in through the OpenStaff identity provider (the hosted sign-in page at /oauth2/authorize), not with a password alone.",
+        ));
+    }
     let token = state.keys.issue(
         &account.id.to_string(),
         account.token_version,
@@ -90,6 +105,13 @@ pub async fn sign_in(
         expires_in: state.keys.ttl_secs,
         password_change_required: account.force_password_change,
     })
+}
+
+/// Whether `user` holds any admin role (at any scope).
+pub async fn holds_admin_role(state: &AppState, user: shared::UserId) -> ApiResult<bool> {
+    let assignments =
+        crate::store::role_assignments::assignments_of(state.store.reader(), user).await?;
+    Ok(!assignments.is_empty())
 }
 
 /// Checks a sign-in name and password: the per-IP rate limit, lockout, the
@@ -208,7 +230,12 @@ pub async fn check_password(
             ));
         }
     }
-    crate::store::accounts::clear_failures(&mut tx, account.id).await?;
+    // With a second factor to come, the count of failures (wrong codes included)
+    // clears only once the code is right (`service::mfa::check_code`): a known
+    // password must not buy more guesses at the code.
+    if !crate::store::methods::has_confirmed(state.store.reader(), account.id).await? {
+        crate::store::accounts::clear_failures(&mut tx, account.id).await?;
+    }
     let mut event = Event::success(ACTIVITY).target(TargetResource::user(
         account.id,
         &account.user_principal_name,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod directory;
 pub mod keys;
 pub mod membership;
+pub mod methods;
 pub mod oidc;
 pub mod phones;
 pub mod role_assignments;

@@ -23,6 +23,8 @@ pub struct SessionRow {
     pub last_seen_at: Micros,
     pub expires_at: Micros,
     pub ended_at: Option<Micros>,
+    /// How the sign-in was proved (RFC 8176, space-separated): `pwd`, or `pwd otp mfa`.
+    pub amr: String,
 }
 
 impl std::fmt::Debug for SessionRow {
@@ -59,7 +61,7 @@ impl LiveSession {
 pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO provider_sessions (id_hash, sid, user_id, token_version, auth_time, \
-         created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         created_at, last_seen_at, expires_at, amr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&s.id_hash)
     .bind(&s.sid)
@@ -69,6 +71,7 @@ pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
     .bind(s.created_at)
     .bind(s.last_seen_at)
     .bind(s.expires_at)
+    .bind(&s.amr)
     .execute(&mut **tx)
     .await
     .db()?;
@@ -76,7 +79,7 @@ pub async fn insert_session(tx: &mut Tx, s: &SessionRow) -> StoreResult<()> {
 }
 
 const SESSION_COLS: &str = "s.id_hash, s.sid, s.user_id, s.token_version, s.auth_time, \
-     s.created_at, s.last_seen_at, s.expires_at, s.ended_at, \
+     s.created_at, s.last_seen_at, s.expires_at, s.ended_at, s.amr, \
      u.token_version AS user_token_version, u.account_enabled";
 
 pub async fn session_by_hash(pool: &AnyPool, id_hash: &str) -> StoreResult<Option<LiveSession>> {
@@ -159,6 +162,7 @@ pub struct CodeRow {
     pub expires_at: Micros,
     pub used_at: Option<Micros>,
     pub grant_id: Option<String>,
+    pub amr: String,
 }
 
 impl std::fmt::Debug for CodeRow {
@@ -172,12 +176,12 @@ impl std::fmt::Debug for CodeRow {
 
 const CODE_COLS: &str = "code_hash, application_id, user_id, session_hash, sid, redirect_uri, \
      scope, nonce, code_challenge, token_version, auth_time, created_at, expires_at, used_at, \
-     grant_id";
+     grant_id, amr";
 
 pub async fn insert_code(tx: &mut Tx, c: &CodeRow) -> StoreResult<()> {
     sqlx::query(&format!(
         "INSERT INTO authorization_codes ({CODE_COLS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(&c.code_hash)
     .bind(c.application_id)
@@ -194,6 +198,7 @@ pub async fn insert_code(tx: &mut Tx, c: &CodeRow) -> StoreResult<()> {
     .bind(c.expires_at)
     .bind(c.used_at)
     .bind(&c.grant_id)
+    .bind(&c.amr)
     .execute(&mut **tx)
     .await
     .db()?;
@@ -253,16 +258,17 @@ pub struct GrantRow {
     pub created_at: Micros,
     pub expires_at: Micros,
     pub revoked_at: Option<Micros>,
+    pub amr: String,
 }
 
 const GRANT_COLS: &str = "g.id, g.application_id, g.user_id, g.session_hash, g.sid, g.scope, \
-     g.token_version, g.auth_time, g.created_at, g.expires_at, g.revoked_at";
+     g.token_version, g.auth_time, g.created_at, g.expires_at, g.revoked_at, g.amr";
 
 pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO oauth_grants (id, application_id, user_id, session_hash, sid, scope, \
-         token_version, auth_time, created_at, expires_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         token_version, auth_time, created_at, expires_at, revoked_at, amr) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&g.id)
     .bind(g.application_id)
@@ -275,6 +281,7 @@ pub async fn insert_grant(tx: &mut Tx, g: &GrantRow) -> StoreResult<()> {
     .bind(g.created_at)
     .bind(g.expires_at)
     .bind(g.revoked_at)
+    .bind(&g.amr)
     .execute(&mut **tx)
     .await
     .db()?;

@@ -13,7 +13,7 @@ use crate::oidc::{
 use serde_json::{json, Value};
 use shared::first_party::{API_EXPLORER, WEB_APP, WEB_APP_CALLBACK_PATH, WEB_APP_SCOPE};
 
-fn web_app() -> Rp {
+pub fn web_app() -> Rp {
     Rp {
         client_id: WEB_APP.to_string(),
         secret: None,
@@ -21,7 +21,7 @@ fn web_app() -> Rp {
 }
 
 /// The web app's authorization request, as the SPA builds it.
-fn web_app_authorize(app: &TestApp, challenge: &str) -> String {
+pub fn web_app_authorize(app: &TestApp, challenge: &str) -> String {
     let mut u = url::Url::parse(&format!("{}/oauth2/authorize", app.address)).unwrap();
     u.query_pairs_mut()
         .append_pair("client_id", &WEB_APP.to_string())

@@ -19,6 +19,7 @@ mod errors;
 mod first_party;
 mod helpers;
 mod import;
+mod mfa;
 mod oidc;
 mod openapi;
 mod phones;

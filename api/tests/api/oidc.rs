@@ -176,7 +176,7 @@ pub fn authorize_url(
 }
 
 /// A hidden field of the hosted page's form.
-fn field(html: &str, name: &str) -> String {
+pub fn field(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)

@@ -2,19 +2,135 @@
 
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
-use crate::http::responses::{BadRequest, Forbidden, Unauthorized};
+use crate::http::extract::JsonObject;
+use crate::http::responses::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable,
+};
 use crate::http::routes::ListQuery;
 use crate::state::AppState;
-use actix_web::get;
-use actix_web::web::{Data, Json, Query};
-use shared::dto::{AdministrativeUnit, Me, MyApplication, Page, PhoneMethods};
+use actix_web::http::header;
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{delete, get, post, HttpResponse};
+use shared::dto::{
+    AdministrativeUnit, AuthenticationMethod, Me, MyApplication, Page, PhoneMethods, RegisterTotp,
+    TotpEnrolment, VerifyCode,
+};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(me)
         .service(my_units)
         .service(my_applications)
-        .service(my_phone_methods);
+        .service(my_phone_methods)
+        .service(my_authentication_methods)
+        .service(register_totp)
+        .service(verify_authentication_method)
+        .service(remove_authentication_method);
+}
+
+/// The caller's confirmed authentication methods beyond the password: kinds, names
+/// and dates, never secrets.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Page<AuthenticationMethod>),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+    )
+)]
+#[get("/me/authentication-methods")]
+pub async fn my_authentication_methods(
+    state: Data<AppState>,
+    ctx: AuthContext,
+) -> ApiResult<Json<Page<AuthenticationMethod>>> {
+    Ok(Json(crate::service::mfa::mine(&state, &ctx).await?))
+}
+
+/// Starts adding an authenticator app (TOTP: 30 s, 6 digits, SHA-1): the secret,
+/// its `otpauth://` URI and QR code (SVG), shown this once. The app counts once
+/// confirmed with a code (`/verify`) within 10 minutes.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = RegisterTotp,
+    responses(
+        (status = 201, body = TotpEnrolment, headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/me/authentication-methods/totp")]
+pub async fn register_totp(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    body: JsonObject<RegisterTotp>,
+) -> ApiResult<HttpResponse> {
+    let out = crate::service::mfa::enrol_mine(&state, &ctx, body.into_inner()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(out))
+}
+
+/// Confirms an authenticator app with the code it shows now (audited "Register
+/// authenticator app"). A wrong or used code answers 422 (`code`: `incorrect`).
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Authentication method id")),
+    request_body = VerifyCode,
+    responses(
+        (status = 200, body = AuthenticationMethod),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/me/authentication-methods/{id}/verify")]
+pub async fn verify_authentication_method(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+    body: JsonObject<VerifyCode>,
+) -> ApiResult<Json<AuthenticationMethod>> {
+    Ok(Json(
+        crate::service::mfa::verify_mine(&state, &ctx, &id, body.into_inner()).await?,
+    ))
+}
+
+/// Removes one of the caller's authentication methods (audited "Remove
+/// authenticator app"). The body carries a current code from any of the caller's
+/// confirmed authenticator apps; wrong codes count towards the account lockout
+/// like failed sign-ins. An enrolment never confirmed goes without a code.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Authentication method id")),
+    request_body = VerifyCode,
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[delete("/me/authentication-methods/{id}")]
+pub async fn remove_authentication_method(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+    body: JsonObject<VerifyCode>,
+) -> ApiResult<HttpResponse> {
+    crate::service::mfa::remove_mine(&state, &ctx, &id, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The caller, their role assignments and whether My Staff is open to them.

@@ -15,8 +15,35 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_phone_methods)
+        .service(list_authentication_methods)
         .service(set_phone_method)
         .service(remove_phone_method);
+}
+
+/// A user's authentication methods beyond the password, as a manager sees them:
+/// kinds and dates only (never names or secrets). Open to whoever may read the
+/// user's phone methods.
+#[utoipa::path(
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, body = shared::dto::Page<shared::dto::AuthenticationMethodSummary>),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/users/{id}/authentication-methods")]
+pub async fn list_authentication_methods(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    id: Path<String>,
+) -> ApiResult<actix_web::web::Json<shared::dto::Page<shared::dto::AuthenticationMethodSummary>>> {
+    Ok(actix_web::web::Json(
+        crate::service::mfa::of_user(&state, &ctx, &id).await?,
+    ))
 }
 
 /// A user's phone methods. Numbers are in full only for callers who may manage them.

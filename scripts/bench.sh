@@ -8,6 +8,9 @@
 #   BENCH_SECONDS=10              duration of each measurement
 #   BENCH_ONLY=oidc               only the OpenID Connect provider's rows, written into
 #                                 their own section of bench/results.md (the rest kept)
+#   BENCH_ONLY=directory          only the directory sync (scripts/bench-directory.sh:
+#                                 a Samba AD DC, 10,000 users, full and incremental
+#                                 sync), written into its own section likewise
 #   BENCH_PORT=18180              the server's port
 #   OPENSTAFF_TEST_PG_PORT, OPENSTAFF_TEST_PG_DATA   the throw-away PostgreSQL's (pg-test.sh)
 set -euo pipefail
@@ -17,7 +20,8 @@ USERS_LIST="${BENCH_USERS:-10000}"
 STORES="${BENCH_STORES:-sqlite postgres}"
 SECS="${BENCH_SECONDS:-10}"
 ONLY="${BENCH_ONLY:-all}"
-[[ "$ONLY" == all || "$ONLY" == oidc ]] || { echo "BENCH_ONLY must be oidc (or unset)" >&2; exit 2; }
+[[ "$ONLY" == all || "$ONLY" == oidc || "$ONLY" == directory ]] || { echo "BENCH_ONLY must be oidc or directory (or unset)" >&2; exit 2; }
+[[ "$ONLY" == directory ]] && exec scripts/bench-directory.sh
 BIN="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/openstaff}"
 OUT="$root/bench/results.md"
 PORT="${BENCH_PORT:-18180}"
@@ -208,4 +212,6 @@ fi
   cat "$work/seed.md"
 } >> "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
+# The directory sync's section (a Samba DC; needs root and samba).
+scripts/bench-directory.sh >/dev/null
 cat "$OUT"

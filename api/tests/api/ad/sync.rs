@@ -410,3 +410,45 @@ async fn the_policy_endpoint_answers_the_domains_policy_once_synced() {
     );
     assert_eq!(after["cloud"], before["cloud"]);
 }
+
+#[tokio::test]
+async fn a_run_against_a_stopped_dc_fails_audited_and_changes_nothing() {
+    let Some(dc) = Dc::lock().await else { return };
+    let ou = dc.ou();
+    dc.create_user(&ou, "Lina", "Morel", PASSWORD);
+    let app = app_for(&dc, &ou).await;
+    let dir = dc.directory(&ou);
+    dc.stop();
+    let outcome = sync(&dir, &app.store, &ClockAndIds::system(), SyncMode::Full).await;
+    dc.start();
+    assert!(
+        matches!(
+            outcome,
+            Err(openstaff::directory::sync::SyncError::Directory(
+                openstaff::directory::DirectoryError::Unavailable(_)
+            ))
+        ),
+        "{outcome:?}"
+    );
+    let (users,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE external_id IS NOT NULL")
+            .fetch_one(app.store.reader())
+            .await
+            .unwrap();
+    assert_eq!(users, 0);
+    let (reason,): (Option<String>,) = sqlx::query_as(
+        "SELECT result_reason FROM audit_events WHERE activity = 'Synchronize directory' \
+         AND result = 'failure'",
+    )
+    .fetch_one(app.store.reader())
+    .await
+    .unwrap();
+    assert_eq!(reason.as_deref(), Some("directory_unavailable"));
+    // The lease was given back: the next run goes ahead.
+    assert!(matches!(
+        sync(&dir, &app.store, &ClockAndIds::system(), SyncMode::Full)
+            .await
+            .unwrap(),
+        SyncOutcome::Ran(_)
+    ));
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The directory sync's benchmark (issue 12, item 6), run by `make bench` and by
+# `BENCH_ONLY=directory scripts/bench.sh`: a throw-away Samba AD DC gets
+# BENCH_DIRECTORY_USERS users in an OU of their own (setup, not measured: written
+# through Samba's database layer beside the running DC), then the release binary's `openstaff directory sync
+# --full` into an empty SQLite database is timed, then an incremental sync after
+# BENCH_DIRECTORY_CHANGED of them changed in AD. Writes its own section of
+# bench/results.md (the rest kept).
+#
+#   BENCH_DIRECTORY_USERS=10000   users in the OU
+#   BENCH_DIRECTORY_CHANGED=100   users changed before the incremental run
+#   SAMBA_DC_IP=127.0.0.1         the DC's loopback address (scripts/samba-dc.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+USERS="${BENCH_DIRECTORY_USERS:-10000}"
+CHANGED="${BENCH_DIRECTORY_CHANGED:-100}"
+IP="${SAMBA_DC_IP:-127.0.0.1}"
+export SAMBA_DC_IP="$IP"
+BIN="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/openstaff}"
+OUT="$root/bench/results.md"
+DC_DIR="${BENCH_DC_DIR:-${CARGO_TARGET_DIR:-$root/target}/bench-samba-dc-$IP}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+[[ -x "$BIN" ]] || { echo "build it first: cargo build --release -p openstaff ($BIN)" >&2; exit 1; }
+
+scripts/samba-dc.sh start "$DC_DIR"
+set -a
+# shellcheck disable=SC1090
+source <(scripts/samba-dc.sh env "$DC_DIR")
+set +a
+ADMIN_DN="$OPENSTAFF_LDAP_BIND_DN"
+OU_NAME="bench$(date +%s)"
+OU="OU=$OU_NAME,$OPENSTAFF_LDAP_BASE_DN"
+ldap() { # ldapadd|ldapmodify args...
+  local tool="$1"; shift
+  LDAPTLS_CACERT="$OPENSTAFF_LDAP_CA_FILE" "$tool" -x -H "$OPENSTAFF_LDAP_URL" -D "$ADMIN_DN" \
+    -y "$OPENSTAFF_LDAP_BIND_PASSWORD_FILE" "$@" >/dev/null
+}
+now() { date +%s.%N; }
+
+echo "bench-directory: creating $USERS users in $OU" >&2
+# Through Samba's own database layer, in transactions of 1,000: an LDAP add costs the
+# DC ~80 ms each (10,000 would take a quarter of an hour), this ~8 ms. The accounts
+# have no password, so they are disabled (userAccountControl 514); the sync reads
+# and writes them all the same.
+t0="$(now)"
+/usr/bin/python3 - "$DC_DIR" "$OU" "$USERS" <<'PY'
+import sys
+import ldb
+from samba.auth import system_session
+from samba.param import LoadParm
+from samba.samdb import SamDB
+d, ou, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+lp = LoadParm()
+lp.load(f"{d}/etc/smb.conf")
+db = SamDB(url=f"{d}/private/sam.ldb", session_info=system_session(), lp=lp, flags=ldb.FLG_NOSYNC)
+db.add({"dn": ou, "objectClass": "organizationalUnit"})
+for start in range(0, n, 1000):
+    db.transaction_start()
+    try:
+        for i in range(start, min(start + 1000, n)):
+            sam = f"bench{i:05d}"
+            db.add({"dn": f"CN=Bench User {i:05d},{ou}", "objectClass": "user",
+                    "sAMAccountName": sam, "userPrincipalName": f"{sam}@corp.example",
+                    "displayName": f"Bench User {i:05d}", "mail": f"{sam}@corp.example",
+                    "title": "Cashier", "department": f"Store {i % 100}",
+                    "userAccountControl": "514"})
+        db.transaction_commit()
+    except Exception:
+        db.transaction_cancel()
+        raise
+PY
+setup="$(python3 -c "print(f'{$(now) - $t0:.1f}')")"
+echo "bench-directory: created in $setup s" >&2
+
+export DATABASE_URL="sqlite://$work/openstaff.db"
+export OPENSTAFF_LDAP_BASE_DN="$OU"
+"$BIN" migrate >/dev/null 2>&1
+t0="$(now)"
+"$BIN" directory sync --full > "$work/full.json"
+full="$(python3 -c "print(f'{$(now) - $t0:.2f}')")"
+
+python3 - "$OU" "$CHANGED" "$USERS" > "$work/changes.ldif" <<'PY'
+import sys
+ou, n, total = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+step = max(total // max(n, 1), 1)
+for k in range(n):
+    i = k * step
+    print(f"dn: CN=Bench User {i:05d},{ou}\nchangetype: modify\nreplace: title\ntitle: Store Supervisor\n-\n"
+          f"replace: displayName\ndisplayName: Bench Lead {i:05d}\n")
+PY
+ldap ldapmodify -f "$work/changes.ldif"
+t0="$(now)"
+"$BIN" directory sync > "$work/incremental.json"
+incremental="$(python3 -c "print(f'{$(now) - $t0:.2f}')")"
+
+count() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])" "$@"; }
+{
+  echo "## Directory sync"
+  echo
+  echo "Run by \`BENCH_ONLY=directory scripts/bench.sh\` on $(date -u +%Y-%m-%d) — $(nproc) cores; a Samba AD DC on the same"
+  echo "machine (LDAPS, pages of 1,000), the release binary's \`openstaff directory sync\` into an empty SQLite"
+  echo "database, wall-clock time of the whole command (connect, bind, read, write, audit). Creating the"
+  echo "$USERS users in AD (through Samba's database layer, disabled accounts without passwords) took $setup s and is not measured;"
+  echo "the $CHANGED changes (display name and job title) were made over LDAPS with \`ldapmodify\`."
+  echo
+  echo "| run | users read | created | updated | seconds | goal |"
+  echo "|---|---|---|---|---|---|"
+  echo "| full (\`--full\`) | $(count "$work/full.json" read) | $(count "$work/full.json" created) | $(count "$work/full.json" updated) | $full | < 60 s: $(python3 -c "print('met' if $full < 60 else 'NOT met')") |"
+  echo "| incremental after $CHANGED changed | $(count "$work/incremental.json" read) | $(count "$work/incremental.json" created) | $(count "$work/incremental.json" updated) | $incremental | < 2 s: $(python3 -c "print('met' if $incremental < 2 else 'NOT met')") |"
+  echo
+} > "$work/section.md"
+python3 - "$OUT" "$work/section.md" <<'PY'
+import re, sys
+path, section = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+m = re.search(r'^## Directory sync\n.*?(?=^## |\Z)', text, flags=re.S | re.M)
+if m:
+    text = text[:m.start()] + section + text[m.end():]
+else:
+    at = text.find('## seed scale')
+    text = text + '\n' + section if at < 0 else text[:at] + section + text[at:]
+open(path, 'w').write(text)
+PY
+cat "$work/section.md"

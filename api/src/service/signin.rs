@@ -77,9 +77,12 @@ pub async fn sign_in(
     req: TokenRequest,
 ) -> ApiResult<TokenResponse> {
     let account = check_password(state, who.clone(), req, None).await?;
-    if state.policy.admin_mfa == crate::config::AdminMfa::Required
-        && holds_admin_role(state, account.id).await?
-    {
+    // A password alone never passes for someone who has a second factor (whatever the
+    // policy: the grant would otherwise be the way around it), nor, while the policy
+    // requires one, for an administrator.
+    let admin_needs_mfa = state.policy.admin_mfa == crate::config::AdminMfa::Required
+        && holds_admin_role(state, account.id).await?;
+    if admin_needs_mfa || crate::service::mfa::has_second_factor(state, account.id).await? {
         let mut who = who;
         who.user_id = Some(account.id.to_string());
         who.user_principal_name = Some(account.user_principal_name.clone());
@@ -89,7 +92,7 @@ pub async fn sign_in(
         audit::record_alone(state, &who, event).await?;
         return Err(ApiError::forbidden(
             ErrorCode::MfaRequired,
-            "Administrators must sign in with a second factor. Sign in through the OpenStaff identity provider (the hosted sign-in page at /oauth2/authorize), not with a password alone.",
+            "This account signs in with a second factor. Sign in through the OpenStaff identity provider (the hosted sign-in page at /oauth2/authorize), not with a password alone.",
         ));
     }
     let token = state.keys.issue(

@@ -590,3 +590,23 @@ async fn with_admin_mfa_required_an_admin_enrols_at_sign_in_and_the_password_gra
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn once_someone_has_an_authenticator_app_a_password_alone_gets_no_token() {
+    // Even with the admin policy off: the password grant would be the way around it.
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    app.create_user(&admin, STAFF, "Tom Baker").await;
+    let token = app.token(STAFF, USER_PASSWORD).await;
+    enrolled(&app, &clock, &token).await;
+    let refused = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(refused, 403, "mfa_required").await;
+    assert!(body["detail"].as_str().unwrap().contains("/oauth2/authorize"));
+    assert!(app.audit_dump().await.contains("mfa_required"));
+}

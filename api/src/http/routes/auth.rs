@@ -4,7 +4,7 @@ use crate::auth::context::RequestMeta;
 use crate::error::ApiResult;
 use crate::http::extract::JsonObject;
 use crate::http::responses::{
-    BadRequest, DirectoryUnavailable, TooManyRequests, Unauthorized, Unprocessable,
+    BadRequest, DirectoryUnavailable, Forbidden, TooManyRequests, Unauthorized, Unprocessable,
 };
 use crate::service::signin;
 use crate::state::AppState;
@@ -22,7 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// Returns a 15-minute bearer token. When `password_change_required` is true the
 /// token is good only for `POST /api/v1/me/password`. Users synced from Active
 /// Directory sign in with their domain password: the domain checks it (and decides
-/// lockout); a domain that does not answer gives 503 `directory_unavailable`.
+/// lockout); a domain that does not answer gives 503 `directory_unavailable`. Someone
+/// with a second factor (an authenticator app), or an administrator while
+/// `--admin-mfa required`, gets 403 `mfa_required`: sign in through the provider.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -30,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
         (status = 422, response = Unprocessable),
         (status = 429, response = TooManyRequests),
         (status = 503, response = DirectoryUnavailable),

@@ -4,8 +4,8 @@
 # BENCH_DIRECTORY_USERS users in an OU of their own (setup, not measured: written
 # through Samba's database layer beside the running DC), then the release binary's `openstaff directory sync
 # --full` into an empty SQLite database is timed, then an incremental sync after
-# BENCH_DIRECTORY_CHANGED of them changed in AD. Writes its own section of
-# bench/results.md (the rest kept).
+# BENCH_DIRECTORY_CHANGED of them changed in AD, then a manager's reset written back
+# to AD under load (wrk). Writes its own section of bench/results.md (the rest kept).
 #
 #   BENCH_DIRECTORY_USERS=10000   users in the OU
 #   BENCH_DIRECTORY_CHANGED=100   users changed before the incremental run
@@ -95,6 +95,30 @@ t0="$(now)"
 "$BIN" directory sync > "$work/incremental.json"
 incremental="$(python3 -c "print(f'{$(now) - $t0:.2f}')")"
 
+# A manager's reset written back to AD, under load: the server connected to the DC,
+# a Global Administrator resetting BENCH_DIRECTORY_RESET_USERS synced users in turn, each
+# to a fresh password the domain accepts (wrk, 4 connections).
+PORT="${BENCH_PORT:-18190}"
+BASE="http://127.0.0.1:$PORT"
+RESET_USERS="${BENCH_DIRECTORY_RESET_USERS:-50}"
+printf 'Bench-Admin-Pass-2026!' | "$BIN" create-admin --upn bench.admin@corp.example >/dev/null
+OPENSTAFF_DIRECTORY_SYNC_SECONDS=0 OPENSTAFF_SIGNIN_RATE_PER_MINUTE=100000 RUST_LOG=warn \
+  "$BIN" serve --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+token=$(curl -sf "$BASE/api/v1/auth/token" -H 'content-type: application/json' \
+  -d '{"username":"bench.admin@corp.example","password":"Bench-Admin-Pass-2026!"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+paths=$(curl -sf "$BASE/api/v1/users?search=bench&limit=$RESET_USERS" -H "authorization: Bearer $token" |
+  python3 -c 'import json,sys; print(" ".join("/api/v1/users/%s/reset-password" % u["id"] for u in json.load(sys.stdin)["items"]))')
+cat bench/directory-reset.lua bench/stats.lua > "$work/reset.lua"
+reset_line="$(BENCH_TOKEN="$token" BENCH_PATHS="$paths" wrk -t2 -c4 -d"${BENCH_SECONDS:-10}s" --timeout 10s \
+  -s "$work/reset.lua" "$BASE/" | grep '^RESULT' || true)"
+kill "$server_pid" 2>/dev/null || true
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$reset_line"; }
+reset_p95="$(field p95)"
+
 count() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])" "$@"; }
 {
   echo "## Directory sync"
@@ -109,6 +133,13 @@ count() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[s
   echo "|---|---|---|---|---|---|"
   echo "| full (\`--full\`) | $(count "$work/full.json" read) | $(count "$work/full.json" created) | $(count "$work/full.json" updated) | $full | < 60 s: $(python3 -c "print('met' if $full < 60 else 'NOT met')") |"
   echo "| incremental after $CHANGED changed | $(count "$work/incremental.json" read) | $(count "$work/incremental.json" created) | $(count "$work/incremental.json" updated) | $incremental | < 2 s: $(python3 -c "print('met' if $incremental < 2 else 'NOT met')") |"
+  echo
+  echo "A manager's reset of a synced user, written back to AD (\`unicodePwd\`, \`pwdLastSet=0\`, \`lockoutTime=0\` over LDAPS, then OpenStaff's"
+  echo "own transaction), $RESET_USERS users in turn, wrk with 4 connections, ${BENCH_SECONDS:-10} s; latencies in ms:"
+  echo
+  echo "| endpoint | req/s | p50 | p95 | p99 | errors | goal |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| reset password (writeback) | $(field rps) | $(field p50) | $reset_p95 | $(field p99) | $(field errors) / $(field non2xx) non-2xx | p95 < 300 ms: $(python3 -c "print('met' if ${reset_p95:-9999} < 300 else 'NOT met')") |"
   echo
 } > "$work/section.md"
 python3 - "$OUT" "$work/section.md" <<'PY'

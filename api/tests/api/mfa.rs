@@ -607,6 +607,9 @@ async fn once_someone_has_an_authenticator_app_a_password_alone_gets_no_token() 
         .await
         .unwrap();
     let body = assert_problem(refused, 403, "mfa_required").await;
-    assert!(body["detail"].as_str().unwrap().contains("/oauth2/authorize"));
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("/oauth2/authorize"));
     assert!(app.audit_dump().await.contains("mfa_required"));
 }

@@ -834,6 +834,7 @@ pub struct AuthenticationMethodSummary {
 pub struct RegisterTotp {
     /// What to call it ("Phone"); default "Authenticator app". At most 64 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::method_name))]
     pub name: Option<String>,
 }
 

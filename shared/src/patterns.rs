@@ -150,6 +150,11 @@ pub mod schema {
         optional(text(super::OPTIONAL_TEXT, None, super::USER_ATTRIBUTE_MAX))
     }
 
+    /// An authentication method's name: at most 64 characters, no control characters.
+    pub fn method_name() -> Object {
+        optional(text(super::OPTIONAL_TEXT, None, 64))
+    }
+
     pub fn description() -> Object {
         optional(text(super::OPTIONAL_TEXT, None, super::DESCRIPTION_MAX))
     }

@@ -22,6 +22,8 @@ wire_enum! {
         InvalidCursor = "invalid_cursor",
         /// `Idempotency-Key` is empty or longer than 128 characters.
         InvalidIdempotencyKey = "invalid_idempotency_key",
+        /// `If-Match` is neither `*` nor a list of entity tags.
+        InvalidIfMatch = "invalid_if_match",
         /// The query string does not parse.
         InvalidQuery = "invalid_query",
         /// The body could not be read.
@@ -201,6 +203,7 @@ mod tests {
         assert_wire_enum(ErrorCode::ALL, ErrorCode::as_str, |c| match c {
             ErrorCode::InvalidCursor => "invalid_cursor",
             ErrorCode::InvalidIdempotencyKey => "invalid_idempotency_key",
+            ErrorCode::InvalidIfMatch => "invalid_if_match",
             ErrorCode::InvalidQuery => "invalid_query",
             ErrorCode::MalformedBody => "malformed_body",
             ErrorCode::MalformedJson => "malformed_json",
@@ -248,7 +251,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 48);
+        assert_eq!(ErrorCode::ALL.len(), 49);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

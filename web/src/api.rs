@@ -188,6 +188,7 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         | ErrorCode::IdempotencyKeyReused
         | ErrorCode::InvalidCursor
         | ErrorCode::InvalidIdempotencyKey
+        | ErrorCode::InvalidIfMatch
         | ErrorCode::InvalidQuery
         | ErrorCode::MalformedBody
         | ErrorCode::MalformedJson

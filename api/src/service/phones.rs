@@ -70,10 +70,26 @@ fn phone_type(raw: &str) -> ApiResult<PhoneType> {
     })
 }
 
+/// An entity tag as RFC 9110 writes it: `"…"` or `W/"…"`, visible ASCII inside.
+fn is_entity_tag(t: &str) -> bool {
+    let t = t.trim_matches([' ', '\t']);
+    let t = t.strip_prefix("W/").unwrap_or(t);
+    t.len() >= 2
+        && t.starts_with('"')
+        && t.ends_with('"')
+        && t[1..t.len() - 1]
+            .bytes()
+            .all(|b| b == b'!' || (b'#'..=b'~').contains(&b))
+}
+
 fn check_if_match(if_match: Option<&str>, current: &str) -> ApiResult<()> {
     match if_match {
         None => Ok(()),
         Some(v) if v.trim() == "*" => Ok(()),
+        Some(v) if !v.split(',').all(is_entity_tag) => Err(ApiError::bad_request(
+            shared::ErrorCode::InvalidIfMatch,
+            "If-Match must be * or entity tags in double quotes, as the ETag header gave them.",
+        )),
         Some(v) => {
             let strip = |s: &str| s.trim().trim_start_matches("W/").to_owned();
             if v.split(',').any(|tag| strip(tag) == strip(current)) {

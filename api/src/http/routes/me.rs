@@ -133,7 +133,10 @@ pub async fn remove_authentication_method(
     // template would otherwise take: DELETE there is a method it does not allow, not a
     // method id or a body to read.
     if id.as_str() == "totp" {
-        return Err(ApiError::MethodNotAllowed);
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, "POST"))
+            .content_type("application/problem+json")
+            .json(ApiError::MethodNotAllowed.problem()));
     }
     crate::service::mfa::remove_mine(&state, &ctx, &id, body?.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

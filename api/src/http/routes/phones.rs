@@ -133,6 +133,7 @@ pub async fn set_phone_method(
     ),
     responses(
         (status = 204, description = "Removed", headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),

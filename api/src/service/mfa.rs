@@ -64,7 +64,16 @@ fn incorrect() -> ApiError {
 }
 
 fn parse_name(raw: Option<String>) -> ApiResult<String> {
-    let name = raw.unwrap_or_default().trim().to_owned();
+    let raw = raw.unwrap_or_default();
+    // The limit is the schema's: counted before trimming.
+    if raw.chars().count() > 64 {
+        return Err(ApiError::field(
+            "name",
+            FieldErrorCode::TooLong,
+            "The name can be at most 64 characters.",
+        ));
+    }
+    let name = raw.trim().to_owned();
     if name.is_empty() {
         return Ok(DEFAULT_NAME.to_owned());
     }

@@ -19,6 +19,18 @@ use shared::{ErrorCode, FieldErrorCode};
 
 const ACTIVITY: Activity = Activity::SignIn;
 
+/// The "Sign-in" success of `account`, naming `app` when signing in to one.
+fn succeeded(account: &Account, app: Option<&TargetResource>) -> Event {
+    let event = Event::success(ACTIVITY).target(TargetResource::user(
+        account.id,
+        &account.user_principal_name,
+    ));
+    match app {
+        Some(app) => event.target(app.clone()),
+        None => event,
+    }
+}
+
 fn disabled() -> ApiError {
     ApiError::unauthorized(
         ErrorCode::AccountDisabled,
@@ -239,14 +251,7 @@ pub async fn check_password(
     if !crate::store::methods::has_confirmed(state.store.reader(), account.id).await? {
         crate::store::accounts::clear_failures(&mut tx, account.id).await?;
     }
-    let mut event = Event::success(ACTIVITY).target(TargetResource::user(
-        account.id,
-        &account.user_principal_name,
-    ));
-    if let Some(app) = app {
-        event = event.target(app.clone());
-    }
-    audit::record(&mut tx, &who, now, &*state.ids, event).await?;
+    audit::record(&mut tx, &who, now, &*state.ids, succeeded(&account, app)).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(account)
 }
@@ -346,14 +351,7 @@ async fn pass_through(
         crate::store::accounts::set_force_change(&mut tx, account.id, must_change, now).await?;
         account.force_password_change = must_change;
     }
-    let mut event = Event::success(ACTIVITY).target(TargetResource::user(
-        account.id,
-        &account.user_principal_name,
-    ));
-    if let Some(app) = app {
-        event = event.target(app.clone());
-    }
-    audit::record(&mut tx, &who, now, &*state.ids, event).await?;
+    audit::record(&mut tx, &who, now, &*state.ids, succeeded(&account, app)).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(account)
 }

@@ -38,6 +38,15 @@ wire_enum! {
         /// An authenticator app (TOTP) confirmed with its first code.
         RegisterAuthenticatorApp = "Register authenticator app",
         RemoveAuthenticatorApp = "Remove authenticator app",
+        /// A manager ended every session of a user (Entra's string).
+        RevokeSessions = "Invalidate all refresh tokens for user",
+        UnlockAccount = "Unlock user account",
+        /// A manager removed a user's passkeys and authenticator apps.
+        RequireReregistration = "Require re-registration of authentication methods",
+        /// A manager issued a Temporary Access Pass (Entra's string).
+        IssueTemporaryAccessPass = "Admin registered temporary access pass method for user",
+        /// A manager revoked a user's Temporary Access Pass (Entra's string).
+        RevokeTemporaryAccessPass = "Admin deleted temporary access pass method for user",
     }
 }
 
@@ -77,7 +86,12 @@ impl Activity {
             | Activity::SeedScaleDirectory
             | Activity::SynchronizeDirectory
             | Activity::RegisterAuthenticatorApp
-            | Activity::RemoveAuthenticatorApp => Category::UserManagement,
+            | Activity::RemoveAuthenticatorApp
+            | Activity::RevokeSessions
+            | Activity::UnlockAccount
+            | Activity::RequireReregistration
+            | Activity::IssueTemporaryAccessPass
+            | Activity::RevokeTemporaryAccessPass => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -130,8 +144,17 @@ mod tests {
             Activity::SynchronizeDirectory => "Synchronize directory",
             Activity::RegisterAuthenticatorApp => "Register authenticator app",
             Activity::RemoveAuthenticatorApp => "Remove authenticator app",
+            Activity::RevokeSessions => "Invalidate all refresh tokens for user",
+            Activity::UnlockAccount => "Unlock user account",
+            Activity::RequireReregistration => "Require re-registration of authentication methods",
+            Activity::IssueTemporaryAccessPass => {
+                "Admin registered temporary access pass method for user"
+            }
+            Activity::RevokeTemporaryAccessPass => {
+                "Admin deleted temporary access pass method for user"
+            }
         });
-        assert_eq!(Activity::ALL.len(), 24);
+        assert_eq!(Activity::ALL.len(), 29);
     }
 
     #[test]
@@ -176,7 +199,12 @@ mod tests {
                 | Activity::SeedScaleDirectory
                 | Activity::SynchronizeDirectory
                 | Activity::RegisterAuthenticatorApp
-                | Activity::RemoveAuthenticatorApp => "UserManagement",
+                | Activity::RemoveAuthenticatorApp
+                | Activity::RevokeSessions
+                | Activity::UnlockAccount
+                | Activity::RequireReregistration
+                | Activity::IssueTemporaryAccessPass
+                | Activity::RevokeTemporaryAccessPass => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -45,6 +45,9 @@ wire_enum! {
         AccountLocked = "account_locked",
         /// A temporary password that expired or was already used.
         TemporaryPasswordExpired = "temporary_password_expired",
+        /// A sensitive action needs a sign-in within the last few minutes
+        /// (`--reauthentication-minutes`); sign in again and repeat the request.
+        ReauthenticationRequired = "reauthentication_required",
         // 403
         /// The token is good only for changing the password.
         PasswordChangeRequired = "password_change_required",
@@ -214,6 +217,7 @@ mod tests {
             ErrorCode::AccountDisabled => "account_disabled",
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::TemporaryPasswordExpired => "temporary_password_expired",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NoAdminRole => "no_admin_role",
             ErrorCode::MyStaffNotEnabled => "my_staff_not_enabled",
@@ -251,7 +255,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 49);
+        assert_eq!(ErrorCode::ALL.len(), 50);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

@@ -119,6 +119,14 @@ pub struct User {
     pub administrative_units: Vec<UnitRef>,
     /// What the caller may do to this user.
     pub allowed_actions: Vec<Action>,
+    /// Signing in is refused until then after too many wrong passwords or codes;
+    /// absent when the account is not locked (`POST /users/{id}/unlock` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 /// A page of results; pass `next_cursor` back as `cursor` for the next page. A page
@@ -773,6 +781,9 @@ pub struct UpdateApplication {
 pub enum AuthenticationMethodKind {
     /// An authenticator app (TOTP, RFC 6238: 30 s, 6 digits, SHA-1).
     Totp,
+    /// A Temporary Access Pass a manager issued (listed for managers only, with its
+    /// expiry).
+    TemporaryAccessPass,
 }
 
 impl AuthenticationMethodKind {
@@ -780,11 +791,16 @@ impl AuthenticationMethodKind {
     pub const fn id(self) -> &'static str {
         match self {
             AuthenticationMethodKind::Totp => "totp",
+            AuthenticationMethodKind::TemporaryAccessPass => "temporary_access_pass",
         }
     }
 
     pub fn from_id(s: &str) -> Option<Self> {
-        (s == "totp").then_some(AuthenticationMethodKind::Totp)
+        match s {
+            "totp" => Some(AuthenticationMethodKind::Totp),
+            "temporary_access_pass" => Some(AuthenticationMethodKind::TemporaryAccessPass),
+            _ => None,
+        }
     }
 }
 
@@ -825,6 +841,63 @@ pub struct AuthenticationMethodSummary {
         serde(deserialize_with = "crate::rfc3339::deserialize_option")
     )]
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it stops working (a Temporary Access Pass); absent for methods that
+    /// do not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/users/{id}/temporary-access-pass` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueTemporaryAccessPass {
+    /// How long the pass works, in minutes: 10 to 1440 (a day); default 60.
+    #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(minimum = 10, maximum = 1440, example = 60)
+    )]
+    pub lifetime_minutes: Option<u32>,
+    /// Whether it works for one sign-in only; default true.
+    #[serde(default)]
+    pub one_time: Option<bool>,
+}
+
+/// A Temporary Access Pass, as issued: the pass is shown this once and never again
+/// (only its hash is kept). Issuing another replaces it.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TemporaryAccessPass {
+    /// Typed on the hosted sign-in page instead of the password.
+    #[cfg_attr(feature = "openapi", schema(example = "7KQM-3XRT-9HVW-2CPA"))]
+    pub pass: String,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub expires_at: DateTime<Utc>,
+    pub lifetime_minutes: u32,
+    pub one_time: bool,
+}
+
+impl std::fmt::Debug for TemporaryAccessPass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporaryAccessPass")
+            .field("pass", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .field("one_time", &self.one_time)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `POST /api/v1/me/authentication-methods/totp` body.

@@ -101,6 +101,13 @@ impl Role {
         )
     }
 
+    /// Roles that may revoke sessions and unlock accounts: every role but the
+    /// password administrator (Entra's Helpdesk Administrator may invalidate
+    /// refresh tokens; its Password Administrator may not).
+    pub const fn can_end_sessions(self) -> bool {
+        !matches!(self, Role::PasswordAdministrator)
+    }
+
     /// Roles that manage the directory when assigned tenant-wide.
     pub const fn can_manage_directory(self) -> bool {
         matches!(self, Role::GlobalAdministrator | Role::UserAdministrator)

@@ -24,14 +24,30 @@ pub enum Action {
     ManagePhoneMethods,
     /// Edit the target's directory record.
     ManageDirectory,
+    /// End the target's sessions everywhere: provider sessions, refresh and access
+    /// tokens (Entra's "Revoke sessions"). The reset rules, without password
+    /// administrators.
+    RevokeSessions,
+    /// Clear the lockout after too many wrong passwords or codes. The reset rules,
+    /// without password administrators.
+    UnlockAccount,
+    /// Remove the target's passkeys and authenticator apps, so they register new
+    /// ones at their next sign-in. The phone-method rules.
+    RequireReregistration,
+    /// Issue (or revoke) a Temporary Access Pass. The phone-method rules.
+    IssueTemporaryAccessPass,
 }
 
 impl Action {
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 8] = [
         Action::Read,
         Action::ResetPassword,
         Action::ManagePhoneMethods,
         Action::ManageDirectory,
+        Action::RevokeSessions,
+        Action::UnlockAccount,
+        Action::RequireReregistration,
+        Action::IssueTemporaryAccessPass,
     ];
 
     pub const fn id(self) -> &'static str {
@@ -40,6 +56,10 @@ impl Action {
             Action::ResetPassword => "reset_password",
             Action::ManagePhoneMethods => "manage_phone_methods",
             Action::ManageDirectory => "manage_directory",
+            Action::RevokeSessions => "revoke_sessions",
+            Action::UnlockAccount => "unlock_account",
+            Action::RequireReregistration => "require_reregistration",
+            Action::IssueTemporaryAccessPass => "issue_temporary_access_pass",
         }
     }
 
@@ -50,6 +70,10 @@ impl Action {
             Action::ResetPassword => "reset",
             Action::ManagePhoneMethods => "manage phone methods for",
             Action::ManageDirectory => "edit",
+            Action::RevokeSessions => "sign out",
+            Action::UnlockAccount => "unlock",
+            Action::RequireReregistration => "require re-registration for",
+            Action::IssueTemporaryAccessPass => "issue a Temporary Access Pass for",
         }
     }
 
@@ -57,8 +81,11 @@ impl Action {
     const fn granted_by(self, role: Role) -> bool {
         match self {
             Action::Read | Action::ResetPassword => true,
-            Action::ManagePhoneMethods => role.can_manage_phone_methods(),
+            Action::ManagePhoneMethods
+            | Action::RequireReregistration
+            | Action::IssueTemporaryAccessPass => role.can_manage_phone_methods(),
             Action::ManageDirectory => role.can_manage_directory(),
+            Action::RevokeSessions | Action::UnlockAccount => role.can_end_sessions(),
         }
     }
 }
@@ -160,6 +187,18 @@ impl Denial {
             }
             (Denial::RoleNotPermitted, Action::ManageDirectory) => {
                 "Your role doesn't let you edit people's details."
+            }
+            (Denial::RoleNotPermitted, Action::RevokeSessions) => {
+                "Your role doesn't let you sign people out."
+            }
+            (Denial::RoleNotPermitted, Action::UnlockAccount) => {
+                "Your role doesn't let you unlock accounts."
+            }
+            (Denial::RoleNotPermitted, Action::RequireReregistration) => {
+                "Your role doesn't let you reset sign-in methods."
+            }
+            (Denial::RoleNotPermitted, Action::IssueTemporaryAccessPass) => {
+                "Your role doesn't let you issue a Temporary Access Pass."
             }
             (Denial::RoleNotPermitted, _) => "Your role doesn't allow this.",
             (Denial::OutOfScope, Action::ResetPassword) => {
@@ -300,6 +339,10 @@ fn action_phrase(action: Action) -> &'static str {
         Action::ResetPassword => "reset passwords",
         Action::ManagePhoneMethods => "manage phone methods",
         Action::ManageDirectory => "edit directory records",
+        Action::RevokeSessions => "revoke sessions",
+        Action::UnlockAccount => "unlock accounts",
+        Action::RequireReregistration => "require re-registration of sign-in methods",
+        Action::IssueTemporaryAccessPass => "issue Temporary Access Passes",
     }
 }
 

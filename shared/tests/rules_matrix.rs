@@ -174,7 +174,13 @@ fn oracle_grant(
     };
     match action {
         Action::Read | Action::ResetPassword => {}
-        Action::ManagePhoneMethods => c.role_not_permitted = !PHONE_ROLES.contains(&g.role),
+        // Issue 13: the account-recovery actions. Revoking sessions and unlocking follow
+        // the reset rules without password administrators; re-registration and
+        // Temporary Access Passes follow the phone-method rules.
+        Action::RevokeSessions | Action::UnlockAccount => c.role_not_permitted = g.role == PA,
+        Action::ManagePhoneMethods
+        | Action::RequireReregistration
+        | Action::IssueTemporaryAccessPass => c.role_not_permitted = !PHONE_ROLES.contains(&g.role),
         Action::ManageDirectory => {
             // Directory-scoped GA/UA, or an admin assigned at a restricted AU the
             // target is in (conditions 1–4 still apply).
@@ -319,7 +325,7 @@ fn single_grant_matrix_matches_oracle() {
             }
         }
     }
-    assert_eq!(checked, 22 * 22 * 4 * 2 * 4);
+    assert_eq!(checked, 22 * 22 * 4 * 2 * Action::ALL.len());
 }
 
 /// Every pair of grants (order matters for the explanation, not the outcome):
@@ -582,6 +588,57 @@ fn named_cases() -> Vec<Case> {
             "password admin scoped to AU A vs non-admin member of A: phone",
             vec![at(PA, AU_A)], vec![], vec![m_a()], Phone,
             false, d(Denial::RoleNotPermitted), Some("this role cannot manage phone methods"),
+        ),
+        case(
+            "password admin scoped to AU A vs non-admin member of A: revoke sessions",
+            vec![at(PA, AU_A)], vec![], vec![m_a()], Action::RevokeSessions,
+            false, d(Denial::RoleNotPermitted), Some("this role cannot revoke sessions"),
+        ),
+        case(
+            "helpdesk admin scoped to AU A vs non-admin member of A: revoke sessions",
+            vec![at(HA, AU_A)], vec![], vec![m_a()], Action::RevokeSessions,
+            true, None, Some("helpdesk_administrator at location Alpha allows it"),
+        ),
+        case(
+            "helpdesk admin scoped to AU A vs non-admin member of A: unlock",
+            vec![at(HA, AU_A)], vec![], vec![m_a()], Action::UnlockAccount,
+            true, None, None,
+        ),
+        case(
+            "password admin at directory vs password admin: unlock",
+            vec![dir(PA)], vec![PA], vec![], Action::UnlockAccount,
+            false, d(Denial::RoleNotPermitted), Some("this role cannot unlock accounts"),
+        ),
+        case(
+            "helpdesk admin scoped to AU A vs non-admin member of A: Temporary Access Pass",
+            vec![at(HA, AU_A)], vec![], vec![m_a()], Action::IssueTemporaryAccessPass,
+            false, d(Denial::RoleNotPermitted), Some("this role cannot issue Temporary Access Passes"),
+        ),
+        case(
+            "authentication admin scoped to AU A vs non-admin member of A: Temporary Access Pass",
+            vec![at(AA, AU_A)], vec![], vec![m_a()], Action::IssueTemporaryAccessPass,
+            true, None, Some("authentication_administrator at location Alpha allows it"),
+        ),
+        case(
+            "authentication admin at directory vs helpdesk admin: require re-registration",
+            vec![dir(AA)], vec![HA], vec![], Action::RequireReregistration,
+            false, d(Denial::TargetPrivileged),
+            Some("target holds helpdesk_administrator, which authentication_administrator may not require re-registration for"),
+        ),
+        case(
+            "helpdesk admin at AU A vs member of A who holds password_administrator: revoke sessions",
+            vec![at(HA, AU_A)], vec![PA], vec![m_a()], Action::RevokeSessions,
+            false, d(Denial::TargetIsAdmin), None,
+        ),
+        case(
+            "global admin at directory vs member of restricted AU: Temporary Access Pass",
+            vec![dir(GA)], vec![], vec![m_r()], Action::IssueTemporaryAccessPass,
+            false, d(Denial::RestrictedUnit), None,
+        ),
+        case(
+            "authentication admin at directory vs non-admin in no location: Temporary Access Pass",
+            vec![dir(AA)], vec![], vec![], Action::IssueTemporaryAccessPass,
+            true, None, None,
         ),
         case(
             "no grants: reset",

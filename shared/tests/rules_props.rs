@@ -23,10 +23,14 @@ fn user_id(i: usize) -> Uuid {
     Uuid::from_u128(0x2000 + i as u128)
 }
 
-const NON_READ: [Action; 3] = [
+const NON_READ: [Action; 7] = [
     Action::ResetPassword,
     Action::ManagePhoneMethods,
     Action::ManageDirectory,
+    Action::RevokeSessions,
+    Action::UnlockAccount,
+    Action::RequireReregistration,
+    Action::IssueTemporaryAccessPass,
 ];
 
 fn role() -> impl Strategy<Value = Role> {
@@ -155,7 +159,10 @@ fn spec_grant_allows(action: Action, g: &Grant, t: &OwnedTarget) -> bool {
         .collect();
     let role_ok = match action {
         Action::Read | Action::ResetPassword => true,
-        Action::ManagePhoneMethods => matches!(
+        Action::RevokeSessions | Action::UnlockAccount => g.role != PasswordAdministrator,
+        Action::ManagePhoneMethods
+        | Action::RequireReregistration
+        | Action::IssueTemporaryAccessPass => matches!(
             g.role,
             AuthenticationAdministrator
                 | PrivilegedAuthenticationAdministrator

@@ -480,6 +480,7 @@ pub async fn of_user(
                     kind: AuthenticationMethodKind::from_id(&r.kind)?,
                     created_at: r.created_at.to_datetime(),
                     last_used_at: r.last_used_at.map(Micros::to_datetime),
+                    expires_at: None,
                 })
             })
             .collect(),

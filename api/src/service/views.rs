@@ -17,6 +17,7 @@ pub async fn user_dtos(
     rows: Vec<UserRow>,
 ) -> ApiResult<Vec<dto::User>> {
     let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
+    let now = state.now();
     let (mut roles, mut units) =
         crate::store::users::profiles_for_users(state.store.reader(), &ids).await?;
     Ok(rows
@@ -46,6 +47,7 @@ pub async fn user_dtos(
                 roles,
                 administrative_units: units,
                 allowed_actions: allowed,
+                locked_until: (r.locked_until > now).then(|| r.locked_until.to_datetime()),
             }
         })
         .collect())

@@ -26,6 +26,8 @@ pub struct UserRow {
     #[sqlx(try_from = "super::DbFlag")]
     pub force_password_change: bool,
     pub token_version: i64,
+    /// Sign-in refused until then (0: not locked).
+    pub locked_until: Micros,
 }
 
 impl UserRow {
@@ -37,7 +39,7 @@ impl UserRow {
 pub(crate) const USER_COLS: &str =
     "u.id, u.user_principal_name, u.display_name, u.sort_key, u.mail, \
      u.job_title, u.department, u.account_enabled, u.source, u.force_password_change, \
-     u.token_version";
+     u.token_version, u.locked_until";
 
 pub(crate) async fn fetch_users(
     pool: &AnyPool,

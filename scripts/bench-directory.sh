@@ -102,7 +102,7 @@ PORT="${BENCH_PORT:-18190}"
 BASE="http://127.0.0.1:$PORT"
 RESET_USERS="${BENCH_DIRECTORY_RESET_USERS:-50}"
 printf 'Bench-Admin-Pass-2026!' | "$BIN" create-admin --upn bench.admin@corp.example >/dev/null
-OPENSTAFF_DIRECTORY_SYNC_SECONDS=0 OPENSTAFF_SIGNIN_RATE_PER_MINUTE=100000 RUST_LOG=warn \
+OPENSTAFF_DIRECTORY_SYNC_SECONDS=0 OPENSTAFF_REAUTHENTICATION_MINUTES=1440 OPENSTAFF_SIGNIN_RATE_PER_MINUTE=100000 RUST_LOG=warn \
   "$BIN" serve --bind "127.0.0.1:$PORT" >"$work/serve.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT

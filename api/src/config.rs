@@ -221,6 +221,12 @@ pub struct PolicyConfig {
     /// default until passkeys and the SPA's step-up land (issue 13, part 2).
     #[arg(long, env = "OPENSTAFF_ADMIN_MFA", value_enum, default_value_t = AdminMfa::Off)]
     pub admin_mfa: AdminMfa,
+    /// How recent a sign-in must be for a sensitive action (a manager's password
+    /// reset, phone changes, Temporary Access Passes, removing sign-in methods), in
+    /// minutes (1 to 1440); older sessions are asked to sign in again.
+    #[arg(long = "reauthentication-minutes", value_name = "REAUTHENTICATION_MINUTES", env = "OPENSTAFF_REAUTHENTICATION_MINUTES",
+          default_value = "15", value_parser = clap::value_parser!(u32).range(1..=1440).map(Span::minutes))]
+    pub reauthentication_window: Span,
 }
 
 /// The second-factor policy for admins.
@@ -247,6 +253,7 @@ impl Default for PolicyConfig {
             default_phone_region: None,
             search_step_budget: 20_000,
             admin_mfa: AdminMfa::Off,
+            reauthentication_window: Span::minutes(15),
         }
     }
 }

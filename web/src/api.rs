@@ -174,6 +174,9 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::DirectoryUnavailable => {
             "Your company directory (Active Directory) can't be reached right now, so nothing was changed. Try again in a few minutes."
         }
+        ErrorCode::ReauthenticationRequired => {
+            "For your security, confirm it's you: sign in again, then try once more."
+        }
         ErrorCode::ValidationFailed => return field_messages(problem),
         // The words for the status say it: the session ended (401), the thing is
         // gone (404), someone changed it meanwhile (409), or something failed that

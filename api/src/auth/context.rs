@@ -7,6 +7,7 @@
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
 use crate::state::{AppState, IdGenerator};
+use crate::time::Micros;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -92,6 +93,19 @@ impl Principal {
 pub struct AuthContext {
     pub principal: Principal,
     pub initiator: Initiator,
+    /// When the caller last proved who they are.
+    pub signed_in: SignedIn,
+}
+
+/// When a caller last proved who they are, for the step-up of sensitive actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedIn {
+    /// The token's `auth_time`.
+    At(Micros),
+    /// A token without `auth_time`: no sensitive action accepts it.
+    Unknown,
+    /// The operator at the command line, who needs no step-up.
+    Console,
 }
 
 impl AuthContext {
@@ -120,6 +134,7 @@ impl AuthContext {
                 },
             },
             initiator: Initiator::cli(ids),
+            signed_in: SignedIn::Console,
         }
     }
 
@@ -136,6 +151,27 @@ impl AuthContext {
 
     pub fn grants(&self) -> &[Grant] {
         &self.principal.grants
+    }
+
+    /// The step-up of issue 13: a sensitive action (a manager's password reset, phone
+    /// changes, Temporary Access Passes, removing sign-in methods) needs a sign-in
+    /// within `--reauthentication-minutes`. Otherwise 401 `reauthentication_required`,
+    /// which the SPA answers by signing in again in place (`prompt=login`) and
+    /// repeating the request. Refreshing a token keeps its `auth_time`, so only a new
+    /// sign-in satisfies it.
+    pub fn require_recent_sign_in(&self, state: &AppState) -> Result<(), ApiError> {
+        let window = state.policy.reauthentication_window;
+        match self.signed_in {
+            SignedIn::Console => Ok(()),
+            SignedIn::At(at) if state.now() - at <= window => Ok(()),
+            _ => Err(ApiError::unauthorized(
+                ErrorCode::ReauthenticationRequired,
+                format!(
+                    "For your security, sign in again to do this: your last sign-in was more than {} minutes ago.",
+                    window.whole_seconds() / 60
+                ),
+            )),
+        }
     }
 }
 
@@ -245,6 +281,13 @@ async fn authenticate(
             my_staff,
         },
         initiator,
+        signed_in: claims
+            .auth_time
+            .and_then(|s| i64::try_from(s).ok())
+            .and_then(|s| s.checked_mul(1_000_000))
+            .map_or(SignedIn::Unknown, |us| {
+                SignedIn::At(Micros::from_micros(us))
+            }),
     })
 }
 

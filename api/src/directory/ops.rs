@@ -248,6 +248,15 @@ impl Directory {
         modify(ldap, self.timeout, dn, mods).await
     }
 
+    /// A manager's unlock: clears `lockoutTime`, which ends the domain's lockout.
+    pub async fn unlock(&self, ldap: &mut Ldap, dn: &str) -> Result<(), DirectoryError> {
+        let mods: Vec<Mod<Vec<u8>>> = vec![Mod::Replace(
+            b"lockoutTime".to_vec(),
+            HashSet::from([b"0".to_vec()]),
+        )];
+        modify(ldap, self.timeout, dn, mods).await
+    }
+
     /// The user's own change: the old and the new password in one modify (delete and
     /// add of `unicodePwd`), so the domain checks the old one and its history rules.
     pub async fn change_password(

@@ -200,7 +200,8 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          <label for=\"password\">Password</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{pass_focus}{d}>\
          <button type=\"submit\">Sign in</button></form>\
-         <p class=\"hint\">Forgot your password? Ask your manager to reset it.</p>",
+         <p class=\"hint\">Forgot your password? Ask your manager to reset it. \
+         Got a Temporary Access Pass from your manager? Type it as your password.</p>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
         hidden = hidden(p.request, p.csrf),

@@ -186,6 +186,20 @@ pub async fn reset(
     outcome
 }
 
+/// A manager's unlock written to AD: the domain's lockout is the one that counts for
+/// a synced user.
+pub async fn unlock(dir: &Directory, guid: Uuid) -> Result<(), Failure> {
+    let (mut ldap, user) = service_and_user(dir, guid)
+        .await
+        .map_err(Failure::from_error)?;
+    let outcome = dir
+        .unlock(&mut ldap, &user.dn)
+        .await
+        .map_err(Failure::from_error);
+    let _ = ldap.unbind().await;
+    outcome
+}
+
 /// The user's own change in AD (old and new password in one modify, so the domain
 /// checks the old one and its history). `field` names the new password's field.
 pub async fn change(

@@ -432,6 +432,7 @@ pub async fn remove_mine(
     body: VerifyCode,
 ) -> ApiResult<()> {
     let id = method_id(id)?;
+    ctx.require_recent_sign_in(state)?;
     let user = ctx.user_id();
     let upn = ctx.principal.user_principal_name.clone();
     let now = state.now();
@@ -472,18 +473,27 @@ pub async fn of_user(
     require_reader(ctx)?;
     let s = subject(state, id).await?;
     let rows = rows::confirmed_of(state.store.reader(), s.row.id).await?;
-    Ok(Page {
-        items: rows
-            .iter()
-            .filter_map(|r| {
-                Some(AuthenticationMethodSummary {
-                    kind: AuthenticationMethodKind::from_id(&r.kind)?,
-                    created_at: r.created_at.to_datetime(),
-                    last_used_at: r.last_used_at.map(Micros::to_datetime),
-                    expires_at: None,
-                })
+    let mut items: Vec<AuthenticationMethodSummary> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(AuthenticationMethodSummary {
+                kind: AuthenticationMethodKind::from_id(&r.kind)?,
+                created_at: r.created_at.to_datetime(),
+                last_used_at: r.last_used_at.map(Micros::to_datetime),
+                expires_at: None,
             })
-            .collect(),
+        })
+        .collect();
+    if let Some(pass) = crate::service::recovery::usable_pass(state, s.row.id).await? {
+        items.push(AuthenticationMethodSummary {
+            kind: AuthenticationMethodKind::TemporaryAccessPass,
+            created_at: pass.created_at.to_datetime(),
+            last_used_at: pass.used_at.map(Micros::to_datetime),
+            expires_at: Some(pass.expires_at.to_datetime()),
+        });
+    }
+    Ok(Page {
+        items,
         next_cursor: None,
     })
 }

@@ -19,6 +19,7 @@ pub mod paging;
 pub mod passwords;
 pub mod pending;
 pub mod phones;
+pub mod recovery;
 pub mod role_assignments;
 pub mod settings;
 pub mod signin;

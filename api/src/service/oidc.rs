@@ -396,6 +396,7 @@ pub async fn authorize(
                 code_for: None,
                 enrolling: None,
                 second_factor: false,
+                temporary_access_pass: false,
             };
             // Sealed into the form: showing the page writes nothing.
             let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
@@ -635,7 +636,9 @@ async fn start_session(
     previous_cookie: Option<&str>,
     pending: &PendingRequest,
 ) -> Result<Option<(SessionRow, NewSession)>, ApiError> {
-    let amr = if pending.second_factor {
+    let amr = if pending.temporary_access_pass {
+        AMR_TEMPORARY_ACCESS_PASS
+    } else if pending.second_factor {
         AMR_PASSWORD_AND_OTP
     } else {
         AMR_PASSWORD
@@ -720,28 +723,38 @@ pub async fn sign_in(
         username: form.username,
         password: form.password,
     };
-    let account =
-        match crate::service::signin::check_password(state, who.clone(), req, Some(app_target))
-            .await
-        {
-            Ok(a) => a,
-            Err(e) => match sign_in_message(&e) {
-                Some(msg) => {
-                    return Ok(Outcome::SignIn(page(
-                        &pending,
-                        form.request,
-                        &app,
-                        &form.csrf,
-                        Some(username),
-                        vec![msg],
-                    )))
-                }
-                None => return Err(e),
-            },
-        };
+    let (account, with_pass) = match crate::service::signin::check_password_or_pass(
+        state,
+        who.clone(),
+        req,
+        Some(app_target),
+    )
+    .await
+    {
+        Ok(a) => a,
+        Err(e) => match sign_in_message(&e) {
+            Some(msg) => {
+                return Ok(Outcome::SignIn(page(
+                    &pending,
+                    form.request,
+                    &app,
+                    &form.csrf,
+                    Some(username),
+                    vec![msg],
+                )))
+            }
+            None => return Err(e),
+        },
+    };
     let mut who = who;
     who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
+    // A Temporary Access Pass is a strong method by itself: no code step follows.
+    let pending = PendingRequest {
+        second_factor: with_pass,
+        temporary_access_pass: with_pass,
+        ..pending
+    };
     next_step(
         state,
         &who,
@@ -796,7 +809,9 @@ async fn next_step(
             Vec::new(),
         )));
     }
-    if account.force_password_change {
+    // Signed in with a Temporary Access Pass, the person may not know the password at
+    // all; the forced change waits for a sign-in with one.
+    if account.force_password_change && !pending.temporary_access_pass {
         // The same request, now naming who must choose a password, at the token version
         // the change will move on from (so the form changes it once).
         let change = PendingRequest {
@@ -1320,6 +1335,9 @@ fn amr_list(stored: &str) -> Vec<String> {
 pub const AMR_PASSWORD: &str = "pwd";
 /// The stored `amr` of a sign-in with a password and a code from an authenticator app.
 pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
+/// The stored `amr` of a sign-in with a Temporary Access Pass: a one-time code
+/// (RFC 8176 `otp`) that counts as strong by itself, as in Entra ID.
+pub const AMR_TEMPORARY_ACCESS_PASS: &str = "otp mfa";
 
 /// `POST /oauth2/token`.
 pub async fn token(

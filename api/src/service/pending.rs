@@ -77,6 +77,10 @@ pub struct PendingRequest {
     /// A second factor was passed: the sign-in is `pwd otp mfa`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub second_factor: bool,
+    /// Signed in with a Temporary Access Pass instead of the password (a strong
+    /// method on its own): `otp mfa`, and no forced password change on the way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub temporary_access_pass: bool,
 }
 
 impl std::fmt::Debug for PendingRequest {

@@ -135,10 +135,32 @@ pub async fn holds_admin_role(state: &AppState, user: shared::UserId) -> ApiResu
 /// and answers the account on success.
 pub async fn check_password(
     state: &AppState,
-    mut who: Initiator,
+    who: Initiator,
     req: TokenRequest,
     app: Option<TargetResource>,
 ) -> ApiResult<Account> {
+    check(state, who, req, app, false).await.map(|(a, _)| a)
+}
+
+/// The hosted sign-in page's check: [`check_password`], where the account's
+/// Temporary Access Pass (`service::recovery`) may stand in for the password; `.1` is
+/// true when it did.
+pub async fn check_password_or_pass(
+    state: &AppState,
+    who: Initiator,
+    req: TokenRequest,
+    app: Option<TargetResource>,
+) -> ApiResult<(Account, bool)> {
+    check(state, who, req, app, true).await
+}
+
+async fn check(
+    state: &AppState,
+    mut who: Initiator,
+    req: TokenRequest,
+    app: Option<TargetResource>,
+    allow_pass: bool,
+) -> ApiResult<(Account, bool)> {
     let app = app.as_ref();
     let username: String = req.username.trim().chars().take(256).collect();
     if username.is_empty() || req.password.is_empty() {
@@ -178,11 +200,35 @@ pub async fn check_password(
 
     let password = Secret::new(req.password);
     let account = crate::store::accounts::by_upn(state.store.reader(), &username).await?;
+    if let Some(a) = account.as_ref().filter(|_| allow_pass) {
+        let mut who = who.clone();
+        who.user_id = Some(a.id.to_string());
+        who.user_principal_name = Some(a.user_principal_name.clone());
+        let mut event = succeeded(a, app);
+        if let Some(user) = event.targets.first_mut() {
+            *user = user.clone().with(
+                "authentication_method",
+                None,
+                Some("temporary_access_pass".to_owned()),
+            );
+        }
+        use crate::service::recovery::{sign_in_with_pass, PassSignIn};
+        match sign_in_with_pass(state, &who, a, password.expose(), event).await? {
+            PassSignIn::NotAPass => {}
+            PassSignIn::SignedIn => return Ok((a.clone(), true)),
+            PassSignIn::Disabled => {
+                fail(state, &who, Some(a), app, ErrorCode::AccountDisabled, false).await?;
+                return Err(disabled());
+            }
+        }
+    }
     if let Some((a, (dir, guid))) = account
         .as_ref()
         .and_then(|a| crate::service::directory::linked(state, a).map(|l| (a, l)))
     {
-        return pass_through(state, who, a.clone(), &dir, guid, &password, app).await;
+        return pass_through(state, who, a.clone(), &dir, guid, &password, app)
+            .await
+            .map(|a| (a, false));
     }
     if let Some(a) = account.as_ref().filter(|a| a.locked_until > now) {
         fail(state, &who, Some(a), app, ErrorCode::AccountLocked, false).await?;
@@ -253,7 +299,7 @@ pub async fn check_password(
     }
     audit::record(&mut tx, &who, now, &*state.ids, succeeded(&account, app)).await?;
     tx.commit().await.map_err(StoreError::Other)?;
-    Ok(account)
+    Ok((account, false))
 }
 
 /// Sign-in of a user synced from the directory: a bind to AD with the typed password

@@ -116,6 +116,31 @@ pub async fn clear_failures(tx: &mut Tx, id: UserId) -> StoreResult<()> {
     Ok(())
 }
 
+/// Moves the token version on: every token issued before stops working (a
+/// manager's "revoke sessions").
+pub async fn bump_token_version(tx: &mut Tx, id: UserId, now: Micros) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET token_version = token_version + 1, updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Clears a lockout (a manager's "unlock"); whether the account was locked at `now`.
+pub async fn unlock(tx: &mut Tx, id: UserId, now: Micros) -> StoreResult<bool> {
+    let (locked_until,): (Micros,) = sqlx::query_as("SELECT locked_until FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
+        .db()?;
+    clear_failures(tx, id).await?;
+    Ok(locked_until > now)
+}
+
 /// Marks a temporary password used; `false` if it had expired or was used already.
 pub async fn consume_temporary(tx: &mut Tx, id: UserId, now: Micros) -> StoreResult<bool> {
     let r = sqlx::query(

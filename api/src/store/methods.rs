@@ -141,3 +141,22 @@ pub async fn purge_unconfirmed(tx: &mut Tx, before: Micros) -> StoreResult<()> {
         .db()?;
     Ok(())
 }
+
+/// Removes every method of the user (a manager's "require re-registration"); the
+/// kinds removed, confirmed ones only, oldest first.
+pub async fn delete_all(tx: &mut Tx, user: UserId) -> StoreResult<Vec<String>> {
+    let kinds: Vec<(String,)> = sqlx::query_as(
+        "SELECT kind FROM authentication_methods WHERE user_id = $1 AND confirmed = 1 \
+         ORDER BY created_at, id",
+    )
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await
+    .db()?;
+    sqlx::query("DELETE FROM authentication_methods WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut **tx)
+        .await
+        .db()?;
+    Ok(kinds.into_iter().map(|(k,)| k).collect())
+}

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod membership;
 pub mod methods;
 pub mod oidc;
+pub mod passes;
 pub mod phones;
 pub mod role_assignments;
 pub mod search;

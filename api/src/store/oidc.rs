@@ -129,6 +129,30 @@ pub async fn end_session(
     Ok(())
 }
 
+/// Ends every provider session and grant (so every refresh token) of `user`: a
+/// manager's "revoke sessions". The caller also moves the token version on, which
+/// ends access tokens already issued.
+pub async fn end_all_of(tx: &mut Tx, user: UserId, now: Micros) -> StoreResult<u64> {
+    let sessions = sqlx::query(
+        "UPDATE provider_sessions SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL",
+    )
+    .bind(user)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?
+    .rows_affected();
+    sqlx::query(
+        "UPDATE oauth_grants SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(sessions)
+}
+
 /// Records that the hosted page's form `id` (`service::pending`) has signed someone
 /// in; `false` if it had already. Kept until `expires_at`, when the form would be
 /// refused anyway.
@@ -409,6 +433,10 @@ pub async fn purge_expired(tx: &mut Tx, now: Micros) -> StoreResult<u64> {
         ),
         (
             "DELETE FROM provider_sessions WHERE expires_at <= $1 OR ended_at <= $1",
+            now - day,
+        ),
+        (
+            "DELETE FROM temporary_access_passes WHERE expires_at <= $1",
             now - day,
         ),
     ] {

@@ -76,14 +76,22 @@ enum Action {
     Reset,
     Phone,
     Directory,
+    RevokeSessions,
+    Unlock,
+    Reregister,
+    Pass,
 }
 
 impl Action {
-    const ALL: [Action; 4] = [
+    const ALL: [Action; 8] = [
         Action::Read,
         Action::Reset,
         Action::Phone,
         Action::Directory,
+        Action::RevokeSessions,
+        Action::Unlock,
+        Action::Reregister,
+        Action::Pass,
     ];
 
     fn id(self) -> &'static str {
@@ -92,6 +100,10 @@ impl Action {
             Action::Reset => "reset_password",
             Action::Phone => "manage_phone_methods",
             Action::Directory => "manage_directory",
+            Action::RevokeSessions => "revoke_sessions",
+            Action::Unlock => "unlock_account",
+            Action::Reregister => "require_reregistration",
+            Action::Pass => "issue_temporary_access_pass",
         }
     }
 }
@@ -130,7 +142,13 @@ fn oracle(action: Action, actor: &Person, target: &Person) -> bool {
         let role_can = match action {
             Action::Read => true,
             Action::Reset => true,
-            Action::Phone => matches!(role, Auth | PrivAuth | Global),
+            // Issue 13: re-registration and passes follow the phone-method rules;
+            // revoking sessions and unlocking the reset rules without password
+            // administrators (as Entra's Helpdesk and Password Administrators).
+            Action::Phone | Action::Reregister | Action::Pass => {
+                matches!(role, Auth | PrivAuth | Global)
+            }
+            Action::RevokeSessions | Action::Unlock => role != Password,
             Action::Directory => matches!(role, Global | User),
         };
         // 1. the scope covers the target.

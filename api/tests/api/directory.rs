@@ -5,11 +5,15 @@ use crate::helpers::{assert_problem, item_ids, json_with, TestApp, USER_PASSWORD
 use serde_json::{json, Value};
 use shared::dto::{Page, RoleAssignment};
 
-const ALL_ACTIONS: [&str; 4] = [
+pub const ALL_ACTIONS: [&str; 8] = [
     "read",
     "reset_password",
     "manage_phone_methods",
     "manage_directory",
+    "revoke_sessions",
+    "unlock_account",
+    "require_reregistration",
+    "issue_temporary_access_pass",
 ];
 
 /// The (field, code) pairs of a 422 answer.

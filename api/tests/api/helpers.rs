@@ -185,6 +185,9 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // Below the server's keep-alive (actix: 5 s): a connection the server
+                // is closing is never reused (seen as IncompleteMessage under load).
+                .pool_idle_timeout(std::time::Duration::from_secs(3))
                 .build()
                 .unwrap(),
             database_url,

@@ -25,6 +25,7 @@ mod openapi;
 mod phones;
 mod races;
 mod reads;
+mod recovery;
 mod replicas;
 mod reset;
 mod search;

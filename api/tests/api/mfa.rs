@@ -51,7 +51,7 @@ fn claims(jwt: &str) -> Value {
 
 /// Enrols and confirms an authenticator app for the holder of `token`: (method id,
 /// secret). The clock then moves on 30 s, so the next code is a fresh one.
-async fn enrolled(app: &TestApp, clock: &TestClock, token: &str) -> (String, String) {
+pub async fn enrolled(app: &TestApp, clock: &TestClock, token: &str) -> (String, String) {
     let e = json_with(
         app.post(
             "/api/v1/me/authentication-methods/totp",

@@ -440,6 +440,63 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     let (status, _) = r.send(M::GET, "/api/v1/me", Some(&lena_after), None).await;
     assert_eq!(status, 200);
 
+    // Lena enrols an authenticator app: its seed travels once, in the enrolment's
+    // answer, and is kept sealed.
+    let (status, enrolment) = r
+        .send(
+            M::POST,
+            "/api/v1/me/authentication-methods/totp",
+            Some(&lena_after),
+            Some(json!({"name": "Phone"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{enrolment}");
+    let enrolment_index = r.seen.len() - 1;
+    let seed = enrolment["secret"].as_str().unwrap().to_owned();
+    let code = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(&seed).unwrap())
+        .build()
+        .unwrap()
+        .generate_current()
+        .to_string();
+    let verify = format!(
+        "/api/v1/me/authentication-methods/{}/verify",
+        enrolment["id"].as_str().unwrap()
+    );
+    let (status, body) = r
+        .send(
+            M::POST,
+            &verify,
+            Some(&lena_after),
+            Some(json!({ "code": code })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The administrator issues her a Temporary Access Pass, shown once; typed at the
+    // password-only grant it is just a wrong password.
+    let (status, issued) = r
+        .send(
+            M::POST,
+            &format!("/api/v1/users/{lena_id}/temporary-access-pass"),
+            Some(&admin),
+            Some(json!({"lifetime_minutes": 30})),
+        )
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let pass_index = r.seen.len() - 1;
+    let pass = issued["pass"].as_str().unwrap().to_owned();
+    let pass_plain = pass.replace('-', "");
+    let (status, body) = r
+        .send(
+            M::POST,
+            "/api/v1/auth/token",
+            None,
+            Some(json!({"username": LENA, "password": pass})),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+
     // An on-premises staff member gets a typed password, after a weak one.
     let (_, page) = r
         .send(M::GET, "/api/v1/users?limit=200", Some(&admin), None)
@@ -517,6 +574,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     secrets.extend(WRONG);
     secrets.extend(TYPED_WRONG);
     secrets.push(&temp);
+    secrets.extend([seed.as_str(), pass.as_str(), pass_plain.as_str()]);
     let mut leaks = Vec::new();
     for secret in &secrets {
         if log.contains(secret) {
@@ -529,7 +587,9 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
             leaks.push(format!("{secret} in the database files"));
         }
         for (i, (what, status, text)) in r.seen.iter().enumerate() {
-            let expected = i == reset_index && *secret == temp;
+            let expected = (i == reset_index && *secret == temp)
+                || (i == enrolment_index && *secret == seed)
+                || (i == pass_index && *secret == pass);
             if text.contains(secret) && !expected {
                 leaks.push(format!(
                     "{secret} in the response to {what} ({status}): {text}"
@@ -537,7 +597,11 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
             }
         }
     }
-    assert!(leaks.is_empty(), "passwords leaked:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "passwords, seeds or passes leaked:\n{}",
+        leaks.join("\n")
+    );
     // The one place the temporary password belongs.
     assert!(r.seen[reset_index].2.contains(&temp));
 }
@@ -735,5 +799,9 @@ async fn no_directory_password_reaches_the_log_a_response_or_the_audit_trail() {
             leaks.push(format!("the refused password in the response to {what}"));
         }
     }
-    assert!(leaks.is_empty(), "passwords leaked:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "passwords, seeds or passes leaked:\n{}",
+        leaks.join("\n")
+    );
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod me;
 pub mod passwords;
 pub mod phones;
+pub mod recovery;
 pub mod role_assignments;
 pub mod settings;
 pub mod units;
@@ -24,6 +25,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     auth::configure(cfg);
     passwords::configure(cfg);
     phones::configure(cfg);
+    recovery::configure(cfg);
     audit::configure(cfg);
     me::configure(cfg);
     users::configure(cfg);

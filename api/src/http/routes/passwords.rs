@@ -32,7 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// `directory_unavailable`, with nothing changed. Either way the user must change it at next sign-in, every
 /// token issued to them before stops working and any lockout is cleared. Send an
 /// `Idempotency-Key` to make retries safe: a retry replays the outcome without the
-/// password.
+/// password. Needs a sign-in within the last `--reauthentication-minutes` (15):
+/// otherwise 401 `reauthentication_required`.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),

@@ -38,6 +38,9 @@ wire_enum! {
         /// An authenticator app (TOTP) confirmed with its first code.
         RegisterAuthenticatorApp = "Register authenticator app",
         RemoveAuthenticatorApp = "Remove authenticator app",
+        /// A passkey (WebAuthn credential) registered by its owner.
+        RegisterPasskey = "Register passkey",
+        RemovePasskey = "Remove passkey",
     }
 }
 
@@ -77,7 +80,9 @@ impl Activity {
             | Activity::SeedScaleDirectory
             | Activity::SynchronizeDirectory
             | Activity::RegisterAuthenticatorApp
-            | Activity::RemoveAuthenticatorApp => Category::UserManagement,
+            | Activity::RemoveAuthenticatorApp
+            | Activity::RegisterPasskey
+            | Activity::RemovePasskey => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -130,8 +135,10 @@ mod tests {
             Activity::SynchronizeDirectory => "Synchronize directory",
             Activity::RegisterAuthenticatorApp => "Register authenticator app",
             Activity::RemoveAuthenticatorApp => "Remove authenticator app",
+            Activity::RegisterPasskey => "Register passkey",
+            Activity::RemovePasskey => "Remove passkey",
         });
-        assert_eq!(Activity::ALL.len(), 24);
+        assert_eq!(Activity::ALL.len(), 26);
     }
 
     #[test]
@@ -176,7 +183,9 @@ mod tests {
                 | Activity::SeedScaleDirectory
                 | Activity::SynchronizeDirectory
                 | Activity::RegisterAuthenticatorApp
-                | Activity::RemoveAuthenticatorApp => "UserManagement",
+                | Activity::RemoveAuthenticatorApp
+                | Activity::RegisterPasskey
+                | Activity::RemovePasskey => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -75,6 +75,10 @@ wire_enum! {
         /// Admins must sign in with a second factor, through the identity provider's
         /// hosted page; a password alone is not enough.
         MfaRequired = "mfa_required",
+        // 401 (with a valid token)
+        /// The action needs a sign-in within the last 15 minutes (or a code from an
+        /// authenticator app): sign in again, then retry.
+        ReauthenticationRequired = "reauthentication_required",
         // 404
         NotFound = "not_found",
         // 405
@@ -98,6 +102,9 @@ wire_enum! {
         MobileRequired = "mobile_required",
         /// Another user already signs in with this mobile number.
         PhoneNumberInUse = "phone_number_in_use",
+        /// Passkeys need the server to be reached at a host name (WebAuthn's relying
+        /// party id): its public URL is an IP address, so none can be registered.
+        PasskeysUnavailable = "passkeys_unavailable",
         /// The caller's own number, entered for someone else.
         PhoneNumberIsYours = "phone_number_is_yours",
         /// The mobile number cannot go while an alternate mobile number exists.
@@ -228,6 +235,7 @@ mod tests {
             ErrorCode::ApplicationAdminRequired => "application_admin_required",
             ErrorCode::MembershipNotPermitted => "membership_not_permitted",
             ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
@@ -239,6 +247,7 @@ mod tests {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::MobileRequired => "mobile_required",
             ErrorCode::PhoneNumberInUse => "phone_number_in_use",
+            ErrorCode::PasskeysUnavailable => "passkeys_unavailable",
             ErrorCode::PhoneNumberIsYours => "phone_number_is_yours",
             ErrorCode::AlternateMobileDepends => "alternate_mobile_depends",
             ErrorCode::ManagedByDirectory => "managed_by_directory",
@@ -251,7 +260,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 49);
+        assert_eq!(ErrorCode::ALL.len(), 51);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

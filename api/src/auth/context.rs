@@ -92,6 +92,9 @@ impl Principal {
 pub struct AuthContext {
     pub principal: Principal,
     pub initiator: Initiator,
+    /// When the caller signed in (the token's `auth_time`, Unix seconds): the proof
+    /// of presence that a recent sign-in gives.
+    pub auth_time: Option<u64>,
 }
 
 impl AuthContext {
@@ -120,6 +123,7 @@ impl AuthContext {
                 },
             },
             initiator: Initiator::cli(ids),
+            auth_time: None,
         }
     }
 
@@ -245,6 +249,7 @@ async fn authenticate(
             my_staff,
         },
         initiator,
+        auth_time: claims.auth_time,
     })
 }
 

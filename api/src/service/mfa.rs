@@ -18,7 +18,7 @@ use crate::time::{Micros, Span};
 use shared::audit::Activity;
 use shared::dto::{
     AuthenticationMethod, AuthenticationMethodKind, AuthenticationMethodSummary, Page,
-    RegisterTotp, TotpEnrolment, VerifyCode,
+    RegisterTotp, RemoveMethod, TotpEnrolment, VerifyCode,
 };
 use shared::{ErrorCode, FieldErrorCode, UserId};
 use totp_rs::{Algorithm, Builder, Totp};
@@ -27,8 +27,18 @@ use totp_rs::{Algorithm, Builder, Totp};
 const ISSUER: &str = "OpenStaff";
 /// An enrolment not confirmed within this long no longer counts (and is dropped).
 pub const ENROLMENT_TTL: Span = Span::minutes(10);
-/// Methods one user may hold (confirmed or waiting).
-const MAX_METHODS: i64 = 10;
+/// Methods one user may hold (confirmed or waiting), passkeys included.
+pub const MAX_METHODS: i64 = 10;
+/// A proof of presence for removing a method: a sign-in this recent.
+pub const REAUTHENTICATION_WINDOW: Span = Span::minutes(15);
+
+/// The answer when the user holds [`MAX_METHODS`] already.
+pub fn too_many() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::Conflict,
+        format!("You can have at most {MAX_METHODS} authentication methods. Remove one first."),
+    )
+}
 const DEFAULT_NAME: &str = "Authenticator app";
 
 /// The seed's additional data: it opens only on its own row.
@@ -161,10 +171,7 @@ pub async fn start_enrolment(
     rows::purge_unconfirmed(&mut tx, now - ENROLMENT_TTL).await?;
     if rows::count_of(&mut tx, user).await? >= MAX_METHODS {
         tx.rollback().await.map_err(StoreError::Other)?;
-        return Err(ApiError::conflict(
-            ErrorCode::Conflict,
-            format!("You can have at most {MAX_METHODS} authentication methods. Remove one first."),
-        ));
+        return Err(too_many());
     }
     rows::insert(
         &mut tx,
@@ -178,6 +185,8 @@ pub async fn start_enrolment(
             created_at: now,
             last_used_at: None,
             last_used_step: 0,
+            credential_id: None,
+            credential: None,
         },
     )
     .await?;
@@ -309,8 +318,12 @@ pub async fn accept_code(
         return Ok(false);
     };
     let now = state.now();
-    for row in rows::confirmed_of(&mut **tx, user).await? {
-        if let Some(step) = step_of(state, &row, upn, &code, now).await? {
+    let apps = rows::confirmed_of(&mut **tx, user).await?;
+    for row in apps
+        .iter()
+        .filter(|r| r.kind == AuthenticationMethodKind::Totp.id())
+    {
+        if let Some(step) = step_of(state, row, upn, &code, now).await? {
             if rows::use_step(tx, &row.id, step, now).await? {
                 return Ok(true);
             }
@@ -422,14 +435,17 @@ pub async fn mine(state: &AppState, ctx: &AuthContext) -> ApiResult<Page<Authent
     })
 }
 
-/// `DELETE /me/authentication-methods/{id}`: with a current code from any of the
-/// caller's confirmed apps (under the lockout, like a sign-in); audited "Remove
-/// authenticator app". A waiting enrolment goes without a code.
+/// `DELETE /me/authentication-methods/{id}`: audited "Remove authenticator app" or
+/// "Remove passkey". The proof that the owner is asking: a current code from one of
+/// the caller's confirmed authenticator apps (under the lockout, like a sign-in)
+/// when they have one; otherwise (passkeys only) a sign-in within
+/// [`REAUTHENTICATION_WINDOW`], else 401 `reauthentication_required`. A waiting
+/// enrolment goes without either.
 pub async fn remove_mine(
     state: &AppState,
     ctx: &AuthContext,
     id: &str,
-    body: VerifyCode,
+    body: RemoveMethod,
 ) -> ApiResult<()> {
     let id = method_id(id)?;
     let user = ctx.user_id();
@@ -442,11 +458,29 @@ pub async fn remove_mine(
         return Err(not_found());
     };
     if row.confirmed {
-        let mut tx = state.store.begin().await?;
-        let account = crate::store::accounts::by_id(&mut tx, user).await?;
-        tx.rollback().await.map_err(StoreError::Other)?;
-        let account = account.ok_or_else(not_found)?;
-        check_code(state, &ctx.initiator, &account, &body.code, None).await?;
+        let methods = rows::confirmed_of(state.store.reader(), user).await?;
+        let has_app = methods
+            .iter()
+            .any(|m| m.kind == AuthenticationMethodKind::Totp.id());
+        if has_app {
+            let mut tx = state.store.begin().await?;
+            let account = crate::store::accounts::by_id(&mut tx, user).await?;
+            tx.rollback().await.map_err(StoreError::Other)?;
+            let account = account.ok_or_else(not_found)?;
+            let code = body.code.unwrap_or_default();
+            check_code(state, &ctx.initiator, &account, &code, None).await?;
+        } else {
+            let window = u64::try_from(REAUTHENTICATION_WINDOW.whole_seconds()).unwrap_or(0);
+            let recent = ctx
+                .auth_time
+                .is_some_and(|t| now.unix_seconds().saturating_sub(t) <= window);
+            if !recent {
+                return Err(ApiError::unauthorized(
+                    ErrorCode::ReauthenticationRequired,
+                    "Removing a passkey needs a sign-in within the last 15 minutes. Sign in again, then try again.",
+                ));
+            }
+        }
     }
     let mut tx = state.store.begin().await?;
     if !rows::delete(&mut tx, user, &id).await? {
@@ -454,8 +488,14 @@ pub async fn remove_mine(
         return Err(not_found());
     }
     if row.confirmed {
-        let event = Event::success(Activity::RemoveAuthenticatorApp)
-            .target(method_target(user, &upn, &row.name, false));
+        let event = if row.kind == AuthenticationMethodKind::Passkey.id() {
+            Event::success(Activity::RemovePasskey).target(
+                crate::service::passkeys::removed_target(user, &upn, &row.name),
+            )
+        } else {
+            Event::success(Activity::RemoveAuthenticatorApp)
+                .target(method_target(user, &upn, &row.name, false))
+        };
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     }
     tx.commit().await.map_err(StoreError::Other)?;

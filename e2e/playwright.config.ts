@@ -34,6 +34,11 @@ const GLOBAL = /\.global\.spec\.ts$/;
 const DIRECTORY = /\.directory\.spec\.ts$/;
 const directoryPort = Number(process.env.E2E_DIRECTORY_PORT ?? 18081);
 const directoryURL = `http://127.0.0.1:${directoryPort}`;
+// `passkeys.spec.ts` runs against a third server reached at `http://localhost:PORT`:
+// WebAuthn needs a host name (its relying-party id), never 127.0.0.1.
+const PASSKEYS = /passkeys\.spec\.ts$/;
+const passkeyPort = Number(process.env.E2E_PASSKEY_PORT ?? 18082);
+const passkeyURL = `http://localhost:${passkeyPort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -52,9 +57,10 @@ export default defineConfig({
   // `*.global.spec.ts` change tenant-wide state (the My Staff setting): they run after
   // every other test, one project after the other, so nothing races them.
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY] },
-    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY] },
+    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY, PASSKEYS] },
+    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY, PASSKEYS] },
     { name: 'directory', use: { ...desktop, baseURL: directoryURL }, testMatch: DIRECTORY },
+    { name: 'passkeys', use: { ...desktop, baseURL: passkeyURL }, testMatch: PASSKEYS },
     {
       name: 'global-desktop',
       use: desktop,
@@ -75,6 +81,17 @@ export default defineConfig({
       command: './support/serve.sh',
       url: `${baseURL}/`,
       env: { E2E_PORT: String(port) },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+    },
+    {
+      command: './support/serve-passkeys.sh',
+      // Ready when it answers on the loopback address it binds.
+      url: `http://127.0.0.1:${passkeyPort}/`,
+      env: { E2E_PASSKEY_PORT: String(passkeyPort) },
       reuseExistingServer: false,
       timeout: 60_000,
       stdout: 'ignore',

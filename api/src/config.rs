@@ -69,6 +69,14 @@ pub struct ServerConfig {
     #[arg(long, env = "OPENSTAFF_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// The relying-party id passkeys are bound to: a host name, the public URL's own
+    /// or a parent domain of it (`example.com` for `https://id.example.com`).
+    /// Default: the public URL's host. Passkeys registered under one id work only
+    /// under that id, so choose it once. A public URL that is an IP address cannot
+    /// host passkeys (WebAuthn needs a name): they are then unavailable.
+    #[arg(long, env = "OPENSTAFF_WEBAUTHN_RP_ID")]
+    pub webauthn_rp_id: Option<String>,
+
     /// A provider session (single sign-on) ends after this long without use.
     #[arg(long, env = "OPENSTAFF_SESSION_IDLE_MINUTES", default_value_t = 480)]
     pub session_idle_minutes: u32,
@@ -101,6 +109,9 @@ pub struct ProviderConfig {
     pub session_idle: Span,
     /// Absolute lifetime of a provider session.
     pub session_lifetime: Span,
+    /// The passkey verifier (WebAuthn relying party) for the public URL: `None` when
+    /// the public URL is an IP address, which cannot host passkeys.
+    pub passkeys: Option<std::sync::Arc<webauthn_rs::Webauthn>>,
 }
 
 impl Default for ProviderConfig {
@@ -111,6 +122,7 @@ impl Default for ProviderConfig {
             secure_cookies: false,
             session_idle: Span::minutes(480),
             session_lifetime: Span::hours(12),
+            passkeys: None,
         }
     }
 }
@@ -128,6 +140,7 @@ impl ServerConfig {
             max_body_bytes: 64 * 1024,
             key_refresh_seconds: 30,
             public_url: None,
+            webauthn_rp_id: None,
             session_idle_minutes: 480,
             session_lifetime_hours: 12,
             policy: PolicyConfig::for_tests(),
@@ -164,11 +177,39 @@ impl ServerConfig {
         let issuer = self.issuer_url()?;
         Ok(ProviderConfig {
             secure_cookies: issuer.starts_with("https://"),
+            passkeys: passkeys(&issuer, self.webauthn_rp_id.as_deref())?,
             issuer,
             session_idle: Span::minutes(self.session_idle_minutes),
             session_lifetime: Span::hours(self.session_lifetime_hours),
         })
     }
+}
+
+/// The WebAuthn relying party for `issuer`: its origin, and `rp_id` or the issuer's
+/// host. `None` for an IP address (browsers refuse WebAuthn there).
+fn passkeys(
+    issuer: &str,
+    rp_id: Option<&str>,
+) -> anyhow::Result<Option<std::sync::Arc<webauthn_rs::Webauthn>>> {
+    let url = url::Url::parse(issuer).map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+    let Some(host) = url.domain() else {
+        return Ok(None);
+    };
+    let rp_id = rp_id
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(host)
+        .to_ascii_lowercase();
+    let origin = url::Url::parse(&url.origin().ascii_serialization())
+        .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+    let built = webauthn_rs::WebauthnBuilder::new(&rp_id, &origin)
+        .and_then(|b| b.rp_name("OpenStaff").build())
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "--webauthn-rp-id {rp_id} must be the public URL's host ({host}) or a parent domain of it: {e}"
+            )
+        })?;
+    Ok(Some(std::sync::Arc::new(built)))
 }
 
 /// Password, lockout and phone policies.
@@ -285,5 +326,23 @@ impl PolicyConfig {
             min_character_classes: self.onprem_min_classes,
             forbid_name_parts: self.onprem_forbid_name,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::passkeys;
+
+    #[test]
+    fn passkeys_need_a_host_name() {
+        assert!(passkeys("http://127.0.0.1:8080", None).unwrap().is_none());
+        assert!(passkeys("http://[::1]:8080", None).unwrap().is_none());
+        assert!(passkeys("http://localhost:8080", None).unwrap().is_some());
+        assert!(
+            passkeys("https://id.contoso.example", Some("contoso.example"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(passkeys("https://id.contoso.example", Some("fabrikam.example")).is_err());
     }
 }

@@ -47,6 +47,9 @@ wire_enum! {
         IssueTemporaryAccessPass = "Admin registered temporary access pass method for user",
         /// A manager revoked a user's Temporary Access Pass (Entra's string).
         RevokeTemporaryAccessPass = "Admin deleted temporary access pass method for user",
+        /// A passkey (WebAuthn credential) registered by its owner.
+        RegisterPasskey = "Register passkey",
+        RemovePasskey = "Remove passkey",
     }
 }
 
@@ -91,7 +94,9 @@ impl Activity {
             | Activity::UnlockAccount
             | Activity::RequireReregistration
             | Activity::IssueTemporaryAccessPass
-            | Activity::RevokeTemporaryAccessPass => Category::UserManagement,
+            | Activity::RevokeTemporaryAccessPass
+            | Activity::RegisterPasskey
+            | Activity::RemovePasskey => Category::UserManagement,
             Activity::SignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -153,8 +158,10 @@ mod tests {
             Activity::RevokeTemporaryAccessPass => {
                 "Admin deleted temporary access pass method for user"
             }
+            Activity::RegisterPasskey => "Register passkey",
+            Activity::RemovePasskey => "Remove passkey",
         });
-        assert_eq!(Activity::ALL.len(), 29);
+        assert_eq!(Activity::ALL.len(), 31);
     }
 
     #[test]
@@ -204,7 +211,9 @@ mod tests {
                 | Activity::UnlockAccount
                 | Activity::RequireReregistration
                 | Activity::IssueTemporaryAccessPass
-                | Activity::RevokeTemporaryAccessPass => "UserManagement",
+                | Activity::RevokeTemporaryAccessPass
+                | Activity::RegisterPasskey
+                | Activity::RemovePasskey => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -101,6 +101,9 @@ wire_enum! {
         MobileRequired = "mobile_required",
         /// Another user already signs in with this mobile number.
         PhoneNumberInUse = "phone_number_in_use",
+        /// Passkeys need the server to be reached at a host name (WebAuthn's relying
+        /// party id): its public URL is an IP address, so none can be registered.
+        PasskeysUnavailable = "passkeys_unavailable",
         /// The caller's own number, entered for someone else.
         PhoneNumberIsYours = "phone_number_is_yours",
         /// The mobile number cannot go while an alternate mobile number exists.
@@ -243,6 +246,7 @@ mod tests {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::MobileRequired => "mobile_required",
             ErrorCode::PhoneNumberInUse => "phone_number_in_use",
+            ErrorCode::PasskeysUnavailable => "passkeys_unavailable",
             ErrorCode::PhoneNumberIsYours => "phone_number_is_yours",
             ErrorCode::AlternateMobileDepends => "alternate_mobile_depends",
             ErrorCode::ManagedByDirectory => "managed_by_directory",
@@ -255,7 +259,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 50);
+        assert_eq!(ErrorCode::ALL.len(), 51);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

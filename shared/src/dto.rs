@@ -784,6 +784,9 @@ pub enum AuthenticationMethodKind {
     /// A Temporary Access Pass a manager issued (listed for managers only, with its
     /// expiry).
     TemporaryAccessPass,
+    /// A passkey (a discoverable WebAuthn credential with user verification): a
+    /// second factor after a password, or a whole sign-in by itself.
+    Passkey,
 }
 
 impl AuthenticationMethodKind {
@@ -792,6 +795,7 @@ impl AuthenticationMethodKind {
         match self {
             AuthenticationMethodKind::Totp => "totp",
             AuthenticationMethodKind::TemporaryAccessPass => "temporary_access_pass",
+            AuthenticationMethodKind::Passkey => "passkey",
         }
     }
 
@@ -799,6 +803,7 @@ impl AuthenticationMethodKind {
         match s {
             "totp" => Some(AuthenticationMethodKind::Totp),
             "temporary_access_pass" => Some(AuthenticationMethodKind::TemporaryAccessPass),
+            "passkey" => Some(AuthenticationMethodKind::Passkey),
             _ => None,
         }
     }
@@ -941,9 +946,7 @@ impl std::fmt::Debug for TotpEnrolment {
     }
 }
 
-/// `POST /api/v1/me/authentication-methods/{id}/verify` body, and
-/// `DELETE /api/v1/me/authentication-methods/{id}` body (a current code from any of
-/// the caller's confirmed authenticator apps).
+/// `POST /api/v1/me/authentication-methods/{id}/verify` body.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -956,5 +959,84 @@ pub struct VerifyCode {
 impl std::fmt::Debug for VerifyCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("VerifyCode([redacted])")
+    }
+}
+
+/// `DELETE /api/v1/me/authentication-methods/{id}` body: the proof that the caller
+/// is the account's owner. A caller with an authenticator app sends a current code
+/// from one; a caller whose only methods are passkeys sends `{}` and must have signed
+/// in within the last 15 minutes (else 401 `reauthentication_required`).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RemoveMethod {
+    /// The six digits one of the caller's authenticator apps shows now.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "123456"))]
+    pub code: Option<String>,
+}
+
+impl std::fmt::Debug for RemoveMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemoveMethod([redacted])")
+    }
+}
+
+/// The answer to `POST /api/v1/me/authentication-methods/passkey/options`: what to
+/// hand to `navigator.credentials.create()` and the ceremony to send back with its
+/// result within 10 minutes.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasskeyRegistrationOptions {
+    /// The ceremony's state, sealed by the server (opaque): send it back unchanged
+    /// to `POST /api/v1/me/authentication-methods/passkey`.
+    pub ceremony: String,
+    /// WebAuthn `CredentialCreationOptions` as JSON: `{"publicKey": {...}}` with
+    /// binary members (`challenge`, `user.id`, `excludeCredentials[].id`) in
+    /// base64url without padding. Decode those to `ArrayBuffer`s before
+    /// `navigator.credentials.create(options)`. Asks for a discoverable credential
+    /// (resident key required) with user verification, and excludes the caller's
+    /// passkeys.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    /// Register before this, or ask for new options.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PasskeyRegistrationOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasskeyRegistrationOptions")
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/me/authentication-methods/passkey` body.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RegisterPasskey {
+    /// `ceremony` from the options, unchanged.
+    pub ceremony: String,
+    /// The `PublicKeyCredential` that `navigator.credentials.create()` gave, as JSON
+    /// (`PublicKeyCredential.toJSON()`, or by hand): `{"id", "rawId", "type":
+    /// "public-key", "response": {"clientDataJSON", "attestationObject"},
+    /// "extensions": {}}`, binary members in base64url.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+    /// What to call it ("Work phone"); default "Passkey". At most 64 characters.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::patterns::schema::method_name))]
+    pub name: Option<String>,
+}
+
+impl std::fmt::Debug for RegisterPasskey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegisterPasskey")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }

@@ -165,6 +165,12 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::MfaRequired => {
             "Administrators sign in with a second factor. Sign in through the OpenStaff sign-in page."
         }
+        ErrorCode::ReauthenticationRequired => {
+            "For your security, sign in again before doing this."
+        }
+        ErrorCode::PasskeysUnavailable => {
+            "Passkeys can't be used here: OpenStaff is reached at an IP address, not a name. Ask your administrator."
+        }
         ErrorCode::ApplicationAdminRequired => {
             "Only Global Administrators can manage applications."
         }

@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
     self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, CodeForm,
-    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, SignInForm,
+    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, PasskeyForm, SignInForm,
 };
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/oauth2/change-password", web::post().to(change_password))
     .route("/oauth2/verify-code", web::post().to(verify_code))
     .route("/oauth2/enrol-totp", web::post().to(enrol_totp))
+    .route("/oauth2/passkey", web::post().to(passkey))
     .route(service::TOKEN_PATH, web::post().to(token))
     .route(service::USERINFO_PATH, web::get().to(userinfo))
     .route(service::USERINFO_PATH, web::post().to(userinfo))
@@ -113,6 +114,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 login_hint: None,
                 errors: &p.errors,
                 redirect_origin: &p.redirect_origin,
+                passkey: p.passkey.as_ref(),
+                totp: p.totp,
             });
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
@@ -132,6 +135,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                     login_hint: None,
                     errors: &p.errors,
                     redirect_origin: &p.redirect_origin,
+                    passkey: None,
+                    totp: true,
                 },
                 enrolment,
             );
@@ -146,6 +151,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 login_hint: p.login_hint.as_deref(),
                 errors: &p.errors,
                 redirect_origin: &p.redirect_origin,
+                passkey: p.passkey.as_ref(),
+                totp: p.totp,
             });
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
@@ -161,6 +168,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                     login_hint: None,
                     errors: &p.errors,
                     redirect_origin: &p.redirect_origin,
+                    passkey: None,
+                    totp: true,
                 },
                 &PasswordRules {
                     policy: match &p.domain_policy {
@@ -359,6 +368,28 @@ async fn enrol_totp(
     answer(
         &state,
         service::enrol_totp(&state, post.who.clone(), form, session, csrf).await,
+    )
+}
+
+async fn passkey(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = PasskeyForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        passkey: post.field("passkey"),
+        credential: post.field("credential"),
+    };
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::passkey(&state, post.who.clone(), form, session, csrf).await,
     )
 }
 

@@ -1,10 +1,11 @@
 //! The hosted sign-in page and the provider's other pages: server-rendered HTML,
-//! every value escaped, one small inline stylesheet and (on the forced password
-//! change only) one small inline script, each allowed by its hash in a strict
-//! Content-Security-Policy. The form may post only to this server and be redirected
-//! only to the application's own origin. Everything works without the script: it
-//! only keeps the password checklist up to date as the person types, and the server
-//! checks every rule when the form is sent.
+//! every value escaped, one small inline stylesheet and at most one small inline
+//! script, each allowed by its hash in a strict Content-Security-Policy. The form
+//! may post only to this server and be redirected only to the application's own
+//! origin. Passwords and codes work without the scripts: the forced change's keeps
+//! the password checklist up to date as the person types (the server checks every
+//! rule when the form is sent); the sign-in page's shows the passkey button (hidden
+//! without it) and hands the page's challenge to `navigator.credentials.get()`.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
@@ -38,6 +39,8 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;b
 .muted{color:#4b5563}\
 .qr{margin:1rem auto;width:220px;max-width:100%}.qr svg{display:block;width:100%;height:auto}\
 .secret{font:600 1.1rem/1.6 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.05em;word-spacing:.4em;overflow-wrap:anywhere;background:#f3f4f6;padding:.5rem .75rem;border-radius:6px}\
+.or{text-align:center;margin:1.25rem 0 0}\
+button.secondary{background:#fff;color:#0b5cad;border:2px solid #0b5cad}\
 .visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}\
 a{color:#0b5cad}";
 
@@ -63,6 +66,51 @@ clearTimeout(t);t=setTimeout(function(){var m=k+' of '+all+' password rules met'
 if(m!==said){said=m;s.textContent=m;}},1000);}\
 n.addEventListener('input',check);c.addEventListener('input',check);})();";
 
+/// The passkey button: shown only where WebAuthn exists; on a click, the page's
+/// options (base64url members decoded) go to `navigator.credentials.get()`, and the
+/// assertion (base64url members encoded) is posted with the page's ceremony. A
+/// cancelled prompt says so in the polite status line.
+const PASSKEY_SCRIPT: &str = "(function(){\
+var a=document.getElementById('passkey-area'),b=document.getElementById('passkey'),s=document.getElementById('passkey-status');\
+if(!a||!b||!s||!window.PublicKeyCredential||!navigator.credentials)return;\
+var f=b.form,c=f.elements.credential;\
+function dec(t){var r=atob(t.replace(/-/g,'+').replace(/_/g,'/')),u=new Uint8Array(r.length);for(var i=0;i<r.length;i++)u[i]=r.charCodeAt(i);return u.buffer}\
+function enc(v){var u=new Uint8Array(v),t='';for(var i=0;i<u.length;i++)t+=String.fromCharCode(u[i]);return btoa(t).replace(/\\+/g,'-').replace(/\\//g,'_').replace(/=+$/,'')}\
+var o=JSON.parse(b.getAttribute('data-options')).publicKey;\
+o.challenge=dec(o.challenge);(o.allowCredentials||[]).forEach(function(x){x.id=dec(x.id)});\
+a.hidden=false;\
+b.addEventListener('click',function(){s.textContent='';b.disabled=true;\
+navigator.credentials.get({publicKey:o}).then(function(k){var r=k.response;\
+c.value=JSON.stringify({id:k.id,rawId:enc(k.rawId),type:k.type,response:{authenticatorData:enc(r.authenticatorData),\
+clientDataJSON:enc(r.clientDataJSON),signature:enc(r.signature),userHandle:r.userHandle?enc(r.userHandle):null},\
+extensions:k.getClientExtensionResults()});f.submit();},\
+function(){b.disabled=false;s.textContent='No passkey was used. Try again, or sign in with your password.';});});})();";
+
+/// Which of the page scripts a page carries.
+#[derive(Clone, Copy)]
+enum Script {
+    Checklist,
+    Passkey,
+}
+
+impl Script {
+    fn text(self) -> &'static str {
+        match self {
+            Script::Checklist => SCRIPT,
+            Script::Passkey => PASSKEY_SCRIPT,
+        }
+    }
+
+    fn hash(self) -> &'static str {
+        static CHECKLIST: OnceLock<String> = OnceLock::new();
+        static PASSKEY: OnceLock<String> = OnceLock::new();
+        match self {
+            Script::Checklist => CHECKLIST.get_or_init(|| csp_hash(SCRIPT)),
+            Script::Passkey => PASSKEY.get_or_init(|| csp_hash(PASSKEY_SCRIPT)),
+        }
+    }
+}
+
 fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", STANDARD.encode(Sha256::digest(text)))
 }
@@ -70,11 +118,6 @@ fn csp_hash(text: &str) -> String {
 fn style_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| csp_hash(STYLE))
-}
-
-fn script_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| csp_hash(SCRIPT))
 }
 
 /// Escapes text for HTML element content and double-quoted attribute values.
@@ -94,13 +137,13 @@ pub fn esc(s: &str) -> String {
 }
 
 /// A whole page; `form_origin` is the one other origin the form may end up at;
-/// `script` adds the checklist's script.
+/// `script` adds one of the page scripts.
 fn document(
     title: &str,
     body: &str,
     form_origin: Option<&str>,
     status: StatusCode,
-    script: bool,
+    script: Option<Script>,
 ) -> HttpResponse {
     let mut html = String::with_capacity(4096);
     let _ = write!(
@@ -111,10 +154,9 @@ fn document(
          <title>{} – OpenStaff</title><style>{STYLE}</style></head>\
          <body><main><p class=\"brand\">OpenStaff</p>{body}</main>{}</body></html>",
         esc(title),
-        if script {
-            format!("<script>{SCRIPT}</script>")
-        } else {
-            String::new()
+        match script {
+            Some(s) => format!("<script>{}</script>", s.text()),
+            None => String::new(),
         }
     );
     // An origin is scheme://host[:port], already validated; keep only safe bytes.
@@ -125,10 +167,9 @@ fn document(
         })
         .map(|o| format!(" {o}"))
         .unwrap_or_default();
-    let scripts = if script {
-        format!("; script-src {}", script_hash())
-    } else {
-        String::new()
+    let scripts = match script {
+        Some(s) => format!("; script-src {}", s.hash()),
+        None => String::new(),
     };
     let csp = format!(
         "default-src 'none'; style-src {}{scripts}; form-action 'self'{origin}; frame-ancestors 'none'; base-uri 'none'",
@@ -182,6 +223,35 @@ pub struct SignInPage<'a> {
     pub login_hint: Option<&'a str>,
     pub errors: &'a [String],
     pub redirect_origin: &'a str,
+    /// The passkey button's ceremony and options (`None`: no button).
+    pub passkey: Option<&'a crate::service::passkeys::PasskeyPrompt>,
+    /// The second step asks for a code from an authenticator app.
+    pub totp: bool,
+}
+
+/// The passkey form: hidden until the script finds WebAuthn in the browser.
+fn passkey_section(p: &SignInPage<'_>, label: &str, or: bool) -> String {
+    let Some(k) = p.passkey else {
+        return String::new();
+    };
+    format!(
+        "<div id=\"passkey-area\" hidden>{or}\
+         <form method=\"post\" action=\"/oauth2/passkey\">{hidden}\
+         <input type=\"hidden\" name=\"passkey\" value=\"{ceremony}\">\
+         <input type=\"hidden\" name=\"credential\" value=\"\">\
+         <button type=\"button\" id=\"passkey\" class=\"{class}\" data-options=\"{options}\">{label}</button></form>\
+         <p class=\"hint\" id=\"passkey-status\" role=\"status\"></p></div>",
+        or = if or { "<p class=\"or\">or</p>" } else { "" },
+        class = if or { "secondary" } else { "" },
+        hidden = hidden(p.request, p.csrf),
+        ceremony = esc(&k.ceremony),
+        options = esc(&k.options),
+        label = esc(label),
+    )
+}
+
+fn passkey_script(p: &SignInPage<'_>) -> Option<Script> {
+    p.passkey.map(|_| Script::Passkey)
 }
 
 pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
@@ -199,7 +269,7 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          autocapitalize=\"none\" spellcheck=\"false\" required value=\"{hint}\"{user_focus}{d}>\
          <label for=\"password\">Password</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{pass_focus}{d}>\
-         <button type=\"submit\">Sign in</button></form>\
+         <button type=\"submit\">Sign in</button></form>{passkey}\
          <p class=\"hint\">Forgot your password? Ask your manager to reset it. \
          Got a Temporary Access Pass from your manager? Type it as your password.</p>",
         app = esc(p.app_name),
@@ -207,13 +277,14 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
         hidden = hidden(p.request, p.csrf),
         hint = esc(hint),
         d = described(p.errors),
+        passkey = passkey_section(p, "Sign in with a passkey", true),
     );
     document(
         "Sign in",
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
-        false,
+        passkey_script(p),
     )
 }
 
@@ -234,25 +305,41 @@ fn code_field(errors: &[String]) -> String {
     )
 }
 
-/// The second step: the code from the person's authenticator app.
+/// The second step: the code from the person's authenticator app, or their
+/// passkey, or either.
 pub fn code(p: &SignInPage<'_>) -> HttpResponse {
+    let (title, heading) = if p.totp {
+        (
+            "Enter your code",
+            "Enter the code from your authenticator app",
+        )
+    } else {
+        ("Use your passkey", "Use your passkey")
+    };
+    let code_form = if p.totp {
+        format!(
+            "<form method=\"post\" action=\"/oauth2/verify-code\">{hidden}{field}\
+             <button type=\"submit\">Verify</button></form>",
+            hidden = hidden(p.request, p.csrf),
+            field = code_field(p.errors),
+        )
+    } else {
+        String::new()
+    };
     let body = format!(
-        "<h1>Enter the code from your authenticator app</h1>\
-         <p>to continue to <strong>{app}</strong></p>{errors}\
-         <form method=\"post\" action=\"/oauth2/verify-code\">{hidden}{field}\
-         <button type=\"submit\">Verify</button></form>\
+        "<h1>{heading}</h1>\
+         <p>to continue to <strong>{app}</strong></p>{errors}{code_form}{passkey}\
          <p class=\"hint\">Lost your phone? Ask your manager to help you sign in.</p>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
-        hidden = hidden(p.request, p.csrf),
-        field = code_field(p.errors),
+        passkey = passkey_section(p, "Use a passkey", p.totp),
     );
     document(
-        "Enter your code",
+        title,
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
-        false,
+        passkey_script(p),
     )
 }
 
@@ -291,7 +378,7 @@ pub fn enrol_totp(p: &SignInPage<'_>, e: &shared::dto::TotpEnrolment) -> HttpRes
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
-        false,
+        None,
     )
 }
 
@@ -419,7 +506,7 @@ pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpRes
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
-        true,
+        Some(Script::Checklist),
     )
 }
 
@@ -431,7 +518,7 @@ pub fn not_allowed(app_name: &str) -> HttpResponse {
          <p><a href=\"/oauth2/logout\">Sign out of OpenStaff</a></p>",
         app = esc(app_name)
     );
-    document("Not allowed", &body, None, StatusCode::FORBIDDEN, false)
+    document("Not allowed", &body, None, StatusCode::FORBIDDEN, None)
 }
 
 pub fn error(title: &str, message: &str) -> HttpResponse {
@@ -440,7 +527,7 @@ pub fn error(title: &str, message: &str) -> HttpResponse {
         esc(title),
         esc(message)
     );
-    document(title, &body, None, StatusCode::BAD_REQUEST, false)
+    document(title, &body, None, StatusCode::BAD_REQUEST, None)
 }
 
 pub fn confirm_logout(
@@ -469,7 +556,7 @@ pub fn confirm_logout(
     let origin = post_logout
         .and_then(|u| url::Url::parse(u).ok())
         .map(|u| u.origin().ascii_serialization());
-    document("Sign out", &body, origin.as_deref(), StatusCode::OK, false)
+    document("Sign out", &body, origin.as_deref(), StatusCode::OK, None)
 }
 
 pub fn signed_out() -> HttpResponse {
@@ -478,7 +565,7 @@ pub fn signed_out() -> HttpResponse {
         "<h1>You're signed out</h1><p>You have signed out of OpenStaff. You can close this window.</p>",
         None,
         StatusCode::OK,
-        false,
+        None,
     )
 }
 
@@ -504,6 +591,8 @@ mod tests {
             login_hint: None,
             errors: &errors,
             redirect_origin: "https://rota.example",
+            passkey: None,
+            totp: true,
         });
         let size = actix_web::body::MessageBody::size(resp.body());
         match size {

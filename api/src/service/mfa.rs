@@ -18,7 +18,7 @@ use crate::time::{Micros, Span};
 use shared::audit::Activity;
 use shared::dto::{
     AuthenticationMethod, AuthenticationMethodKind, AuthenticationMethodSummary, Page,
-    RegisterTotp, TotpEnrolment, VerifyCode,
+    RegisterTotp, RemoveMethod, TotpEnrolment, VerifyCode,
 };
 use shared::{ErrorCode, FieldErrorCode, UserId};
 use totp_rs::{Algorithm, Builder, Totp};
@@ -27,8 +27,16 @@ use totp_rs::{Algorithm, Builder, Totp};
 const ISSUER: &str = "OpenStaff";
 /// An enrolment not confirmed within this long no longer counts (and is dropped).
 pub const ENROLMENT_TTL: Span = Span::minutes(10);
-/// Methods one user may hold (confirmed or waiting).
-const MAX_METHODS: i64 = 10;
+/// Methods one user may hold (confirmed or waiting), passkeys included.
+pub const MAX_METHODS: i64 = 10;
+
+/// The answer when the user holds [`MAX_METHODS`] already.
+pub fn too_many() -> ApiError {
+    ApiError::conflict(
+        ErrorCode::Conflict,
+        format!("You can have at most {MAX_METHODS} authentication methods. Remove one first."),
+    )
+}
 const DEFAULT_NAME: &str = "Authenticator app";
 
 /// The seed's additional data: it opens only on its own row.
@@ -161,10 +169,7 @@ pub async fn start_enrolment(
     rows::purge_unconfirmed(&mut tx, now - ENROLMENT_TTL).await?;
     if rows::count_of(&mut tx, user).await? >= MAX_METHODS {
         tx.rollback().await.map_err(StoreError::Other)?;
-        return Err(ApiError::conflict(
-            ErrorCode::Conflict,
-            format!("You can have at most {MAX_METHODS} authentication methods. Remove one first."),
-        ));
+        return Err(too_many());
     }
     rows::insert(
         &mut tx,
@@ -178,6 +183,8 @@ pub async fn start_enrolment(
             created_at: now,
             last_used_at: None,
             last_used_step: 0,
+            credential_id: None,
+            credential: None,
         },
     )
     .await?;
@@ -309,8 +316,12 @@ pub async fn accept_code(
         return Ok(false);
     };
     let now = state.now();
-    for row in rows::confirmed_of(&mut **tx, user).await? {
-        if let Some(step) = step_of(state, &row, upn, &code, now).await? {
+    let apps = rows::confirmed_of(&mut **tx, user).await?;
+    for row in apps
+        .iter()
+        .filter(|r| r.kind == AuthenticationMethodKind::Totp.id())
+    {
+        if let Some(step) = step_of(state, row, upn, &code, now).await? {
             if rows::use_step(tx, &row.id, step, now).await? {
                 return Ok(true);
             }
@@ -422,14 +433,16 @@ pub async fn mine(state: &AppState, ctx: &AuthContext) -> ApiResult<Page<Authent
     })
 }
 
-/// `DELETE /me/authentication-methods/{id}`: with a current code from any of the
-/// caller's confirmed apps (under the lockout, like a sign-in); audited "Remove
-/// authenticator app". A waiting enrolment goes without a code.
+/// `DELETE /me/authentication-methods/{id}`: audited "Remove authenticator app" or
+/// "Remove passkey". Like every sensitive action it needs a sign-in within
+/// `--reauthentication-minutes` (else 401 `reauthentication_required`); a caller
+/// with an authenticator app also gives a current code from one (under the lockout,
+/// like a sign-in). A waiting enrolment goes without the code.
 pub async fn remove_mine(
     state: &AppState,
     ctx: &AuthContext,
     id: &str,
-    body: VerifyCode,
+    body: RemoveMethod,
 ) -> ApiResult<()> {
     let id = method_id(id)?;
     ctx.require_recent_sign_in(state)?;
@@ -443,11 +456,19 @@ pub async fn remove_mine(
         return Err(not_found());
     };
     if row.confirmed {
-        let mut tx = state.store.begin().await?;
-        let account = crate::store::accounts::by_id(&mut tx, user).await?;
-        tx.rollback().await.map_err(StoreError::Other)?;
-        let account = account.ok_or_else(not_found)?;
-        check_code(state, &ctx.initiator, &account, &body.code, None).await?;
+        let methods = rows::confirmed_of(state.store.reader(), user).await?;
+        let has_app = methods
+            .iter()
+            .any(|m| m.kind == AuthenticationMethodKind::Totp.id());
+        if has_app {
+            let mut tx = state.store.begin().await?;
+            let account = crate::store::accounts::by_id(&mut tx, user).await?;
+            tx.rollback().await.map_err(StoreError::Other)?;
+            let account = account.ok_or_else(not_found)?;
+            let code = body.code.unwrap_or_default();
+            check_code(state, &ctx.initiator, &account, &code, None).await?;
+        }
+        // Passkeys only: the recent sign-in checked above is the proof.
     }
     let mut tx = state.store.begin().await?;
     if !rows::delete(&mut tx, user, &id).await? {
@@ -455,8 +476,14 @@ pub async fn remove_mine(
         return Err(not_found());
     }
     if row.confirmed {
-        let event = Event::success(Activity::RemoveAuthenticatorApp)
-            .target(method_target(user, &upn, &row.name, false));
+        let event = if row.kind == AuthenticationMethodKind::Passkey.id() {
+            Event::success(Activity::RemovePasskey).target(
+                crate::service::passkeys::removed_target(user, &upn, &row.name),
+            )
+        } else {
+            Event::success(Activity::RemoveAuthenticatorApp)
+                .target(method_target(user, &upn, &row.name, false))
+        };
         audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     }
     tx.commit().await.map_err(StoreError::Other)?;

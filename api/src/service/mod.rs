@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod new_user;
 pub mod oidc;
 pub mod paging;
+pub mod passkeys;
 pub mod passwords;
 pub mod pending;
 pub mod phones;

@@ -128,6 +128,11 @@ pub struct PageContext {
     pub domain_policy: Option<Option<shared::policy::DomainPasswordPolicy>>,
     /// The admin policy's enrolment step: the authenticator app to add.
     pub enrolment: Option<shared::dto::TotpEnrolment>,
+    /// The sign-in page's and the second step's passkey button: `None` hides it
+    /// (passkeys unavailable here, or the person has none).
+    pub passkey: Option<crate::service::passkeys::PasskeyPrompt>,
+    /// The second step asks for a code (the person has an authenticator app).
+    pub totp: bool,
 }
 
 /// A provider session to set in the browser.
@@ -396,10 +401,11 @@ pub async fn authorize(
                 code_for: None,
                 enrolling: None,
                 second_factor: false,
-                temporary_access_pass: false,
+                amr: None,
             };
             // Sealed into the form: showing the page writes nothing.
             let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
+            let passkey = crate::service::passkeys::sign_in_prompt(state, &csrf, None).await?;
             Ok(Outcome::SignIn(PageContext {
                 request,
                 csrf,
@@ -410,6 +416,8 @@ pub async fn authorize(
                 password_for: None,
                 domain_policy: None,
                 enrolment: None,
+                passkey,
+                totp: true,
             }))
         }
     }
@@ -574,7 +582,32 @@ fn page(
         password_for: None,
         domain_policy: None,
         enrolment: None,
+        passkey: None,
+        totp: true,
     }
+}
+
+/// The sign-in page again (after a refused password or passkey), with its passkey
+/// button.
+async fn sign_in_again(state: &AppState, ctx: PageContext) -> Result<Outcome, ApiError> {
+    let passkey = crate::service::passkeys::sign_in_prompt(state, &ctx.csrf, None).await?;
+    Ok(Outcome::SignIn(PageContext { passkey, ..ctx }))
+}
+
+/// The second step for `user`: a code from an authenticator app, a passkey, or
+/// either, as the person has them.
+async fn code_page(state: &AppState, ctx: PageContext, user: UserId) -> Result<Outcome, ApiError> {
+    let methods = crate::store::methods::confirmed_of(state.store.reader(), user).await?;
+    let totp = methods
+        .iter()
+        .any(|m| m.kind == shared::dto::AuthenticationMethodKind::Totp.id());
+    let passkey = crate::service::passkeys::sign_in_prompt(state, &ctx.csrf, Some(user)).await?;
+    Ok(Outcome::Code(PageContext {
+        // Someone with neither here (passkeys unavailable) still gets the code field.
+        totp: totp || passkey.is_none(),
+        passkey,
+        ..ctx
+    }))
 }
 
 /// The forced change's page: `page` with whose password it is.
@@ -636,12 +669,10 @@ async fn start_session(
     previous_cookie: Option<&str>,
     pending: &PendingRequest,
 ) -> Result<Option<(SessionRow, NewSession)>, ApiError> {
-    let amr = if pending.temporary_access_pass {
-        AMR_TEMPORARY_ACCESS_PASS
-    } else if pending.second_factor {
-        AMR_PASSWORD_AND_OTP
-    } else {
-        AMR_PASSWORD
+    let amr = match pending.amr.as_deref() {
+        Some(amr) => amr,
+        None if pending.second_factor => AMR_PASSWORD_AND_OTP,
+        None => AMR_PASSWORD,
     };
     let now = state.now();
     let value = random_secret();
@@ -734,14 +765,15 @@ pub async fn sign_in(
         Ok(a) => a,
         Err(e) => match sign_in_message(&e) {
             Some(msg) => {
-                return Ok(Outcome::SignIn(page(
+                let ctx = page(
                     &pending,
                     form.request,
                     &app,
                     &form.csrf,
                     Some(username),
                     vec![msg],
-                )))
+                );
+                return sign_in_again(state, ctx).await;
             }
             None => return Err(e),
         },
@@ -749,11 +781,16 @@ pub async fn sign_in(
     let mut who = who;
     who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
-    // A Temporary Access Pass is a strong method by itself: no code step follows.
-    let pending = PendingRequest {
-        second_factor: with_pass,
-        temporary_access_pass: with_pass,
-        ..pending
+    // A Temporary Access Pass is a strong method by itself: no code step follows,
+    // nor the forced password change (the person may not know the password).
+    let pending = if with_pass {
+        PendingRequest {
+            second_factor: true,
+            amr: Some(AMR_TEMPORARY_ACCESS_PASS.to_owned()),
+            ..pending
+        }
+    } else {
+        pending
     };
     next_step(
         state,
@@ -778,10 +815,18 @@ async fn lacks_required_mfa(state: &AppState, s: &SessionRow) -> Result<bool, Ap
     crate::service::signin::holds_admin_role(state, s.user_id).await
 }
 
+/// Whether the sign-in so far was proved without the password (a passkey alone).
+fn without_password(p: &PendingRequest) -> bool {
+    p.amr
+        .as_deref()
+        .is_some_and(|a| !a.split(' ').any(|m| m == "pwd"))
+}
+
 /// After the password (or a later step): what the sign-in still needs, in order: the
-/// code from an authenticator app (before anything else, so a password alone
-/// changes nothing), the forced password change, the admin policy's enrolment of a
-/// first authenticator app; then a session and on to the application.
+/// second factor, a code from an authenticator app or a passkey (before anything
+/// else, so a password alone changes nothing), the forced password change (not
+/// after a passkey alone), the admin policy's enrolment of a first authenticator
+/// app; then a session and on to the application.
 async fn next_step(
     state: &AppState,
     who: &Initiator,
@@ -800,18 +845,12 @@ async fn next_step(
             ..pending
         };
         let sealed = next.seal(&state.keys, now).map_err(ApiError::Internal)?;
-        return Ok(Outcome::Code(page(
-            &next,
-            sealed,
-            app,
-            csrf,
-            None,
-            Vec::new(),
-        )));
+        let ctx = page(&next, sealed, app, csrf, None, Vec::new());
+        return code_page(state, ctx, account.id).await;
     }
-    // Signed in with a Temporary Access Pass, the person may not know the password at
-    // all; the forced change waits for a sign-in with one.
-    if account.force_password_change && !pending.temporary_access_pass {
+    // A passkey alone proves who it is without the password: the forced change waits
+    // for the next sign-in with the password.
+    if account.force_password_change && !without_password(&pending) {
         // The same request, now naming who must choose a password, at the token version
         // the change will move on from (so the form changes it once).
         let change = PendingRequest {
@@ -905,20 +944,108 @@ pub async fn verify_code(
                 ApiError::Locked { .. } => sign_in_message(&e).unwrap_or_default(),
                 _ => WRONG_CODE.to_owned(),
             };
-            return Ok(Outcome::Code(page(
-                &pending,
-                form.request,
-                &app,
-                &form.csrf,
-                None,
-                vec![msg],
-            )));
+            let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
+            return code_page(state, ctx, account.id).await;
         }
         Err(e) => return Err(e),
     }
     let next = PendingRequest {
         code_for: None,
         second_factor: true,
+        ..pending
+    };
+    next_step(
+        state,
+        &who,
+        &app,
+        next,
+        &account,
+        &form.csrf,
+        session_cookie,
+    )
+    .await
+}
+
+/// The hosted page's passkey form: the ceremony its page was shown with and what
+/// `navigator.credentials.get()` gave (JSON; empty when the person cancelled).
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    pub request: String,
+    pub csrf: String,
+    #[serde(default)]
+    pub passkey: String,
+    #[serde(default)]
+    pub credential: String,
+}
+
+const PASSKEY_REFUSED: &str = "That passkey didn't work. Try again, or sign in with your password.";
+
+/// `POST /oauth2/passkey`: a passkey as the whole sign-in (from the sign-in page:
+/// the authenticator names the account; its user verification is the second
+/// factor, so `amr` is `hwk user mfa`, or `swk` for a synced passkey) or as the
+/// second step after the password (`pwd hwk user mfa`). The account must be
+/// enabled and not locked; the admin policy is met; then on as after a code.
+pub async fn passkey(
+    state: &AppState,
+    mut who: Initiator,
+    form: PasskeyForm,
+    session_cookie: Option<&str>,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    if pending.password_change.is_some() || pending.enrolling.is_some() || pending.second_factor {
+        return Ok(expired_page());
+    }
+    let expected = pending.code_for;
+    let app_target = TargetResource::application(app.id, &app.display_name);
+    let checked = crate::service::passkeys::check_assertion(
+        state,
+        &who,
+        (&form.passkey, &form.credential, &form.csrf),
+        expected.map(|(user, _)| user),
+        &app_target,
+    )
+    .await?;
+    let accepted = match checked {
+        Ok(a) => a,
+        Err(refusal) => {
+            use crate::service::passkeys::Refusal;
+            let msg = match refusal {
+                Refusal::Locked { retry_after_secs } => {
+                    sign_in_message(&ApiError::Locked { retry_after_secs }).unwrap_or_default()
+                }
+                Refusal::Disabled => {
+                    "This account is turned off. Ask your manager or administrator.".to_owned()
+                }
+                Refusal::Cancelled => {
+                    "No passkey was used. Try again, or sign in with your password.".to_owned()
+                }
+                Refusal::NotAccepted => PASSKEY_REFUSED.to_owned(),
+            };
+            let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
+            return match expected {
+                Some((user, _)) => code_page(state, ctx, user).await,
+                None => sign_in_again(state, ctx).await,
+            };
+        }
+    };
+    let account = accepted.account;
+    if expected.is_some_and(|(_, version)| version != account.token_version) {
+        return Ok(expired_page());
+    }
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let amr = match expected {
+        Some(_) => format!("pwd {} mfa", accepted.amr),
+        None => format!("{} mfa", accepted.amr),
+    };
+    let next = PendingRequest {
+        code_for: None,
+        second_factor: true,
+        amr: Some(amr),
         ..pending
     };
     next_step(

@@ -12,7 +12,8 @@
 //! temporary password, whose password must change (with the user's token version
 //! then: the change moves it on, so the same form cannot change it twice), and in the
 //! same way whose code from an authenticator app is awaited, whose app is being
-//! enrolled (the admin policy), and whether the second factor was passed.
+//! enrolled (the admin policy), whether the second factor was passed, and how (a
+//! passkey).
 //!
 //! The form is single use where it matters: signing in through it records its id
 //! ([`crate::store::oidc::spend_request`]) in the transaction that starts the session,
@@ -77,10 +78,10 @@ pub struct PendingRequest {
     /// A second factor was passed: the sign-in is `pwd otp mfa`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub second_factor: bool,
-    /// Signed in with a Temporary Access Pass instead of the password (a strong
-    /// method on its own): `otp mfa`, and no forced password change on the way.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub temporary_access_pass: bool,
+    /// How the sign-in was proved when it was not `pwd` or `pwd otp mfa` (a
+    /// passkey: `hwk user mfa` alone, `pwd hwk user mfa` after the password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amr: Option<String>,
 }
 
 impl std::fmt::Debug for PendingRequest {

@@ -1,6 +1,6 @@
-//! Authentication methods beyond the password (authenticator apps in this increment).
-//! The secret column holds the seed sealed by [`crate::auth::secret_box`], never the
-//! seed itself.
+//! Authentication methods beyond the password: authenticator apps and passkeys. An
+//! app's secret column holds the seed sealed by [`crate::auth::secret_box`], never
+//! the seed itself; a passkey's row holds its credential id and public part only.
 
 use super::{Db, ResultExt, StoreResult, Tx};
 use crate::time::Micros;
@@ -21,6 +21,11 @@ pub struct MethodRow {
     pub last_used_at: Option<Micros>,
     /// The last 30-second step whose code was accepted (0: none yet).
     pub last_used_step: i64,
+    /// A passkey's credential id (base64url).
+    pub credential_id: Option<String>,
+    /// A passkey's public part as the verifier keeps it (JSON): public key,
+    /// signature counter, backup flags.
+    pub credential: Option<String>,
 }
 
 impl std::fmt::Debug for MethodRow {
@@ -33,12 +38,12 @@ impl std::fmt::Debug for MethodRow {
     }
 }
 
-const COLS: &str =
-    "id, user_id, kind, name, secret, confirmed, created_at, last_used_at, last_used_step";
+const COLS: &str = "id, user_id, kind, name, secret, confirmed, created_at, last_used_at, \
+                    last_used_step, credential_id, credential";
 
 pub async fn insert(tx: &mut Tx, m: &MethodRow) -> StoreResult<()> {
     sqlx::query(&format!(
-        "INSERT INTO authentication_methods ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO authentication_methods ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(&m.id)
     .bind(m.user_id)
@@ -49,6 +54,8 @@ pub async fn insert(tx: &mut Tx, m: &MethodRow) -> StoreResult<()> {
     .bind(m.created_at)
     .bind(m.last_used_at)
     .bind(m.last_used_step)
+    .bind(&m.credential_id)
+    .bind(&m.credential)
     .execute(&mut **tx)
     .await
     .db()?;
@@ -68,6 +75,34 @@ pub async fn confirmed_of<'c, E: Executor<'c, Database = Db>>(
     .fetch_all(exec)
     .await
     .db()
+}
+
+/// The confirmed method (a passkey) with this credential id, whoever's it is.
+pub async fn by_credential<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    credential_id: &str,
+) -> StoreResult<Option<MethodRow>> {
+    sqlx::query_as::<Db, MethodRow>(&format!(
+        "SELECT {COLS} FROM authentication_methods WHERE credential_id = $1 AND confirmed = 1"
+    ))
+    .bind(credential_id)
+    .fetch_optional(exec)
+    .await
+    .db()
+}
+
+/// A passkey used to sign in: its new counter and flags, and when.
+pub async fn use_passkey(tx: &mut Tx, id: &str, credential: &str, now: Micros) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE authentication_methods SET credential = $2, last_used_at = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(credential)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
 }
 
 /// Whether the user has a confirmed second factor.

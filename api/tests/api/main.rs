@@ -22,6 +22,7 @@ mod import;
 mod mfa;
 mod oidc;
 mod openapi;
+mod passkeys;
 mod phones;
 mod races;
 mod reads;

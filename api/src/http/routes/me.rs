@@ -12,8 +12,8 @@ use actix_web::http::header;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, post, HttpResponse};
 use shared::dto::{
-    AdministrativeUnit, AuthenticationMethod, Me, MyApplication, Page, PhoneMethods, RegisterTotp,
-    TotpEnrolment, VerifyCode,
+    AdministrativeUnit, AuthenticationMethod, Me, MyApplication, Page, PasskeyRegistrationOptions,
+    PhoneMethods, RegisterPasskey, RegisterTotp, RemoveMethod, TotpEnrolment, VerifyCode,
 };
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -24,6 +24,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(my_phone_methods)
         .service(my_authentication_methods)
         .service(register_totp)
+        .service(passkey_options)
+        .service(register_passkey)
         .service(verify_authentication_method)
         .service(remove_authentication_method);
 }
@@ -104,15 +106,69 @@ pub async fn verify_authentication_method(
     ))
 }
 
+/// Starts registering a passkey for the caller: the options for
+/// `navigator.credentials.create()` (a discoverable credential with user
+/// verification, excluding the caller's passkeys) and the sealed ceremony to send
+/// back with the result to `POST /me/authentication-methods/passkey` within 10
+/// minutes. 409 `passkeys_unavailable` when the server's public URL is an IP
+/// address (WebAuthn needs a host name); 409 `conflict` at 10 methods.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PasskeyRegistrationOptions, headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/me/authentication-methods/passkey/options")]
+pub async fn passkey_options(state: Data<AppState>, ctx: AuthContext) -> ApiResult<HttpResponse> {
+    let out = crate::service::passkeys::registration_options(&state, &ctx).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(out))
+}
+
+/// Registers the passkey the browser made from the options: the attestation is
+/// checked (challenge, origin, relying-party id, user verification) and only the
+/// credential's public part is kept. Audited "Register passkey". A credential that
+/// does not match its ceremony, or an expired or used ceremony, answers 422
+/// (`credential`: `incorrect`); a credential registered already answers 409.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = RegisterPasskey,
+    responses(
+        (status = 201, body = AuthenticationMethod),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 422, response = Unprocessable),
+    )
+)]
+#[post("/me/authentication-methods/passkey")]
+pub async fn register_passkey(
+    state: Data<AppState>,
+    ctx: AuthContext,
+    body: JsonObject<RegisterPasskey>,
+) -> ApiResult<HttpResponse> {
+    let out = crate::service::passkeys::register(&state, &ctx, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(out))
+}
+
 /// Removes one of the caller's authentication methods (audited "Remove
-/// authenticator app"). The body carries a current code from any of the caller's
-/// confirmed authenticator apps; wrong codes count towards the account lockout
-/// like failed sign-ins. An enrolment never confirmed goes without a code.
+/// authenticator app" or "Remove passkey"). A caller with an authenticator app
+/// sends a current code from one (`{"code": "123456"}`; wrong codes count towards
+/// the account lockout like failed sign-ins). A caller whose only methods are
+/// passkeys sends `{}` and must have signed in within the last 15 minutes, else 401
+/// `reauthentication_required`. An enrolment never confirmed goes without either.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Authentication method id")),
-    request_body = VerifyCode,
+    request_body = RemoveMethod,
     responses(
         (status = 204, description = "Removed"),
         (status = 400, response = BadRequest),
@@ -127,12 +183,12 @@ pub async fn remove_authentication_method(
     state: Data<AppState>,
     ctx: AuthContext,
     id: Path<String>,
-    body: Result<JsonObject<VerifyCode>, ApiError>,
+    body: Result<JsonObject<RemoveMethod>, ApiError>,
 ) -> ApiResult<HttpResponse> {
-    // `/me/authentication-methods/totp` is its own path (POST only), which this
-    // template would otherwise take: DELETE there is a method it does not allow, not a
-    // method id or a body to read.
-    if id.as_str() == "totp" {
+    // `/me/authentication-methods/totp` and `.../passkey` are their own paths (POST
+    // only), which this template would otherwise take: DELETE there is a method they
+    // do not allow, not a method id or a body to read.
+    if matches!(id.as_str(), "totp" | "passkey") {
         return Ok(HttpResponse::MethodNotAllowed()
             .insert_header((actix_web::http::header::ALLOW, "POST"))
             .content_type("application/problem+json")

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The passkey specs' server (`passkeys.spec.ts`): like serve.sh (the release binary on a
+# fresh demo database), but reached at `http://localhost:PORT`, since WebAuthn needs a
+# host name for its relying-party id and refuses 127.0.0.1.
+# Playwright's webServer runs this and stops it (SIGTERM) when the run ends.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-../target}/release/openstaff}"
+port="${E2E_PASSKEY_PORT:-18082}"
+if [[ ! -x "$bin" ]]; then
+  echo "e2e: $bin not found; run 'make e2e' (or 'cargo build --release -p openstaff')" >&2
+  exit 1
+fi
+
+dir="$(mktemp -d "${TMPDIR:-/tmp}/openstaff-e2e-passkeys.XXXXXX")"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+
+export DATABASE_URL="sqlite://$dir/openstaff.db"
+# Quiet request logs; warnings and errors still reach the Playwright output.
+export RUST_LOG="${RUST_LOG:-warn}"
+export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"
+# Every test signs in from 127.0.0.1; two workers would trip the default per-IP limit
+# (60 a minute) and turn unrelated tests into 429s.
+export OPENSTAFF_SIGNIN_RATE_PER_MINUTE="${OPENSTAFF_SIGNIN_RATE_PER_MINUTE:-1000}"
+"$bin" seed demo
+"$bin" serve --bind "127.0.0.1:$port" --public-url "http://localhost:$port" &
+pid=$!
+wait "$pid"

@@ -73,7 +73,8 @@ impl Confirmation {
 pub fn ConfirmDialog(
     confirmation: Confirmation,
     /// Unique on the page.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
     #[prop(into)] question: String,
     children: Children,
 ) -> impl IntoView {

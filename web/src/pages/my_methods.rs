@@ -87,7 +87,7 @@ fn MyMethod(method: AuthenticationMethod, changed: RwSignal<u32>) -> impl IntoVi
         when::local_time(method.created_at)
     );
     let name = method.name.clone();
-    let dialog_id = "remove-method-confirm";
+    let dialog_id = format!("remove-method-{}", method.id);
     let code_id = format!("remove-code-{}", method.id);
     view! {
         <li class="list-item method">
@@ -95,7 +95,7 @@ fn MyMethod(method: AuthenticationMethod, changed: RwSignal<u32>) -> impl IntoVi
             <span class="muted">{facts}</span>
             {move || {
                 if confirmation.is_open() {
-                    let code_id = code_id.clone();
+                    let (code_id, dialog_id) = (code_id.clone(), dialog_id.clone());
                     view! {
                         <ConfirmDialog
                             confirmation

@@ -34,6 +34,17 @@ const GLOBAL = /\.global\.spec\.ts$/;
 const DIRECTORY = /\.directory\.spec\.ts$/;
 const directoryPort = Number(process.env.E2E_DIRECTORY_PORT ?? 18081);
 const directoryURL = `http://127.0.0.1:${directoryPort}`;
+// `*.security.spec.ts` run against servers of their own, one per viewport (each a
+// fresh demo database, since the tests enrol the same manager's authenticator
+// app), with the admin MFA policy on and a one-minute step-up window.
+const SECURITY = /\.security\.spec\.ts$/;
+const securityPort = Number(process.env.E2E_SECURITY_PORT ?? 18082);
+const securityMobilePort = Number(process.env.E2E_SECURITY_MOBILE_PORT ?? securityPort + 1);
+const securityURL = `http://127.0.0.1:${securityPort}`;
+const securityMobileURL = `http://127.0.0.1:${securityMobilePort}`;
+// Which servers to start (comma-separated: main, directory, security; default all),
+// for running one project without starting the others' servers.
+const servers = (process.env.E2E_SERVERS ?? 'main,directory,security').split(',');
 
 export default defineConfig({
   testDir: './tests',
@@ -52,9 +63,11 @@ export default defineConfig({
   // `*.global.spec.ts` change tenant-wide state (the My Staff setting): they run after
   // every other test, one project after the other, so nothing races them.
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY] },
-    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY] },
+    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY, SECURITY] },
+    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY, SECURITY] },
     { name: 'directory', use: { ...desktop, baseURL: directoryURL }, testMatch: DIRECTORY },
+    { name: 'security-desktop', use: { ...desktop, baseURL: securityURL }, testMatch: SECURITY },
+    { name: 'security-mobile', use: { ...mobile, baseURL: securityMobileURL }, testMatch: SECURITY },
     {
       name: 'global-desktop',
       use: desktop,
@@ -71,25 +84,51 @@ export default defineConfig({
     },
   ],
   webServer: [
-    {
-      command: './support/serve.sh',
-      url: `${baseURL}/`,
-      env: { E2E_PORT: String(port) },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    },
-    {
-      command: './support/serve-directory.sh',
-      url: `${directoryURL}/`,
-      env: { E2E_DIRECTORY_PORT: String(directoryPort) },
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    },
+    ...(servers.includes('main') ? [mainServer()] : []),
+    ...(servers.includes('directory') ? [directoryServer()] : []),
+    ...(servers.includes('security') ? [securityServer(securityPort), securityServer(securityMobilePort)] : []),
   ],
 });
+
+function mainServer() {
+  return {
+    command: './support/serve.sh',
+    url: `${baseURL}/`,
+    env: { E2E_PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
+}
+
+function directoryServer() {
+  return {
+    command: './support/serve-directory.sh',
+    url: `${directoryURL}/`,
+    env: { E2E_DIRECTORY_PORT: String(directoryPort) },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
+  };
+}
+
+function securityServer(port: number) {
+  return {
+    command: './support/serve.sh',
+    url: `http://127.0.0.1:${port}/`,
+    env: {
+      E2E_PORT: String(port),
+      OPENSTAFF_ADMIN_MFA: 'required',
+      OPENSTAFF_REAUTHENTICATION_MINUTES: '1',
+    },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
+}

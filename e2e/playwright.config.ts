@@ -37,8 +37,20 @@ const directoryURL = `http://127.0.0.1:${directoryPort}`;
 // `passkeys.spec.ts` runs against a third server reached at `http://localhost:PORT`:
 // WebAuthn needs a host name (its relying-party id), never 127.0.0.1.
 const PASSKEYS = /passkeys\.spec\.ts$/;
-const passkeyPort = Number(process.env.E2E_PASSKEY_PORT ?? 18082);
+const passkeyPort = Number(process.env.E2E_PASSKEY_PORT ?? 18084);
 const passkeyURL = `http://localhost:${passkeyPort}`;
+// `*.security.spec.ts` run against servers of their own, one per viewport (each a
+// fresh demo database, since the tests enrol the same manager's authenticator
+// app), with the admin MFA policy on and a one-minute step-up window.
+const SECURITY = /\.security\.spec\.ts$/;
+const securityPort = Number(process.env.E2E_SECURITY_PORT ?? 18082);
+const securityMobilePort = Number(process.env.E2E_SECURITY_MOBILE_PORT ?? securityPort + 1);
+const securityURL = `http://127.0.0.1:${securityPort}`;
+const securityMobileURL = `http://127.0.0.1:${securityMobilePort}`;
+// Which servers to start (comma-separated: main, directory, security, passkeys;
+// default all),
+// for running one project without starting the others' servers.
+const servers = (process.env.E2E_SERVERS ?? 'main,directory,security,passkeys').split(',');
 
 export default defineConfig({
   testDir: './tests',
@@ -57,10 +69,12 @@ export default defineConfig({
   // `*.global.spec.ts` change tenant-wide state (the My Staff setting): they run after
   // every other test, one project after the other, so nothing races them.
   projects: [
-    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY, PASSKEYS] },
-    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY, PASSKEYS] },
+    { name: 'desktop', use: desktop, testIgnore: [GLOBAL, DIRECTORY, SECURITY, PASSKEYS] },
+    { name: 'mobile', use: mobile, testIgnore: [GLOBAL, DIRECTORY, SECURITY, PASSKEYS] },
     { name: 'directory', use: { ...desktop, baseURL: directoryURL }, testMatch: DIRECTORY },
     { name: 'passkeys', use: { ...desktop, baseURL: passkeyURL }, testMatch: PASSKEYS },
+    { name: 'security-desktop', use: { ...desktop, baseURL: securityURL }, testMatch: SECURITY },
+    { name: 'security-mobile', use: { ...mobile, baseURL: securityMobileURL }, testMatch: SECURITY },
     {
       name: 'global-desktop',
       use: desktop,
@@ -77,36 +91,66 @@ export default defineConfig({
     },
   ],
   webServer: [
-    {
-      command: './support/serve.sh',
-      url: `${baseURL}/`,
-      env: { E2E_PORT: String(port) },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    },
-    {
-      command: './support/serve-passkeys.sh',
-      // Ready when it answers on the loopback address it binds.
-      url: `http://127.0.0.1:${passkeyPort}/`,
-      env: { E2E_PASSKEY_PORT: String(passkeyPort) },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
-    },
-    {
-      command: './support/serve-directory.sh',
-      url: `${directoryURL}/`,
-      env: { E2E_DIRECTORY_PORT: String(directoryPort) },
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: 'ignore',
-      stderr: 'pipe',
-      gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    },
+    ...(servers.includes('main') ? [mainServer()] : []),
+    ...(servers.includes('directory') ? [directoryServer()] : []),
+    ...(servers.includes('security') ? [securityServer(securityPort), securityServer(securityMobilePort)] : []),
+    ...(servers.includes('passkeys') ? [passkeyServer()] : []),
   ],
 });
+
+function mainServer() {
+  return {
+    command: './support/serve.sh',
+    url: `${baseURL}/`,
+    env: { E2E_PORT: String(port) },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
+}
+
+function directoryServer() {
+  return {
+    command: './support/serve-directory.sh',
+    url: `${directoryURL}/`,
+    env: { E2E_DIRECTORY_PORT: String(directoryPort) },
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 10_000 },
+  };
+}
+
+function securityServer(port: number) {
+  return {
+    command: './support/serve.sh',
+    url: `http://127.0.0.1:${port}/`,
+    env: {
+      E2E_PORT: String(port),
+      OPENSTAFF_ADMIN_MFA: 'required',
+      OPENSTAFF_REAUTHENTICATION_MINUTES: '1',
+    },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
+}
+
+function passkeyServer() {
+  return {
+    command: './support/serve-passkeys.sh',
+    // Ready when it answers on the loopback address it binds.
+    url: `http://127.0.0.1:${passkeyPort}/`,
+    env: { E2E_PASSKEY_PORT: String(passkeyPort) },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 5_000 },
+  };
+}

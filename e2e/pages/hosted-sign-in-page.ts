@@ -14,6 +14,10 @@ export class HostedSignInPage {
   readonly change: Locator;
   readonly rules: Locator;
   readonly rulesStatus: Locator;
+  readonly enrolHeading: Locator;
+  readonly setupKey: Locator;
+  readonly codeHeading: Locator;
+  readonly code: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
@@ -28,6 +32,10 @@ export class HostedSignInPage {
     this.change = page.getByRole('button', { name: 'Change password and continue' });
     this.rules = page.getByRole('list', { name: 'Password rules' });
     this.rulesStatus = page.getByRole('status');
+    this.enrolHeading = page.getByRole('heading', { level: 1, name: 'Set up an authenticator app' });
+    this.setupKey = page.locator('#secret');
+    this.codeHeading = page.getByRole('heading', { level: 1, name: 'Enter the code from your authenticator app' });
+    this.code = page.getByLabel('Code', { exact: true });
   }
 
   /** One line of the forced change's live checklist. */
@@ -54,6 +62,23 @@ export class HostedSignInPage {
     await this.newPassword.fill(password);
     await this.confirmPassword.fill(password);
     await this.change.click();
+  }
+
+  /** The admin policy's first sign-in: the key for the app (typed, not scanned). */
+  async readSetupKey(): Promise<string> {
+    await expect(this.enrolHeading).toBeVisible();
+    return ((await this.setupKey.textContent()) ?? '').replace(/\s+/g, '');
+  }
+
+  async enrol(code: string) {
+    await this.code.fill(code);
+    await this.page.getByRole('button', { name: 'Verify and continue' }).click();
+  }
+
+  async enterCode(code: string) {
+    await expect(this.codeHeading).toBeVisible();
+    await this.code.fill(code);
+    await this.page.getByRole('button', { name: 'Verify', exact: true }).click();
   }
 
   async changePassword(password: string) {

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-../target}/release/openstaff}"
-port="${E2E_PASSKEY_PORT:-18082}"
+port="${E2E_PASSKEY_PORT:-18084}"
 if [[ ! -x "$bin" ]]; then
   echo "e2e: $bin not found; run 'make e2e' (or 'cargo build --release -p openstaff')" >&2
   exit 1

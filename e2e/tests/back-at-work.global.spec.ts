@@ -64,7 +64,7 @@ test.describe('back at work', () => {
     await profile.resetPassword.click();
     await profile.confirmReset.click();
     await expect(profile.temporaryPassword).toBeVisible();
-    const temporary = await profile.temporaryPassword.inputValue();
+    const temporary = await profile.temporaryPasswordValue();
     await managerContext.close();
 
     // Lina opens the application again: her session ended with the reset.

@@ -8,8 +8,10 @@ use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use shared::dto::{
-    AccessDecision, AdministrativeUnit, ChangePasswordRequest, Me, MyApplication, Page,
-    PhoneMethods, PhoneType, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, User,
+    AccessDecision, AdministrativeUnit, AuthenticationMethod, AuthenticationMethodSummary,
+    ChangePasswordRequest, IssueTemporaryAccessPass, Me, MyApplication, Page, PhoneMethods,
+    PhoneType, RegisterTotp, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod,
+    TemporaryAccessPass, TotpEnrolment, User, VerifyCode,
 };
 use shared::policy::PasswordPolicy;
 use shared::rules::{Action, Denial};
@@ -82,8 +84,16 @@ impl ApiError {
     }
 
     /// True when the token is missing, expired or revoked: the caller must sign in again.
+    /// A request for a recent sign-in is not that: the session is fine, the action
+    /// only wants fresh proof (see [`ApiError::needs_reauthentication`]).
     pub fn is_unauthorized(&self) -> bool {
-        self.status() == Some(401)
+        self.status() == Some(401) && !self.needs_reauthentication()
+    }
+
+    /// True when a sensitive action wants a sign-in within the last few minutes
+    /// (`reauthentication_required`): confirm who you are, then send it again.
+    pub fn needs_reauthentication(&self) -> bool {
+        self.code() == Some(ErrorCode::ReauthenticationRequired)
     }
 
     /// What to tell the person in front of the screen.
@@ -164,9 +174,6 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::GlobalAdminRequired => "Only Global Administrators can change roles.",
         ErrorCode::MfaRequired => {
             "Administrators sign in with a second factor. Sign in through the OpenStaff sign-in page."
-        }
-        ErrorCode::ReauthenticationRequired => {
-            "For your security, sign in again before doing this."
         }
         ErrorCode::PasskeysUnavailable => {
             "Passkeys can't be used here: OpenStaff is reached at an IP address, not a name. Ask your administrator."
@@ -401,6 +408,81 @@ pub async fn set_phone_method(
 pub async fn remove_phone_method(id: &str, kind: PhoneType, etag: &str) -> Result<(), ApiError> {
     let path = format!("/api/v1/users/{}/phone-methods/{}", encode(id), kind.id());
     send_raw(ApiRequest::new(Method::DELETE, path).if_match(Some(etag)))
+        .await
+        .map(|_| ())
+}
+
+/// `POST /api/v1/users/{id}/revoke-sessions`: signs the person out everywhere.
+pub async fn revoke_sessions(id: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/revoke-sessions", encode(&id));
+    send_empty(Method::POST, &path).await
+}
+
+/// `POST /api/v1/users/{id}/unlock`: clears the lockout after failed sign-ins.
+pub async fn unlock(id: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/unlock", encode(&id));
+    send_empty(Method::POST, &path).await
+}
+
+/// `POST /api/v1/users/{id}/require-reregistration`: removes the person's passkeys
+/// and authenticator apps.
+pub async fn require_reregistration(id: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/require-reregistration", encode(&id));
+    send_empty(Method::POST, &path).await
+}
+
+/// `POST /api/v1/users/{id}/temporary-access-pass`: the pass, shown once.
+pub async fn issue_temporary_access_pass(
+    id: &str,
+    request: &IssueTemporaryAccessPass,
+) -> Result<TemporaryAccessPass, ApiError> {
+    let path = format!("/api/v1/users/{}/temporary-access-pass", encode(id));
+    send_json(Method::POST, &path, request).await
+}
+
+/// `DELETE /api/v1/users/{id}/temporary-access-pass`.
+pub async fn revoke_temporary_access_pass(id: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/temporary-access-pass", encode(&id));
+    send_empty(Method::DELETE, &path).await
+}
+
+/// `GET /api/v1/users/{id}/authentication-methods`: kinds and dates, never secrets.
+pub async fn user_authentication_methods(
+    id: &str,
+) -> Result<Page<AuthenticationMethodSummary>, ApiError> {
+    get_json(&format!(
+        "/api/v1/users/{}/authentication-methods",
+        encode(id)
+    ))
+    .await
+}
+
+/// `GET /api/v1/me/authentication-methods`: the caller's own methods.
+pub async fn my_authentication_methods() -> Result<Page<AuthenticationMethod>, ApiError> {
+    get_json("/api/v1/me/authentication-methods").await
+}
+
+/// `POST /api/v1/me/authentication-methods/totp`: a new authenticator app, to be
+/// confirmed with a code.
+pub async fn register_totp() -> Result<TotpEnrolment, ApiError> {
+    send_json(
+        Method::POST,
+        "/api/v1/me/authentication-methods/totp",
+        &RegisterTotp::default(),
+    )
+    .await
+}
+
+/// `POST /api/v1/me/authentication-methods/{id}/verify`: the first code confirms it.
+pub async fn verify_totp(id: &str, code: String) -> Result<AuthenticationMethod, ApiError> {
+    let path = format!("/api/v1/me/authentication-methods/{}/verify", encode(id));
+    send_json(Method::POST, &path, &VerifyCode { code }).await
+}
+
+/// `DELETE /api/v1/me/authentication-methods/{id}` with a current code.
+pub async fn remove_my_method(id: &str, code: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/me/authentication-methods/{}", encode(id));
+    send_raw(ApiRequest::new(Method::DELETE, path).json(&VerifyCode { code })?)
         .await
         .map(|_| ())
 }
@@ -737,6 +819,9 @@ mod tests {
             assert!(!msg.is_empty());
         }
         assert!(problem(401, "token_expired").is_unauthorized());
+        // The session is fine: only the action wants a fresh sign-in.
+        assert!(!problem(401, "reauthentication_required").is_unauthorized());
+        assert!(problem(401, "reauthentication_required").needs_reauthentication());
         assert!(!problem(403, "forbidden").is_unauthorized());
     }
 

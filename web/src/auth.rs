@@ -37,19 +37,19 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
-fn origin() -> String {
+pub(crate) fn origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default()
 }
 
-fn redirect_uri() -> String {
+pub(crate) fn redirect_uri() -> String {
     format!("{}{WEB_APP_CALLBACK_PATH}", origin())
 }
 
 /// 32 random bytes from the browser, base64url: a PKCE verifier (43 characters) or
 /// a `state`.
-fn random_value() -> String {
+pub(crate) fn random_value() -> String {
     let mut bytes = [0u8; 32];
     if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
         let _ = crypto.get_random_values_with_u8_array(&mut bytes);
@@ -81,6 +81,12 @@ fn go(url: &str) {
 /// Sends the browser to the provider's sign-in; it comes back to `return_to`.
 /// `login_hint` fills in the sign-in name.
 pub fn begin_sign_in(return_to: &str, login_hint: Option<&str>) {
+    redirect_to_sign_in(return_to, login_hint, false);
+}
+
+/// [`begin_sign_in`]; `again` asks the provider for a new sign-in even when the
+/// browser has a session (`prompt=login`, `max_age=0`), as a step-up needs.
+pub(crate) fn redirect_to_sign_in(return_to: &str, login_hint: Option<&str>, again: bool) {
     let pending = Pending {
         state: random_value(),
         verifier: random_value(),
@@ -89,20 +95,38 @@ pub fn begin_sign_in(return_to: &str, login_hint: Option<&str>) {
     if let Ok(json) = serde_json::to_string(&pending) {
         store(PENDING_KEY, Some(&json));
     }
+    go(&authorize_url(
+        &pending.state,
+        &pending.verifier,
+        login_hint,
+        again,
+    ));
+}
+
+pub(crate) fn authorize_url(
+    state: &str,
+    verifier: &str,
+    login_hint: Option<&str>,
+    again: bool,
+) -> String {
     let mut params = vec![
         ("client_id", WEB_APP.to_string()),
         ("redirect_uri", redirect_uri()),
         ("response_type", "code".to_owned()),
         ("scope", WEB_APP_SCOPE.to_owned()),
-        ("state", pending.state.clone()),
-        ("code_challenge", challenge(&pending.verifier)),
+        ("state", state.to_owned()),
+        ("code_challenge", challenge(verifier)),
         ("code_challenge_method", "S256".to_owned()),
     ];
     if let Some(hint) = login_hint {
         params.push(("login_hint", hint.to_owned()));
     }
+    if again {
+        params.push(("prompt", "login".to_owned()));
+        params.push(("max_age", "0".to_owned()));
+    }
     let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    go(&crate::api::with_query("/oauth2/authorize", &pairs));
+    crate::api::with_query("/oauth2/authorize", &pairs)
 }
 
 /// Why the sign-in could not be finished.
@@ -168,7 +192,7 @@ pub async fn finish_sign_in(query: &[(String, String)]) -> Result<String, SignIn
     Ok(pending.return_to)
 }
 
-async fn token_request(form: &[(&str, &str)]) -> Result<Tokens, SignInError> {
+pub(crate) async fn token_request(form: &[(&str, &str)]) -> Result<Tokens, SignInError> {
     let body = form
         .iter()
         .map(|(k, v)| format!("{k}={}", crate::api::encode(v)))

@@ -13,6 +13,8 @@ pub mod components;
 pub mod pages;
 pub mod reactive;
 pub mod session;
+pub mod step_up;
+pub mod when;
 
 use components::{AppHeader, CurrentUser};
 use leptos::prelude::*;

@@ -20,8 +20,11 @@ pub struct CurrentUser(pub ApiResource<Option<Me>>);
 
 impl CurrentUser {
     pub fn provide(session: Session) -> Self {
+        // A memo, so a renewed token (or a step-up's new one) does not load `/me`
+        // again and rebuild the page under a form being filled in.
+        let signed_in = Memo::new(move |_| session.token().is_some());
         let resource = resource(move || {
-            let signed_in = session.token().is_some();
+            let signed_in = signed_in.get();
             Box::pin(async move {
                 if signed_in {
                     api::current_user().await.map(Some)

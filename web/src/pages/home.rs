@@ -1,9 +1,11 @@
 //! `/`: "My account", the home of everyone who signs in: who they are, the
 //! applications they may open (My Staff among them for managers), their sign-in
-//! phone numbers (masked) and password, and for managers their roles and locations.
+//! phone numbers (masked), password and sign-in methods, and for managers their
+//! roles and locations.
 
 use crate::api;
 use crate::components::{block_message, load_view, CurrentUser, Protected};
+use crate::pages::my_methods::MyMethods;
 use crate::pages::user::phone_label;
 use crate::reactive::resource;
 use leptos::prelude::*;
@@ -176,6 +178,7 @@ fn Security(phones: PhoneMethods) -> impl IntoView {
             <p>
                 <a href="/change-password">"Change your password"</a>
             </p>
+            <MyMethods />
         </section>
     }
 }

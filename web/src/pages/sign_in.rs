@@ -4,6 +4,7 @@
 
 use crate::auth::{self, SignInError};
 use crate::session::Session;
+use crate::step_up::{self, Callback};
 use leptos::prelude::*;
 use leptos_router::{components::Redirect, hooks::use_navigate, NavigateOptions};
 
@@ -54,6 +55,33 @@ pub fn SignInCallbackPage() -> impl IntoView {
     let navigate = use_navigate();
     let failed = RwSignal::new(None::<SignInError>);
     let query = query_pairs();
+    let state = query
+        .iter()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.as_str());
+    match step_up::hand_back(state) {
+        Callback::SignIn => {}
+        Callback::HandedBack => {
+            return view! {
+                <section class="card signin" aria-labelledby="signin-heading">
+                    <h1 id="signin-heading">"Confirmed"</h1>
+                    <p role="status">"Thanks. You can close this window."</p>
+                </section>
+            }
+            .into_any();
+        }
+        Callback::Orphaned => {
+            return view! {
+                <section class="card signin" aria-labelledby="signin-heading">
+                    <h1 id="signin-heading">"Nothing left to confirm"</h1>
+                    <p role="status">
+                        "The OpenStaff page that asked for this sign-in was closed. Close this window and try again from OpenStaff."
+                    </p>
+                </section>
+            }
+            .into_any();
+        }
+    }
     leptos::task::spawn_local(async move {
         match auth::finish_sign_in(&query).await {
             Ok(next) => navigate(
@@ -81,6 +109,7 @@ pub fn SignInCallbackPage() -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 /// `/signed-out`: where the provider sends the browser after signing out.

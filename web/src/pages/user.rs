@@ -4,8 +4,12 @@
 //! allowed actions; otherwise the page can explain why not.
 
 use crate::api;
-use crate::components::{copy_to_clipboard, load_view, show_or, Checklist, RuleLine, StaffGate};
-use crate::reactive::{action, effect, resource, spawn, ApiAction};
+use crate::components::{
+    action_failure, load_view, show_or, Checklist, ConfirmDialog, Confirmation, HandOver, RuleLine,
+    StaffGate,
+};
+use crate::pages::recovery::SignInMethodsCard;
+use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::dto::{PhoneMethods, PhoneType, ResetPasswordResponse, User, UserSource};
@@ -35,6 +39,7 @@ fn Profile(id: String) -> impl IntoView {
             Ok(view! {
                 <Details user=user.clone() />
                 <PasswordCard user=user.clone() />
+                <SignInMethodsCard user=user.clone() />
                 <PhoneCard user />
             }
             .into_any())
@@ -206,15 +211,9 @@ fn reset_action(id: String) -> ApiAction<Option<String>, ResetPasswordResponse> 
 #[component]
 fn CloudReset(user: User) -> impl IntoView {
     let name = user.display_name.clone();
-    let confirming = RwSignal::new(false);
+    let confirmation = Confirmation::new();
     let reset = reset_action(user.id.to_string());
     let pending = reset.pending();
-    let error = move || match reset.value() {
-        Some(Err(e)) => {
-            Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
-        }
-        _ => None,
-    };
     let name_for_result = name.clone();
     move || {
         match reset.value() {
@@ -222,7 +221,7 @@ fn CloudReset(user: User) -> impl IntoView {
             let done = move |_| {
                 // The temporary password is shown once: forget it.
                 reset.clear();
-                confirming.set(false);
+                confirmation.close();
             };
             view! {
                 <TemporaryPassword name=name_for_result.clone() result />
@@ -232,37 +231,44 @@ fn CloudReset(user: User) -> impl IntoView {
             }
             .into_any()
         }
-        _ if confirming.get() => {
-            view! {
-                <div class="confirm" role="group" aria-labelledby="reset-question">
-                    <p id="reset-question">
-                        {format!(
-                            "Reset {name}'s password? You'll get a temporary password to give them; they must choose a new one when they sign in. Their current password stops working.",
-                        )}
-                    </p>
-                    {error}
-                    <div class="actions">
-                        <button
-                            type="button"
-                            class="button button-primary"
-                            disabled=move || pending.get()
-                            on:click=move |_| {
-                                reset.dispatch(None);
-                            }
-                        >
-                            "Reset now"
-                        </button>
-                        <button type="button" class="button button-secondary" on:click=move |_| confirming.set(false)>
-                            "Cancel"
-                        </button>
-                    </div>
+        _ if confirmation.is_open() => view! {
+            <ConfirmDialog
+                confirmation
+                id="reset-confirm"
+                question=format!(
+                    "Reset {name}'s password? You'll get a temporary password to give them; they must choose a new one when they sign in. Their current password stops working.",
+                )
+            >
+                {action_failure(reset)}
+                <div class="actions">
+                    <button
+                        type="button"
+                        class="button button-primary"
+                        disabled=move || pending.get()
+                        on:click=move |_| {
+                            reset.dispatch(None);
+                        }
+                    >
+                        "Reset now"
+                    </button>
+                    <button type="button" class="button button-secondary" on:click=move |_| confirmation.close()>
+                        "Cancel"
+                    </button>
                 </div>
-            }
-            .into_any()
+            </ConfirmDialog>
         }
+        .into_any(),
         _ => view! {
             <p class="muted">"Give them a temporary password they change when they sign in."</p>
-            <button type="button" class="button button-primary" on:click=move |_| confirming.set(true)>
+            <button
+                type="button"
+                class="button button-primary"
+                node_ref=confirmation.trigger()
+                on:click=move |_| {
+                    reset.clear();
+                    confirmation.open();
+                }
+            >
                 "Reset password"
             </button>
         }
@@ -271,10 +277,9 @@ fn CloudReset(user: User) -> impl IntoView {
     }
 }
 
-/// The temporary password, shown once, with a copy button and its expiry.
+/// The temporary password, shown once, in the hand-over component with its expiry.
 #[component]
 fn TemporaryPassword(name: String, result: ResetPasswordResponse) -> impl IntoView {
-    let copied = RwSignal::new(None::<bool>);
     let Some(password) = result.temporary_password.clone() else {
         return view! {
             <p class="notice" role="status">
@@ -283,70 +288,19 @@ fn TemporaryPassword(name: String, result: ResetPasswordResponse) -> impl IntoVi
         }
         .into_any();
     };
-    let expires = result
-        .expires_at
-        .map(|at| expiry_words(at.timestamp_millis() as f64));
-    let to_copy = password.clone();
-    let copy = move |_| {
-        let text = to_copy.clone();
-        spawn(async move {
-            let ok = copy_to_clipboard(text).await;
-            copied.set(Some(ok));
-        });
-    };
+    let expires_at = result.expires_at;
     view! {
         <div class="notice notice-success temp-password" role="status">
             <p>{format!("{name}'s password was reset.")}</p>
-            <label for="temporary-password">"Temporary password"</label>
-            <div class="copy-row">
-                <input
-                    id="temporary-password"
-                    class="secret"
-                    type="text"
-                    readonly
-                    autocomplete="off"
-                    spellcheck="false"
-                    prop:value=password
-                />
-                <button type="button" class="button button-secondary" on:click=copy>
-                    "Copy"
-                </button>
-            </div>
-            <p class="copy-status" aria-live="polite">
-                {move || match copied.get() {
-                    Some(true) => "Copied.",
-                    Some(false) => "Couldn't copy. Select the password and copy it yourself.",
-                    None => "",
-                }}
-            </p>
-            <p>
-                {format!("Give it to {name} in person. It works for one sign-in")}
-                {expires.map(|e| format!(" and expires {e}"))}
-                ". This is the only time it is shown."
-            </p>
         </div>
+        <HandOver id="temporary-password" label="Temporary password" value=password expires_at=expires_at />
+        <p>
+            {format!(
+                "Give it to {name} in person. It works for one sign-in, then they choose their own. This is the only time it is shown.",
+            )}
+        </p>
     }
     .into_any()
-}
-
-/// "on 28/07/2026, 14:02 (in about 24 hours)", in the browser's time zone.
-fn expiry_words(at_ms: f64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at_ms));
-    let local: String = date
-        .to_locale_string("en-GB", &wasm_bindgen::JsValue::UNDEFINED)
-        .into();
-    // Whole hours, formatted as an integer: f64 formatting would add ~10 KB of wasm.
-    #[allow(clippy::cast_possible_truncation)]
-    let hours = ((at_ms - js_sys::Date::now()) / 3_600_000.0).round() as i64;
-    let rel = if hours >= 1 {
-        format!(
-            " (in about {hours} hour{})",
-            if hours == 1 { "" } else { "s" }
-        )
-    } else {
-        String::new()
-    };
-    format!("on {local}{rel}")
 }
 
 #[component]
@@ -375,12 +329,6 @@ fn OnPremisesReset(user: User) -> impl IntoView {
             open.set(false);
         }
     });
-    let error = move || match reset.value() {
-        Some(Err(e)) if !pending.get() => {
-            Some(view! { <p class="notice notice-error">{e.message()}</p> })
-        }
-        _ => None,
-    };
     let done = move || {
         matches!(reset.value(), Some(Ok(_))).then(|| {
             view! {
@@ -412,8 +360,8 @@ fn OnPremisesReset(user: User) -> impl IntoView {
                 <div id="onprem-rules">
                     <Checklist label="Password rules" rules />
                 </div>
-                <div class="form-error" role="alert" aria-live="assertive">
-                    {error}
+                <div class="form-error">
+                    {action_failure(reset)}
                 </div>
                 <div class="actions">
                     <button
@@ -534,13 +482,6 @@ fn PhoneCard(user: User) -> impl IntoView {
         });
     };
 
-    let error = move || match change.value() {
-        Some(Err(e)) if !change.pending().get() => {
-            Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
-        }
-        _ => None,
-    };
-
     let list = load_view("Loading phone numbers…", move || {
         Box::pin(async move {
             let methods: PhoneMethods = phones.await?;
@@ -648,7 +589,7 @@ fn PhoneCard(user: User) -> impl IntoView {
             <div aria-live="polite">
                 {move || notice.get().map(|n| view! { <p class="notice notice-success" role="status">{n}</p> })}
             </div>
-            {error}
+            {action_failure(change)}
             {list}
             {why}
         </section>
@@ -670,6 +611,14 @@ fn phone_actions(
     let label = phone_label(kind);
     let lower = label.to_ascii_lowercase();
     let input_id = format!("change-{}", kind.id());
+    // `removing` says which number's removal is asked (one at a time); this one's
+    // confirmation closes when another opens or the change went through.
+    let remove_confirm = Confirmation::new();
+    effect(move || {
+        if removing.get() != Some(kind) {
+            remove_confirm.finish();
+        }
+    });
     move || {
         if editing.get() == Some(kind) {
             view! {
@@ -703,10 +652,13 @@ fn phone_actions(
                 </form>
             }
             .into_any()
-        } else if removing.get() == Some(kind) {
+        } else if remove_confirm.is_open() {
             view! {
-                <div class="confirm" role="group" aria-label=format!("Remove {lower} number")>
-                    <p>{format!("Remove the {lower} number {shown}?")}</p>
+                <ConfirmDialog
+                    confirmation=remove_confirm
+                    id="remove-phone"
+                    question=format!("Remove the {lower} number {shown}?")
+                >
                     <div class="actions">
                         <button
                             type="button"
@@ -718,11 +670,11 @@ fn phone_actions(
                         >
                             "Yes, remove"
                         </button>
-                        <button type="button" class="button button-secondary" on:click=move |_| removing.set(None)>
+                        <button type="button" class="button button-secondary" on:click=move |_| remove_confirm.close()>
                             "Cancel"
                         </button>
                     </div>
-                </div>
+                </ConfirmDialog>
             }
             .into_any()
         } else {
@@ -744,9 +696,11 @@ fn phone_actions(
                         type="button"
                         class="button button-secondary"
                         aria-label=format!("Remove {lower} number")
+                        node_ref=remove_confirm.trigger()
                         on:click=move |_| {
                             editing.set(None);
                             removing.set(Some(kind));
+                            remove_confirm.open();
                         }
                     >
                         "Remove"

@@ -4,7 +4,7 @@ use super::{
     button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
 };
 use crate::admin_api;
-use crate::components::{load_more, load_view, show_or, NextPage};
+use crate::components::{load_more, load_view, show_or, ConfirmDialog, Confirmation, NextPage};
 use crate::reactive::{action, effect, resource, spawn, ApiAction};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -261,7 +261,7 @@ fn MemberRows(
 fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
     let navigate = use_navigate();
     let id = unit.id;
-    let confirming = RwSignal::new(false);
+    let confirmation = Confirmation::new();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let delete: ApiAction<(), ()> = action(move |_: &()| Box::pin(admin_api::delete_unit(id)));
     effect(move || match delete.value() {
@@ -279,10 +279,11 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
         <section class="card" aria-labelledby="delete-location-heading">
             <h2 id="delete-location-heading">"Delete this location"</h2>
             {show_or(
-                move || confirming.get(),
-                move || view! {
-                <div class="confirm" role="group" aria-labelledby="delete-question">
-                    <p id="delete-question" class="strong">{question.clone()}</p>
+                move || confirmation.is_open(),
+                move || {
+                let confirm_label = confirm_label.clone();
+                view! {
+                <ConfirmDialog confirmation id="delete-location" question=question.clone()>
                     <div class="actions">
                         <button
                             type="button"
@@ -293,24 +294,26 @@ fn DeleteLocation(unit: AdministrativeUnit) -> impl IntoView {
                                 delete.dispatch(());
                             }
                         >
-                            {confirm_label.clone()}
+                            {confirm_label}
                         </button>
                         <button
                             type="button"
                             class="button button-secondary"
-                            on:click=move |_| confirming.set(false)
+                            on:click=move |_| confirmation.close()
                         >
                             "Cancel"
                         </button>
                     </div>
-                </div>
-                }.into_any(),
+                </ConfirmDialog>
+                }.into_any()
+                },
                 move || {
                     view! {
                         <button
                             type="button"
                             class="button button-danger"
-                            on:click=move |_| confirming.set(true)
+                            node_ref=confirmation.trigger()
+                            on:click=move |_| confirmation.open()
                         >
                             "Delete location…"
                         </button>

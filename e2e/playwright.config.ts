@@ -143,10 +143,10 @@ function securityServer(port: number) {
 
 function passkeyServer() {
   return {
-    command: './support/serve-passkeys.sh',
+    command: './support/serve.sh',
     // Ready when it answers on the loopback address it binds.
     url: `http://127.0.0.1:${passkeyPort}/`,
-    env: { E2E_PASSKEY_PORT: String(passkeyPort) },
+    env: { E2E_PORT: String(passkeyPort), E2E_PUBLIC_URL: passkeyURL },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'ignore' as const,

@@ -31,6 +31,8 @@ export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"
 # (60 a minute) and turn unrelated tests into 429s.
 export OPENSTAFF_SIGNIN_RATE_PER_MINUTE="${OPENSTAFF_SIGNIN_RATE_PER_MINUTE:-1000}"
 "$bin" seed demo
-"$bin" serve --bind "127.0.0.1:$port" &
+# E2E_PUBLIC_URL names the server otherwise (the passkey specs reach it at
+# http://localhost:PORT: WebAuthn needs a host name for its relying-party id).
+"$bin" serve --bind "127.0.0.1:$port" ${E2E_PUBLIC_URL:+--public-url "$E2E_PUBLIC_URL"} &
 pid=$!
 wait "$pid"

@@ -862,7 +862,7 @@ pub struct AuthenticationMethodSummary {
 #[serde(deny_unknown_fields)]
 pub struct IssueTemporaryAccessPass {
     /// How long the pass works, in minutes: 10 to 1440 (a day); default 60.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     #[cfg_attr(
         feature = "openapi",
         schema(minimum = 10, maximum = 1440, example = 60)
@@ -871,6 +871,20 @@ pub struct IssueTemporaryAccessPass {
     /// Whether it works for one sign-in only; default true.
     #[serde(default)]
     pub one_time: Option<bool>,
+}
+
+/// A JSON integer, also when written with a zero fraction: `170.0` is the integer
+/// 170 to JSON Schema, so a client may send it.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(x) if x.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&x) => {
+            Ok(Some(x as u32))
+        }
+        Some(x) => Err(serde::de::Error::custom(format!(
+            "expected a whole number, not {x}"
+        ))),
+    }
 }
 
 /// A Temporary Access Pass, as issued: the pass is shown this once and never again

@@ -211,6 +211,18 @@ async fn a_reusable_pass_works_until_it_expires_or_is_revoked_or_replaced() {
         1
     );
 
+    // 30.0 is the integer 30 to JSON Schema.
+    let whole = json_with(
+        issue(&app, &manager, &staff, json!({"lifetime_minutes": 30.0})).await,
+        201,
+    )
+    .await;
+    assert_eq!(whole["lifetime_minutes"], 30);
+    app.delete(
+        &format!("/api/v1/users/{staff}/temporary-access-pass"),
+        &manager,
+    )
+    .await;
     // Out of range lifetimes and unknown fields are refused, nothing issued.
     for body in [
         json!({"lifetime_minutes": 9}),

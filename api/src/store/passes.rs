@@ -23,23 +23,26 @@ const COLS: &str = "user_id, pass_hash, created_at, expires_at, one_time, used_a
 /// A pass still good at `now`: not expired, and not a one-time pass already spent.
 const USABLE: &str = "expires_at > $2 AND (one_time = 0 OR used_at IS NULL)";
 
+/// Removes the user's pass (a user has one at most); whether it was still usable at
+/// `now`.
+pub async fn delete(tx: &mut Tx, user: UserId, now: Micros) -> StoreResult<bool> {
+    let gone: Option<(Micros, i64, Option<Micros>)> = sqlx::query_as(
+        "DELETE FROM temporary_access_passes WHERE user_id = $1 \
+         RETURNING expires_at, one_time, used_at",
+    )
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await
+    .db()?;
+    // The test of `USABLE`, on the row as it was.
+    Ok(gone.is_some_and(|(expires_at, one_time, used_at)| {
+        expires_at > now && (one_time == 0 || used_at.is_none())
+    }))
+}
+
 /// Stores `pass`, replacing the user's previous one; whether a usable one was replaced.
 pub async fn replace(tx: &mut Tx, pass: &PassRow) -> StoreResult<bool> {
-    let replaced = sqlx::query(&format!(
-        "DELETE FROM temporary_access_passes WHERE user_id = $1 AND {USABLE}"
-    ))
-    .bind(pass.user_id)
-    .bind(pass.created_at)
-    .execute(&mut **tx)
-    .await
-    .db()?
-    .rows_affected()
-        > 0;
-    sqlx::query("DELETE FROM temporary_access_passes WHERE user_id = $1")
-        .bind(pass.user_id)
-        .execute(&mut **tx)
-        .await
-        .db()?;
+    let replaced = delete(tx, pass.user_id, pass.created_at).await?;
     sqlx::query(&format!(
         "INSERT INTO temporary_access_passes ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     ))
@@ -86,24 +89,4 @@ pub async fn spend(tx: &mut Tx, user: UserId, hash: &str, now: Micros) -> StoreR
     .await
     .db()?;
     Ok(r.rows_affected() == 1)
-}
-
-/// Removes the user's pass; whether a usable one was removed.
-pub async fn delete(tx: &mut Tx, user: UserId, now: Micros) -> StoreResult<bool> {
-    let usable = sqlx::query(&format!(
-        "DELETE FROM temporary_access_passes WHERE user_id = $1 AND {USABLE}"
-    ))
-    .bind(user)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .db()?
-    .rows_affected()
-        > 0;
-    sqlx::query("DELETE FROM temporary_access_passes WHERE user_id = $1")
-        .bind(user)
-        .execute(&mut **tx)
-        .await
-        .db()?;
-    Ok(usable)
 }

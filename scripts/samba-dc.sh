@@ -48,7 +48,14 @@ certs() { # DIR: a CA and a server certificate for 127.0.0.1 / localhost
 
 provision() { # DIR
   local d="$1"
-  [[ -f "$d/etc/smb.conf" ]] && return
+  if [[ -f "$d/etc/smb.conf" ]]; then
+    # smb.conf names its directories absolutely: a domain whose directory was moved
+    # (a restored or renamed cache) cannot start, so it is made again.
+    grep -qxF "	private dir = $d/private" "$d/etc/smb.conf" && return
+    echo "samba-dc: $d was provisioned elsewhere; provisioning it again" >&2
+    stop "$d"
+    find "$d" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+  fi
   mkdir -p "$d"
   certs "$d"
   samba-tool domain provision --realm="$REALM" --domain="$DOMAIN" --server-role=dc \
@@ -81,6 +88,23 @@ start() { # DIR
   fi
   # A DC of this directory left behind by an earlier run holds the ports.
   pkill -f "samba -s $d/etc/smb.conf" 2>/dev/null && sleep 1 || true
+  # So may a test DC of another directory (another checkout's target) on this address:
+  # two cannot share the ports, so that one is stopped, and anything else is an error.
+  local other owner
+  other="$(ss -Hltnp "sport = :636 and src $IP" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)"
+  if [[ -n "$other" ]]; then
+    # Samba rewrites its command line; its open domain database names its directory.
+    owner="$(for f in /proc/"$other"/fd/*; do readlink "$f"; done 2>/dev/null \
+      | sed -n 's|^\(/.*/samba-dc-[^/]*\)/private/sam\.ldb$|\1|p' | head -1)"
+    if [[ -n "$owner" ]]; then
+      echo "samba-dc: stopping the test DC of $owner, which holds $IP:636" >&2
+      stop "$owner"
+      kill "$other" 2>/dev/null && sleep 1 || true
+    else
+      echo "samba-dc: $IP:636 is held by another program (pid $other)" >&2
+      exit 1
+    fi
+  fi
   setsid samba -s "$d/etc/smb.conf" -i -M single >"$d/samba.log" 2>&1 < /dev/null &
   echo $! > "$d/samba.pid"
   for _ in $(seq 1 150); do

@@ -22,13 +22,16 @@ pub fn web_app() -> Rp {
 
 /// The web app's authorization request, as the SPA builds it.
 pub fn web_app_authorize(app: &TestApp, challenge: &str) -> String {
+    web_app_authorize_at(app, &app.address, challenge)
+}
+
+/// The same, for a server whose public URL is `issuer` (such as `localhost` for
+/// passkeys); the request itself still goes to the test's address.
+pub fn web_app_authorize_at(app: &TestApp, issuer: &str, challenge: &str) -> String {
     let mut u = url::Url::parse(&format!("{}/oauth2/authorize", app.address)).unwrap();
     u.query_pairs_mut()
         .append_pair("client_id", &WEB_APP.to_string())
-        .append_pair(
-            "redirect_uri",
-            &format!("{}{WEB_APP_CALLBACK_PATH}", app.address),
-        )
+        .append_pair("redirect_uri", &format!("{issuer}{WEB_APP_CALLBACK_PATH}"))
         .append_pair("response_type", "code")
         .append_pair("scope", WEB_APP_SCOPE)
         .append_pair("state", "spa-state")
@@ -39,19 +42,24 @@ pub fn web_app_authorize(app: &TestApp, challenge: &str) -> String {
 
 /// Signs `upn` in to the web app through the hosted page: the token answer.
 async fn web_app_tokens(app: &TestApp, upn: &str, password: &str) -> Value {
+    web_app_tokens_at(app, &app.address, upn, password).await
+}
+
+/// The same, for a server whose public URL is `issuer`.
+pub async fn web_app_tokens_at(app: &TestApp, issuer: &str, upn: &str, password: &str) -> Value {
     let (verifier, challenge) = pkce();
     let mut b = Browser::new();
     let resp = sign_in_page(
         &mut b,
         app,
-        &web_app_authorize(app, &challenge),
+        &web_app_authorize_at(app, issuer, &challenge),
         upn,
         password,
     )
     .await;
     let q = location_query(&resp);
     assert_eq!(q["state"], "spa-state");
-    let callback = format!("{}{WEB_APP_CALLBACK_PATH}", app.address);
+    let callback = format!("{issuer}{WEB_APP_CALLBACK_PATH}");
     let resp = token_request(
         app,
         &web_app(),

@@ -669,3 +669,76 @@ async fn under_admin_mfa_required_a_passkey_alone_is_enough_for_an_admin() {
         .unwrap();
     assert_problem(refused, 403, "mfa_required").await;
 }
+
+/// Issue 13's story, whole: Tom lost the phone with his authenticator app. His
+/// manager removes it and gives him a Temporary Access Pass; he signs in to My
+/// account with the pass, adds a passkey, and the next day signs in with the passkey
+/// alone. The pass is spent.
+#[tokio::test]
+async fn a_staff_member_who_lost_her_phone_is_back_with_a_pass_then_a_passkey() {
+    let (app, clock) = TestApp::spawn_with_clock(on_localhost).await;
+    let issuer = origin_of(&app.address);
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let (staff, manager, _) = crate::recovery::store(&app, &admin).await;
+    let tom = app.token(STAFF, USER_PASSWORD).await;
+    crate::mfa::enrolled(&app, &clock, &tom).await;
+
+    // The manager removes the lost app and issues a pass.
+    let resp = app
+        .post(
+            &format!("/api/v1/users/{staff}/require-reregistration"),
+            &manager,
+            json!({}),
+        )
+        .await;
+    assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
+    let pass = json_with(
+        crate::recovery::issue(&app, &manager, &staff, json!({})).await,
+        201,
+    )
+    .await;
+    let pass = pass["pass"].as_str().unwrap().to_owned();
+
+    // He signs in to My account with it, and adds a passkey there.
+    let t = crate::first_party::web_app_tokens_at(&app, &issuer, STAFF, &pass).await;
+    assert_eq!(
+        claims(t["id_token"].as_str().unwrap())["amr"],
+        json!(["otp", "mfa"])
+    );
+    let mut phone = SoftPasskey::new(&issuer);
+    let token = t["access_token"].as_str().unwrap();
+    let method = register_passkey(&app, token, &mut phone).await;
+    assert_eq!(method["kind"], "passkey");
+    let mine = app.get_ok("/api/v1/me/authentication-methods", token).await;
+    let kinds: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["passkey"], "the lost app is gone, the pass spent");
+
+    // The next day: the passkey alone, no name, no password, no code.
+    clock.advance(std::time::Duration::from_secs(24 * 3600));
+    let (mut b, html, verifier) = open_page(&app, &rp).await;
+    let resp = post_passkey(&mut b, &app, &html, &phone.get(&passkey_options(&html))).await;
+    let q = location_query(&resp);
+    let t = json_with(exchange(&app, &rp, &q["code"], &verifier).await, 200).await;
+    let id = claims(t["id_token"].as_str().unwrap());
+    assert_eq!(id["amr"], json!(["hwk", "user", "mfa"]));
+    assert_eq!(id["auth_time"].as_i64(), Some(clock.now().timestamp()));
+    assert_eq!(id["sub"], staff);
+
+    // The pass no longer works: it is a wrong password now.
+    let (resp, _) = crate::recovery::hosted(&app, &rp, STAFF, &pass).await;
+    assert_eq!(resp.status(), 200);
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("don&#39;t match"), "{page}");
+    assert!(!page.contains(&pass), "the pass is not echoed");
+
+    let dump = app.audit_dump().await;
+    assert!(!dump.contains(&pass) && !dump.contains(&pass.replace('-', "")));
+    assert_eq!(app.audit_count("Register passkey", "success").await, 1);
+    app.assert_audit_chain_valid().await;
+}

@@ -19,7 +19,7 @@ fn claims(jwt: &str) -> Value {
 
 /// Tom, a member of Store 12, and Ava, its authentication administrator:
 /// (Tom's id, Ava's token, the location).
-async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
+pub async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
     let staff = app.create_user(admin, STAFF, "Tom Baker").await;
     let unit = app.create_unit(admin, "Store 12", false).await;
     app.add_member(admin, &unit, &staff).await;
@@ -35,7 +35,7 @@ async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
     (staff, manager, unit)
 }
 
-async fn issue(app: &TestApp, token: &str, user: &str, body: Value) -> reqwest::Response {
+pub async fn issue(app: &TestApp, token: &str, user: &str, body: Value) -> reqwest::Response {
     app.post(
         &format!("/api/v1/users/{user}/temporary-access-pass"),
         token,
@@ -45,7 +45,12 @@ async fn issue(app: &TestApp, token: &str, user: &str, body: Value) -> reqwest::
 }
 
 /// The hosted page with `secret` typed as the password: the final response.
-async fn hosted(app: &TestApp, rp: &Rp, upn: &str, secret: &str) -> (reqwest::Response, String) {
+pub async fn hosted(
+    app: &TestApp,
+    rp: &Rp,
+    upn: &str,
+    secret: &str,
+) -> (reqwest::Response, String) {
     let (verifier, challenge) = pkce();
     let url = crate::oidc::authorize_url(app, &rp.client_id, &challenge, &[("prompt", "login")]);
     let mut b = Browser::new();

@@ -1,8 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
+import { HomePage } from '../pages/home-page';
 import { HostedSignInPage } from '../pages/hosted-sign-in-page';
-import { auth, tokenFor } from '../support/api';
+import { SignInPage } from '../pages/sign-in-page';
+import { auth, tokenFor, userId } from '../support/api';
 import { expectAccessible } from '../support/axe';
-import { sam } from '../support/demo';
+import { maria, sam, targets } from '../support/demo';
 import { startRp, type TestRp } from '../support/rp';
 
 /**
@@ -119,5 +121,66 @@ test.describe('passkeys', () => {
     // The counter moved on and the method says when it was used.
     const after = await request.get('/api/v1/me/authentication-methods', { headers: auth(token) });
     expect((await after.json()).items[0].last_used_at).toBeTruthy();
+  });
+
+  test('a staff member who lost her phone signs in with a Temporary Access Pass, adds a passkey on My account, then signs in with it alone; the pass is spent', async ({
+    page,
+    request,
+  }) => {
+    const lea = targets.desktop.cloud;
+    const { cdp, authenticatorId } = await virtualAuthenticator(page);
+
+    // Her manager gives her a pass (the manager's screens: strong-sign-in.security.spec.ts).
+    const manager = await tokenFor(request, maria.upn);
+    const id = await userId(request, manager, lea.upn);
+    const issued = await request.post(`/api/v1/users/${id}/temporary-access-pass`, {
+      headers: auth(manager),
+      data: {},
+    });
+    expect(issued.status()).toBe(201);
+    const pass: string = (await issued.json()).pass;
+
+    // She types it where the password goes, and is on My account: no code, no
+    // forced change.
+    const signIn = new SignInPage(page);
+    await signIn.goto();
+    await signIn.signIn(lea.upn, pass);
+    const home = new HomePage(page);
+    await home.expectSignedInAs(lea.name);
+
+    // She adds a passkey; the device (here Chromium's virtual one) holds it.
+    await home.security.getByRole('button', { name: 'Add a passkey' }).click();
+    const form = home.security.getByRole('form', { name: 'Add a passkey' });
+    await form.getByLabel('Name').fill('Work phone');
+    await expectAccessible(page);
+    await form.getByRole('button', { name: 'Create passkey' }).click();
+    await expect(home.security.getByRole('status').filter({ hasText: 'Passkey added.' })).toBeVisible();
+    const methods = home.security.getByRole('list', { name: 'Your sign-in methods' }).getByRole('listitem');
+    await expect(methods).toHaveCount(1);
+    await expect(methods.first()).toContainText('Work phone');
+    await expect(methods.first()).toContainText('Passkey');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0].isResidentCredential).toBe(true);
+    await expectAccessible(page);
+
+    // Later, signed out and with nothing of the session left: the passkey alone.
+    await home.signOut.click();
+    await expect(home.signOut).toHaveCount(0);
+    await page.context().clearCookies();
+    await page.goto(`${rp.url}/start`);
+    const hosted = new HostedSignInPage(page);
+    await hosted.expectVisible('Rota (passkeys)');
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect(page.getByRole('heading', { name: `Signed in as ${lea.name}` })).toBeVisible();
+    expect(rp.signIns[0].claims.preferred_username).toBe(lea.upn);
+    expect(rp.signIns[0].claims.amr).toEqual(['hwk', 'user', 'mfa']);
+
+    // The pass was for one sign-in: now it is a wrong password.
+    await page.context().clearCookies();
+    await page.goto(`${rp.url}/start`);
+    await hosted.signIn(lea.upn, pass);
+    await expect(hosted.alert).toContainText("don't match");
+    await expect(page.locator('body')).not.toContainText(pass);
   });
 });

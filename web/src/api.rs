@@ -9,9 +9,10 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use shared::dto::{
     AccessDecision, AdministrativeUnit, AuthenticationMethod, AuthenticationMethodSummary,
-    ChangePasswordRequest, IssueTemporaryAccessPass, Me, MyApplication, Page, PhoneMethods,
-    PhoneType, RegisterTotp, ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod,
-    TemporaryAccessPass, TotpEnrolment, User, VerifyCode,
+    ChangePasswordRequest, IssueTemporaryAccessPass, Me, MyApplication, Page,
+    PasskeyRegistrationOptions, PhoneMethods, PhoneType, RegisterPasskey, RegisterTotp,
+    ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TemporaryAccessPass,
+    TotpEnrolment, User, VerifyCode,
 };
 use shared::policy::PasswordPolicy;
 use shared::rules::{Action, Denial};
@@ -477,6 +478,27 @@ pub async fn register_totp() -> Result<TotpEnrolment, ApiError> {
 pub async fn verify_totp(id: &str, code: String) -> Result<AuthenticationMethod, ApiError> {
     let path = format!("/api/v1/me/authentication-methods/{}/verify", encode(id));
     send_json(Method::POST, &path, &VerifyCode { code }).await
+}
+
+/// `POST /api/v1/me/authentication-methods/passkey/options`: the WebAuthn options
+/// for a new passkey, and the sealed ceremony to send back with it.
+pub async fn passkey_options() -> Result<PasskeyRegistrationOptions, ApiError> {
+    send_json(
+        Method::POST,
+        "/api/v1/me/authentication-methods/passkey/options",
+        &serde_json::json!({}),
+    )
+    .await
+}
+
+/// `POST /api/v1/me/authentication-methods/passkey`: the browser's new credential.
+pub async fn register_passkey(body: &RegisterPasskey) -> Result<AuthenticationMethod, ApiError> {
+    send_json(
+        Method::POST,
+        "/api/v1/me/authentication-methods/passkey",
+        body,
+    )
+    .await
 }
 
 /// `DELETE /api/v1/me/authentication-methods/{id}` with a current code.

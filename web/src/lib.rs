@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod pages;
+pub mod passkey;
 pub mod reactive;
 pub mod session;
 pub mod step_up;

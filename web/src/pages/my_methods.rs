@@ -4,15 +4,16 @@
 //! after the step-up window it asks them to confirm it's them (see
 //! `components::action_failure`).
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::components::{action_failure, load_view, ConfirmDialog, Confirmation, HandOver};
 use crate::pages::recovery::kind_words;
+use crate::passkey;
 use crate::reactive::{action, effect, resource};
 use crate::when;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use leptos::prelude::*;
-use shared::dto::{AuthenticationMethod, TotpEnrolment};
+use shared::dto::{AuthenticationMethod, AuthenticationMethodKind, RegisterPasskey, TotpEnrolment};
 
 /// The QR code as an image: the server's SVG document as a `data:` URL, so its
 /// markup is never put into the page (no script, no inline markup).
@@ -30,6 +31,11 @@ pub fn MyMethods() -> impl IntoView {
     let list = load_view("Loading your sign-in methods…", move || {
         Box::pin(async move {
             let page = methods.await?;
+            // Removing any method asks for a current code while an app is there.
+            let has_app = page
+                .items
+                .iter()
+                .any(|m| m.kind == AuthenticationMethodKind::Totp);
             let rows = if page.items.is_empty() {
                 view! {
                     <p class="muted">"You sign in with your password only."</p>
@@ -41,7 +47,7 @@ pub fn MyMethods() -> impl IntoView {
                         {page
                             .items
                             .into_iter()
-                            .map(|m| view! { <MyMethod method=m changed /> })
+                            .map(|m| view! { <MyMethod method=m has_app changed /> })
                             .collect_view()}
                     </ul>
                 }
@@ -53,16 +59,13 @@ pub fn MyMethods() -> impl IntoView {
     view! {
         <h3>"Sign-in methods"</h3>
         {list}
+        <AddPasskey changed />
         <AddAuthenticatorApp changed />
-        // "Add a passkey" goes here, next to the authenticator app, once the
-        // passkey registration endpoints land
-        // (`POST /api/v1/me/authentication-methods/passkey/options`, then
-        // `POST /api/v1/me/authentication-methods/passkey`).
     }
 }
 
 #[component]
-fn MyMethod(method: AuthenticationMethod, changed: RwSignal<u32>) -> impl IntoView {
+fn MyMethod(method: AuthenticationMethod, has_app: bool, changed: RwSignal<u32>) -> impl IntoView {
     let confirmation = Confirmation::new();
     let code = RwSignal::new(String::new());
     let id = method.id.to_string();
@@ -111,17 +114,24 @@ fn MyMethod(method: AuthenticationMethod, changed: RwSignal<u32>) -> impl IntoVi
                                 }
                                 novalidate
                             >
-                                <div class="field">
-                                    <label for=code_id.clone()>"A current code from your authenticator app"</label>
-                                    <input
-                                        id=code_id
-                                        type="text"
-                                        inputmode="numeric"
-                                        autocomplete="one-time-code"
-                                        maxlength="8"
-                                        bind:value=code
-                                    />
-                                </div>
+                                {has_app
+                                    .then(|| {
+                                        view! {
+                                            <div class="field">
+                                                <label for=code_id.clone()>
+                                                    "A current code from your authenticator app"
+                                                </label>
+                                                <input
+                                                    id=code_id.clone()
+                                                    type="text"
+                                                    inputmode="numeric"
+                                                    autocomplete="one-time-code"
+                                                    maxlength="8"
+                                                    bind:value=code
+                                                />
+                                            </div>
+                                        }
+                                    })}
                                 {action_failure(remove)}
                                 <div class="actions">
                                     <button type="submit" class="button button-danger" disabled=move || pending.get()>
@@ -160,6 +170,130 @@ fn MyMethod(method: AuthenticationMethod, changed: RwSignal<u32>) -> impl IntoVi
             }}
         </li>
     }
+}
+
+/// What adding a passkey came to: the API's answer, and inside it the browser's.
+type Added = Result<AuthenticationMethod, passkey::CreateError>;
+
+/// Adds a passkey held by this device (or a phone or security key it reaches): the
+/// server's options, the browser's own prompt, then the new credential back. Not
+/// offered where the browser has no WebAuthn.
+#[component]
+fn AddPasskey(changed: RwSignal<u32>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let open = RwSignal::new(false);
+    let add = action(move |name: &String| {
+        let name = name.clone();
+        Box::pin(async move {
+            let options = api::passkey_options().await?;
+            let credential = match passkey::create(&options.options).await {
+                Ok(credential) => credential,
+                Err(e) => return Ok::<Added, ApiError>(Err(e)),
+            };
+            let body = RegisterPasskey {
+                ceremony: options.ceremony,
+                credential,
+                name: (!name.is_empty()).then_some(name),
+            };
+            Ok(Ok(api::register_passkey(&body).await?))
+        })
+    });
+    let pending = add.pending();
+    let added = RwSignal::new(false);
+    effect(move || {
+        if let Some(Ok(Ok(_))) = add.value() {
+            add.clear();
+            name.set(String::new());
+            open.set(false);
+            added.set(true);
+            changed.update(|n| *n += 1);
+        }
+    });
+    let browser_failure = move || match add.value() {
+        Some(Ok(Err(e))) if !pending.get() => {
+            Some(view! { <p class="notice notice-error" role="alert">{e.message()}</p> })
+        }
+        _ => None,
+    };
+    if !passkey::supported() {
+        return ().into_any();
+    }
+    view! {
+        <div aria-live="polite">
+            {move || {
+                added
+                    .get()
+                    .then(|| view! { <p class="notice notice-success" role="status">"Passkey added."</p> })
+            }}
+        </div>
+        {move || {
+            if open.get() {
+                view! {
+                    <form
+                        class="enrol"
+                        aria-labelledby="passkey-heading"
+                        on:submit=move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            add.dispatch(name.get_untracked().trim().to_owned());
+                        }
+                        novalidate
+                    >
+                        <h4 id="passkey-heading">"Add a passkey"</h4>
+                        <p class="muted">
+                            "Your device asks for your fingerprint, face or screen lock. After that you sign in with it alone: no password, no code."
+                        </p>
+                        <div class="field">
+                            <label for="passkey-name">"Name"</label>
+                            <input
+                                id="passkey-name"
+                                type="text"
+                                maxlength="64"
+                                placeholder="Work phone"
+                                aria-describedby="passkey-name-hint"
+                                bind:value=name
+                            />
+                            <p class="muted small" id="passkey-name-hint">
+                                "So you can tell your passkeys apart. Optional."
+                            </p>
+                        </div>
+                        {browser_failure}
+                        {action_failure(add)}
+                        <div class="actions">
+                            <button type="submit" class="button button-primary" disabled=move || pending.get()>
+                                "Create passkey"
+                            </button>
+                            <button
+                                type="button"
+                                class="button button-secondary"
+                                on:click=move |_| {
+                                    add.clear();
+                                    open.set(false);
+                                }
+                            >
+                                "Cancel"
+                            </button>
+                        </div>
+                    </form>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <button
+                        type="button"
+                        class="button button-secondary"
+                        on:click=move |_| {
+                            added.set(false);
+                            open.set(true);
+                        }
+                    >
+                        "Add a passkey"
+                    </button>
+                }
+                    .into_any()
+            }
+        }}
+    }
+    .into_any()
 }
 
 /// Adds an authenticator app: the QR code and the key, then the first code.

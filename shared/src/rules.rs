@@ -50,6 +50,20 @@ impl Action {
         Action::IssueTemporaryAccessPass,
     ];
 
+    /// Whether the action is sensitive (issue 13's step-up): it needs a sign-in within
+    /// the server's re-authentication window, else 401 `reauthentication_required`.
+    /// Taking access away (ending sessions) or giving back what a lockout took needs
+    /// none, so a manager reacting to a stolen phone is not slowed down.
+    pub const fn needs_recent_sign_in(self) -> bool {
+        matches!(
+            self,
+            Action::ResetPassword
+                | Action::ManagePhoneMethods
+                | Action::RequireReregistration
+                | Action::IssueTemporaryAccessPass
+        )
+    }
+
     pub const fn id(self) -> &'static str {
         match self {
             Action::Read => "read",

@@ -1094,3 +1094,23 @@ fn my_staff_gate_table() {
     }
     assert_eq!(MyStaffAccess::default(), MyStaffAccess::All);
 }
+
+/// The step-up of issue 13: what hands someone's account over, or changes how they
+/// prove who they are, needs a recent sign-in; reading, editing the record, ending
+/// sessions and unlocking do not.
+#[test]
+fn sensitive_actions_need_a_recent_sign_in_and_the_others_do_not() {
+    let sensitive: Vec<Action> = Action::ALL
+        .into_iter()
+        .filter(|a| a.needs_recent_sign_in())
+        .collect();
+    assert_eq!(
+        sensitive,
+        [
+            Action::ResetPassword,
+            Action::ManagePhoneMethods,
+            Action::RequireReregistration,
+            Action::IssueTemporaryAccessPass,
+        ]
+    );
+}

@@ -148,6 +148,9 @@ pub(crate) async fn enforce(
     s: &Subject,
 ) -> ApiResult<()> {
     match refusal(&decide(ctx, action, s)) {
+        // Checked after the rules, so a request that may never succeed answers 403,
+        // not a prompt to sign in again.
+        None if action.needs_recent_sign_in() => ctx.require_recent_sign_in(state),
         None => Ok(()),
         Some(denial) => Err(refuse(state, ctx, action, activity, s, denial).await),
     }

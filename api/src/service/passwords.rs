@@ -28,7 +28,6 @@ pub async fn reset_password(
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ResetPassword, ACTIVITY, &s).await?;
-    ctx.require_recent_sign_in(state)?;
     if let Some(key) = &idempotency_key {
         if !(1..=128).contains(&key.len()) || !key.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(ApiError::bad_request(

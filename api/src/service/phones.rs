@@ -121,7 +121,6 @@ pub async fn set_phone(
         &s,
     )
     .await?;
-    ctx.require_recent_sign_in(state)?;
     let number = PhoneNumber::parse(number, state.policy.default_phone_region.as_deref())
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let now = state.now();
@@ -203,7 +202,6 @@ pub async fn remove_phone(
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, Action::ManagePhoneMethods, ACTIVITY, &s).await?;
-    ctx.require_recent_sign_in(state)?;
     let now = state.now();
     // Decided again inside the write, on what this transaction reads.
     let (mut tx, s) =

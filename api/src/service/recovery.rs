@@ -1,6 +1,6 @@
 //! A manager's account-recovery actions (issue 13), each a [`shared::rules::Action`]
 //! decided by the rules in `shared`, audited, and (where sensitive) behind the
-//! step-up of [`AuthContext::require_recent_sign_in`]:
+//! step-up of [`AuthContext::require_recent_sign_in`] (see [`Action::needs_recent_sign_in`]):
 //!
 //! - revoke sessions: every provider session, refresh and access token ends;
 //! - unlock: the lockout after too many wrong passwords or codes is cleared (in the
@@ -32,29 +32,25 @@ const PASS_LEN: usize = 16;
 const DEFAULT_LIFETIME_MINUTES: u32 = 60;
 const LIFETIME_MINUTES: std::ops::RangeInclusive<u32> = 10..=1440;
 
-/// Loads the target and decides `action` on the read pool (403 audited), then the
-/// step-up where the action needs one.
+/// Loads the target and decides `action` on the read pool (403 audited), with the
+/// step-up where the action needs one ([`Action::needs_recent_sign_in`]).
 async fn decided(
     state: &AppState,
     ctx: &AuthContext,
     id: &str,
     action: Action,
     activity: Activity,
-    step_up: bool,
 ) -> ApiResult<Subject> {
     require_my_staff(ctx)?;
     let s = subject(state, id).await?;
     enforce(state, ctx, action, activity, &s).await?;
-    if step_up {
-        ctx.require_recent_sign_in(state)?;
-    }
     Ok(s)
 }
 
 /// `POST /users/{id}/revoke-sessions`.
 pub async fn revoke_sessions(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::RevokeSessions;
-    let s = decided(state, ctx, id, Action::RevokeSessions, ACTIVITY, false).await?;
+    let s = decided(state, ctx, id, Action::RevokeSessions, ACTIVITY).await?;
     let (mut tx, s) = begin_decided(state, ctx, Action::RevokeSessions, ACTIVITY, s.row.id).await?;
     let now = state.now();
     let ended = crate::store::oidc::end_all_of(&mut tx, s.row.id, now).await?;
@@ -74,7 +70,7 @@ pub async fn revoke_sessions(state: &AppState, ctx: &AuthContext, id: &str) -> A
 /// lockout is cleared too (`lockoutTime=0`), before anything here.
 pub async fn unlock(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::UnlockAccount;
-    let s = decided(state, ctx, id, Action::UnlockAccount, ACTIVITY, false).await?;
+    let s = decided(state, ctx, id, Action::UnlockAccount, ACTIVITY).await?;
     if let Some((dir, guid)) = crate::service::passwords::linked_account(state, s.row.id).await? {
         if let Err(failure) = crate::service::directory::unlock(&dir, guid).await {
             let event = Event::failure(ACTIVITY, failure.reason.to_owned())
@@ -109,7 +105,7 @@ pub async fn require_reregistration(
 ) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::RequireReregistration;
     let action = Action::RequireReregistration;
-    let s = decided(state, ctx, id, action, ACTIVITY, true).await?;
+    let s = decided(state, ctx, id, action, ACTIVITY).await?;
     let (mut tx, s) = begin_decided(state, ctx, action, ACTIVITY, s.row.id).await?;
     let now = state.now();
     let removed = crate::store::methods::delete_all(&mut tx, s.row.id).await?;
@@ -179,7 +175,7 @@ pub async fn issue_pass(
 ) -> ApiResult<TemporaryAccessPass> {
     const ACTIVITY: Activity = Activity::IssueTemporaryAccessPass;
     let action = Action::IssueTemporaryAccessPass;
-    let s = decided(state, ctx, id, action, ACTIVITY, true).await?;
+    let s = decided(state, ctx, id, action, ACTIVITY).await?;
     let minutes = lifetime(&body)?;
     let one_time = body.one_time.unwrap_or(true);
     let pass = new_pass();
@@ -221,7 +217,7 @@ pub async fn issue_pass(
 pub async fn revoke_pass(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::RevokeTemporaryAccessPass;
     let action = Action::IssueTemporaryAccessPass;
-    let s = decided(state, ctx, id, action, ACTIVITY, true).await?;
+    let s = decided(state, ctx, id, action, ACTIVITY).await?;
     let (mut tx, s) = begin_decided(state, ctx, action, ACTIVITY, s.row.id).await?;
     let now = state.now();
     if passes::delete(&mut tx, s.row.id, now).await? {

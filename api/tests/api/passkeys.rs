@@ -679,19 +679,10 @@ async fn a_staff_member_who_lost_her_phone_is_back_with_a_pass_then_a_passkey() 
     let (app, clock) = TestApp::spawn_with_clock(on_localhost).await;
     let issuer = origin_of(&app.address);
     let admin = app.admin_token().await;
-    let rp = register_rota(&app, &admin).await;
-    let (staff, manager, _) = crate::recovery::store(&app, &admin).await;
-    let tom = app.token(STAFF, USER_PASSWORD).await;
-    crate::mfa::enrolled(&app, &clock, &tom).await;
+    let (rp, staff, manager, _) = crate::recovery::store_with_app(&app, &clock, &admin).await;
 
     // The manager removes the lost app and issues a pass.
-    let resp = app
-        .post(
-            &format!("/api/v1/users/{staff}/require-reregistration"),
-            &manager,
-            json!({}),
-        )
-        .await;
+    let resp = crate::recovery::reregister(&app, &manager, &staff).await;
     assert_eq!(resp.status(), 204, "{}", resp.text().await.unwrap());
     let pass = json_with(
         crate::recovery::issue(&app, &manager, &staff, json!({})).await,

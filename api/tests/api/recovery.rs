@@ -19,7 +19,7 @@ fn claims(jwt: &str) -> Value {
 
 /// Tom, a member of Store 12, and Ava, its authentication administrator:
 /// (Tom's id, Ava's token, the location).
-pub async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
+async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
     let staff = app.create_user(admin, STAFF, "Tom Baker").await;
     let unit = app.create_unit(admin, "Store 12", false).await;
     app.add_member(admin, &unit, &staff).await;
@@ -33,6 +33,30 @@ pub async fn store(app: &TestApp, admin: &str) -> (String, String, String) {
         )
         .await;
     (staff, manager, unit)
+}
+
+/// Store 12 ([`store`]) where Tom has an authenticator app, on the phone he is about
+/// to lose: (Rota, Tom's id, Ava's token, Tom's token).
+pub async fn store_with_app(
+    app: &TestApp,
+    clock: &TestClock,
+    admin: &str,
+) -> (Rp, String, String, String) {
+    let rp = register_rota(app, admin).await;
+    let (staff, manager, _) = store(app, admin).await;
+    let tom = app.token(STAFF, USER_PASSWORD).await;
+    crate::mfa::enrolled(app, clock, &tom).await;
+    (rp, staff, manager, tom)
+}
+
+/// `POST /users/{user}/require-reregistration` as the holder of `token`.
+pub async fn reregister(app: &TestApp, token: &str, user: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/users/{user}/require-reregistration"),
+        token,
+        json!({}),
+    )
+    .await
 }
 
 pub async fn issue(app: &TestApp, token: &str, user: &str, body: Value) -> reqwest::Response {
@@ -61,12 +85,8 @@ pub async fn hosted(
 async fn a_temporary_access_pass_signs_in_once_skips_the_code_and_then_fails() {
     let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
     let admin = app.admin_token().await;
-    let rp = register_rota(&app, &admin).await;
-    let (staff, manager, _) = store(&app, &admin).await;
-
     // Tom has an authenticator app, on the phone he lost.
-    let tom = app.token(STAFF, USER_PASSWORD).await;
-    crate::mfa::enrolled(&app, &clock, &tom).await;
+    let (rp, staff, manager, _) = store_with_app(&app, &clock, &admin).await;
 
     let resp = issue(&app, &manager, &staff, json!({})).await;
     assert_eq!(resp.headers().get("cache-control").unwrap(), "no-store");
@@ -285,18 +305,9 @@ async fn a_pass_never_works_for_a_disabled_account() {
 async fn require_reregistration_removes_the_apps_and_revoke_sessions_ends_every_token() {
     let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
     let admin = app.admin_token().await;
-    let rp = register_rota(&app, &admin).await;
-    let (staff, manager, _) = store(&app, &admin).await;
-    let tom = app.token(STAFF, USER_PASSWORD).await;
-    crate::mfa::enrolled(&app, &clock, &tom).await;
+    let (rp, staff, manager, tom) = store_with_app(&app, &clock, &admin).await;
 
-    let resp = app
-        .post(
-            &format!("/api/v1/users/{staff}/require-reregistration"),
-            &manager,
-            json!({}),
-        )
-        .await;
+    let resp = reregister(&app, &manager, &staff).await;
     assert_eq!(resp.status(), 204);
     let mine = app.get_ok("/api/v1/me/authentication-methods", &tom).await;
     assert_eq!(mine["items"], json!([]));
@@ -383,13 +394,7 @@ async fn unlock_clears_the_lockout_a_manager_sees_on_the_profile() {
         "role_not_permitted",
     )
     .await;
-    let resp = app
-        .post(
-            &format!("/api/v1/users/{staff}/require-reregistration"),
-            &helpdesk,
-            json!({}),
-        )
-        .await;
+    let resp = reregister(&app, &helpdesk, &staff).await;
     assert_problem(resp, 403, "role_not_permitted").await;
     let (_, password_admin) = app
         .staff_with_role(

@@ -15,7 +15,7 @@ export class SignInPage {
     this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
     this.username = page.getByLabel('Sign-in name');
     this.password = page.getByLabel('Password', { exact: true });
-    this.submit = page.getByRole('button', { name: 'Sign in' });
+    this.submit = page.getByRole('button', { name: 'Sign in', exact: true });
     this.alert = page.getByRole('alert');
   }
 

@@ -14,17 +14,10 @@ import { Authenticator } from '../support/totp';
 // admins must sign in with a second factor, and a sensitive action wants a sign-in
 // within the last minute. Maria, an Authentication Administrator of two stores,
 // enrols her authenticator app at her first sign-in; the tests of this file share
-// it, in order, in one worker (the test that waits for an API endpoint still to
-// land comes last).
+// it, in order, in one worker. The first test enrols the app; the step-up test comes
+// after it, so its own sign-in is a quick one (password and code) and its first reset
+// lands well inside the one-minute window however loaded the machine is.
 test.describe.configure({ mode: 'serial' });
-// FIXME(issue 13): first run against the real API (CI of 2026-12-01) failed. On the
-// phone viewport the reset showed no temporary password (the one-minute step-up
-// window may already have passed during the enrolment, so the reset answered 401
-// and the in-place prompt did not show); on desktop the test timed out on the
-// profile after the window. Until both are understood and fixed, these tests are
-// marked fixme rather than left failing; the API's step-up, passes and recovery
-// actions are covered by api/tests/api/recovery.rs.
-test.fixme(true, 'the in-place step-up in the browser is not yet working end to end (see above)');
 
 let app: Authenticator | undefined;
 
@@ -54,6 +47,46 @@ async function openProfile(page: Page, name: string) {
   await new ProfilePage(page).expectLoaded(name);
 }
 
+test('a manager gets nothing with a password alone; on My account she adds a second authenticator app with its QR code and key, then removes it with a code', async ({
+  page,
+  request,
+}) => {
+  // Two codes of the second app in a row wait for the app's next 30-second step.
+  test.setTimeout(120_000);
+  // The password-only token endpoint refuses her: admins sign in through the provider.
+  const refused = await request.post('/api/v1/auth/token', {
+    data: { username: maria.upn, password: DEMO_PASSWORD },
+  });
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).code).toBe('mfa_required');
+
+  const home = new HomePage(page);
+  // The hosted page walks her through adding an app before it lets her in.
+  await signInWithSecondFactor(page);
+
+  const methods = home.security.getByRole('list', { name: 'Your sign-in methods' }).getByRole('listitem');
+  await expect(methods).toHaveCount(1);
+  await home.security.getByRole('button', { name: 'Add an authenticator app' }).click();
+  await expect(home.security.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
+  const key = home.security.getByRole('group', { name: 'Key' });
+  await expectWhole(key);
+  const second = new Authenticator(await secretValue(key));
+  await expectAccessible(page);
+  await home.security.getByLabel('Code from the app').fill(await second.code());
+  await home.security.getByRole('button', { name: 'Confirm' }).click();
+  await expect(home.security.getByRole('status').filter({ hasText: 'Authenticator app added.' })).toBeVisible();
+  await expect(methods).toHaveCount(2);
+
+  const added = methods.nth(1);
+  await added.getByRole('button', { name: /^Remove/ }).click();
+  const dialog = added.getByRole('dialog');
+  await expect(dialog).toBeFocused();
+  await dialog.getByLabel('A current code from your authenticator app').fill(await second.code());
+  await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
+  await expect(methods).toHaveCount(1);
+  await expectAccessible(page);
+});
+
 test('a location-scoped manager signs in with an authenticator app, resets a password, and confirms it is her in place after the step-up window', async ({
   page,
 }, testInfo) => {
@@ -68,7 +101,6 @@ test('a location-scoped manager signs in with an authenticator app, resets a pas
   // Opening the confirmation moves keyboard focus into it.
   await profile.resetPassword.click();
   await expect(profile.resetDialog).toBeFocused();
-  await expectAccessible(page);
   // Escape closes it and gives focus back to the button.
   await page.keyboard.press('Escape');
   await expect(profile.resetDialog).toHaveCount(0);
@@ -84,6 +116,10 @@ test('a location-scoped manager signs in with an authenticator app, resets a pas
   await expect(profile.temporaryPassword).toContainText(new RegExp(`Expires ${WHEN} \\(in about 24 hours\\)`));
   await expectAccessible(page);
   await profile.done.click();
+  // The confirmation, checked once the reset that had to beat the clock is done.
+  await profile.resetPassword.click();
+  await expectAccessible(page);
+  await page.keyboard.press('Escape');
 
   // Past the step-up window (one minute on this server), the reset asks again.
   await page.waitForTimeout(62_000);
@@ -115,37 +151,6 @@ test('a location-scoped manager signs in with an authenticator app, resets a pas
   await expectAccessible(page);
 });
 
-test('on My account she adds a second authenticator app with its QR code and key, then removes it with a code', async ({
-  page,
-}) => {
-  const home = new HomePage(page);
-  await signInWithSecondFactor(page);
-
-  const methods = home.security.getByRole('list', { name: 'Your sign-in methods' }).getByRole('listitem');
-  await expect(methods).toHaveCount(1);
-  await home.security.getByRole('button', { name: 'Add an authenticator app' }).click();
-  await expect(home.security.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
-  const key = home.security.getByRole('group', { name: 'Key' });
-  await expectWhole(key);
-  const second = new Authenticator(await secretValue(key));
-  await expectAccessible(page);
-  await home.security.getByLabel('Code from the app').fill(await second.code());
-  await home.security.getByRole('button', { name: 'Confirm' }).click();
-  await expect(home.security.getByRole('status').filter({ hasText: 'Authenticator app added.' })).toBeVisible();
-  await expect(methods).toHaveCount(2);
-
-  const added = methods.nth(1);
-  await added.getByRole('button', { name: /^Remove/ }).click();
-  const dialog = added.getByRole('dialog');
-  await expect(dialog).toBeFocused();
-  await dialog.getByLabel('A current code from your authenticator app').fill(await second.code());
-  await dialog.getByRole('button', { name: 'Remove', exact: true }).click();
-  await expect(methods).toHaveCount(1);
-  await expectAccessible(page);
-});
-
-// Waits for `POST /api/v1/users/{id}/temporary-access-pass` and
-// `GET /api/v1/users/{id}/authentication-methods` on the server.
 test('a manager issues a Temporary Access Pass: shown whole with an expiry nobody can misread', async ({
   page,
 }, testInfo) => {

@@ -89,6 +89,9 @@ impl<T: Clone + 'static> IntoFuture for ApiResource<T> {
 /// An [`Action`] that calls the API with an input of type `I`.
 pub struct ApiAction<I, O> {
     inner: Action<Rc<dyn Any>, Erased>,
+    /// The latest run's input, kept after it finishes (Leptos forgets an action's
+    /// input once it resolves), so a step-up can send it again.
+    last: StoredValue<Option<Rc<dyn Any>>, LocalStorage>,
     ty: PhantomData<fn(I) -> O>,
 }
 
@@ -111,6 +114,7 @@ pub fn action<I: 'static, O: 'static>(
                 None => mismatch(),
             }
         })),
+        last: StoredValue::new_local(None),
         ty: PhantomData,
     }
 }
@@ -128,7 +132,9 @@ fn mismatch() -> LocalFuture<Erased> {
 impl<I: Clone + 'static, O: Clone + 'static> ApiAction<I, O> {
     /// Runs the action (see [`Action::dispatch_local`]).
     pub fn dispatch(&self, input: I) {
-        self.inner.dispatch_local(Rc::new(input));
+        let input: Rc<dyn Any> = Rc::new(input);
+        self.last.set_value(Some(input.clone()));
+        self.inner.dispatch_local(input);
     }
 
     /// The latest run's answer, `None` before the first or after [`Self::clear`]
@@ -142,11 +148,10 @@ impl<I: Clone + 'static, O: Clone + 'static> ApiAction<I, O> {
         self.inner.value().set(None);
     }
 
-    /// The input of the latest run, without subscribing.
+    /// The input of the latest run, in flight or finished (not subscribing).
     pub fn input_untracked(&self) -> Option<I> {
-        self.inner
-            .input()
-            .get_untracked()
+        self.last
+            .get_value()
             .and_then(|input| input.downcast_ref::<I>().cloned())
     }
 

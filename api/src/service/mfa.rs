@@ -141,7 +141,7 @@ fn dto(r: &MethodRow) -> Option<AuthenticationMethod> {
 fn method_target(user: UserId, upn: &str, name: &str, added: bool) -> TargetResource {
     let value = Some(format!("Authenticator app ({name})"));
     let (old, new) = if added { (None, value) } else { (value, None) };
-    TargetResource::user(user, upn).with("AuthenticationMethods", old, new)
+    TargetResource::user(user, upn).with("authentication_methods", old, new)
 }
 
 /// Starts enrolling an authenticator app for `user`: the seed, shown this once.

@@ -379,7 +379,7 @@ pub async fn authorize(
     };
     match session {
         Some(s) if !prompt_login && fresh_enough(&s) => {
-            complete(state, who, &app, &req, &s.session, None, true, prompt_none).await
+            complete(state, who, &app, &req, &s.session, None, prompt_none).await
         }
         _ if prompt_none => fail("login_required", "the user is not signed in"),
         _ => {
@@ -424,8 +424,9 @@ pub async fn authorize(
 }
 
 /// Ends the authorization: checks who may use the application, then a code back to
-/// it. `sso` records the sign-in (a password sign-in was recorded when checked).
-#[allow(clippy::too_many_arguments)]
+/// it. The sign-in is audited here, once: a new session's (`new_session`, naming the
+/// methods that proved it) or, without one, single sign-on by the browser's live
+/// session.
 async fn complete(
     state: &AppState,
     who: &Initiator,
@@ -433,7 +434,6 @@ async fn complete(
     req: &Request,
     session: &SessionRow,
     new_session: Option<NewSession>,
-    sso: bool,
     prompt_none: bool,
 ) -> Result<Outcome, ApiError> {
     let now = state.now();
@@ -496,12 +496,16 @@ async fn complete(
     let mut tx = state.store.begin().await?;
     rows::insert_code(&mut tx, &row).await?;
     rows::touch_session(&mut tx, &session.id_hash, now).await?;
-    if sso {
-        let event = Event::success(Activity::SignIn)
-            .target(user_target)
-            .target(app_target);
-        audit::record(&mut tx, &who, now, &*state.ids, event).await?;
-    }
+    let methods = methods_in_words(&session.amr);
+    let methods = if new_session.is_some() {
+        methods
+    } else {
+        format!("Existing session ({methods})")
+    };
+    let event = Event::success(Activity::SignIn)
+        .target(user_target.with("authentication_methods", None, Some(methods)))
+        .target(app_target);
+    audit::record(&mut tx, &who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     let mut params = vec![("code", code.as_str())];
     if let Some(s) = req.state.as_deref() {
@@ -725,7 +729,7 @@ async fn signed_in(
         ));
     };
     let req = request_of(pending);
-    complete(state, who, app, &req, &session, Some(new), false, false).await
+    complete(state, who, app, &req, &session, Some(new), false).await
 }
 
 /// `POST /oauth2/sign-in`: the hosted page's sign-in name and password.
@@ -1458,6 +1462,34 @@ fn amr_list(stored: &str) -> Vec<String> {
         .collect()
 }
 
+/// A stored `amr` in words for the audit log: "Password, Authenticator app",
+/// "Passkey (synced)", "Temporary Access Pass".
+pub fn methods_in_words(amr: &str) -> String {
+    let list = amr_list(amr);
+    let has = |m: &str| list.iter().any(|x| x == m);
+    let mut words = Vec::new();
+    if has("pwd") {
+        words.push("Password");
+    }
+    if has("otp") {
+        words.push(if has("pwd") {
+            "Authenticator app"
+        } else {
+            "Temporary Access Pass"
+        });
+    }
+    if has("hwk") {
+        words.push("Passkey (device-bound)");
+    }
+    if has("swk") {
+        words.push("Passkey (synced)");
+    }
+    if words.is_empty() {
+        return amr.to_owned();
+    }
+    words.join(", ")
+}
+
 /// The stored `amr` of a sign-in with a password alone.
 pub const AMR_PASSWORD: &str = "pwd";
 /// The stored `amr` of a sign-in with a password and a code from an authenticator app.
@@ -1945,6 +1977,24 @@ mod tests {
         );
         assert_eq!(parse_scope("profile"), None);
         assert_eq!(parse_scope("openid admin"), None);
+    }
+
+    #[test]
+    fn sign_in_methods_are_audited_in_words() {
+        assert_eq!(methods_in_words(AMR_PASSWORD), "Password");
+        assert_eq!(
+            methods_in_words(AMR_PASSWORD_AND_OTP),
+            "Password, Authenticator app"
+        );
+        assert_eq!(
+            methods_in_words(AMR_TEMPORARY_ACCESS_PASS),
+            "Temporary Access Pass"
+        );
+        assert_eq!(methods_in_words("swk user mfa"), "Passkey (synced)");
+        assert_eq!(
+            methods_in_words("pwd hwk user mfa"),
+            "Password, Passkey (device-bound)"
+        );
     }
 
     #[test]

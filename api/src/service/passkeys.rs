@@ -206,7 +206,7 @@ pub async fn registration_options(
 fn method_target(user: UserId, upn: &str, name: &str, added: bool) -> TargetResource {
     let value = Some(format!("Passkey ({name})"));
     let (old, new) = if added { (None, value) } else { (value, None) };
-    TargetResource::user(user, upn).with("AuthenticationMethods", old, new)
+    TargetResource::user(user, upn).with("authentication_methods", old, new)
 }
 
 /// `POST /me/authentication-methods/passkey`: the browser's new credential, checked
@@ -417,7 +417,7 @@ pub async fn check_assertion(
     let refuse = |who: &Initiator, account: Option<&Account>, reason: &'static str| {
         let mut event = Event::failure(Activity::SignIn, reason).target(app.clone());
         if let Some(a) = account {
-            event = event.target(with_method(a, None));
+            event = event.target(with_method(a));
         }
         let who = who.clone();
         async move { audit::record_alone(state, &who, event).await }
@@ -500,26 +500,16 @@ pub async fn check_assertion(
     }
     rows::use_passkey(&mut tx, &row.id, &stored, now).await?;
     crate::store::accounts::clear_failures(&mut tx, account.id).await?;
-    if expected.is_none() {
-        let event = Event::success(Activity::SignIn)
-            .target(with_method(&account, Some(&row.name)))
-            .target(app.clone());
-        audit::record(&mut tx, &who, now, &*state.ids, event).await?;
-    }
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(Ok(Accepted { account, amr }))
 }
 
-/// The account as a sign-in event's target, naming the method ("Passkey (Phone)").
-fn with_method(a: &Account, name: Option<&str>) -> TargetResource {
-    let method = match name {
-        Some(n) => format!("Passkey ({n})"),
-        None => "Passkey".to_owned(),
-    };
+/// The account as a refused sign-in's target, naming the method.
+fn with_method(a: &Account) -> TargetResource {
     TargetResource::user(a.id, &a.user_principal_name).with(
-        "AuthenticationMethod",
+        "authentication_methods",
         None,
-        Some(method),
+        Some("Passkey".to_owned()),
     )
 }
 

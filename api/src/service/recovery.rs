@@ -10,7 +10,7 @@
 //!   hosted sign-in page instead of the password, so someone who lost their phone can
 //!   sign in and register a new method. At most one per user; only its hash is kept.
 
-use crate::audit::{self, Event, Initiator};
+use crate::audit::{self, Event};
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{begin_decided, enforce, require_my_staff, subject, Subject};
@@ -250,13 +250,12 @@ pub enum PassSignIn {
 
 /// The hosted sign-in page's check of a Temporary Access Pass typed instead of the
 /// password. A pass works while the account is locked (it is how a manager gets
-/// someone back in), never while it is disabled.
+/// someone back in), never while it is disabled. The sign-in itself is audited when
+/// it completes (`service::oidc`), naming the pass as its method.
 pub async fn sign_in_with_pass(
     state: &AppState,
-    who: &Initiator,
     account: &Account,
     typed: &str,
-    event: Event,
 ) -> ApiResult<PassSignIn> {
     let Some(pass) = normalise_pass(typed) else {
         return Ok(PassSignIn::NotAPass);
@@ -273,7 +272,6 @@ pub async fn sign_in_with_pass(
         return Ok(PassSignIn::Disabled);
     }
     crate::store::accounts::clear_failures(&mut tx, account.id).await?;
-    audit::record(&mut tx, who, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(PassSignIn::SignedIn)
 }

@@ -19,12 +19,19 @@ use shared::{ErrorCode, FieldErrorCode};
 
 const ACTIVITY: Activity = Activity::SignIn;
 
-/// The "Sign-in" success of `account`, naming `app` when signing in to one.
-fn succeeded(account: &Account, app: Option<&TargetResource>) -> Event {
-    let event = Event::success(ACTIVITY).target(TargetResource::user(
-        account.id,
-        &account.user_principal_name,
-    ));
+/// The "Sign-in" success of `account` through `methods` (in words: "Password,
+/// Authenticator app"), naming `app` when signing in to one. Recorded once, when the
+/// sign-in is complete: after the password for the API's password grant, when the
+/// provider session starts for the hosted page (`service::oidc`), never at a step a
+/// second factor still follows.
+pub fn succeeded(account: &Account, methods: &str, app: Option<&TargetResource>) -> Event {
+    let event = Event::success(ACTIVITY).target(
+        TargetResource::user(account.id, &account.user_principal_name).with(
+            "authentication_methods",
+            None,
+            Some(methods.to_owned()),
+        ),
+    );
     match app {
         Some(app) => event.target(app.clone()),
         None => event,
@@ -83,30 +90,22 @@ async fn fail(
     Ok(())
 }
 
+/// `POST /auth/token`: the password grant, for people who sign in with a password
+/// alone. A password alone never passes for someone who has a second factor
+/// (whatever the policy: the grant would otherwise be the way around it), nor, while
+/// the policy requires one, for an administrator: they are refused (403
+/// `mfa_required`) before a temporary password is spent, so it still works on the
+/// hosted page.
 pub async fn sign_in(
     state: &AppState,
     who: Initiator,
     req: TokenRequest,
 ) -> ApiResult<TokenResponse> {
-    let account = check_password(state, who.clone(), req, None).await?;
-    // A password alone never passes for someone who has a second factor (whatever the
-    // policy: the grant would otherwise be the way around it), nor, while the policy
-    // requires one, for an administrator.
-    let admin_needs_mfa = state.policy.admin_mfa == crate::config::AdminMfa::Required
-        && holds_admin_role(state, account.id).await?;
-    if admin_needs_mfa || crate::service::mfa::has_second_factor(state, account.id).await? {
-        let mut who = who;
-        who.user_id = Some(account.id.to_string());
-        who.user_principal_name = Some(account.user_principal_name.clone());
-        let event = Event::failure(ACTIVITY, ErrorCode::MfaRequired.as_str()).target(
-            TargetResource::user(account.id, &account.user_principal_name),
-        );
-        audit::record_alone(state, &who, event).await?;
-        return Err(ApiError::forbidden(
-            ErrorCode::MfaRequired,
-            "This account signs in with a second factor. Sign in through the OpenStaff identity provider (the hosted sign-in page at /oauth2/authorize), not with a password alone.",
-        ));
-    }
+    let (account, _) = check(state, who.clone(), req, None, Surface::PasswordGrant).await?;
+    let mut who = who;
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    audit::record_alone(state, &who, succeeded(&account, "Password", None)).await?;
     let token = state.keys.issue(
         &account.id.to_string(),
         account.token_version,
@@ -122,6 +121,35 @@ pub async fn sign_in(
     })
 }
 
+/// Whether a password alone falls short for `account`: it has a second factor, or
+/// holds an admin role while `--admin-mfa required`.
+async fn password_alone_refused(state: &AppState, account: &Account) -> ApiResult<bool> {
+    Ok((state.policy.admin_mfa == crate::config::AdminMfa::Required
+        && holds_admin_role(state, account.id).await?)
+        || crate::service::mfa::has_second_factor(state, account.id).await?)
+}
+
+/// Audits and answers the password grant's refusal of `account`.
+async fn refuse_password_alone(
+    state: &AppState,
+    who: &Initiator,
+    account: &Account,
+) -> ApiResult<ApiError> {
+    fail(
+        state,
+        who,
+        Some(account),
+        None,
+        ErrorCode::MfaRequired,
+        false,
+    )
+    .await?;
+    Ok(ApiError::forbidden(
+        ErrorCode::MfaRequired,
+        "This account signs in with a second factor. Sign in through the OpenStaff identity provider (the hosted sign-in page at /oauth2/authorize), not with a password alone.",
+    ))
+}
+
 /// Whether `user` holds any admin role (at any scope).
 pub async fn holds_admin_role(state: &AppState, user: shared::UserId) -> ApiResult<bool> {
     let assignments =
@@ -129,29 +157,42 @@ pub async fn holds_admin_role(state: &AppState, user: shared::UserId) -> ApiResu
     Ok(!assignments.is_empty())
 }
 
-/// Checks a sign-in name and password: the per-IP rate limit, lockout, the
-/// password, a disabled account, a temporary password's expiry and single use.
-/// Audits the attempt as "Sign-in" (naming `app` when signing in to an application)
-/// and answers the account on success.
+/// Where a password is checked: the API's password grant (complete when the
+/// password is right, unless [`password_alone_refused`]) or the hosted sign-in page
+/// (a step: the sign-in is audited when it completes).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    PasswordGrant,
+    /// `allow_pass`: the account's Temporary Access Pass may stand in for the password.
+    Hosted {
+        allow_pass: bool,
+    },
+}
+
+/// Checks a sign-in name and password for the hosted sign-in page: the per-IP rate
+/// limit, lockout, the password, a disabled account, a temporary password's expiry
+/// and single use. Failures are audited as "Sign-in" (naming `app`); a success is
+/// audited by the caller once the sign-in is complete ([`succeeded`]).
 pub async fn check_password(
     state: &AppState,
     who: Initiator,
     req: TokenRequest,
     app: Option<TargetResource>,
 ) -> ApiResult<Account> {
-    check(state, who, req, app, false).await.map(|(a, _)| a)
+    check(state, who, req, app, Surface::Hosted { allow_pass: false })
+        .await
+        .map(|(a, _)| a)
 }
 
-/// The hosted sign-in page's check: [`check_password`], where the account's
-/// Temporary Access Pass (`service::recovery`) may stand in for the password; `.1` is
-/// true when it did.
+/// [`check_password`], where the account's Temporary Access Pass
+/// (`service::recovery`) may stand in for the password; `.1` is true when it did.
 pub async fn check_password_or_pass(
     state: &AppState,
     who: Initiator,
     req: TokenRequest,
     app: Option<TargetResource>,
 ) -> ApiResult<(Account, bool)> {
-    check(state, who, req, app, true).await
+    check(state, who, req, app, Surface::Hosted { allow_pass: true }).await
 }
 
 async fn check(
@@ -159,9 +200,10 @@ async fn check(
     mut who: Initiator,
     req: TokenRequest,
     app: Option<TargetResource>,
-    allow_pass: bool,
+    surface: Surface,
 ) -> ApiResult<(Account, bool)> {
     let app = app.as_ref();
+    let allow_pass = surface == Surface::Hosted { allow_pass: true };
     let username: String = req.username.trim().chars().take(256).collect();
     if username.is_empty() || req.password.is_empty() {
         return Err(ApiError::field(
@@ -204,16 +246,8 @@ async fn check(
         let mut who = who.clone();
         who.user_id = Some(a.id.to_string());
         who.user_principal_name = Some(a.user_principal_name.clone());
-        let mut event = succeeded(a, app);
-        if let Some(user) = event.targets.first_mut() {
-            *user = user.clone().with(
-                "authentication_method",
-                None,
-                Some("temporary_access_pass".to_owned()),
-            );
-        }
         use crate::service::recovery::{sign_in_with_pass, PassSignIn};
-        match sign_in_with_pass(state, &who, a, password.expose(), event).await? {
+        match sign_in_with_pass(state, a, password.expose()).await? {
             PassSignIn::NotAPass => {}
             PassSignIn::SignedIn => return Ok((a.clone(), true)),
             PassSignIn::Disabled => {
@@ -226,7 +260,7 @@ async fn check(
         .as_ref()
         .and_then(|a| crate::service::directory::linked(state, a).map(|l| (a, l)))
     {
-        return pass_through(state, who, a.clone(), &dir, guid, &password, app)
+        return pass_through(state, who, a.clone(), (&dir, guid), &password, app, surface)
             .await
             .map(|a| (a, false));
     }
@@ -269,6 +303,9 @@ async fn check(
         .await?;
         return Err(disabled());
     }
+    if surface == Surface::PasswordGrant && password_alone_refused(state, &account).await? {
+        return Err(refuse_password_alone(state, &who, &account).await?);
+    }
     let mut tx = state.store.begin().await?;
     if let Some(expires) = account.password_expires_at {
         // A temporary password: good once, until it expires.
@@ -297,7 +334,6 @@ async fn check(
     if !crate::store::methods::has_confirmed(state.store.reader(), account.id).await? {
         crate::store::accounts::clear_failures(&mut tx, account.id).await?;
     }
-    audit::record(&mut tx, &who, now, &*state.ids, succeeded(&account, app)).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok((account, false))
 }
@@ -311,10 +347,10 @@ async fn pass_through(
     state: &AppState,
     mut who: Initiator,
     mut account: Account,
-    dir: &crate::directory::Directory,
-    guid: uuid::Uuid,
+    (dir, guid): (&crate::directory::Directory, uuid::Uuid),
     password: &Secret,
     app: Option<&TargetResource>,
+    surface: Surface,
 ) -> ApiResult<Account> {
     use crate::directory::DirectoryError;
     let verdict = crate::service::directory::bind(dir, guid, password.expose()).await;
@@ -391,13 +427,15 @@ async fn pass_through(
         .await?;
         return Err(disabled());
     }
-    let now = state.now();
-    let mut tx = state.store.begin().await?;
+    if surface == Surface::PasswordGrant && password_alone_refused(state, &account).await? {
+        return Err(refuse_password_alone(state, &who, &account).await?);
+    }
     if account.force_password_change != must_change {
-        crate::store::accounts::set_force_change(&mut tx, account.id, must_change, now).await?;
+        let mut tx = state.store.begin().await?;
+        crate::store::accounts::set_force_change(&mut tx, account.id, must_change, state.now())
+            .await?;
+        tx.commit().await.map_err(StoreError::Other)?;
         account.force_password_change = must_change;
     }
-    audit::record(&mut tx, &who, now, &*state.ids, succeeded(&account, app)).await?;
-    tx.commit().await.map_err(StoreError::Other)?;
     Ok(account)
 }

@@ -613,3 +613,190 @@ async fn once_someone_has_an_authenticator_app_a_password_alone_gets_no_token() 
         .contains("/oauth2/authorize"));
     assert!(app.audit_dump().await.contains("mfa_required"));
 }
+
+/// The "Sign-in" rows about `upn` as (result, reason, the methods named), oldest first.
+async fn sign_ins_of(app: &TestApp, upn: &str) -> Vec<(String, String, String)> {
+    let rows = sqlx::query_as::<_, (String, Option<String>, String)>(
+        "SELECT result, result_reason, target_resources FROM audit_events \
+         WHERE activity = 'Sign-in' ORDER BY seq",
+    )
+    .fetch_all(app.store.reader())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .filter(|(_, _, t)| t.contains(upn))
+        .map(|(result, reason, targets)| {
+            let targets: Value = serde_json::from_str(&targets).unwrap();
+            let methods = targets
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|t| {
+                    t["modified_properties"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .find(|p| p["name"] == "authentication_methods")
+                .and_then(|p| p["new_value"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            (result, reason.unwrap_or_default(), methods)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_sign_in_is_audited_as_a_success_only_once_its_second_factor_completes_it() {
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    app.create_user(&admin, STAFF, "Tom Baker").await;
+    let token = app.token(STAFF, USER_PASSWORD).await;
+    assert_eq!(
+        sign_ins_of(&app, STAFF).await,
+        vec![("success".into(), String::new(), "Password".into())],
+        "the password grant is a whole sign-in"
+    );
+    let (_, secret) = enrolled(&app, &clock, &token).await;
+
+    // The right password, then the code page left: nothing succeeded.
+    let (verifier, challenge) = pkce();
+    let url = crate::oidc::authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let mut b = Browser::new();
+    let html = sign_in_page(&mut b, &app, &url, STAFF, USER_PASSWORD)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        sign_ins_of(&app, STAFF).await.len(),
+        1,
+        "not at the password"
+    );
+
+    // A wrong code is a failed sign-in; the right one completes it, once.
+    let resp = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/verify-code",
+        &html,
+        &[("code", &wrong_code(&secret, &clock))],
+    )
+    .await;
+    let html = resp.text().await.unwrap();
+    let resp = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/verify-code",
+        &html,
+        &[("code", &code_at(&secret, &clock))],
+    )
+    .await;
+    let q = location_query(&resp);
+    json_with(exchange(&app, &rp, &q["code"], &verifier).await, 200).await;
+    assert_eq!(
+        sign_ins_of(&app, STAFF).await[1..],
+        [
+            ("failure".into(), "invalid_code".into(), String::new()),
+            (
+                "success".into(),
+                String::new(),
+                "Password, Authenticator app".into()
+            ),
+        ]
+    );
+
+    // Single sign-on by the live session is a sign-in too, and says so.
+    let (_, challenge) = pkce();
+    let url = crate::oidc::authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let resp = b.get(&app, &url).await;
+    assert!(location_query(&resp).contains_key("code"));
+    assert_eq!(
+        sign_ins_of(&app, STAFF).await.last().unwrap().2,
+        "Existing session (Password, Authenticator app)"
+    );
+
+    // The password grant refuses once, as a failure only.
+    let refused = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "mfa_required").await;
+    let last = sign_ins_of(&app, STAFF).await.pop().unwrap();
+    assert_eq!(
+        (last.0.as_str(), last.1.as_str()),
+        ("failure", "mfa_required")
+    );
+    assert_eq!(
+        app.audit_count("Sign-in", "success").await,
+        4,
+        "the admin's, and Tom's three"
+    );
+}
+
+#[tokio::test]
+async fn a_password_grant_refused_for_lack_of_a_second_factor_leaves_a_temporary_password_unspent()
+{
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    let tom = app.create_user(&admin, STAFF, "Tom Baker").await;
+    let token = app.token(STAFF, USER_PASSWORD).await;
+    let (_, secret) = enrolled(&app, &clock, &token).await;
+    let reset = app
+        .post(
+            &format!("/api/v1/users/{tom}/reset-password"),
+            &admin,
+            json!({}),
+        )
+        .await;
+    let temporary = json_with(reset, 200).await["temporary_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Tom tries the API first: refused, and the temporary password is not spent.
+    let refused = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": STAFF, "password": temporary}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "mfa_required").await;
+
+    // On the hosted page it still works: the code, then the new password.
+    let (_, challenge) = pkce();
+    let url = crate::oidc::authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let mut b = Browser::new();
+    let html = sign_in_page(&mut b, &app, &url, STAFF, &temporary)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Enter the code from your authenticator app"),
+        "{html}"
+    );
+    let resp = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/verify-code",
+        &html,
+        &[("code", &code_at(&secret, &clock))],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("new_password"), "the forced change: {html}");
+    assert!(
+        sign_ins_of(&app, STAFF)
+            .await
+            .iter()
+            .all(|(result, _, methods)| result == "failure" || methods == "Password"),
+        "no success before the new password is set"
+    );
+}

@@ -154,6 +154,9 @@ test('a location-scoped manager signs in with an authenticator app, resets a pas
 test('a manager issues a Temporary Access Pass: shown whole with an expiry nobody can misread', async ({
   page,
 }, testInfo) => {
+  // Its sign-in may wait up to 30 s for the app's next code: the step-up test before
+  // it has just used the current one.
+  test.setTimeout(90_000);
   const target = targetsFor(testInfo.project.name).phones;
   const profile = new ProfilePage(page);
 

@@ -48,8 +48,15 @@ export class AdminAccessPage {
     this.nobody = page.getByRole('radio', { name: 'Nobody' });
     this.chosen = page.getByRole('list', { name: 'Selected administrators' }).getByRole('listitem');
     this.picker = new Picker(page, 'Add an administrator', 'Add');
-    this.save = page.getByRole('button', { name: 'Save' });
+    this.save = page.getByRole('region', { name: 'My Staff access' }).getByRole('button', { name: 'Save' });
+    this.signIn = page.getByRole('region', { name: 'Sign-in' });
+    this.mfaForEveryone = this.signIn.getByRole('checkbox', { name: 'Require a second factor from everyone' });
+    this.saveSignIn = this.signIn.getByRole('button', { name: 'Save' });
   }
+
+  readonly signIn: Locator;
+  readonly mfaForEveryone: Locator;
+  readonly saveSignIn: Locator;
 
   async goto() {
     await this.page.goto('/admin/access');

@@ -27,6 +27,8 @@ wire_enum! {
         UpdateAdministrativeUnit = "Update administrative unit",
         DeleteAdministrativeUnit = "Delete administrative unit",
         UpdateMyStaffSettings = "Update My Staff settings",
+        /// The tenant's sign-in policy (`mfa_for_everyone`), Entra's string.
+        UpdateAuthenticationMethodsPolicy = "Update authentication methods policy",
         /// `openstaff seed scale`: one event for the whole generated directory.
         SeedScaleDirectory = "Seed scale directory",
         AddApplication = "Add application",
@@ -106,7 +108,9 @@ impl Activity {
             Activity::AddScopedRoleMember | Activity::RemoveScopedRoleMember => {
                 Category::RoleManagement
             }
-            Activity::UpdateMyStaffSettings => Category::Policy,
+            Activity::UpdateMyStaffSettings | Activity::UpdateAuthenticationMethodsPolicy => {
+                Category::Policy
+            }
             Activity::AddApplication
             | Activity::UpdateApplication
             | Activity::DeleteApplication => Category::ApplicationManagement,
@@ -142,6 +146,7 @@ mod tests {
             Activity::UpdateAdministrativeUnit => "Update administrative unit",
             Activity::DeleteAdministrativeUnit => "Delete administrative unit",
             Activity::UpdateMyStaffSettings => "Update My Staff settings",
+            Activity::UpdateAuthenticationMethodsPolicy => "Update authentication methods policy",
             Activity::SeedScaleDirectory => "Seed scale directory",
             Activity::AddApplication => "Add application",
             Activity::UpdateApplication => "Update application",
@@ -161,7 +166,7 @@ mod tests {
             Activity::RegisterPasskey => "Register passkey",
             Activity::RemovePasskey => "Remove passkey",
         });
-        assert_eq!(Activity::ALL.len(), 31);
+        assert_eq!(Activity::ALL.len(), 32);
     }
 
     #[test]
@@ -194,7 +199,9 @@ mod tests {
                 Activity::AddScopedRoleMember | Activity::RemoveScopedRoleMember => {
                     "RoleManagement"
                 }
-                Activity::UpdateMyStaffSettings => "Policy",
+                Activity::UpdateMyStaffSettings | Activity::UpdateAuthenticationMethodsPolicy => {
+                    "Policy"
+                }
                 Activity::ResetPasswordByAdmin
                 | Activity::ChangePasswordSelf
                 | Activity::RegisterPhoneNumber

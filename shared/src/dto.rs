@@ -295,6 +295,18 @@ pub struct MyStaffSettings {
     pub selected_user_ids: Vec<Uuid>,
 }
 
+/// `GET/PUT /api/v1/settings/sign-in`: the tenant's sign-in policy. Administrators
+/// need a second factor whenever the server runs with `--admin-mfa required`;
+/// `mfa_for_everyone` asks it of every user as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignInPolicy {
+    /// Every user completes a second factor (passkey or authenticator app) at sign-in;
+    /// one without is walked through adding an authenticator app first.
+    pub mfa_for_everyone: bool,
+}
+
 /// `GET /api/v1/users/{id}/access` answer.
 pub type AccessDecision = Decision;
 

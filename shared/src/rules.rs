@@ -437,6 +437,12 @@ pub fn may_manage_role_assignments(grants: &[Grant]) -> bool {
         .any(|g| g.scope == Scope::Directory && g.role == Role::GlobalAdministrator)
 }
 
+/// The tenant's sign-in policy (who must use a second factor) is for tenant-wide
+/// global administrators only: it decides how everyone signs in.
+pub fn may_manage_sign_in_policy(grants: &[Grant]) -> bool {
+    may_manage_role_assignments(grants)
+}
+
 /// Applications (the relying parties that sign in with OpenStaff) are for
 /// tenant-wide global administrators only, as in Entra ID.
 pub fn may_manage_applications(grants: &[Grant]) -> bool {
@@ -533,5 +539,21 @@ mod tests {
                 serde_json::Value::String(b.code().as_str().to_owned())
             );
         }
+    }
+
+    #[test]
+    fn only_a_tenant_wide_global_administrator_sets_the_sign_in_policy() {
+        let unit = Scope::AdministrativeUnit { id: Uuid::nil() };
+        for role in Role::ALL {
+            for scope in [Scope::Directory, unit] {
+                let grants = [Grant { role, scope }];
+                assert_eq!(
+                    may_manage_sign_in_policy(&grants),
+                    role == Role::GlobalAdministrator && scope == Scope::Directory,
+                    "{role:?} at {scope:?}"
+                );
+            }
+        }
+        assert!(!may_manage_sign_in_policy(&[]));
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use shared::dto::{
     AddMember, AdministrativeUnit, Application, AuditEvent, CreateAdministrativeUnit,
     CreateApplication, CreateRoleAssignment, CreateUser, MyStaffSettings, Page, RoleAssignment,
-    UpdateAdministrativeUnit, UpdateApplication, User,
+    SignInPolicy, UpdateAdministrativeUnit, UpdateApplication, User,
 };
 use uuid::Uuid;
 
@@ -178,6 +178,16 @@ pub async fn my_staff_settings() -> Result<MyStaffSettings, ApiError> {
 /// `PUT /api/v1/settings/my-staff`.
 pub async fn save_my_staff_settings(body: &MyStaffSettings) -> Result<MyStaffSettings, ApiError> {
     api::send_json(Method::PUT, "/api/v1/settings/my-staff", body).await
+}
+
+/// `GET /api/v1/settings/sign-in`.
+pub async fn sign_in_policy() -> Result<SignInPolicy, ApiError> {
+    api::get_json("/api/v1/settings/sign-in").await
+}
+
+/// `PUT /api/v1/settings/sign-in`.
+pub async fn save_sign_in_policy(body: &SignInPolicy) -> Result<SignInPolicy, ApiError> {
+    api::send_json(Method::PUT, "/api/v1/settings/sign-in", body).await
 }
 
 /// `GET /api/v1/applications`: every registered application, by name.

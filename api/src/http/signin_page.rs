@@ -353,13 +353,14 @@ pub fn grouped(secret: &str) -> String {
         .join(" ")
 }
 
-/// The admin policy's enrolment: the QR code (the server's own SVG, inline: no
-/// script, no external image), the secret for typing, and the first code.
+/// The policy's enrolment (`service::signin::mfa_required`): the QR code (the
+/// server's own SVG, inline: no script, no external image), the secret for typing,
+/// and the first code.
 pub fn enrol_totp(p: &SignInPage<'_>, e: &shared::dto::TotpEnrolment) -> HttpResponse {
     let svg = crate::service::mfa::inline_svg(&e.qr_svg);
     let body = format!(
         "<h1>Set up an authenticator app</h1>\
-         <p>Administrators sign in with a second factor. Before you continue to <strong>{app}</strong>, \
+         <p>Your organisation asks for a second factor at sign-in. Before you continue to <strong>{app}</strong>, \
          add OpenStaff to an authenticator app on your phone.</p>{errors}\
          <ol><li>Open your authenticator app and add an account.</li>\
          <li>Scan this QR code:</li></ol>\

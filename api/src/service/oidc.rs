@@ -370,7 +370,7 @@ pub async fn authorize(
     };
     let now = state.now();
     let session = match live_session(state, session_cookie).await? {
-        Some(s) if lacks_required_mfa(state, &s.session).await? => None,
+        Some(s) if lacks_required_mfa(state, s.session.user_id, &s.session.amr).await? => None,
         other => other,
     };
     let fresh_enough = |s: &LiveSession| match max_age {
@@ -808,15 +808,15 @@ pub async fn sign_in(
     .await
 }
 
-/// Whether a live session falls short of the admin policy: signed in with a password
-/// alone by someone who holds an admin role while `--admin-mfa required`.
-async fn lacks_required_mfa(state: &AppState, s: &SessionRow) -> Result<bool, ApiError> {
-    if state.policy.admin_mfa != crate::config::AdminMfa::Required
-        || amr_list(&s.amr).iter().any(|m| m == "mfa")
-    {
+/// Whether a sign-in (its stored `amr`) falls short of the policy for `user`: made
+/// without a second factor by someone the policy now asks one of
+/// (`service::signin::mfa_required`: an admin role was assigned since, say, or the
+/// tenant turned on MFA for everyone).
+async fn lacks_required_mfa(state: &AppState, user: UserId, amr: &str) -> Result<bool, ApiError> {
+    if amr_list(amr).iter().any(|m| m == "mfa") {
         return Ok(false);
     }
-    crate::service::signin::holds_admin_role(state, s.user_id).await
+    crate::service::signin::mfa_required(state, user).await
 }
 
 /// Whether the sign-in so far was proved without the password (a passkey alone).
@@ -866,10 +866,7 @@ async fn next_step(
         let ctx = page(&change, sealed, app, csrf, None, Vec::new());
         return Ok(change_page(state, ctx, account).await);
     }
-    if !pending.second_factor
-        && state.policy.admin_mfa == crate::config::AdminMfa::Required
-        && crate::service::signin::holds_admin_role(state, account.id).await?
-    {
+    if !pending.second_factor && crate::service::signin::mfa_required(state, account.id).await? {
         let enrolment = crate::service::mfa::start_enrolment(
             state,
             account.id,
@@ -1636,6 +1633,15 @@ async fn refresh(
         tx.commit().await.map_err(StoreError::Other)?;
         return Err(OAuthError::grant(
             "the refresh token was already used; the grant is revoked",
+        ));
+    }
+    if lacks_required_mfa(state, grant.user_id, &grant.amr).await? {
+        // Signed in with a password alone, and the policy now wants more: the person
+        // signs in again (with a second factor) rather than refresh around it.
+        rows::revoke_grant(&mut tx, &grant.id, now).await?;
+        tx.commit().await.map_err(StoreError::Other)?;
+        return Err(OAuthError::grant(
+            "this sign-in needs a second factor now; sign in again",
         ));
     }
     if let Some(scope) = form.get("scope") {

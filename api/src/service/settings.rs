@@ -1,4 +1,5 @@
-//! The My Staff access setting (who may use the manager surface).
+//! Tenant settings: the My Staff access setting (who may use the manager surface)
+//! and the sign-in policy (who must use a second factor).
 
 use crate::audit::{self, Event, TargetResource};
 use crate::auth::AuthContext;
@@ -7,7 +8,7 @@ use crate::service::authz::deny;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use shared::audit::Activity;
-use shared::dto::MyStaffSettings;
+use shared::dto::{MyStaffSettings, SignInPolicy};
 use shared::rules::{self};
 use shared::UserId;
 use shared::{ErrorCode, FieldErrorCode};
@@ -84,6 +85,57 @@ pub async fn put_settings(
                 Some(req.selected_user_ids.len().to_string()),
             ),
     );
+    audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(req)
+}
+
+fn sign_in_policy_denied() -> &'static str {
+    "Only tenant-wide global administrators can see and change the sign-in policy."
+}
+
+/// `GET /settings/sign-in`.
+pub async fn get_sign_in_policy(state: &AppState, ctx: &AuthContext) -> ApiResult<SignInPolicy> {
+    if !rules::may_manage_sign_in_policy(&ctx.principal.grants) {
+        return Err(ApiError::forbidden(
+            ErrorCode::GlobalAdminRequired,
+            sign_in_policy_denied(),
+        ));
+    }
+    Ok(crate::store::settings::sign_in(state.store.reader()).await?)
+}
+
+/// `PUT /settings/sign-in`. Takes effect at each person's next sign-in or token
+/// refresh (`service::signin::mfa_required`).
+pub async fn put_sign_in_policy(
+    state: &AppState,
+    ctx: &AuthContext,
+    req: SignInPolicy,
+) -> ApiResult<SignInPolicy> {
+    const ACTIVITY: Activity = Activity::UpdateAuthenticationMethodsPolicy;
+    let target = || TargetResource::setting(crate::store::settings::SIGN_IN_KEY);
+    if !rules::may_manage_sign_in_policy(&ctx.principal.grants) {
+        return Err(deny(
+            state,
+            ctx,
+            ACTIVITY,
+            Some(target()),
+            ErrorCode::GlobalAdminRequired,
+            sign_in_policy_denied(),
+        )
+        .await);
+    }
+    let json = serde_json::to_string(&req).map_err(|e| ApiError::Internal(e.into()))?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let old = crate::store::settings::sign_in(&mut *tx).await?;
+    crate::store::settings::put_setting(&mut tx, crate::store::settings::SIGN_IN_KEY, &json)
+        .await?;
+    let event = Event::success(ACTIVITY).target(target().with(
+        "mfa_for_everyone",
+        Some(old.mfa_for_everyone.to_string()),
+        Some(req.mfa_for_everyone.to_string()),
+    ));
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(req)

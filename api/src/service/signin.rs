@@ -122,11 +122,24 @@ pub async fn sign_in(
 }
 
 /// Whether a password alone falls short for `account`: it has a second factor, or
-/// holds an admin role while `--admin-mfa required`.
+/// the policy requires one ([`mfa_required`]).
 async fn password_alone_refused(state: &AppState, account: &Account) -> ApiResult<bool> {
-    Ok((state.policy.admin_mfa == crate::config::AdminMfa::Required
-        && holds_admin_role(state, account.id).await?)
+    Ok(mfa_required(state, account.id).await?
         || crate::service::mfa::has_second_factor(state, account.id).await?)
+}
+
+/// Whether the policy asks `user` for a second factor at sign-in: the tenant's
+/// `mfa_for_everyone`, or an admin role while the server runs `--admin-mfa
+/// required`.
+pub async fn mfa_required(state: &AppState, user: shared::UserId) -> ApiResult<bool> {
+    if crate::store::settings::sign_in(state.store.reader())
+        .await?
+        .mfa_for_everyone
+    {
+        return Ok(true);
+    }
+    Ok(state.policy.admin_mfa == crate::config::AdminMfa::Required
+        && holds_admin_role(state, user).await?)
 }
 
 /// Audits and answers the password grant's refusal of `account`.

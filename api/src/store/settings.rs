@@ -1,7 +1,7 @@
 //! Tenant settings, stored as JSON by key.
 
 use super::{Db, ResultExt, StoreError, StoreResult, Tx};
-use shared::dto::MyStaffSettings;
+use shared::dto::{MyStaffSettings, SignInPolicy};
 use shared::rules::MyStaffAccess;
 use sqlx::Executor;
 
@@ -22,6 +22,19 @@ pub fn parse_my_staff(stored: Option<&str>) -> StoreResult<MyStaffSettings> {
 
 pub async fn my_staff<'c, E: Executor<'c, Database = Db>>(exec: E) -> StoreResult<MyStaffSettings> {
     parse_my_staff(get_setting(exec, MY_STAFF_KEY).await?.as_deref())
+}
+
+/// The key of the tenant's sign-in policy.
+pub const SIGN_IN_KEY: &str = "sign_in";
+
+/// The tenant's sign-in policy (nothing beyond the server's admin policy when never
+/// set).
+pub async fn sign_in<'c, E: Executor<'c, Database = Db>>(exec: E) -> StoreResult<SignInPolicy> {
+    match get_setting(exec, SIGN_IN_KEY).await? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| StoreError::Other(sqlx::Error::Decode(Box::new(e)))),
+        None => Ok(SignInPolicy::default()),
+    }
 }
 
 pub async fn get_setting<'c, E: Executor<'c, Database = Db>>(

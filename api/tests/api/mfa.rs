@@ -800,3 +800,134 @@ async fn a_password_grant_refused_for_lack_of_a_second_factor_leaves_a_temporary
         "no success before the new password is set"
     );
 }
+
+#[tokio::test]
+async fn with_mfa_for_everyone_a_staff_member_enrols_at_sign_in_and_a_password_alone_no_longer_refreshes(
+) {
+    let (app, clock) = TestApp::spawn_with_clock(|_| {}).await;
+    let admin = app.admin_token().await;
+    let rp = register_rota(&app, &admin).await;
+    app.create_user(&admin, STAFF, "Tom Baker").await;
+    assert_eq!(
+        app.get_ok("/api/v1/settings/sign-in", &admin).await,
+        json!({"mfa_for_everyone": false})
+    );
+
+    // Before: Tom signs in with a password alone, and his application holds a
+    // refresh token and the browser a provider session.
+    let mut b = Browser::new();
+    let (code, verifier) = crate::oidc::code_for(&mut b, &app, &rp, STAFF, USER_PASSWORD).await;
+    let before = json_with(exchange(&app, &rp, &code, &verifier).await, 200).await;
+
+    // Only a tenant-wide global administrator sets the policy; a refusal is audited.
+    let helpdesk_upn = "hana.ito@contoso.example";
+    let helpdesk = app.create_user(&admin, helpdesk_upn, "Hana Ito").await;
+    app.assign(&admin, &helpdesk, "user_administrator", None)
+        .await;
+    let hana = app.token(helpdesk_upn, USER_PASSWORD).await;
+    let refused = app
+        .put(
+            "/api/v1/settings/sign-in",
+            &hana,
+            json!({"mfa_for_everyone": true}),
+        )
+        .await;
+    assert_problem(refused, 403, "global_admin_required").await;
+    assert_problem(
+        app.get("/api/v1/settings/sign-in", &hana).await,
+        403,
+        "global_admin_required",
+    )
+    .await;
+    assert_eq!(
+        app.audit_count("Update authentication methods policy", "failure")
+            .await,
+        1
+    );
+    // Bad bodies change nothing.
+    for bad in [
+        json!({"mfa_for_everyone": "yes"}),
+        json!({"mfa_for_everyone": true, "x": 1}),
+    ] {
+        let resp = app.put("/api/v1/settings/sign-in", &admin, bad).await;
+        assert!(
+            matches!(resp.status().as_u16(), 400 | 422),
+            "{}",
+            resp.status()
+        );
+        assert_eq!(
+            resp.headers().get("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
+    let set = app
+        .put(
+            "/api/v1/settings/sign-in",
+            &admin,
+            json!({"mfa_for_everyone": true}),
+        )
+        .await;
+    assert_eq!(json_with(set, 200).await, json!({"mfa_for_everyone": true}));
+    let dump = app.audit_dump().await;
+    let line = dump
+        .lines()
+        .find(|l| {
+            l.starts_with("Update authentication methods policy\t")
+                && l.contains("\"new_value\":\"true\"")
+        })
+        .unwrap_or_else(|| panic!("{dump}"));
+    assert!(line.contains("\"old_value\":\"false\""), "{line}");
+
+    // After: the password-only refresh token is refused (and its grant ended) ...
+    let refresh_token = before["refresh_token"].as_str().unwrap();
+    crate::oidc::oauth_error(
+        crate::oidc::refresh(&app, &rp, refresh_token).await,
+        400,
+        "invalid_grant",
+    )
+    .await;
+    // ... the password grant refuses Tom, who has no role at all ...
+    let grant = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(grant, 403, "mfa_required").await;
+    // ... and the live password-only session no longer signs him in: the sign-in page
+    // again, then the enrolment of an authenticator app, then the application.
+    let (verifier, challenge) = pkce();
+    let url = crate::oidc::authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let page = b.get(&app, &url).await;
+    assert_eq!(page.status(), 200, "the sign-in page, not single sign-on");
+    let resp = sign_in_page(&mut b, &app, &url, STAFF, USER_PASSWORD).await;
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("Set up an authenticator app"), "{html}");
+    assert!(html.contains("Your organisation asks for a second factor"));
+    let start = html.find("id=\"secret\">").unwrap() + "id=\"secret\">".len();
+    let secret: String = html[start..start + html[start..].find('<').unwrap()]
+        .split(' ')
+        .collect();
+    let resp = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/enrol-totp",
+        &html,
+        &[("code", &code_at(&secret, &clock))],
+    )
+    .await;
+    let q = location_query(&resp);
+    let after = json_with(exchange(&app, &rp, &q["code"], &verifier).await, 200).await;
+    assert_eq!(
+        claims(after["access_token"].as_str().unwrap())["amr"],
+        json!(["pwd", "otp", "mfa"])
+    );
+    // A sign-in with the second factor refreshes as before.
+    json_with(
+        crate::oidc::refresh(&app, &rp, after["refresh_token"].as_str().unwrap()).await,
+        200,
+    )
+    .await;
+    app.assert_audit_chain_valid().await;
+}

@@ -1,4 +1,5 @@
-//! `/admin/access`: who may use My Staff (all administrators, selected ones, nobody).
+//! `/admin/access`: who may use My Staff (all administrators, selected ones, nobody),
+//! and the sign-in policy (a second factor from everyone, not only administrators).
 
 use super::{
     button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
@@ -8,7 +9,7 @@ use crate::api::ApiError;
 use crate::components::{load_view, show};
 use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
-use shared::dto::MyStaffSettings;
+use shared::dto::{MyStaffSettings, SignInPolicy};
 use shared::MyStaffAccess;
 
 #[component]
@@ -16,6 +17,7 @@ pub fn AdminAccessPage() -> impl IntoView {
     view! {
         <AdminShell section=Section::Access>
             <AccessSettings />
+            <SignInPolicyCard />
         </AdminShell>
     }
 }
@@ -222,6 +224,97 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
     }
 }
 
+#[component]
+fn SignInPolicyCard() -> impl IntoView {
+    let loaded = resource(|| Box::pin(admin_api::sign_in_policy()));
+    let body = load_view("Loading the sign-in policy…", move || {
+        Box::pin(async move {
+            match loaded.await {
+                Ok(policy) => Ok(view! { <SignInPolicyForm policy /> }.into_any()),
+                Err(e) if e.status() == Some(403) => Ok(view! {
+                    <p class="muted">"Only global administrators can change it."</p>
+                }
+                .into_any()),
+                Err(e) => Err(e),
+            }
+        })
+    });
+    view! {
+        <section class="card" aria-labelledby="sign-in-policy-heading">
+            <h2 id="sign-in-policy-heading">"Sign-in"</h2>
+            <p class="muted">
+                "Administrators sign in with a second factor, a passkey or an authenticator "
+                "app, whenever the server requires it (its default). You can ask it of "
+                "everyone."
+            </p>
+            {body}
+        </section>
+    }
+}
+
+fn policy_saved_message(p: &SignInPolicy) -> &'static str {
+    if p.mfa_for_everyone {
+        "Saved. Everyone signs in with a second factor from their next sign-in; \
+         people without one add an authenticator app first."
+    } else {
+        "Saved. Only administrators must sign in with a second factor."
+    }
+}
+
+#[component]
+fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
+    let everyone = RwSignal::new(policy.mfa_for_everyone);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let save: ApiAction<SignInPolicy, SignInPolicy> = action(|p: &SignInPolicy| {
+        let p = *p;
+        Box::pin(async move { admin_api::save_sign_in_policy(&p).await })
+    });
+    effect(move || {
+        if let Some(result) = save.value() {
+            outcome.set(match &result {
+                Ok(p) => Some(Ok(policy_saved_message(p).to_owned())),
+                Err(e) => failed(e),
+            });
+        }
+    });
+    let pending = save.pending();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        outcome.set(None);
+        save.dispatch(SignInPolicy {
+            mfa_for_everyone: everyone.get_untracked(),
+        });
+    };
+    view! {
+        <form on:submit=on_submit novalidate>
+            <div class="choice">
+                <input
+                    type="checkbox"
+                    id="mfa-for-everyone"
+                    aria-describedby="mfa-for-everyone-help"
+                    prop:checked=move || everyone.get()
+                    on:change=move |ev| everyone.set(event_target_checked(&ev))
+                />
+                <label for="mfa-for-everyone">"Require a second factor from everyone"</label>
+                <p id="mfa-for-everyone-help" class="muted small">
+                    "Staff then sign in with a passkey, or a password and a code from an "
+                    "authenticator app. A sign-in made with a password alone stops being "
+                    "renewed, so everyone signs in again once."
+                </p>
+            </div>
+            <Outcome message=outcome />
+            <button
+                type="submit"
+                class="button button-primary"
+                disabled=move || pending.get()
+                aria-busy=move || pending.get().to_string()
+            >
+                "Save"
+            </button>
+        </form>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,5 +331,14 @@ mod tests {
         assert_eq!(saved_message(&s), "Saved. 2 people can use My Staff.");
         s.access = MyStaffAccess::All;
         assert!(saved_message(&s).contains("All administrators"));
+    }
+
+    #[test]
+    fn the_saved_sign_in_policy_says_who_needs_a_second_factor() {
+        let on = SignInPolicy {
+            mfa_for_everyone: true,
+        };
+        assert!(policy_saved_message(&on).starts_with("Saved. Everyone"));
+        assert!(policy_saved_message(&SignInPolicy::default()).contains("Only administrators"));
     }
 }

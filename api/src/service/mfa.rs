@@ -461,10 +461,9 @@ pub async fn remove_mine(
             .iter()
             .any(|m| m.kind == AuthenticationMethodKind::Totp.id());
         if has_app {
-            let mut tx = state.store.begin().await?;
-            let account = crate::store::accounts::by_id(&mut tx, user).await?;
-            tx.rollback().await.map_err(StoreError::Other)?;
-            let account = account.ok_or_else(not_found)?;
+            let account = crate::store::accounts::read(state.store.reader(), user)
+                .await?
+                .ok_or_else(not_found)?;
             let code = body.code.unwrap_or_default();
             check_code(state, &ctx.initiator, &account, &code, None).await?;
         }

@@ -905,9 +905,7 @@ async fn account_at(
     user: UserId,
     token_version: i64,
 ) -> Result<Option<crate::store::accounts::Account>, ApiError> {
-    let mut tx = state.store.begin().await?;
-    let a = crate::store::accounts::by_id(&mut tx, user).await?;
-    tx.rollback().await.map_err(StoreError::Other)?;
+    let a = crate::store::accounts::read(state.store.reader(), user).await?;
     Ok(a.filter(|a| a.token_version == token_version && a.account_enabled))
 }
 
@@ -1174,16 +1172,7 @@ pub async fn change_password(
             Vec::new(),
         )));
     };
-    let load = |tx_state: &AppState| {
-        let store = tx_state.store.clone();
-        async move {
-            let mut tx = store.begin().await?;
-            let a = crate::store::accounts::by_id(&mut tx, user).await?;
-            tx.rollback().await.map_err(StoreError::Other)?;
-            Ok::<_, ApiError>(a)
-        }
-    };
-    let Some(account) = load(state).await? else {
+    let Some(account) = crate::store::accounts::read(state.store.reader(), user).await? else {
         return Ok(error_page(
             "This account no longer exists",
             "Ask your manager.",
@@ -1244,7 +1233,7 @@ pub async fn change_password(
         }
         Err(e) => return Err(e),
     }
-    let Some(account) = load(state).await? else {
+    let Some(account) = crate::store::accounts::read(state.store.reader(), user).await? else {
         return Ok(error_page(
             "This account no longer exists",
             "Ask your manager.",

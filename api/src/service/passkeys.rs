@@ -449,9 +449,7 @@ pub async fn check_assertion(
             "unreadable passkey row"
         )));
     };
-    let mut tx = state.store.begin().await?;
-    let account = crate::store::accounts::by_id(&mut tx, row.user_id).await?;
-    tx.rollback().await.map_err(StoreError::Other)?;
+    let account = crate::store::accounts::read(state.store.reader(), row.user_id).await?;
     let Some(account) = account else {
         return Ok(Err(Refusal::NotAccepted));
     };

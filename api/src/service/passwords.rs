@@ -226,12 +226,9 @@ pub async fn change_password(
 ) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::ChangePasswordSelf;
     let ctx = &ctx.0;
-    let account = {
-        let mut tx = state.store.begin().await?;
-        let a = crate::store::accounts::by_id(&mut tx, ctx.user_id()).await?;
-        tx.rollback().await.map_err(StoreError::Other)?;
-        a.ok_or_else(|| ApiError::NotFound("Your account no longer exists.".to_owned()))?
-    };
+    let account = crate::store::accounts::read(state.store.reader(), ctx.user_id())
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Your account no longer exists.".to_owned()))?;
     if let Some((dir, guid)) = directory::linked(state, &account) {
         return change_in_directory(
             state,

@@ -59,6 +59,16 @@ pub async fn external_id(pool: &AnyPool, id: UserId) -> StoreResult<Option<Strin
     Ok(row.and_then(|(e,)| e))
 }
 
+/// The account `id`, read outside any transaction (no write lock taken: on SQLite
+/// the writer connection stays free for the writes).
+pub async fn read(pool: &AnyPool, id: UserId) -> StoreResult<Option<Account>> {
+    sqlx::query_as::<Db, Account>(&format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .db()
+}
+
 pub async fn by_id(tx: &mut Tx, id: UserId) -> StoreResult<Option<Account>> {
     sqlx::query_as::<Db, Account>(&format!("SELECT {ACCOUNT_COLS} FROM users WHERE id = $1"))
         .bind(id)

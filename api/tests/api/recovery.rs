@@ -156,7 +156,10 @@ async fn a_temporary_access_pass_signs_in_once_skips_the_code_and_then_fails() {
         .await,
         1
     );
-    assert!(dump.contains("\"new_value\":\"Temporary Access Pass\""), "{dump}");
+    assert!(
+        dump.contains("\"new_value\":\"Temporary Access Pass\""),
+        "{dump}"
+    );
     // Spent: no longer listed.
     let listed = app
         .get_ok(

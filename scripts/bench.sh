@@ -93,7 +93,7 @@ for store in $STORES; do
     echo "| $store | $users | $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") |" >> "$work/seed.md"
     redirect="http://127.0.0.1:9/bench/callback"
     client=$(DATABASE_URL="$db" "$BIN" applications create --name Bench --redirect-uri "$redirect" --public | json "d['client_id']")
-    DATABASE_URL="$db" OPENSTAFF_SIGNIN_RATE_PER_MINUTE=100000000 OPENSTAFF_REAUTHENTICATION_MINUTES=1440 OPENSTAFF_LOG_FORMAT=json RUST_LOG=warn \
+    DATABASE_URL="$db" OPENSTAFF_ADMIN_MFA=off OPENSTAFF_SIGNIN_RATE_PER_MINUTE=100000000 OPENSTAFF_REAUTHENTICATION_MINUTES=1440 OPENSTAFF_LOG_FORMAT=json RUST_LOG=warn \
       "$BIN" serve --bind "127.0.0.1:$PORT" 2>"$work/server.log" &
     server_pid=$!
     for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done

@@ -232,6 +232,8 @@ impl Served {
         cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "debug")
             .env("OPENSTAFF_LOG_FORMAT", "json")
+            // The scenario signs the demo admin in with the password grant.
+            .env("OPENSTAFF_ADMIN_MFA", "off")
             .stdout(log.try_clone().unwrap())
             .stderr(log);
         for (k, v) in env {

@@ -165,7 +165,7 @@ mod tests {
             Activity::RemovePasskey => "Remove passkey",
             Activity::ServicePrincipalSignIn => "Service principal sign-in",
         });
-        assert_eq!(Activity::ALL.len(), 31);
+        assert_eq!(Activity::ALL.len(), 32);
     }
 
     #[test]

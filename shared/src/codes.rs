@@ -263,7 +263,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 51);
+        assert_eq!(ErrorCode::ALL.len(), 52);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

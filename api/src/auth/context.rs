@@ -153,6 +153,11 @@ impl AuthContext {
         }
     }
 
+    /// Whether the caller is an application acting as itself (client credentials).
+    pub fn is_application(&self) -> bool {
+        self.signed_in == SignedIn::Application
+    }
+
     pub fn user_id(&self) -> UserId {
         self.principal.id
     }

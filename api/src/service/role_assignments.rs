@@ -171,13 +171,23 @@ pub async fn create_assignment(
     let mut tx = state.store.begin().await?;
     // A grant changes who may act on the principal: serialise with decisions about them
     // (see `authz::begin_decided`).
-    if req.principal_type == PrincipalType::User {
-        crate::store::users::lock_users(
-            &mut tx,
-            state.store.backend,
-            &[UserId::from(principal.id)],
-        )
-        .await?;
+    match req.principal_type {
+        PrincipalType::User => {
+            crate::store::users::lock_users(
+                &mut tx,
+                state.store.backend,
+                &[UserId::from(principal.id)],
+            )
+            .await?
+        }
+        PrincipalType::Application => {
+            crate::store::applications::lock(
+                &mut tx,
+                state.store.backend,
+                ApplicationId::from(principal.id),
+            )
+            .await?
+        }
     }
     match crate::store::role_assignments::insert_assignment(
         &mut tx,
@@ -249,6 +259,17 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
+    // Taking a role away serialises with decisions about its holder, as granting does.
+    match (row.principal_type(), row.principal_uuid()) {
+        (PrincipalType::User, Some(id)) => {
+            crate::store::users::lock_users(&mut tx, state.store.backend, &[UserId::from(id)])
+                .await?
+        }
+        (PrincipalType::Application, Some(id)) => {
+            crate::store::applications::lock(&mut tx, state.store.backend, id.into()).await?
+        }
+        (_, None) => {}
+    }
     if !crate::store::role_assignments::delete_assignment(&mut tx, id).await? {
         return Err(ApiError::NotFound(
             "No role assignment has this id.".to_owned(),

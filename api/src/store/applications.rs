@@ -1,7 +1,7 @@
 //! Applications (OpenID Connect relying parties) and the locations whose members may
 //! sign in to them.
 
-use super::{Db, ResultExt, StoreResult, Tx};
+use super::{Backend, Db, ResultExt, StoreResult, Tx};
 use crate::time::Micros;
 use shared::dto::{ClientType, IdTokenAlg, SignInAudience};
 use shared::{ApplicationId, UnitId};
@@ -231,6 +231,21 @@ pub async fn principal<'c, E: Executor<'c, Database = Db>>(
     .fetch_optional(exec)
     .await
     .db()
+}
+
+/// Locks an application's row until the transaction ends (PostgreSQL; SQLite's one
+/// writer needs nothing), so a change to its role assignments and a decision about
+/// what it may do are serialised, as [`super::users::lock_users`] does for people.
+pub async fn lock(tx: &mut Tx, backend: Backend, id: ApplicationId) -> StoreResult<()> {
+    if backend == Backend::Sqlite {
+        return Ok(());
+    }
+    sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_all(&mut **tx)
+        .await
+        .db()?;
+    Ok(())
 }
 
 /// Deletes the application with its codes, grants and refresh tokens (cascade).

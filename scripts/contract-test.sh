@@ -45,6 +45,8 @@ export RUST_LOG="${RUST_LOG:-warn}" OPENSTAFF_LOG_FORMAT=text
 # Schemathesis signs in thousands of times from one address; the per-IP limit (its
 # 429 is declared and is exercised by the API suite) would hide every other answer.
 export OPENSTAFF_SIGNIN_RATE_PER_MINUTE=1000000
+# The scenario and Schemathesis take an admin token from the password-only grant.
+export OPENSTAFF_ADMIN_MFA=off
 "$bin" seed demo >/dev/null
 "$bin" serve --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 pid=$!

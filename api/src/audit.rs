@@ -35,6 +35,9 @@ pub struct Initiator {
     pub user_agent: Option<String>,
     pub correlation_id: String,
     pub surface: Surface,
+    /// The application that acted as itself (client-credentials grant): its name; its
+    /// id is `user_id`'s column (`actor_id`), so the actor filter finds it.
+    pub app_name: Option<String>,
 }
 
 impl Initiator {
@@ -47,6 +50,7 @@ impl Initiator {
             user_agent: None,
             correlation_id: ids.new_id().to_string(),
             surface: Surface::Cli,
+            app_name: None,
         }
     }
 }
@@ -61,6 +65,7 @@ impl Initiator {
             user_agent: None,
             correlation_id: ids.new_id().to_string(),
             surface: Surface::Sync,
+            app_name: None,
         }
     }
 }
@@ -198,7 +203,7 @@ struct Details {
 
 /// The SHA-256 over an event's stored fields and its predecessor's hash.
 pub fn event_hash(row: &AuditRow) -> String {
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         row.id,
         // The stored number of microseconds: the hash covers the stored form.
         row.activity_date_time.as_micros(),
@@ -215,6 +220,11 @@ pub fn event_hash(row: &AuditRow) -> String {
         row.additional_details,
         row.prev_hash,
     ]);
+    // Added with applications as principals: covered when set, so the events written
+    // before it keep their hashes.
+    if let (Some(name), Some(list)) = (&row.actor_app_name, canonical.as_array_mut()) {
+        list.push(serde_json::json!({ "actor_app_name": name }));
+    }
     let digest = Sha256::digest(canonical.to_string().as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -240,6 +250,7 @@ pub async fn record(
         actor_upn: who.user_principal_name.clone(),
         actor_ip: who.ip.clone(),
         actor_user_agent: who.user_agent.clone(),
+        actor_app_name: who.app_name.clone(),
         target_resources: serde_json::to_string(&event.targets).unwrap_or_else(|_| "[]".into()),
         result: event.outcome.as_str().to_owned(),
         result_reason: event.result_reason,

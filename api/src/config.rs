@@ -258,9 +258,10 @@ pub struct PolicyConfig {
     pub search_step_budget: i64,
     /// Whether anyone holding an admin role must sign in with a second factor
     /// (`required`): walked through enrolling an authenticator app on the hosted
-    /// sign-in page, refused by the password-only `POST /api/v1/auth/token`. Off by
-    /// default until passkeys and the SPA's step-up land (issue 13, part 2).
-    #[arg(long, env = "OPENSTAFF_ADMIN_MFA", value_enum, default_value_t = AdminMfa::Off)]
+    /// sign-in page, refused by the password-only `POST /api/v1/auth/token`.
+    /// Required by default; integrations that act without a person use an application
+    /// holding roles of its own (client-credentials grant), which it does not touch.
+    #[arg(long, env = "OPENSTAFF_ADMIN_MFA", value_enum, default_value_t = AdminMfa::Required)]
     pub admin_mfa: AdminMfa,
     /// How recent a sign-in must be for a sensitive action (a manager's password
     /// reset, phone changes, Temporary Access Passes, removing sign-in methods), in
@@ -293,7 +294,7 @@ impl Default for PolicyConfig {
             signin_rate_per_minute: 60,
             default_phone_region: None,
             search_step_budget: 20_000,
-            admin_mfa: AdminMfa::Off,
+            admin_mfa: AdminMfa::Required,
             reauthentication_window: Span::minutes(15),
         }
     }
@@ -305,10 +306,13 @@ impl PolicyConfig {
         now + self.temp_password_ttl
     }
 
-    /// Defaults, with a sign-in rate limit tests do not trip over by accident.
+    /// Defaults, with a sign-in rate limit tests do not trip over by accident, and
+    /// admin MFA off: most tests sign admins in with the password grant; those about
+    /// the policy turn it on.
     pub fn for_tests() -> Self {
         PolicyConfig {
             signin_rate_per_minute: 1000,
+            admin_mfa: AdminMfa::Off,
             ..PolicyConfig::default()
         }
     }

@@ -52,6 +52,9 @@ wire_enum! {
         /// A passkey (WebAuthn credential) registered by its owner.
         RegisterPasskey = "Register passkey",
         RemovePasskey = "Remove passkey",
+        /// An application signed in as itself (OAuth client-credentials grant), the
+        /// entry of Entra's service principal sign-ins.
+        ServicePrincipalSignIn = "Service principal sign-in",
     }
 }
 
@@ -99,7 +102,7 @@ impl Activity {
             | Activity::RevokeTemporaryAccessPass
             | Activity::RegisterPasskey
             | Activity::RemovePasskey => Category::UserManagement,
-            Activity::SignIn => Category::SignIn,
+            Activity::SignIn | Activity::ServicePrincipalSignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
             | Activity::CreateAdministrativeUnit
@@ -165,6 +168,7 @@ mod tests {
             }
             Activity::RegisterPasskey => "Register passkey",
             Activity::RemovePasskey => "Remove passkey",
+            Activity::ServicePrincipalSignIn => "Service principal sign-in",
         });
         assert_eq!(Activity::ALL.len(), 32);
     }
@@ -190,7 +194,7 @@ mod tests {
         // The category is stored and hashed with the activity, so it is pinned too.
         for a in Activity::ALL {
             let today = match a {
-                Activity::SignIn => "SignIn",
+                Activity::SignIn | Activity::ServicePrincipalSignIn => "SignIn",
                 Activity::AddMemberToAdministrativeUnit
                 | Activity::RemoveMemberFromAdministrativeUnit
                 | Activity::CreateAdministrativeUnit

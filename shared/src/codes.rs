@@ -78,6 +78,9 @@ wire_enum! {
         /// Admins must sign in with a second factor, through the identity provider's
         /// hosted page; a password alone is not enough.
         MfaRequired = "mfa_required",
+        /// The endpoint is about the person signed in (`/api/v1/me/...`), and the
+        /// caller is an application acting as itself.
+        PersonRequired = "person_required",
         // 404
         NotFound = "not_found",
         // 405
@@ -235,6 +238,7 @@ mod tests {
             ErrorCode::ApplicationAdminRequired => "application_admin_required",
             ErrorCode::MembershipNotPermitted => "membership_not_permitted",
             ErrorCode::MfaRequired => "mfa_required",
+            ErrorCode::PersonRequired => "person_required",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
@@ -259,7 +263,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 51);
+        assert_eq!(ErrorCode::ALL.len(), 52);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

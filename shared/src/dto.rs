@@ -159,6 +159,9 @@ pub struct AdministrativeUnit {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RoleAssignment {
     pub id: Uuid,
+    /// Whether `principal_id` is a user or an application (`user` when absent).
+    #[serde(default)]
+    pub principal_type: PrincipalType,
     pub principal_id: Uuid,
     pub principal_display_name: String,
     pub role: Role,
@@ -178,9 +181,24 @@ pub struct RoleAssignment {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleAssignment {
+    /// `application` gives the role to an application (a confidential client acting
+    /// through the client-credentials grant); `principal_id` is then its id.
+    #[serde(default)]
+    pub principal_type: PrincipalType,
     pub principal_id: Uuid,
     pub role: Role,
     pub scope: Scope,
+}
+
+/// Who holds a role assignment: a person, or an application acting on its own through
+/// the client-credentials grant, under the same roles, scopes and rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalType {
+    #[default]
+    User,
+    Application,
 }
 
 /// Whether the caller may use the manager surface, and why not.
@@ -533,6 +551,17 @@ pub struct AuditInitiator {
     pub user_principal_name: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The application that acted (client-credentials grant); no user then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AuditInitiatorApp>,
+}
+
+/// An application as the initiator of an audit event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditInitiatorApp {
+    pub id: String,
+    pub display_name: String,
 }
 
 /// A property changed by an audited action (phone numbers masked, never secrets).

@@ -176,6 +176,7 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::MfaRequired => {
             "Administrators sign in with a second factor. Sign in through the OpenStaff sign-in page."
         }
+        ErrorCode::PersonRequired => "This page is about a person, and an application is signed in.",
         ErrorCode::PasskeysUnavailable => {
             "Passkeys can't be used here: OpenStaff is reached at an IP address, not a name. Ask your administrator."
         }

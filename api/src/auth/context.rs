@@ -5,6 +5,7 @@
 //! change, and answers 401/403 itself, so handlers only ever see a verified caller.
 
 use crate::audit::{Initiator, Surface};
+use crate::auth::tokens::{Claims, IDTYP_APP};
 use crate::error::ApiError;
 use crate::state::{AppState, IdGenerator};
 use crate::time::Micros;
@@ -14,7 +15,7 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use shared::dto::MyStaffStatus;
 use shared::rules::{self, Actor, Grant, MyStaffBlock};
-use shared::{ErrorCode, Role, Scope, UserId};
+use shared::{ApplicationId, ErrorCode, Role, Scope, UserId};
 use std::future::{ready, Ready};
 
 /// The correlation id of a request, set by the request-id middleware.
@@ -54,6 +55,7 @@ impl RequestMeta {
                 .map(|s| s.chars().take(256).collect()),
             correlation_id,
             surface,
+            app_name: None,
         }))
     }
 }
@@ -106,6 +108,12 @@ pub enum SignedIn {
     Unknown,
     /// The operator at the command line, who needs no step-up.
     Console,
+    /// An application acting as itself (client-credentials grant). Step-up is a
+    /// person proving again that they are at the keyboard; an application has no one
+    /// to prompt, and proves itself afresh with its secret for every token (which
+    /// lives `--token-ttl`), so it needs none. Its power is bounded by its own role
+    /// assignments, given by a global administrator.
+    Application,
 }
 
 impl AuthContext {
@@ -145,6 +153,11 @@ impl AuthContext {
         }
     }
 
+    /// Whether the caller is an application acting as itself (client credentials).
+    pub fn is_application(&self) -> bool {
+        self.signed_in == SignedIn::Application
+    }
+
     pub fn user_id(&self) -> UserId {
         self.principal.id
     }
@@ -162,7 +175,7 @@ impl AuthContext {
     pub fn require_recent_sign_in(&self, state: &AppState) -> Result<(), ApiError> {
         let window = state.policy.reauthentication_window;
         match self.signed_in {
-            SignedIn::Console => Ok(()),
+            SignedIn::Console | SignedIn::Application => Ok(()),
             SignedIn::At(at) if state.now() - at <= window => Ok(()),
             _ => Err(ApiError::unauthorized(
                 ErrorCode::ReauthenticationRequired,
@@ -219,6 +232,9 @@ async fn authenticate(
             "The token is invalid or has expired. Sign in again.",
         )
     })?;
+    if claims.idtyp.as_deref() == Some(IDTYP_APP) {
+        return authenticate_application(&req, &state, &claims).await;
+    }
     // A token names its user by id; one that does not parse was not made here.
     let id: UserId = claims.sub.parse().map_err(|_| {
         ApiError::unauthorized(
@@ -288,6 +304,85 @@ async fn authenticate(
             .map_or(SignedIn::Unknown, |us| {
                 SignedIn::At(Micros::from_micros(us))
             }),
+    })
+}
+
+/// Whether the request is about the person signed in (`/api/v1/me/...`), which an
+/// application acting as itself is not.
+fn is_about_me(req: &HttpRequest) -> bool {
+    let path = req.path();
+    path == "/api/v1/me" || path.starts_with("/api/v1/me/")
+}
+
+/// An application's own token (client-credentials grant): the application must still
+/// exist as a confidential client at the token's version (a new secret moves it on),
+/// and its grants are its role assignments, read now, so removing one takes effect at
+/// the next request. The rules of `shared` then decide as for a person.
+async fn authenticate_application(
+    req: &HttpRequest,
+    state: &AppState,
+    claims: &Claims,
+) -> Result<AuthContext, ApiError> {
+    let invalid = || {
+        ApiError::unauthorized(
+            ErrorCode::InvalidToken,
+            "The token is invalid. Ask for a new one.",
+        )
+    };
+    let id: ApplicationId = claims.sub.parse().map_err(|_| invalid())?;
+    let app = crate::store::applications::principal(state.store.reader(), id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                ErrorCode::InvalidToken,
+                "The token's application no longer exists.",
+            )
+        })?;
+    if app.token_version != claims.ver || app.client_type != "confidential" {
+        return Err(ApiError::unauthorized(
+            ErrorCode::TokenRevoked,
+            "This token has been revoked (the application's secret changed). Ask for a new one.",
+        ));
+    }
+    if is_about_me(req) {
+        return Err(ApiError::forbidden(
+            ErrorCode::PersonRequired,
+            "This is about the person signed in, and an application's token names no person.",
+        ));
+    }
+    let grants: Vec<Grant> =
+        crate::store::role_assignments::assignments_of(state.store.reader(), app.id)
+            .await?
+            .iter()
+            .filter_map(|a| a.grant())
+            .collect();
+    let mut initiator = RequestMeta::from_request(req)?.0;
+    initiator.user_id = Some(app.id.to_string());
+    initiator.app_name = Some(app.display_name.clone());
+    // The My Staff setting picks people for the manager surface; an application is not
+    // one of them. It reaches what its roles reach, like a person with My Staff on.
+    let my_staff = if grants.is_empty() {
+        MyStaffStatus {
+            enabled: false,
+            reason: Some(MyStaffBlock::NoAdminRole),
+        }
+    } else {
+        MyStaffStatus {
+            enabled: true,
+            reason: None,
+        }
+    };
+    Ok(AuthContext {
+        principal: Principal {
+            // The application's id, which names no user (as the command line's).
+            id: UserId::from(app.id.uuid()),
+            user_principal_name: app.display_name.clone(),
+            display_name: app.display_name,
+            grants,
+            my_staff,
+        },
+        initiator,
+        signed_in: SignedIn::Application,
     })
 }
 

@@ -64,7 +64,15 @@ pub struct Claims {
     /// When the person signed in (Unix seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
+    /// `app` on a token an application got for itself (client-credentials grant):
+    /// `sub` is then the application's id and `ver` its token version (Entra's
+    /// `idtyp` claim). Absent on a person's token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idtyp: Option<String>,
 }
+
+/// The `idtyp` of an application's own token.
+pub const IDTYP_APP: &str = "app";
 
 /// The key algorithms in use: EdDSA signs access tokens, RS256 signs ID tokens.
 pub const ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::RS256];
@@ -362,6 +370,7 @@ impl KeyRing {
             // `POST /auth/token` takes a password and nothing else.
             amr: vec!["pwd".to_owned()],
             auth_time: Some(now_secs),
+            idtyp: None,
         };
         self.sign(Algorithm::EdDSA, None, &claims, now)
     }

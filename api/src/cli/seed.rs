@@ -316,6 +316,7 @@ impl Acting {
     /// `POST /role-assignments`.
     async fn assign(&self, user: UserId, role: Role, scope: Scope) -> anyhow::Result<()> {
         let req = dto::CreateRoleAssignment {
+            principal_type: dto::PrincipalType::User,
             principal_id: user.uuid(),
             role,
             scope,

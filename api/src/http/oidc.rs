@@ -462,7 +462,11 @@ async fn token(state: Data<AppState>, req: HttpRequest, body: Bytes) -> HttpResp
         Ok(f) => f,
         Err(e) => return oauth_error(e),
     };
-    match service::token(&state, &client_credentials(&req), form).await {
+    let who = match RequestMeta::from_request(&req) {
+        Ok(meta) => meta.0,
+        Err(e) => return oauth_error(e.into()),
+    };
+    match service::token(&state, &who, &client_credentials(&req), form).await {
         Ok(answer) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))

@@ -10,7 +10,7 @@ use crate::store::{decode_cursor, encode_cursor};
 use crate::time::Micros;
 use chrono::{DateTime, Utc};
 use shared::audit::{Activity, Outcome};
-use shared::dto::{AuditEvent, AuditInitiator, AuditTarget, Page};
+use shared::dto::{AuditEvent, AuditInitiator, AuditInitiatorApp, AuditTarget, Page};
 use shared::{ErrorCode, FieldErrorCode, Scope, UnknownValue};
 use std::str::FromStr;
 
@@ -141,11 +141,25 @@ fn dto(row: AuditRow) -> ApiResult<AuditEvent> {
         id: row.id,
         activity_date_time: row.activity_date_time.to_datetime(),
         correlation_id: row.correlation_id,
-        initiated_by: AuditInitiator {
-            user_id: row.actor_id,
-            user_principal_name: row.actor_upn,
-            ip: row.actor_ip,
-            user_agent: row.actor_user_agent,
+        initiated_by: match row.actor_app_name {
+            // An application acting as itself: its id is stored as the actor's.
+            Some(display_name) => AuditInitiator {
+                user_id: None,
+                user_principal_name: None,
+                ip: row.actor_ip,
+                user_agent: row.actor_user_agent,
+                app: Some(AuditInitiatorApp {
+                    id: row.actor_id.unwrap_or_default(),
+                    display_name,
+                }),
+            },
+            None => AuditInitiator {
+                user_id: row.actor_id,
+                user_principal_name: row.actor_upn,
+                ip: row.actor_ip,
+                user_agent: row.actor_user_agent,
+                app: None,
+            },
         },
         target_resources: serde_json::from_str::<Vec<AuditTarget>>(&row.target_resources)
             .unwrap_or_default(),
@@ -208,6 +222,7 @@ pub async fn csv(state: &AppState, ctx: &AuthContext, q: &AuditQuery) -> ApiResu
             "result",
             "result_reason",
             "initiated_by_upn",
+            "initiated_by_app",
             "initiated_by_ip",
             "targets",
             "modified_properties",
@@ -256,6 +271,10 @@ pub async fn csv(state: &AppState, ctx: &AuthContext, q: &AuditQuery) -> ApiResu
                     e.result.as_str(),
                     e.result_reason.as_deref().unwrap_or(""),
                     e.initiated_by.user_principal_name.as_deref().unwrap_or(""),
+                    e.initiated_by
+                        .app
+                        .as_ref()
+                        .map_or("", |a| a.display_name.as_str()),
                     e.initiated_by.ip.as_deref().unwrap_or(""),
                     &targets.join("; "),
                     &props.join("; "),

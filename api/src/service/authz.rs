@@ -170,7 +170,15 @@ pub(crate) async fn begin_decided(
     target: UserId,
 ) -> ApiResult<(Tx, Subject)> {
     let mut tx = state.store.begin().await?;
-    crate::store::users::lock_users(&mut tx, state.store.backend, &[ctx.user_id(), target]).await?;
+    if ctx.is_application() {
+        // An application's grants change under its own row's lock.
+        crate::store::applications::lock(&mut tx, state.store.backend, ctx.user_id().uuid().into())
+            .await?;
+        crate::store::users::lock_users(&mut tx, state.store.backend, &[target]).await?;
+    } else {
+        crate::store::users::lock_users(&mut tx, state.store.backend, &[ctx.user_id(), target])
+            .await?;
+    }
     let Some(s) = load_subject(&mut tx, target).await? else {
         return Err(no_such_user());
     };

@@ -71,7 +71,7 @@ pub fn discovery(state: &AppState) -> serde_json::Value {
         "end_session_endpoint": format!("{iss}{LOGOUT_PATH}"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256", "EdDSA"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -1424,6 +1424,8 @@ pub struct TokenAnswer {
     pub id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// Empty (and left out) for client credentials, whose token has no scopes.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub scope: String,
 }
 
@@ -1487,6 +1489,7 @@ pub const AMR_TEMPORARY_ACCESS_PASS: &str = "otp mfa";
 /// `POST /oauth2/token`.
 pub async fn token(
     state: &AppState,
+    who: &Initiator,
     creds: &ClientCredentials,
     form: std::collections::HashMap<String, String>,
 ) -> Result<TokenAnswer, OAuthError> {
@@ -1494,10 +1497,11 @@ pub async fn token(
     match form.get("grant_type").map(String::as_str) {
         Some("authorization_code") => exchange_code(state, &app, &form).await,
         Some("refresh_token") => refresh(state, &app, &form).await,
+        Some("client_credentials") => client_credentials(state, who, &app, &form).await,
         Some(_) => Err(OAuthError::new(
             400,
             "unsupported_grant_type",
-            "grant_type must be authorization_code or refresh_token",
+            "grant_type must be authorization_code, refresh_token or client_credentials",
         )),
         None => Err(OAuthError::request("grant_type is missing")),
     }
@@ -1657,6 +1661,91 @@ async fn refresh(
     issue(state, app, &grant, None, Some(next), false).await
 }
 
+/// The client-credentials grant (RFC 6749 section 4.4): a confidential application
+/// signs in as itself and gets an access token for the OpenStaff API that carries its
+/// own role assignments, read on every request like a person's. It answers an access
+/// token only: no refresh token (the application can always ask again with its
+/// secret) and no ID token (no one signed in). `scope` is not supported yet: what the
+/// token may do is the application's role assignments, so any `scope` is refused
+/// rather than silently ignored. Each issuance is audited, under the application.
+async fn client_credentials(
+    state: &AppState,
+    who: &Initiator,
+    app: &ApplicationRow,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<TokenAnswer, OAuthError> {
+    let who = Initiator {
+        user_id: Some(app.id.to_string()),
+        user_principal_name: None,
+        app_name: Some(app.display_name.clone()),
+        ..who.clone()
+    };
+    let target = TargetResource::application(app.id, &app.display_name);
+    let refused = |error: &'static str, description: &str| {
+        let event = Event::failure(Activity::ServicePrincipalSignIn, error).target(target.clone());
+        (OAuthError::new(400, error, description), event)
+    };
+    let failure = if app.client_type() != ClientType::Confidential {
+        Some(refused(
+            "unauthorized_client",
+            "only a confidential client may use client_credentials",
+        ))
+    } else if form.contains_key("scope") {
+        Some(refused(
+            "invalid_scope",
+            "scope is not supported with client_credentials: the token carries the application's role assignments",
+        ))
+    } else {
+        None
+    };
+    if let Some((error, event)) = failure {
+        audit::record_alone(state, &who, event).await?;
+        return Err(error);
+    }
+    let principal = crate::store::applications::principal(state.store.reader(), app.id)
+        .await?
+        .ok_or_else(|| invalid_client(false))?;
+    let now = state.now();
+    let now_secs = now.unix_seconds();
+    let ttl = state.keys.ttl_secs;
+    let client_id = app.id.to_string();
+    let access = Claims {
+        iss: state.keys.issuer.clone(),
+        aud: state.keys.audience.clone(),
+        sub: client_id.clone(),
+        exp: now_secs + ttl,
+        nbf: now_secs,
+        iat: now_secs,
+        jti: state.new_id(),
+        ver: principal.token_version,
+        pcr: false,
+        scope: None,
+        gid: None,
+        client_id: Some(client_id),
+        amr: Vec::new(),
+        auth_time: None,
+        idtyp: Some(crate::auth::tokens::IDTYP_APP.to_owned()),
+    };
+    let access_token = state
+        .keys
+        .sign(Algorithm::EdDSA, Some("at+jwt"), &access, now)
+        .map_err(ApiError::Internal)?;
+    audit::record_alone(
+        state,
+        &who,
+        Event::success(Activity::ServicePrincipalSignIn).target(target),
+    )
+    .await?;
+    Ok(TokenAnswer {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl,
+        id_token: None,
+        refresh_token: None,
+        scope: String::new(),
+    })
+}
+
 /// Signs the access token (EdDSA, audience the application) and, with `id_token`,
 /// the ID token (RS256, or EdDSA where the application asked).
 async fn issue(
@@ -1696,6 +1785,7 @@ async fn issue(
         client_id: Some(client_id.clone()),
         amr: amr_list(&grant.amr),
         auth_time: Some(unix_secs(grant.auth_time)),
+        idtyp: None,
     };
     let profile = has_scope(&grant.scope, "profile");
     let id = IdClaims {

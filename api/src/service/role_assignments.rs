@@ -7,11 +7,14 @@ use crate::service::authz::deny;
 use crate::service::paging::{page_of, parse_id, PageRequest};
 use crate::service::views::assignment_dto;
 use crate::state::AppState;
+use crate::store::role_assignments::AssignmentRow;
 use crate::store::StoreError;
 use shared::audit::Activity;
-use shared::dto::{self, Page};
+use shared::dto::{self, ClientType, Page, PrincipalType};
 use shared::rules;
-use shared::{ErrorCode, FieldErrorCode, Role, RoleAssignmentId, Scope, UnitId, UserId};
+use shared::{
+    ApplicationId, ErrorCode, FieldErrorCode, Role, RoleAssignmentId, Scope, UnitId, UserId,
+};
 
 fn require_role_admin(ctx: &AuthContext) -> bool {
     rules::may_manage_role_assignments(&ctx.principal.grants)
@@ -21,6 +24,7 @@ pub async fn list_assignments(
     state: &AppState,
     ctx: &AuthContext,
     principal_id: Option<&str>,
+    principal_type: Option<PrincipalType>,
     unit_id: Option<&str>,
     page: &PageRequest,
 ) -> ApiResult<Page<dto::RoleAssignment>> {
@@ -30,7 +34,8 @@ pub async fn list_assignments(
             "Only tenant-wide global or user administrators can list role assignments.",
         ));
     }
-    let principal: Option<UserId> = principal_id.map(|p| parse_id(p, "user")).transpose()?;
+    let principal: Option<uuid::Uuid> =
+        principal_id.map(|p| parse_id(p, "principal")).transpose()?;
     let unit: Option<UnitId> = unit_id.map(|u| parse_id(u, "location")).transpose()?;
     let p = page.parse()?;
     if p.after
@@ -45,6 +50,7 @@ pub async fn list_assignments(
     let rows = crate::store::role_assignments::list_assignments(
         state.store.reader(),
         principal,
+        principal_type,
         unit,
         &p.after,
         p.limit + 1,
@@ -63,18 +69,50 @@ pub async fn list_assignments(
     ))
 }
 
+/// The holder of a new assignment: a user, or a confidential application.
+struct Holder {
+    id: uuid::Uuid,
+    display_name: String,
+    resource: TargetResource,
+    /// Whether it can keep a secret (always for a user, who is not a client).
+    confidential: bool,
+}
+
+async fn holder(state: &AppState, req: &dto::CreateRoleAssignment) -> ApiResult<Option<Holder>> {
+    Ok(match req.principal_type {
+        PrincipalType::User => {
+            crate::store::users::get_user(state.store.reader(), req.principal_id.into())
+                .await?
+                .map(|u| Holder {
+                    id: u.id.uuid(),
+                    resource: TargetResource::user(u.id, &u.display_name),
+                    display_name: u.display_name,
+                    confidential: true,
+                })
+        }
+        PrincipalType::Application => crate::store::applications::get(
+            state.store.reader(),
+            ApplicationId::from(req.principal_id),
+        )
+        .await?
+        .map(|a| Holder {
+            id: a.id.uuid(),
+            resource: TargetResource::application(a.id, &a.display_name),
+            confidential: a.client_type() == ClientType::Confidential,
+            display_name: a.display_name,
+        }),
+    })
+}
+
 pub async fn create_assignment(
     state: &AppState,
     ctx: &AuthContext,
     req: dto::CreateRoleAssignment,
 ) -> ApiResult<dto::RoleAssignment> {
     const ACTIVITY: Activity = Activity::AddScopedRoleMember;
-    let principal =
-        crate::store::users::get_user(state.store.reader(), req.principal_id.into()).await?;
+    let principal = holder(state, &req).await?;
     if !require_role_admin(ctx) {
-        let target = principal
-            .as_ref()
-            .map(|p| TargetResource::user(p.id, &p.display_name));
+        let target = principal.as_ref().map(|p| p.resource.clone());
         return Err(deny(
             state,
             ctx,
@@ -89,9 +127,20 @@ pub async fn create_assignment(
         ApiError::field(
             "principal_id",
             FieldErrorCode::NotFound,
-            "No user has this id.",
+            match req.principal_type {
+                PrincipalType::User => "No user has this id.",
+                PrincipalType::Application => "No application has this id.",
+            },
         )
     })?;
+    if !principal.confidential {
+        // Only a client that can keep a secret acts as itself (client credentials).
+        return Err(ApiError::field(
+            "principal_id",
+            FieldErrorCode::NotAllowed,
+            "Only a confidential application (one with a client secret) can hold roles.",
+        ));
+    }
     if !rules::scope_allowed_for_role(req.role, &req.scope) {
         return Err(ApiError::field(
             "scope",
@@ -122,10 +171,28 @@ pub async fn create_assignment(
     let mut tx = state.store.begin().await?;
     // A grant changes who may act on the principal: serialise with decisions about them
     // (see `authz::begin_decided`).
-    crate::store::users::lock_users(&mut tx, state.store.backend, &[principal.id]).await?;
+    match req.principal_type {
+        PrincipalType::User => {
+            crate::store::users::lock_users(
+                &mut tx,
+                state.store.backend,
+                &[UserId::from(principal.id)],
+            )
+            .await?
+        }
+        PrincipalType::Application => {
+            crate::store::applications::lock(
+                &mut tx,
+                state.store.backend,
+                ApplicationId::from(principal.id),
+            )
+            .await?
+        }
+    }
     match crate::store::role_assignments::insert_assignment(
         &mut tx,
         id,
+        req.principal_type,
         principal.id,
         req.role,
         &req.scope,
@@ -148,7 +215,9 @@ pub async fn create_assignment(
     let scope_words = unit_name.clone().unwrap_or_else(|| "directory".to_owned());
     let event = Event::success(ACTIVITY)
         .target(
-            TargetResource::user(principal.id, &principal.display_name)
+            principal
+                .resource
+                .clone()
                 .with("role", None, Some(req.role.id().to_owned()))
                 .with("scope", None, Some(scope_words)),
         )
@@ -167,9 +236,7 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     let id = parse_id::<RoleAssignmentId>(id, "role assignment")?;
     let row = crate::store::role_assignments::get_assignment(state.store.reader(), id).await?;
     if !require_role_admin(ctx) {
-        let target = row
-            .as_ref()
-            .map(|r| TargetResource::user(r.principal_id, &r.principal_display_name));
+        let target = row.as_ref().and_then(holder_resource);
         return Err(deny(
             state,
             ctx,
@@ -182,7 +249,8 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     }
     let row =
         row.ok_or_else(|| ApiError::NotFound("No role assignment has this id.".to_owned()))?;
-    if row.principal_id == ctx.user_id()
+    if row.principal_type() == PrincipalType::User
+        && row.principal_uuid() == Some(ctx.user_id().uuid())
         && row.role == Role::GlobalAdministrator.id()
         && row.scope == "directory"
     {
@@ -191,6 +259,17 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     }
     let now = state.now();
     let mut tx = state.store.begin().await?;
+    // Taking a role away serialises with decisions about its holder, as granting does.
+    match (row.principal_type(), row.principal_uuid()) {
+        (PrincipalType::User, Some(id)) => {
+            crate::store::users::lock_users(&mut tx, state.store.backend, &[UserId::from(id)])
+                .await?
+        }
+        (PrincipalType::Application, Some(id)) => {
+            crate::store::applications::lock(&mut tx, state.store.backend, id.into()).await?
+        }
+        (_, None) => {}
+    }
     if !crate::store::role_assignments::delete_assignment(&mut tx, id).await? {
         return Err(ApiError::NotFound(
             "No role assignment has this id.".to_owned(),
@@ -205,7 +284,8 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
         .map(UnitId::from);
     let event = Event::success(ACTIVITY)
         .target(
-            TargetResource::user(row.principal_id, &row.principal_display_name)
+            holder_resource(&row)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("stored assignment unreadable")))?
                 .with("role", Some(row.role.clone()), None)
                 .with("scope", Some(scope_words), None),
         )
@@ -213,4 +293,15 @@ pub async fn delete_assignment(state: &AppState, ctx: &AuthContext, id: &str) ->
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
+}
+
+/// The audit target naming who held (or holds) an assignment.
+fn holder_resource(row: &AssignmentRow) -> Option<TargetResource> {
+    let id = row.principal_uuid()?;
+    Some(match row.principal_type() {
+        PrincipalType::User => TargetResource::user(UserId::from(id), &row.principal_display_name),
+        PrincipalType::Application => {
+            TargetResource::application(ApplicationId::from(id), &row.principal_display_name)
+        }
+    })
 }

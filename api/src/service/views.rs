@@ -84,7 +84,8 @@ pub(crate) fn assignment_dto(row: AssignmentRow) -> Option<dto::RoleAssignment> 
     let role: Role = row.role.parse().ok()?;
     Some(dto::RoleAssignment {
         id: row.id.uuid(),
-        principal_id: row.principal_id.uuid(),
+        principal_type: row.principal_type(),
+        principal_id: row.principal_uuid()?,
         principal_display_name: row.principal_display_name,
         role_display_name: role.display_name().to_owned(),
         role,

@@ -1,7 +1,7 @@
 //! Applications (OpenID Connect relying parties) and the locations whose members may
 //! sign in to them.
 
-use super::{Db, ResultExt, StoreResult, Tx};
+use super::{Backend, Db, ResultExt, StoreResult, Tx};
 use crate::time::Micros;
 use shared::dto::{ClientType, IdTokenAlg, SignInAudience};
 use shared::{ApplicationId, UnitId};
@@ -196,11 +196,53 @@ pub async fn set_secret(
     hash: &str,
     now: Micros,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE applications SET secret_hash = $2, updated_at = $3 WHERE id = $1")
+    // A new secret also ends the tokens the application issued itself with the old one.
+    sqlx::query(
+        "UPDATE applications SET secret_hash = $2, updated_at = $3, \
+         token_version = token_version + 1 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// An application as a caller of the API: its name, its client type and the token
+/// version its client-credentials tokens must carry.
+#[derive(Debug, Clone, FromRow)]
+pub struct AppPrincipalRow {
+    pub id: ApplicationId,
+    pub display_name: String,
+    pub client_type: String,
+    pub token_version: i64,
+}
+
+pub async fn principal<'c, E: Executor<'c, Database = Db>>(
+    exec: E,
+    id: ApplicationId,
+) -> StoreResult<Option<AppPrincipalRow>> {
+    sqlx::query_as::<Db, AppPrincipalRow>(
+        "SELECT id, display_name, client_type, token_version FROM applications WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(exec)
+    .await
+    .db()
+}
+
+/// Locks an application's row until the transaction ends (PostgreSQL; SQLite's one
+/// writer needs nothing), so a change to its role assignments and a decision about
+/// what it may do are serialised, as [`super::users::lock_users`] does for people.
+pub async fn lock(tx: &mut Tx, backend: Backend, id: ApplicationId) -> StoreResult<()> {
+    if backend == Backend::Sqlite {
+        return Ok(());
+    }
+    sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE")
         .bind(id)
-        .bind(hash)
-        .bind(now)
-        .execute(&mut **tx)
+        .fetch_all(&mut **tx)
         .await
         .db()?;
     Ok(())

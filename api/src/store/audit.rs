@@ -18,6 +18,8 @@ pub struct AuditRow {
     pub actor_upn: Option<String>,
     pub actor_ip: Option<String>,
     pub actor_user_agent: Option<String>,
+    /// Set when an application acted as itself; `actor_id` is then its id.
+    pub actor_app_name: Option<String>,
     pub target_resources: String,
     pub result: String,
     pub result_reason: Option<String>,
@@ -51,8 +53,9 @@ pub async fn insert(
     let (seq,): (i64,) = sqlx::query_as(
         "INSERT INTO audit_events (id, activity_date_time, activity, category, correlation_id, \
          actor_id, actor_upn, actor_ip, actor_user_agent, target_resources, result, \
-         result_reason, additional_details, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING seq",
+         result_reason, additional_details, prev_hash, hash, actor_app_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         RETURNING seq",
     )
     .bind(&row.id)
     .bind(row.activity_date_time)
@@ -69,6 +72,7 @@ pub async fn insert(
     .bind(&row.additional_details)
     .bind(&row.prev_hash)
     .bind(&row.hash)
+    .bind(&row.actor_app_name)
     .fetch_one(&mut **tx)
     .await
     .db()?;
@@ -99,7 +103,7 @@ pub async fn insert(
 
 const AUDIT_COLS: &str = "seq, id, activity_date_time, activity, category, correlation_id, \
      actor_id, actor_upn, actor_ip, actor_user_agent, target_resources, result, result_reason, \
-     additional_details, prev_hash, hash";
+     additional_details, prev_hash, hash, actor_app_name";
 
 /// Filters of the audit viewer; `None` means any.
 #[derive(Debug, Default, Clone)]

@@ -7,6 +7,7 @@
 
 mod access_matrix;
 mod ad;
+mod applications_as_principals;
 mod audit_log;
 mod auth;
 mod cli;

@@ -232,6 +232,8 @@ impl Served {
         cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .env("RUST_LOG", "debug")
             .env("OPENSTAFF_LOG_FORMAT", "json")
+            // The scenario signs the demo admin in with the password grant.
+            .env("OPENSTAFF_ADMIN_MFA", "off")
             .stdout(log.try_clone().unwrap())
             .stderr(log);
         for (k, v) in env {
@@ -537,6 +539,65 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     let signed_in = r.token(on_prem_upn, ON_PREM).await;
     assert_eq!(signed_in["password_change_required"], true);
 
+    // An integration: an application with a role of its own signs in with its client
+    // secret (Basic, then in the form, then a wrong one) and acts.
+    let (status, registered) = r
+        .send(
+            M::POST,
+            "/api/v1/applications",
+            Some(&admin),
+            Some(json!({"display_name": "HR sync", "redirect_uris": ["https://hr.contoso.example/cb"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{registered}");
+    let app_index = r.seen.len() - 1;
+    let client_id = registered["client_id"].as_str().unwrap().to_owned();
+    let app_secret = registered["client_secret"].as_str().unwrap().to_owned();
+    let (status, body) = r
+        .send(
+            M::POST,
+            "/api/v1/role-assignments",
+            Some(&admin),
+            Some(
+                json!({"principal_type": "application", "principal_id": client_id,
+                        "role": "helpdesk_administrator", "scope": {"type": "directory"}}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let token_url = format!("{}/oauth2/token", r.base);
+    let resp = r
+        .client
+        .post(&token_url)
+        .basic_auth(&client_id, Some(&app_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = r
+        .record("POST /oauth2/token (basic)".to_owned(), resp)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let app_token = access_token(&body);
+    for (what, secret) in [("post", app_secret.as_str()), ("wrong", WRONG[0])] {
+        let resp = r
+            .client
+            .post(&token_url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .unwrap();
+        r.record(format!("POST /oauth2/token ({what})"), resp).await;
+    }
+    let (status, body) = r
+        .send(M::GET, "/api/v1/users?limit=5", Some(&app_token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
     // The audit trail as the administrator reads and exports it.
     r.send(M::GET, "/api/v1/audit-logs?limit=200", Some(&admin), None)
         .await;
@@ -575,6 +636,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     secrets.extend(TYPED_WRONG);
     secrets.push(&temp);
     secrets.extend([seed.as_str(), pass.as_str(), pass_plain.as_str()]);
+    secrets.push(&app_secret);
     let mut leaks = Vec::new();
     for secret in &secrets {
         if log.contains(secret) {
@@ -589,7 +651,8 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
         for (i, (what, status, text)) in r.seen.iter().enumerate() {
             let expected = (i == reset_index && *secret == temp)
                 || (i == enrolment_index && *secret == seed)
-                || (i == pass_index && *secret == pass);
+                || (i == pass_index && *secret == pass)
+                || (i == app_index && *secret == app_secret);
             if text.contains(secret) && !expected {
                 leaks.push(format!(
                     "{secret} in the response to {what} ({status}): {text}"
@@ -599,7 +662,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     }
     assert!(
         leaks.is_empty(),
-        "passwords, seeds or passes leaked:\n{}",
+        "passwords, seeds, passes or client secrets leaked:\n{}",
         leaks.join("\n")
     );
     // The one place the temporary password belongs.

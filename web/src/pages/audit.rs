@@ -352,11 +352,15 @@ fn EventList(page: Page<AuditEvent>, filter: AuditFilter) -> impl IntoView {
 #[component]
 fn EventItem(event: AuditEvent) -> impl IntoView {
     let (iso, when) = times(&event);
-    let who = event
-        .initiated_by
-        .user_principal_name
-        .clone()
-        .unwrap_or_else(|| "System".to_owned());
+    // An application acting as itself is named as one (client-credentials grant).
+    let who = match &event.initiated_by.app {
+        Some(app) => format!("{} (application)", app.display_name),
+        None => event
+            .initiated_by
+            .user_principal_name
+            .clone()
+            .unwrap_or_else(|| "System".to_owned()),
+    };
     let surface = surface_label(&event);
     let ok = event.result == Outcome::Success;
     let result = if ok { "Succeeded" } else { "Failed" };

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{delete, get, post, HttpResponse};
 use serde::Deserialize;
-use shared::dto::{CreateRoleAssignment, Page, RoleAssignment};
+use shared::dto::{CreateRoleAssignment, Page, PrincipalType, RoleAssignment};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -27,6 +27,8 @@ pub struct AssignmentQuery {
     /// Only this principal's assignments.
     #[param(value_type = Option<uuid::Uuid>)]
     pub principal_id: Option<String>,
+    /// Only assignments held by users, or only those held by applications.
+    pub principal_type: Option<PrincipalType>,
     /// Only assignments scoped to this location.
     #[param(value_type = Option<uuid::Uuid>)]
     pub administrative_unit_id: Option<String>,
@@ -70,6 +72,7 @@ pub async fn list_assignments(
             &state,
             &ctx,
             q.principal_id.as_deref(),
+            q.principal_type,
             q.administrative_unit_id.as_deref(),
             &page,
         )
@@ -78,7 +81,9 @@ pub async fn list_assignments(
 }
 
 /// Assign a role at a scope (global administrators only). Global and privileged
-/// authentication administrators can only be assigned directory-wide.
+/// authentication administrators can only be assigned directory-wide. With
+/// `principal_type: "application"` the role goes to a confidential application, which
+/// then acts with it through the client-credentials grant under the same rules.
 #[utoipa::path(
     tag = "directory",
     security(("bearer" = [])),

@@ -8,7 +8,7 @@ use crate::admin_api;
 use crate::components::{load_more, load_view, show, NextPage};
 use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
-use shared::dto::{AdministrativeUnit, CreateRoleAssignment, Page, RoleAssignment};
+use shared::dto::{AdministrativeUnit, CreateRoleAssignment, Page, PrincipalType, RoleAssignment};
 use shared::rules::scope_allowed_for_role;
 use shared::{Role, Scope};
 use std::sync::Arc;
@@ -207,6 +207,7 @@ fn AssignRole(
         form_error.set(None);
         outcome.set(None);
         create.run(CreateRoleAssignment {
+            principal_type: PrincipalType::User,
             principal_id: p.id,
             role,
             scope,

@@ -170,7 +170,7 @@ mod tests {
             Activity::RemovePasskey => "Remove passkey",
             Activity::ServicePrincipalSignIn => "Service principal sign-in",
         });
-        assert_eq!(Activity::ALL.len(), 32);
+        assert_eq!(Activity::ALL.len(), 33);
     }
 
     #[test]

@@ -132,28 +132,20 @@ pub fn SignInMethodsCard(user: User) -> impl IntoView {
     let pass = may(Permission::IssueTemporaryAccessPass).then(|| {
         view! {
             <IssuePass user_id=id.clone() name=name.clone() changed />
-            {move || {
-                has_pass
-                    .get()
-                    .then(|| {
-                        view! {
-                            <OneClick
-                                user_id=id.clone()
-                                dialog_id="revoke-pass-confirm"
-                                label="Revoke pass"
-                                question=format!(
-                                    "Revoke {name}'s Temporary Access Pass? It stops working at once.",
-                                )
-                                confirm_label="Revoke pass"
-                                danger=true
-                                done=format!("{name}'s Temporary Access Pass no longer works.")
-                                once=true
-                                call=|id| Box::pin(api::revoke_temporary_access_pass(id))
-                                changed
-                            />
-                        }
-                    })
-            }}
+            // Mounted whether or not a pass is active, so its confirmation stays on
+            // screen once the list no longer shows the pass it revoked.
+            <OneClick
+                user_id=id.clone()
+                dialog_id="revoke-pass-confirm"
+                label="Revoke pass"
+                question=format!("Revoke {name}'s Temporary Access Pass? It stops working at once.")
+                confirm_label="Revoke pass"
+                danger=true
+                done=format!("{name}'s Temporary Access Pass no longer works.")
+                available=has_pass
+                call=|id| Box::pin(api::revoke_temporary_access_pass(id))
+                changed
+            />
         }
     });
 
@@ -234,10 +226,22 @@ fn OneClick(
     /// Gone once done (there is nothing left to unlock).
     #[prop(optional)]
     once: bool,
+    /// The button only while this holds (there is a pass to revoke); the last
+    /// outcome stays until it holds again.
+    #[prop(optional, into)]
+    available: Option<Signal<bool>>,
 ) -> impl IntoView {
     let confirmation = Confirmation::new();
     let run = action(move |_: &()| call(user_id.clone()));
     let pending = run.pending();
+    if let Some(available) = available {
+        // Something new to act on (a new pass): the old outcome no longer applies.
+        effect(move || {
+            if available.get() {
+                run.clear();
+            }
+        });
+    }
     effect(move || {
         if let Some(Ok(())) = run.value() {
             confirmation.close();
@@ -281,7 +285,7 @@ fn OneClick(
                         </ConfirmDialog>
                     }
                         .into_any()
-                } else if once && succeeded() {
+                } else if (once && succeeded()) || available.is_some_and(|a| !a.get()) {
                     ().into_any()
                 } else {
                     view! {

@@ -142,16 +142,5 @@ count() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d[s
   echo "| reset password (writeback) | $(field rps) | $(field p50) | $reset_p95 | $(field p99) | $(field errors) / $(field non2xx) non-2xx | p95 < 300 ms: $(python3 -c "print('met' if ${reset_p95:-9999} < 300 else 'NOT met')") |"
   echo
 } > "$work/section.md"
-python3 - "$OUT" "$work/section.md" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-m = re.search(r'^## Directory sync\n.*?(?=^## |\Z)', text, flags=re.S | re.M)
-if m:
-    text = text[:m.start()] + section + text[m.end():]
-else:
-    at = text.find('## seed scale')
-    text = text + '\n' + section if at < 0 else text[:at] + section + text[at:]
-open(path, 'w').write(text)
-PY
+scripts/bench-section.py "$OUT" "$work/section.md"
 cat "$work/section.md"

@@ -193,18 +193,7 @@ PY
     echo
   } > "$work/mfa-section.md"
   if [[ "$ONLY" == mfa ]]; then
-    python3 - "$OUT" "$work/mfa-section.md" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-m = re.search(r'^## Second factor at sign-in\n.*?(?=^## |\Z)', text, flags=re.S | re.M)
-if m:
-    text = text[:m.start()] + section + text[m.end():]
-else:
-    at = text.find('## seed scale')
-    text = text + '\n' + section if at < 0 else text[:at] + section + text[at:]
-open(path, 'w').write(text)
-PY
+    scripts/bench-section.py "$OUT" "$work/mfa-section.md"
     cat "$work/mfa-section.md"
     exit 0
   fi
@@ -247,18 +236,7 @@ PY
 } > "$work/oidc-section.md"
 if [[ "$ONLY" == oidc ]]; then
   # Only this section of the existing results changes.
-  python3 - "$OUT" "$work/oidc-section.md" <<'PY'
-import re, sys
-path, section = sys.argv[1], open(sys.argv[2]).read()
-text = open(path).read()
-m = re.search(r'^## OpenID Connect provider\n.*?(?=^## |\Z)', text, flags=re.S | re.M)
-if m:
-    text = text[:m.start()] + section + text[m.end():]
-else:
-    at = text.find('## seed scale')
-    text = text + '\n' + section if at < 0 else text[:at] + section + text[at:]
-open(path, 'w').write(text)
-PY
+  scripts/bench-section.py "$OUT" "$work/oidc-section.md"
   cat "$work/oidc-section.md"
   exit 0
 fi

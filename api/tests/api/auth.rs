@@ -6,6 +6,7 @@
 //! to a bad signature; a control token built the same way must be accepted.
 
 use crate::helpers::{assert_problem, TestApp, ADMIN_PASSWORD, ADMIN_UPN, USER_PASSWORD};
+use crate::reset::sign_in;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
@@ -14,17 +15,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use shared::dto;
-
-const TOKEN_PATH: &str = "/api/v1/auth/token";
-
-async fn sign_in(app: &TestApp, username: &str, password: &str) -> Response {
-    app.client
-        .post(app.url(TOKEN_PATH))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap()
-}
 
 fn header_str(resp: &Response, name: &str) -> Option<String> {
     resp.headers()

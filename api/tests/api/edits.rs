@@ -269,13 +269,7 @@ async fn disabling_an_account_ends_its_sessions_and_sign_in() {
         ["account_disabled", "token_revoked"].contains(&code.as_str()),
         "{code}"
     );
-    let resp = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": upn, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let resp = crate::reset::sign_in(&app, upn, USER_PASSWORD).await;
     assert_problem(resp, 401, "account_disabled").await;
 
     // Enabled again: she signs in, but the old token stays dead.

@@ -3,6 +3,7 @@
 use crate::helpers::{
     assert_problem, item_ids, item_names, json_as, json_with, problem_errors, TestApp,
 };
+use crate::reset::sign_in;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 use shared::dto::TokenResponse;
@@ -37,15 +38,6 @@ async fn search_users(app: &TestApp, token: &str, q: &str) -> Vec<String> {
 /// (field, code) of a failed row's errors.
 fn row_errors(row: &Value) -> Vec<(String, String)> {
     problem_errors(row)
-}
-
-async fn sign_in(app: &TestApp, upn: &str, password: &str) -> Response {
-    app.client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": upn, "password": password}))
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]

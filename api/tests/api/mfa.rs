@@ -380,13 +380,7 @@ async fn five_wrong_codes_lock_the_account_like_wrong_passwords() {
         .await
         .unwrap()
         .contains("This account is locked"));
-    let again = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let again = crate::reset::sign_in(&app, STAFF, USER_PASSWORD).await;
     assert_problem(again, 401, "account_locked").await;
     let failures = app.audit_dump().await;
     assert!(
@@ -478,13 +472,7 @@ async fn with_admin_mfa_required_an_admin_enrols_at_sign_in_and_the_password_gra
     let (app, clock) = TestApp::spawn_with_clock(|c| c.policy.admin_mfa = AdminMfa::Required).await;
     let admin_upn = crate::helpers::ADMIN_UPN;
     let admin_password = crate::helpers::ADMIN_PASSWORD;
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": admin_upn, "password": admin_password}))
-        .send()
-        .await
-        .unwrap();
+    let refused = crate::reset::sign_in(&app, admin_upn, admin_password).await;
     let body = assert_problem(refused, 403, "mfa_required").await;
     assert!(
         body["detail"]
@@ -599,13 +587,7 @@ async fn once_someone_has_an_authenticator_app_a_password_alone_gets_no_token() 
     app.create_user(&admin, STAFF, "Tom Baker").await;
     let token = app.token(STAFF, USER_PASSWORD).await;
     enrolled(&app, &clock, &token).await;
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let refused = crate::reset::sign_in(&app, STAFF, USER_PASSWORD).await;
     let body = assert_problem(refused, 403, "mfa_required").await;
     assert!(body["detail"]
         .as_str()
@@ -717,13 +699,7 @@ async fn a_sign_in_is_audited_as_a_success_only_once_its_second_factor_completes
     );
 
     // The password grant refuses once, as a failure only.
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let refused = crate::reset::sign_in(&app, STAFF, USER_PASSWORD).await;
     assert_problem(refused, 403, "mfa_required").await;
     let last = sign_ins_of(&app, STAFF).await.pop().unwrap();
     assert_eq!(
@@ -759,13 +735,7 @@ async fn a_password_grant_refused_for_lack_of_a_second_factor_leaves_a_temporary
         .to_owned();
 
     // Tom tries the API first: refused, and the temporary password is not spent.
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": temporary}))
-        .send()
-        .await
-        .unwrap();
+    let refused = crate::reset::sign_in(&app, STAFF, &temporary).await;
     assert_problem(refused, 403, "mfa_required").await;
 
     // On the hosted page it still works: the code, then the new password.
@@ -887,13 +857,7 @@ async fn with_mfa_for_everyone_a_staff_member_enrols_at_sign_in_and_a_password_a
     )
     .await;
     // ... the password grant refuses Tom, who has no role at all ...
-    let grant = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let grant = crate::reset::sign_in(&app, STAFF, USER_PASSWORD).await;
     assert_problem(grant, 403, "mfa_required").await;
     // ... and the live password-only session no longer signs him in: the sign-in page
     // again, then the enrolment of an authenticator app, then the application.

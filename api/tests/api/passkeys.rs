@@ -575,13 +575,7 @@ async fn after_a_password_the_passkey_is_the_second_step() {
         json!(["pwd", "hwk", "user", "mfa"])
     );
     // A password alone no longer gets an API token.
-    let refused = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"username": STAFF, "password": USER_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    let refused = crate::reset::sign_in(&app, STAFF, USER_PASSWORD).await;
     assert_problem(refused, 403, "mfa_required").await;
 }
 

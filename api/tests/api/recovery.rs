@@ -356,13 +356,7 @@ async fn unlock_clears_the_lockout_a_manager_sees_on_the_profile() {
         )
         .await;
     for _ in 0..5 {
-        let resp = app
-            .client
-            .post(app.url("/api/v1/auth/token"))
-            .json(&json!({"username": STAFF, "password": "Wrong-Password-123"}))
-            .send()
-            .await
-            .unwrap();
+        let resp = crate::reset::sign_in(&app, STAFF, "Wrong-Password-123").await;
         assert_eq!(resp.status(), 401);
     }
     let profile = app

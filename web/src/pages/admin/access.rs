@@ -3,6 +3,7 @@
 
 use super::{
     button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+    SubmitButton,
 };
 use crate::admin_api;
 use crate::api::ApiError;
@@ -212,14 +213,7 @@ fn AccessForm(access: MyStaffAccess, people: Vec<Person>) -> impl IntoView {
                 }.into_any(),
             )}
             <Outcome message=outcome />
-            <button
-                type="submit"
-                class="button button-primary"
-                disabled=move || pending.get()
-                aria-busy=move || pending.get().to_string()
-            >
-                "Save"
-            </button>
+            <SubmitButton label="Save" pending />
         </form>
     }
 }
@@ -303,14 +297,7 @@ fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
                 </p>
             </div>
             <Outcome message=outcome />
-            <button
-                type="submit"
-                class="button button-primary"
-                disabled=move || pending.get()
-                aria-busy=move || pending.get().to_string()
-            >
-                "Save"
-            </button>
+            <SubmitButton label="Save" pending />
         </form>
     }
 }

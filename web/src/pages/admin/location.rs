@@ -2,6 +2,7 @@
 
 use super::{
     button_row, failed, name_and_detail, AdminShell, Outcome, Person, PersonPicker, Section,
+    SubmitButton,
 };
 use crate::admin_api;
 use crate::components::{load_more, load_view, show_or, ConfirmDialog, Confirmation, NextPage};
@@ -139,14 +140,7 @@ fn EditLocation(unit: RwSignal<AdministrativeUnit>) -> impl IntoView {
                     <textarea id="location-description" rows="2" bind:value=description></textarea>
                 </div>
                 <Outcome message=outcome />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Save changes"
-                </button>
+                <SubmitButton label="Save changes" pending />
             </form>
         </section>
     }

@@ -1,6 +1,6 @@
 //! `/admin/locations`: find locations and create new ones.
 
-use super::{failed, AdminShell, Outcome, Section};
+use super::{failed, AdminShell, Outcome, Section, SubmitButton};
 use crate::admin_api;
 use crate::components::{load_more, load_view, NextPage};
 use crate::reactive::{action, effect, resource, ApiAction};
@@ -180,14 +180,7 @@ fn CreateLocation() -> impl IntoView {
                     </p>
                 </div>
                 <Outcome message=outcome />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Create location"
-                </button>
+                <SubmitButton label="Create location" pending />
             </form>
         </section>
     }

@@ -2,7 +2,8 @@
 //! administrators only).
 
 use super::{
-    button_row, failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, UnitPicker,
+    button_row, failed, AdminShell, Need, Outcome, Person, PersonPicker, Section, SubmitButton,
+    UnitPicker,
 };
 use crate::admin_api;
 use crate::components::{load_more, load_view, show, NextPage};
@@ -355,14 +356,7 @@ fn AssignRole(
                     }.into_any(),
                 )}
                 <Outcome message=form_error />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Give role"
-                </button>
+                <SubmitButton label="Give role" pending />
             </form>
         </section>
     }

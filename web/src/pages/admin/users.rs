@@ -1,6 +1,6 @@
 //! `/admin/users`: create one user, or import many from a CSV file.
 
-use super::{failed, message_for, other_errors, AdminShell, Outcome, Section};
+use super::{failed, message_for, other_errors, AdminShell, Outcome, Section, SubmitButton};
 use crate::admin_api::{self, Imported, ImportedRow};
 use crate::reactive::{action, effect, ApiAction};
 use leptos::prelude::*;
@@ -198,14 +198,7 @@ fn CreateUserForm() -> impl IntoView {
                 </fieldset>
                 {field_view("password", FIELDS[5].1, "password", "new-password", password)}
                 <Outcome message=outcome />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Create user"
-                </button>
+                <SubmitButton label="Create user" pending />
             </form>
         </section>
     }
@@ -285,14 +278,7 @@ fn ImportUsers() -> impl IntoView {
                     />
                 </div>
                 <Outcome message=outcome />
-                <button
-                    type="submit"
-                    class="button button-primary"
-                    disabled=move || pending.get()
-                    aria-busy=move || pending.get().to_string()
-                >
-                    "Import"
-                </button>
+                <SubmitButton label="Import" pending />
             </form>
             {rows}
         </section>

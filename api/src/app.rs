@@ -69,6 +69,7 @@ pub async fn state(
     secrets.key(time.now()).await?;
     let provider = server.provider()?;
     let directory = crate::directory::Directory::from_config(&server.directory)?;
+    let sms = crate::sms::Gateway::from_config(&server.sms)?;
     crate::service::applications::register_first_party(&store, &provider.issuer, time.now())
         .await?;
     Ok(AppState {
@@ -81,6 +82,7 @@ pub async fn state(
         policy: server.policy.clone(),
         provider,
         directory,
+        sms: Arc::new(sms),
     })
 }
 
@@ -137,6 +139,10 @@ pub fn server(
                 }
             }
         });
+    }
+    // Text messages leave through the webhook, from the database outbox.
+    if state.sms.delivers() {
+        crate::sms::worker::spawn(state.clone().into_inner());
     }
     // Expired codes, sessions and grants go now and then (any replica may do it).
     let (store, clock) = (state.store.clone(), state.clock.clone());
@@ -201,6 +207,8 @@ async fn purge_expired(store: &Store, now: Micros) -> anyhow::Result<()> {
     crate::store::oidc::purge_expired(&mut tx, now).await?;
     crate::store::methods::purge_unconfirmed(&mut tx, now - crate::service::mfa::ENROLMENT_TTL)
         .await?;
+    // The development outbox keeps messages a day: their codes are long expired.
+    crate::store::sms::purge_outbox(&mut tx, now - crate::time::Span::hours(24)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -96,6 +96,9 @@ pub struct ServerConfig {
     /// time runs it, through a lease in the database.
     #[arg(long, env = "OPENSTAFF_DIRECTORY_SYNC_SECONDS")]
     pub directory_sync_seconds: Option<u64>,
+
+    #[command(flatten)]
+    pub sms: SmsConfig,
 }
 
 /// What the OpenID Connect provider needs from the configuration.
@@ -147,6 +150,7 @@ impl ServerConfig {
             directory: crate::directory::DirectoryConfig::default(),
             // Tests run their syncs themselves.
             directory_sync_seconds: Some(0),
+            sms: SmsConfig::default(),
         }
     }
 
@@ -210,6 +214,129 @@ fn passkeys(
             )
         })?;
     Ok(Some(std::sync::Arc::new(built)))
+}
+
+/// How text messages (one-time codes) leave the server.
+#[derive(Clone, Args)]
+pub struct SmsConfig {
+    /// `outbox` (development: messages stay in the database for `openstaff sms
+    /// outbox`) or `webhook` (delivered over HTTPS, see `--sms-webhook-url`).
+    #[arg(long = "sms", env = "OPENSTAFF_SMS", value_enum, default_value_t = SmsMode::Outbox)]
+    pub mode: SmsMode,
+    /// Where the webhook posts each message. `https://` (plain `http://` only to a
+    /// loopback address). With `--sms-webhook-format twilio` it defaults to Twilio's
+    /// Messages API for the account.
+    #[arg(long = "sms-webhook-url", env = "OPENSTAFF_SMS_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// `standard`: JSON `{to, body, id}` signed the Standard Webhooks way; `twilio`:
+    /// Twilio's Messages API (form fields, Basic auth).
+    #[arg(long = "sms-webhook-format", env = "OPENSTAFF_SMS_WEBHOOK_FORMAT", value_enum,
+          default_value_t = SmsFormat::Standard)]
+    pub format: SmsFormat,
+    /// The signing secret of the `standard` format: `whsec_` and the base64 of 24 to
+    /// 64 random bytes, shared with the receiver.
+    #[arg(
+        long = "sms-webhook-secret",
+        env = "OPENSTAFF_SMS_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
+    /// Twilio: the account SID (`AC…`).
+    #[arg(
+        long = "sms-twilio-account-sid",
+        env = "OPENSTAFF_SMS_TWILIO_ACCOUNT_SID"
+    )]
+    pub twilio_account_sid: Option<String>,
+    /// Twilio: the account's auth token (or an API key secret).
+    #[arg(
+        long = "sms-twilio-auth-token",
+        env = "OPENSTAFF_SMS_TWILIO_AUTH_TOKEN",
+        hide_env_values = true
+    )]
+    pub twilio_auth_token: Option<String>,
+    /// Twilio: the sender, a number in E.164 or a Messaging Service SID (`MG…`).
+    #[arg(long = "sms-twilio-from", env = "OPENSTAFF_SMS_TWILIO_FROM")]
+    pub twilio_from: Option<String>,
+    /// Longest wait for the gateway's answer to one attempt, in seconds.
+    #[arg(long = "sms-timeout-seconds", env = "OPENSTAFF_SMS_TIMEOUT_SECONDS", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub timeout_seconds: u64,
+    /// Attempts before a message is given up (status `failed`).
+    #[arg(long = "sms-max-attempts", env = "OPENSTAFF_SMS_MAX_ATTEMPTS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=1000))]
+    pub max_attempts: i64,
+    /// Hours after which an undelivered message is given up.
+    #[arg(long = "sms-give-up-hours", env = "OPENSTAFF_SMS_GIVE_UP_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub give_up_hours: u32,
+    /// The first retry's delay in milliseconds; each next one doubles (with jitter).
+    #[arg(long = "sms-retry-base-ms", env = "OPENSTAFF_SMS_RETRY_BASE_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub retry_base_ms: u64,
+    /// The longest delay between two attempts, in milliseconds.
+    #[arg(long = "sms-retry-cap-ms", env = "OPENSTAFF_SMS_RETRY_CAP_MS", default_value_t = 3_600_000,
+          value_parser = clap::value_parser!(u64).range(1..), hide = true)]
+    pub retry_cap_ms: u64,
+    /// How long a replica holds a message it is sending before another may take it
+    /// over (it died mid-attempt), in milliseconds; more than the timeout.
+    #[arg(long = "sms-lease-ms", env = "OPENSTAFF_SMS_LEASE_MS", hide = true)]
+    pub lease_ms: Option<u64>,
+    /// How often the worker looks for due messages besides being woken by a new one,
+    /// in milliseconds.
+    #[arg(long = "sms-poll-ms", env = "OPENSTAFF_SMS_POLL_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(10..), hide = true)]
+    pub poll_ms: u64,
+}
+
+/// Where text messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsMode {
+    /// Kept in the database for an operator (development).
+    Outbox,
+    /// Posted to the gateway.
+    Webhook,
+}
+
+/// What the webhook speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmsFormat {
+    /// JSON `{to, body, id}`, Standard Webhooks signature.
+    Standard,
+    /// Twilio's Messages API.
+    Twilio,
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("mode", &self.mode)
+            .field("format", &self.format)
+            .field("webhook_url", &self.webhook_url.as_ref().map(|_| "[set]"))
+            .field("twilio_account_sid", &self.twilio_account_sid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SmsConfig {
+    /// The flags' defaults: the development outbox.
+    fn default() -> Self {
+        SmsConfig {
+            mode: SmsMode::Outbox,
+            webhook_url: None,
+            format: SmsFormat::Standard,
+            webhook_secret: None,
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            twilio_from: None,
+            timeout_seconds: 15,
+            max_attempts: 30,
+            give_up_hours: 24,
+            retry_base_ms: 5_000,
+            retry_cap_ms: 3_600_000,
+            lease_ms: None,
+            poll_ms: 2_000,
+        }
+    }
 }
 
 /// Password, lockout and phone policies.

@@ -22,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod openapi;
 pub mod service;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod telemetry;

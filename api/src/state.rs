@@ -110,6 +110,8 @@ pub struct AppState {
     pub provider: ProviderConfig,
     /// The on-premises directory, when one is configured (`--ldap-url`).
     pub directory: Option<Arc<crate::directory::Directory>>,
+    /// Where text messages go (`OPENSTAFF_SMS`).
+    pub sms: Arc<crate::sms::Gateway>,
 }
 
 impl AppState {
@@ -127,6 +129,7 @@ impl AppState {
             policy: PolicyConfig::default(),
             provider: ProviderConfig::default(),
             directory: None,
+            sms: Arc::new(crate::sms::Gateway::outbox()),
         })
     }
 

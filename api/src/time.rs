@@ -130,6 +130,16 @@ impl Span {
         Span::SECOND.times(n)
     }
 
+    /// `n` milliseconds (a configured delay).
+    pub fn millis(n: u64) -> Span {
+        Span(i64::try_from(n.saturating_mul(1_000)).unwrap_or(i64::MAX))
+    }
+
+    /// A `std` duration (a computed delay), to the microsecond, saturating.
+    pub fn from_duration(d: std::time::Duration) -> Span {
+        Span(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+    }
+
     /// `n` minutes.
     pub const fn minutes(n: u32) -> Span {
         Span(Span::MINUTE.0.saturating_mul(n as i64))
@@ -166,6 +176,12 @@ mod tests {
         assert_eq!(Span::hours(24).0, 86_400_000_000);
         assert_eq!(Span::minutes(15).0, 900_000_000);
         assert_eq!(Span::seconds(2).0, 2_000_000);
+        assert_eq!(Span::millis(1_500).0, 1_500_000);
+        assert_eq!(Span::millis(u64::MAX).0, i64::MAX);
+        assert_eq!(
+            Span::from_duration(std::time::Duration::from_millis(7)).0,
+            7_000
+        );
         assert_eq!(Span::seconds(u64::MAX).0, i64::MAX);
         assert_eq!(Span::hours(u32::MAX).0, i64::MAX);
         assert_eq!(Micros(i64::MAX - 1) + Span::HOUR, Micros(i64::MAX));

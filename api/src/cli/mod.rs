@@ -1,5 +1,5 @@
 //! The command line: `serve`, `migrate`, `create-admin`, `seed demo`, `openapi`,
-//! `audit verify`. Every flag also reads an `OPENSTAFF_*` variable.
+//! `audit verify`, `sms outbox`. Every flag also reads an `OPENSTAFF_*` variable.
 
 pub mod bench;
 pub mod scale;
@@ -76,6 +76,11 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         what: AuditCommand,
+    },
+    /// Text messages: read the outbox, send a test message through the gateway.
+    Sms {
+        #[command(subcommand)]
+        what: SmsCommand,
     },
     /// For `make bench` only: prints fresh authorization codes, then refresh tokens
     /// (one a line) of one provider session of `--upn` for `--client-id`.
@@ -176,6 +181,34 @@ pub enum DirectoryCommand {
         /// has (deleted, moved out of the base DN or out of the filter).
         #[arg(long)]
         full: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SmsCommand {
+    /// The newest messages (development outbox and webhook deliveries alike), newest
+    /// first. Messages still to be read show their number and text; delivered and
+    /// given-up webhook messages keep only the masked number.
+    Outbox {
+        /// How many messages.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        limit: i64,
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Queue a message, as the server would (to test a gateway): with
+    /// `OPENSTAFF_SMS=webhook` a running `serve` delivers it; with the outbox it
+    /// stays there. Reads the same `OPENSTAFF_SMS*` settings as `serve`.
+    Send {
+        /// The recipient, with its country code (`+33 6 12 34 56 78`).
+        #[arg(long)]
+        to: String,
+        /// The text.
+        #[arg(long)]
+        body: String,
+        #[command(flatten)]
+        sms: Box<crate::config::SmsConfig>,
     },
 }
 
@@ -445,6 +478,71 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }),
+        Command::Sms {
+            what: SmsCommand::Outbox { limit, json },
+        } => runtime()?.block_on(async move {
+            let store = open(&cli.store).await?;
+            let state = crate::state::AppState::for_cli(&store, &time)?;
+            let messages = crate::sms::outbox(&state, limit)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&messages)?);
+            } else if messages.is_empty() {
+                eprintln!("The SMS outbox is empty.");
+            } else {
+                for m in messages {
+                    let attempts = match m.attempts {
+                        1 => "1 attempt".to_owned(),
+                        n => format!("{n} attempts"),
+                    };
+                    println!(
+                        "{}  {}  {:<9}  {attempts}  {}  {}",
+                        m.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        m.id,
+                        m.status,
+                        m.to,
+                        m.body
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Sms {
+            what: SmsCommand::Send { to, body, sms },
+        } => runtime()?.block_on(async move {
+            let number = match crate::domain::PhoneNumber::parse(&to, None) {
+                Ok(n) => n,
+                Err(e) => {
+                    eprintln!("openstaff: --to: {}", e.message);
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let gateway = crate::sms::Gateway::from_config(&sms)?;
+            let store = open(&cli.store).await?;
+            let mut state = crate::state::AppState::for_cli(&store, &time)?;
+            state.sms = std::sync::Arc::new(gateway);
+            // Loaded before the transaction: loading takes the writer.
+            state.secrets.key(time.now()).await?;
+            let mut tx = store.begin().await?;
+            let id = crate::sms::enqueue(&mut tx, &state, number.e164(), &body)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+            if state.sms.delivers() {
+                println!(
+                    "Queued {id} to {} for the {} gateway; a running server delivers it.",
+                    number.masked(),
+                    state.sms.sender.name()
+                );
+            } else {
+                println!(
+                    "Put {id} to {} in the development outbox (openstaff sms outbox).",
+                    number.masked()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }),
         Command::Audit {
             what: AuditCommand::Verify,

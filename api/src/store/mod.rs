@@ -15,6 +15,7 @@ pub mod phones;
 pub mod role_assignments;
 pub mod search;
 pub mod settings;
+pub mod sms;
 pub mod units;
 pub mod users;
 

@@ -30,6 +30,8 @@ pub struct TestApp {
     dir: PathBuf,
     /// (admin URL, database) when the test runs on PostgreSQL.
     pg_database: Option<(String, String)>,
+    /// What reads the SMS outbox (made at first use).
+    sms_reader: tokio::sync::OnceCell<openstaff::state::AppState>,
 }
 
 impl Drop for TestApp {
@@ -194,7 +196,23 @@ impl TestApp {
             store,
             dir,
             pg_database,
+            sms_reader: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// Every text message the server queued, oldest first, as (number in E.164,
+    /// text): what the development outbox (the tests' default) holds for an
+    /// operator, read the way `openstaff sms outbox` reads it.
+    pub async fn sms_messages(&self) -> Vec<(String, String)> {
+        let state = self
+            .sms_reader
+            .get_or_init(|| async {
+                openstaff::state::AppState::for_cli(&self.store, &ClockAndIds::system()).unwrap()
+            })
+            .await;
+        let mut messages = openstaff::sms::outbox(state, 100_000).await.unwrap();
+        messages.reverse();
+        messages.into_iter().map(|m| (m.to, m.body)).collect()
     }
 
     pub fn url(&self, path: &str) -> String {

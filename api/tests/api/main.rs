@@ -33,4 +33,5 @@ mod reset;
 mod search;
 mod secrets;
 mod signin_protection;
+mod sms;
 mod spa;

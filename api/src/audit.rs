@@ -24,6 +24,8 @@ pub enum Surface {
     SignInPage,
     /// The directory sync (`openstaff directory sync`, or the one inside `serve`).
     Sync,
+    /// Self-service password reset on the hosted sign-in page (`/oauth2/reset`).
+    Sspr,
 }
 
 /// Who did it, from where; taken from the request.

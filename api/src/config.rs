@@ -396,6 +396,26 @@ pub struct PolicyConfig {
     #[arg(long = "reauthentication-minutes", value_name = "REAUTHENTICATION_MINUTES", env = "OPENSTAFF_REAUTHENTICATION_MINUTES",
           default_value = "15", value_parser = clap::value_parser!(u32).range(1..=1440).map(Span::minutes))]
     pub reauthentication_window: Span,
+    /// Text-message codes (self-service reset, SMS sign-in, SMS as a second factor)
+    /// one number, one account or one sign-in name may be sent per hour.
+    #[arg(long, env = "OPENSTAFF_SMS_RATE_PER_HOUR", default_value_t = 5)]
+    pub sms_rate_per_hour: u32,
+    /// Text-message codes one client address may ask for per hour (a shop's till
+    /// network shares one address: allow for its staff).
+    #[arg(long, env = "OPENSTAFF_SMS_RATE_PER_IP_PER_HOUR", default_value_t = 30)]
+    pub sms_rate_per_ip_per_hour: u32,
+    /// Whether a code by text message may be the second factor of someone holding an
+    /// admin role (`refuse` by default: SMS is the weakest factor, open to SIM swaps;
+    /// admins use an authenticator app or a passkey).
+    #[arg(long, env = "OPENSTAFF_ADMIN_SMS_SECOND_FACTOR", value_enum, default_value_t = AdminSms::Refuse)]
+    pub admin_sms_second_factor: AdminSms,
+}
+
+/// Whether admins may use a text-message code as their second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminSms {
+    Allow,
+    Refuse,
 }
 
 /// The second-factor policy for admins.
@@ -423,6 +443,9 @@ impl Default for PolicyConfig {
             search_step_budget: 20_000,
             admin_mfa: AdminMfa::Required,
             reauthentication_window: Span::minutes(15),
+            sms_rate_per_hour: 5,
+            sms_rate_per_ip_per_hour: 30,
+            admin_sms_second_factor: AdminSms::Refuse,
         }
     }
 }

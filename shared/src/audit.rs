@@ -55,6 +55,9 @@ wire_enum! {
         /// An application signed in as itself (OAuth client-credentials grant), the
         /// entry of Entra's service principal sign-ins.
         ServicePrincipalSignIn = "Service principal sign-in",
+        /// Someone reset their own forgotten password on the hosted sign-in page, with
+        /// a code texted to their mobile (Entra's string).
+        ResetPasswordSelfService = "Reset password (self-service)",
     }
 }
 
@@ -101,7 +104,8 @@ impl Activity {
             | Activity::IssueTemporaryAccessPass
             | Activity::RevokeTemporaryAccessPass
             | Activity::RegisterPasskey
-            | Activity::RemovePasskey => Category::UserManagement,
+            | Activity::RemovePasskey
+            | Activity::ResetPasswordSelfService => Category::UserManagement,
             Activity::SignIn | Activity::ServicePrincipalSignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -169,8 +173,9 @@ mod tests {
             Activity::RegisterPasskey => "Register passkey",
             Activity::RemovePasskey => "Remove passkey",
             Activity::ServicePrincipalSignIn => "Service principal sign-in",
+            Activity::ResetPasswordSelfService => "Reset password (self-service)",
         });
-        assert_eq!(Activity::ALL.len(), 33);
+        assert_eq!(Activity::ALL.len(), 34);
     }
 
     #[test]
@@ -224,7 +229,8 @@ mod tests {
                 | Activity::IssueTemporaryAccessPass
                 | Activity::RevokeTemporaryAccessPass
                 | Activity::RegisterPasskey
-                | Activity::RemovePasskey => "UserManagement",
+                | Activity::RemovePasskey
+                | Activity::ResetPasswordSelfService => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

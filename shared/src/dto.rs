@@ -602,7 +602,7 @@ pub struct AuditEvent {
     pub target_resources: Vec<AuditTarget>,
     pub result: Outcome,
     pub result_reason: Option<String>,
-    /// `{"surface": "my_staff" | "api" | "cli" | "sign_in_page" | "sync"}` (the
+    /// `{"surface": "my_staff" | "api" | "cli" | "sign_in_page" | "sync" | "sspr"}` (the
     /// provider's hosted sign-in page; the directory sync).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub additional_details: serde_json::Value,

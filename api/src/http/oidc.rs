@@ -10,8 +10,11 @@ use crate::error::ApiError;
 use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
     self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, CodeForm,
-    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, PasskeyForm, SignInForm,
+    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, PageContext, PasskeyForm,
+    SignInForm,
 };
+use crate::service::sspr;
+use crate::service::text_codes::Language;
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -34,6 +37,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/oauth2/verify-code", web::post().to(verify_code))
     .route("/oauth2/enrol-totp", web::post().to(enrol_totp))
     .route("/oauth2/passkey", web::post().to(passkey))
+    .route("/oauth2/reset", web::post().to(reset_start))
+    .route("/oauth2/reset/cancel", web::post().to(reset_cancel))
+    .route("/oauth2/reset/send", web::post().to(reset_send))
+    .route("/oauth2/reset/verify", web::post().to(reset_verify))
+    .route("/oauth2/reset/password", web::post().to(reset_password))
     .route(service::TOKEN_PATH, web::post().to(token))
     .route(service::USERINFO_PATH, web::get().to(userinfo))
     .route(service::USERINFO_PATH, web::post().to(userinfo))
@@ -99,6 +107,9 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         | Outcome::ChangePassword(p)
         | Outcome::Code(p)
         | Outcome::EnrolTotp(p)
+        | Outcome::ResetName(p)
+        | Outcome::ResetCode(p)
+        | Outcome::ResetPassword(p)
             if p.csrf.is_empty() =>
         {
             pages::error(
@@ -113,6 +124,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 app_name: &p.app_name,
                 login_hint: None,
                 errors: &p.errors,
+                notice: p.notice.as_deref(),
                 redirect_origin: &p.redirect_origin,
                 passkey: p.passkey.as_ref(),
                 totp: p.totp,
@@ -134,6 +146,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                     app_name: &p.app_name,
                     login_hint: None,
                     errors: &p.errors,
+                    notice: p.notice.as_deref(),
                     redirect_origin: &p.redirect_origin,
                     passkey: None,
                     totp: true,
@@ -150,6 +163,7 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 app_name: &p.app_name,
                 login_hint: p.login_hint.as_deref(),
                 errors: &p.errors,
+                notice: p.notice.as_deref(),
                 redirect_origin: &p.redirect_origin,
                 passkey: p.passkey.as_ref(),
                 totp: p.totp,
@@ -157,36 +171,68 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
         }
-        Outcome::ChangePassword(p) => {
-            let (upn, name) = p.password_for.clone().unwrap_or_default();
-            let cloud = state.policy.cloud();
-            let mut resp = pages::change_password(
-                &SignInPage {
-                    request: &p.request,
-                    csrf: &p.csrf,
-                    app_name: &p.app_name,
-                    login_hint: None,
-                    errors: &p.errors,
-                    redirect_origin: &p.redirect_origin,
-                    passkey: None,
-                    totp: true,
-                },
-                &PasswordRules {
-                    policy: match &p.domain_policy {
-                        Some(domain) => Policy::Domain(domain.as_ref()),
-                        None => Policy::Cloud(&cloud),
-                    },
-                    user_principal_name: &upn,
-                    display_name: &name,
-                },
-            );
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
-        }
+        Outcome::ResetName(p) => reset_step(state, &p, pages::reset_name),
+        Outcome::ResetCode(p) => reset_step(state, &p, pages::reset_code),
+        Outcome::ChangePassword(p) => password_step(state, &p, pages::change_password),
+        Outcome::ResetPassword(p) => password_step(state, &p, pages::reset_password),
         Outcome::NotAllowed { app_name, session } => {
             with_session(state, pages::not_allowed(&app_name), session)
         }
     }
+}
+
+/// A step of the self-service reset that asks for a name or a code.
+fn reset_step(
+    state: &AppState,
+    p: &PageContext,
+    show: fn(&SignInPage<'_>) -> HttpResponse,
+) -> HttpResponse {
+    let mut resp = show(&SignInPage {
+        request: &p.request,
+        csrf: &p.csrf,
+        app_name: &p.app_name,
+        login_hint: p.login_hint.as_deref(),
+        errors: &p.errors,
+        notice: None,
+        redirect_origin: &p.redirect_origin,
+        passkey: None,
+        totp: false,
+    });
+    let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+    resp
+}
+
+/// A new password: the forced change, or the self-service reset's.
+fn password_step(
+    state: &AppState,
+    p: &PageContext,
+    show: fn(&SignInPage<'_>, &PasswordRules<'_>) -> HttpResponse,
+) -> HttpResponse {
+    let (upn, name) = p.password_for.clone().unwrap_or_default();
+    let cloud = state.policy.cloud();
+    let mut resp = show(
+        &SignInPage {
+            request: &p.request,
+            csrf: &p.csrf,
+            app_name: &p.app_name,
+            login_hint: None,
+            errors: &p.errors,
+            notice: None,
+            redirect_origin: &p.redirect_origin,
+            passkey: None,
+            totp: true,
+        },
+        &PasswordRules {
+            policy: match &p.domain_policy {
+                Some(domain) => Policy::Domain(domain.as_ref()),
+                None => Policy::Cloud(&cloud),
+            },
+            user_principal_name: &upn,
+            display_name: &name,
+        },
+    );
+    let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+    resp
 }
 
 /// A server-side failure on a page: logged, and shown in words.
@@ -390,6 +436,114 @@ async fn passkey(
     answer(
         &state,
         service::passkey(&state, post.who.clone(), form, session, csrf).await,
+    )
+}
+
+/// The reset's forms that carry only the request.
+fn reset_step_form(post: &PagePost) -> sspr::StepForm {
+    sspr::StepForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+    }
+}
+
+async fn reset_start(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = reset_step_form(&post);
+    answer(
+        &state,
+        sspr::start(&state, form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn reset_cancel(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = reset_step_form(&post);
+    answer(
+        &state,
+        sspr::cancel(&state, form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn reset_send(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = sspr::NameForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        username: post.field("username"),
+    };
+    let language = Language::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    answer(
+        &state,
+        sspr::send(
+            &state,
+            post.who.clone(),
+            form,
+            language,
+            post.csrf.as_deref(),
+        )
+        .await,
+    )
+}
+
+async fn reset_verify(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some((form, post)) = code_step(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    answer(
+        &state,
+        sspr::verify(&state, form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn reset_password(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = sspr::PasswordForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        new_password: post.field("new_password"),
+        confirm_password: post.field("confirm_password"),
+    };
+    answer(
+        &state,
+        sspr::choose(&state, post.who.clone(), form, post.csrf.as_deref()).await,
     )
 }
 

@@ -42,6 +42,9 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;b
 .or{text-align:center;margin:1.25rem 0 0}\
 button.secondary{background:#fff;color:#0b5cad;border:2px solid #0b5cad}\
 .visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}\
+.notice{border:2px solid #1d5b2c;border-radius:6px;padding:.75rem 1rem;margin:1rem 0}\
+button.link{width:auto;margin:.75rem 0 0;padding:.25rem 0;background:none;color:#0b5cad;text-decoration:underline;font-weight:400}\
+.links form{display:inline}\
 a{color:#0b5cad}";
 
 /// The forced change's live checklist: on each keystroke the rules the browser can
@@ -199,6 +202,16 @@ fn error_summary(errors: &[String]) -> String {
     s
 }
 
+fn notice(text: Option<&str>) -> String {
+    text.map(|t| {
+        format!(
+            "<div class=\"notice\" role=\"status\"><p>{}</p></div>",
+            esc(t)
+        )
+    })
+    .unwrap_or_default()
+}
+
 fn hidden(request: &str, csrf: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"request\" value=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
@@ -222,6 +235,8 @@ pub struct SignInPage<'a> {
     pub app_name: &'a str,
     pub login_hint: Option<&'a str>,
     pub errors: &'a [String],
+    /// Good news above the form (`role=status`).
+    pub notice: Option<&'a str>,
     pub redirect_origin: &'a str,
     /// The passkey button's ceremony and options (`None`: no button).
     pub passkey: Option<&'a crate::service::passkeys::PasskeyPrompt>,
@@ -262,17 +277,19 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
         ("", " autofocus")
     };
     let body = format!(
-        "<h1>Sign in</h1><p>to continue to <strong>{app}</strong></p>{errors}\
+        "<h1>Sign in</h1><p>to continue to <strong>{app}</strong></p>{notice}{errors}\
          <form method=\"post\" action=\"/oauth2/sign-in\">{hidden}\
          <label for=\"username\">Sign-in name</label>\
          <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
          autocapitalize=\"none\" spellcheck=\"false\" required value=\"{hint}\"{user_focus}{d}>\
          <label for=\"password\">Password</label>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{pass_focus}{d}>\
-         <button type=\"submit\">Sign in</button></form>{passkey}\
-         <p class=\"hint\">Forgot your password? Ask your manager to reset it. \
-         Got a Temporary Access Pass from your manager? Type it as your password.</p>",
+         <button type=\"submit\">Sign in</button></form>\
+         <form method=\"post\" action=\"/oauth2/reset\">{hidden}\
+         <button type=\"submit\" class=\"link\">Forgot your password?</button></form>{passkey}\
+         <p class=\"hint\">Got a Temporary Access Pass from your manager? Type it as your password.</p>",
         app = esc(p.app_name),
+        notice = notice(p.notice),
         errors = error_summary(p.errors),
         hidden = hidden(p.request, p.csrf),
         hint = esc(hint),
@@ -471,11 +488,26 @@ fn checklist(r: &PasswordRules<'_>) -> String {
     s
 }
 
-pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpResponse {
+/// What differs between the forced change and the self-service reset's new password.
+struct PasswordStep {
+    title: &'static str,
+    intro: &'static str,
+    action: &'static str,
+    button: &'static str,
+    /// The domain changes a password only with the old one (its history rules then
+    /// apply to the person's own choice); a reset writes it as an administrator does.
+    ask_current: bool,
+}
+
+fn password_page(
+    p: &SignInPage<'_>,
+    rules: &PasswordRules<'_>,
+    step: PasswordStep,
+) -> HttpResponse {
     let body = format!(
         "<h1>Choose a new password</h1>\
-         <p>You must choose a new password before you continue to <strong>{app}</strong>.</p>{errors}\
-         <form method=\"post\" action=\"/oauth2/change-password\">{hidden}{current}\
+         <p>{intro}</p>{errors}\
+         <form method=\"post\" action=\"{action}\">{hidden}{current}\
          <label for=\"new_password\">New password</label>\
          <input id=\"new_password\" name=\"new_password\" type=\"password\" autocomplete=\"new-password\" \
          required{focus} aria-describedby=\"rules{e}\"{inv}>\
@@ -483,31 +515,130 @@ pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpRes
          <label for=\"confirm_password\">Confirm new password</label>\
          <input id=\"confirm_password\" name=\"confirm_password\" type=\"password\" autocomplete=\"new-password\" required{d}>\
          <p class=\"hint\">A few unrelated words work well.</p>\
-         <button type=\"submit\">Change password and continue</button></form>",
-        app = esc(p.app_name),
+         <button type=\"submit\">{button}</button></form>",
+        intro = step.intro.replace("{app}", &format!("<strong>{}</strong>", esc(p.app_name))),
+        action = step.action,
+        button = step.button,
         errors = error_summary(p.errors),
         hidden = hidden(p.request, p.csrf),
         e = if p.errors.is_empty() { "" } else { " errors" },
         inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
         d = described(p.errors),
         checklist = checklist(rules),
-        // The domain changes a password only with the old one (its history rules
-        // then apply to the person's own choice).
-        current = if matches!(rules.policy, Policy::Domain(_)) {
+        current = if step.ask_current {
             "<label for=\"current_password\">Current password</label>\
              <input id=\"current_password\" name=\"current_password\" type=\"password\" \
              autocomplete=\"current-password\" required autofocus>"
         } else {
             ""
         },
-        focus = if matches!(rules.policy, Policy::Domain(_)) { "" } else { " autofocus" },
+        focus = if step.ask_current { "" } else { " autofocus" },
     );
     document(
-        "Choose a new password",
+        step.title,
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
         Some(Script::Checklist),
+    )
+}
+
+pub fn change_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpResponse {
+    password_page(
+        p,
+        rules,
+        PasswordStep {
+            title: "Choose a new password",
+            intro: "You must choose a new password before you continue to {app}.",
+            action: "/oauth2/change-password",
+            button: "Change password and continue",
+            ask_current: matches!(rules.policy, Policy::Domain(_)),
+        },
+    )
+}
+
+/// The self-service reset's last step.
+pub fn reset_password(p: &SignInPage<'_>, rules: &PasswordRules<'_>) -> HttpResponse {
+    password_page(
+        p,
+        rules,
+        PasswordStep {
+            title: "Reset your password",
+            intro: "The code was right. Choose a new password; then sign in to {app} with it.",
+            action: "/oauth2/reset/password",
+            button: "Reset password",
+            ask_current: false,
+        },
+    )
+}
+
+/// A form of the reset that posts only the request: a secondary or link button.
+fn step_button(p: &SignInPage<'_>, action: &str, class: &str, label: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\">{}\
+         <button type=\"submit\" class=\"{class}\">{}</button></form>",
+        hidden(p.request, p.csrf),
+        esc(label)
+    )
+}
+
+/// The self-service reset's first step: whose password.
+pub fn reset_name(p: &SignInPage<'_>) -> HttpResponse {
+    let body = format!(
+        "<h1>Reset your password</h1>\
+         <p>Enter your sign-in name. We'll send a code by text message to the mobile number \
+         your manager registered for you.</p>{errors}\
+         <form method=\"post\" action=\"/oauth2/reset/send\">{hidden}\
+         <label for=\"username\">Sign-in name</label>\
+         <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
+         autocapitalize=\"none\" spellcheck=\"false\" required autofocus value=\"{name}\"{d}>\
+         <button type=\"submit\">Send code</button></form>{back}",
+        errors = error_summary(p.errors),
+        hidden = hidden(p.request, p.csrf),
+        name = esc(p.login_hint.unwrap_or("")),
+        d = described(p.errors),
+        back = step_button(p, "/oauth2/reset/cancel", "link", "Back to sign in"),
+    );
+    document(
+        "Reset your password",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        None,
+    )
+}
+
+/// The self-service reset's code step. The words are the same whether or not a code
+/// was sent.
+pub fn reset_code(p: &SignInPage<'_>) -> HttpResponse {
+    let body = format!(
+        "<h1>Enter the code</h1>\
+         <p>If <strong>{name}</strong> has a mobile number registered, we've sent it a text message \
+         with an 8-digit code. The code works for 5 minutes.</p>{errors}\
+         <form method=\"post\" action=\"/oauth2/reset/verify\">{hidden}\
+         <label for=\"code\">Code</label>\
+         <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" \
+         autocomplete=\"one-time-code\" pattern=\"[0-9 \\-]*\" maxlength=\"10\" required autofocus \
+         aria-describedby=\"code-hint{e}\"{inv}>\
+         <p class=\"hint\" id=\"code-hint\">8 digits, from the text message.</p>\
+         <button type=\"submit\">Verify code</button></form>\
+         {again}\
+         <p class=\"hint\">No text message? If no mobile number is registered for you, \
+         ask your manager to reset your password or to add your number.</p>{back}",
+        name = esc(p.login_hint.unwrap_or("")),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.request, p.csrf),
+        e = if p.errors.is_empty() { "" } else { " errors" },
+        inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
+        again = step_button(p, "/oauth2/reset/send", "secondary", "Send a new code"),
+        back = step_button(p, "/oauth2/reset/cancel", "link", "Back to sign in"),
+    );
+    document(
+        "Enter the code",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        None,
     )
 }
 
@@ -591,6 +722,7 @@ mod tests {
             app_name: "Rota",
             login_hint: None,
             errors: &errors,
+            notice: None,
             redirect_origin: "https://rota.example",
             passkey: None,
             totp: true,

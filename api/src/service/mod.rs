@@ -24,6 +24,8 @@ pub mod recovery;
 pub mod role_assignments;
 pub mod settings;
 pub mod signin;
+pub mod sspr;
+pub mod text_codes;
 pub mod units;
 pub mod users;
 pub mod views;

@@ -117,6 +117,8 @@ pub struct PageContext {
     pub app_name: String,
     pub login_hint: Option<String>,
     pub errors: Vec<String>,
+    /// Good news to show above the form (a password reset that worked).
+    pub notice: Option<String>,
     /// The origin of the redirect URI, which the page's CSP lets the form go to.
     pub redirect_origin: String,
     /// The forced change: whose password (sign-in name, display name), for the
@@ -160,6 +162,13 @@ pub enum Outcome {
     Code(PageContext),
     /// The admin policy: add an authenticator app before going on.
     EnrolTotp(PageContext),
+    /// Self-service password reset: the sign-in name to text a code for.
+    ResetName(PageContext),
+    /// Self-service password reset: the code texted (`login_hint`: the name typed).
+    ResetCode(PageContext),
+    /// Self-service password reset: the new password (`password_for`,
+    /// `domain_policy` as for the forced change).
+    ResetPassword(PageContext),
     /// Signed in, but not one of the people who may use this application.
     NotAllowed {
         app_name: String,
@@ -167,7 +176,7 @@ pub enum Outcome {
     },
 }
 
-fn error_page(title: &str, message: &str) -> Outcome {
+pub(crate) fn error_page(title: &str, message: &str) -> Outcome {
     Outcome::ErrorPage {
         title: title.to_owned(),
         message: message.to_owned(),
@@ -402,6 +411,8 @@ pub async fn authorize(
                 enrolling: None,
                 second_factor: false,
                 amr: None,
+                reset_code: None,
+                reset_for: None,
             };
             // Sealed into the form: showing the page writes nothing.
             let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
@@ -412,6 +423,7 @@ pub async fn authorize(
                 app_name: app.display_name,
                 login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
                 errors: Vec::new(),
+                notice: None,
                 redirect_origin: origin_of(&req.redirect_uri),
                 password_for: None,
                 domain_policy: None,
@@ -520,7 +532,7 @@ async fn complete(
 
 /// The authorization request a form carried, if this server sealed it, it has not
 /// expired, and the browser's CSRF cookie is the one it was made for.
-async fn pending_for(
+pub(crate) async fn pending_for(
     state: &AppState,
     sealed: &str,
     csrf_form: &str,
@@ -550,7 +562,7 @@ async fn pending_for(
     Ok(Ok((p, app)))
 }
 
-fn expired_page() -> Outcome {
+pub(crate) fn expired_page() -> Outcome {
     error_page(
         "This sign-in page has expired",
         "Go back to the application and start signing in again.",
@@ -568,7 +580,7 @@ fn request_of(p: &PendingRequest) -> Request {
 }
 
 /// The hosted page again for the same request (`sealed`), with `errors`.
-fn page(
+pub(crate) fn page(
     p: &PendingRequest,
     sealed: String,
     app: &ApplicationRow,
@@ -582,6 +594,7 @@ fn page(
         app_name: app.display_name.clone(),
         login_hint: hint,
         errors,
+        notice: None,
         redirect_origin: origin_of(&p.redirect_uri),
         password_for: None,
         domain_policy: None,
@@ -593,7 +606,7 @@ fn page(
 
 /// The sign-in page again (after a refused password or passkey), with its passkey
 /// button.
-async fn sign_in_again(state: &AppState, ctx: PageContext) -> Result<Outcome, ApiError> {
+pub(crate) async fn sign_in_again(state: &AppState, ctx: PageContext) -> Result<Outcome, ApiError> {
     let passkey = crate::service::passkeys::sign_in_prompt(state, &ctx.csrf, None).await?;
     Ok(Outcome::SignIn(PageContext { passkey, ..ctx }))
 }
@@ -615,7 +628,7 @@ async fn code_page(state: &AppState, ctx: PageContext, user: UserId) -> Result<O
 }
 
 /// The forced change's page: `page` with whose password it is.
-async fn change_page(
+pub(crate) async fn change_page(
     state: &AppState,
     ctx: PageContext,
     account: &crate::store::accounts::Account,
@@ -635,7 +648,7 @@ async fn change_page(
 }
 
 /// The hosted page's words when the on-premises directory does not answer.
-const DIRECTORY_DOWN: &str =
+pub(crate) const DIRECTORY_DOWN: &str =
     "Your company directory can't be reached right now, so nothing was changed. Try again in a few minutes.";
 
 /// The words the hosted page shows for a refused sign-in.
@@ -744,11 +757,7 @@ pub async fn sign_in(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if pending.password_change.is_some()
-        || pending.code_for.is_some()
-        || pending.enrolling.is_some()
-        || pending.second_factor
-    {
+    if !pending.at_start() {
         // A later step's request names who signed in already; not a sign-in form.
         return Ok(expired_page());
     }
@@ -900,7 +909,7 @@ pub struct CodeForm {
 
 /// The account a later step's request names, if it still exists at that token
 /// version (a reset or change since ends the form).
-async fn account_at(
+pub(crate) async fn account_at(
     state: &AppState,
     user: UserId,
     token_version: i64,
@@ -995,7 +1004,12 @@ pub async fn passkey(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if pending.password_change.is_some() || pending.enrolling.is_some() || pending.second_factor {
+    if pending.password_change.is_some()
+        || pending.enrolling.is_some()
+        || pending.second_factor
+        || pending.reset_code.is_some()
+        || pending.reset_for.is_some()
+    {
         return Ok(expired_page());
     }
     let expected = pending.code_for;

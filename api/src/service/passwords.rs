@@ -356,3 +356,101 @@ pub async fn set_own_password(
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(())
 }
+
+/// A self-service password reset (`service::sspr`), once the person proved who they
+/// are with a code texted to their mobile: the cloud policy (not a previous
+/// password), or for a user synced from the on-premises directory the password
+/// written to AD (whose policy decides); the account unlocked, every token and
+/// provider session ended (the token version moves on), audited "Reset password
+/// (self-service)".
+pub async fn reset_own_password(
+    state: &AppState,
+    initiator: &crate::audit::Initiator,
+    account: &crate::store::accounts::Account,
+    new_password: String,
+) -> ApiResult<()> {
+    const ACTIVITY: Activity = Activity::ResetPasswordSelfService;
+    let target = TargetResource::user(account.id, &account.display_name);
+    let write = match directory::linked(state, account) {
+        Some((dir, guid)) => {
+            if new_password.is_empty() {
+                return Err(ApiError::field(
+                    "new_password",
+                    FieldErrorCode::Required,
+                    "Type a new password.",
+                ));
+            }
+            let written = directory::reset(
+                &dir,
+                guid,
+                &new_password,
+                &account.user_principal_name,
+                &account.display_name,
+            )
+            .await;
+            if let Err(failure) = written {
+                let event = Event::failure(ACTIVITY, failure.reason.to_owned()).target(target);
+                audit::record_alone(state, initiator, event).await?;
+                return Err(failure.error);
+            }
+            None
+        }
+        None => {
+            let mut errors = check_cloud_password(
+                &state.policy.cloud(),
+                "new_password",
+                &new_password,
+                &account.user_principal_name,
+                &account.display_name,
+            );
+            let new = Secret::new(new_password);
+            let mut reused = state
+                .hasher
+                .verify(&new, Some(account.password_hash.clone()))
+                .await?;
+            if let Some(previous) = account.previous_password_hash.clone() {
+                reused = reused || state.hasher.verify(&new, Some(previous)).await?;
+            }
+            if reused {
+                errors.push(shared::dto::FieldError {
+                    field: "new_password".to_owned(),
+                    code: FieldErrorCode::PasswordReused,
+                    message: "Choose a password you have not used before.".to_owned(),
+                });
+            }
+            if !errors.is_empty() {
+                return Err(ApiError::Validation(errors));
+            }
+            Some(state.hasher.hash(&new).await?)
+        }
+    };
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    let target = match &write {
+        Some(hash) => {
+            crate::store::accounts::set_password(&mut tx, account.id, hash, false, None, now)
+                .await?;
+            target
+        }
+        None => {
+            crate::store::accounts::set_directory_password(&mut tx, account.id, false, now).await?;
+            target.with("password_written_to", None, Some("directory".to_owned()))
+        }
+    };
+    crate::store::codes::spend_all(
+        &mut *tx,
+        account.id,
+        crate::service::text_codes::Purpose::Reset.id(),
+        now,
+    )
+    .await?;
+    let (_, mut units) =
+        crate::store::users::profiles_for_users(state.store.reader(), &[account.id]).await?;
+    let units = units.remove(&account.id).unwrap_or_default();
+    let event = Event::success(ACTIVITY)
+        .target(target)
+        .units(units.iter().map(|u| UnitId::from(u.id)));
+    audit::record(&mut tx, initiator, now, &*state.ids, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}

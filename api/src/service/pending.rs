@@ -13,7 +13,7 @@
 //! then: the change moves it on, so the same form cannot change it twice), and in the
 //! same way whose code from an authenticator app is awaited, whose app is being
 //! enrolled (the admin policy), whether the second factor was passed, and how (a
-//! passkey).
+//! passkey), and a self-service password reset's progress.
 //!
 //! The form is single use where it matters: signing in through it records its id
 //! ([`crate::store::oidc::spend_request`]) in the transaction that starts the session,
@@ -82,6 +82,14 @@ pub struct PendingRequest {
     /// passkey: `hwk user mfa` alone, `pwd hwk user mfa` after the password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<String>,
+    /// Self-service password reset (`service::sspr`): the sign-in name typed and the
+    /// id of the code asked for (`service::text_codes`), awaiting the code texted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_code: Option<(String, String)>,
+    /// Self-service password reset: the code was right; (user, token version) now
+    /// chooses a new password (the reset moves the version on, so once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_for: Option<(UserId, i64)>,
 }
 
 impl std::fmt::Debug for PendingRequest {
@@ -150,6 +158,17 @@ impl PendingRequest {
             return Err(Refused::Expired);
         }
         Ok(request)
+    }
+
+    /// Whether the form is at its first step: nobody proved who they are yet and no
+    /// password reset is under way.
+    pub fn at_start(&self) -> bool {
+        self.password_change.is_none()
+            && self.code_for.is_none()
+            && self.enrolling.is_none()
+            && !self.second_factor
+            && self.reset_code.is_none()
+            && self.reset_for.is_none()
     }
 
     /// Whether `csrf` (the form's field, equal to the browser's cookie) is the secret

@@ -35,3 +35,4 @@ mod secrets;
 mod signin_protection;
 mod sms;
 mod spa;
+mod sspr;

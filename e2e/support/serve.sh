@@ -24,6 +24,9 @@ trap cleanup EXIT
 trap 'exit 143' INT TERM
 
 export DATABASE_URL="sqlite://$dir/openstaff.db"
+# Where the specs find the database (the self-service reset's spec reads the text
+# messages of the development outbox with `openstaff sms outbox`).
+echo "$DATABASE_URL" > "${TMPDIR:-/tmp}/openstaff-e2e-$port.database-url"
 # Quiet request logs; warnings and errors still reach the Playwright output.
 export RUST_LOG="${RUST_LOG:-warn}"
 export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"

@@ -735,3 +735,61 @@ async fn the_outbox_survives_a_kill_9_and_delivers_exactly_once() {
     store.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Several replicas on one database (SQLite here, PostgreSQL under
+/// `OPENSTAFF_TEST_POSTGRES`): their workers' leases never let two of them send the
+/// same message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_the_outbox_without_sending_a_message_twice() {
+    let rx = Receiver::start(|_, _| 200).await;
+    let url = format!("{}/sms", rx.base);
+    let app = TestApp::spawn().await;
+    let env = webhook_env(&url);
+    let dir = std::env::temp_dir().join(format!("openstaff-sms-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("replicas.log");
+    let replicas = [
+        Serve::start(&app.database_url, &log, &env).await,
+        Serve::start(&app.database_url, &log, &env).await,
+    ];
+
+    // Thirty messages queued in one transaction, as a caller would.
+    let mut state =
+        openstaff::state::AppState::for_cli(&app.store, &openstaff::state::ClockAndIds::system())
+            .unwrap();
+    state.sms = Arc::new(openstaff::sms::Gateway::from_config(&fast_webhook(&url)).unwrap());
+    state
+        .secrets
+        .key(openstaff::time::Micros::from_datetime(chrono::Utc::now()))
+        .await
+        .unwrap();
+    let mut tx = app.store.begin().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let body = format!("Code {i:08}");
+        ids.push(
+            openstaff::sms::enqueue(&mut tx, &state, "+33612345678", &body)
+                .await
+                .unwrap(),
+        );
+    }
+    tx.commit().await.unwrap();
+
+    let seen = rx.wait_for(30, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let seen_after = rx.seen();
+    assert_eq!(seen_after.len(), 30, "a message was sent twice: {seen:?}");
+    let mut got: Vec<String> = seen_after
+        .iter()
+        .map(|r| r.webhook_id.clone().unwrap())
+        .collect();
+    got.sort();
+    ids.sort();
+    assert_eq!(got, ids);
+    assert!(seen_after.iter().all(|r| r.signature_ok && !r.duplicate));
+    let listed = app.sms_messages().await;
+    assert_eq!(listed.len(), 30);
+    assert!(listed.iter().all(|(_, body)| body.is_empty()), "{listed:?}");
+    drop(replicas);
+    let _ = std::fs::remove_dir_all(dir);
+}

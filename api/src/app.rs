@@ -53,6 +53,8 @@ pub async fn state(
     server: &ServerConfig,
     time: ClockAndIds,
 ) -> anyhow::Result<AppState> {
+    // A bad SMS setting stops the start before anything is touched.
+    let sms = crate::sms::Gateway::from_config(&server.sms)?;
     let store = Store::connect(&store_cfg.database_url, store_cfg.read_connections).await?;
     store.migrate().await?;
     let keys = KeyRing::load(
@@ -69,7 +71,6 @@ pub async fn state(
     secrets.key(time.now()).await?;
     let provider = server.provider()?;
     let directory = crate::directory::Directory::from_config(&server.directory)?;
-    let sms = crate::sms::Gateway::from_config(&server.sms)?;
     crate::service::applications::register_first_party(&store, &provider.issuer, time.now())
         .await?;
     Ok(AppState {

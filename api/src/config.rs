@@ -221,21 +221,26 @@ fn passkeys(
 pub struct SmsConfig {
     /// `outbox` (development: messages stay in the database for `openstaff sms
     /// outbox`) or `webhook` (delivered over HTTPS, see `--sms-webhook-url`).
-    #[arg(long = "sms", env = "OPENSTAFF_SMS", value_enum, default_value_t = SmsMode::Outbox)]
+    #[arg(id = "sms", long = "sms", env = "OPENSTAFF_SMS", value_enum, default_value_t = SmsMode::Outbox)]
     pub mode: SmsMode,
     /// Where the webhook posts each message. `https://` (plain `http://` only to a
     /// loopback address). With `--sms-webhook-format twilio` it defaults to Twilio's
     /// Messages API for the account.
-    #[arg(long = "sms-webhook-url", env = "OPENSTAFF_SMS_WEBHOOK_URL")]
+    #[arg(
+        id = "sms_webhook_url",
+        long = "sms-webhook-url",
+        env = "OPENSTAFF_SMS_WEBHOOK_URL"
+    )]
     pub webhook_url: Option<String>,
     /// `standard`: JSON `{to, body, id}` signed the Standard Webhooks way; `twilio`:
     /// Twilio's Messages API (form fields, Basic auth).
-    #[arg(long = "sms-webhook-format", env = "OPENSTAFF_SMS_WEBHOOK_FORMAT", value_enum,
+    #[arg(id = "sms_format", long = "sms-webhook-format", env = "OPENSTAFF_SMS_WEBHOOK_FORMAT", value_enum,
           default_value_t = SmsFormat::Standard)]
     pub format: SmsFormat,
     /// The signing secret of the `standard` format: `whsec_` and the base64 of 24 to
     /// 64 random bytes, shared with the receiver.
     #[arg(
+        id = "sms_webhook_secret",
         long = "sms-webhook-secret",
         env = "OPENSTAFF_SMS_WEBHOOK_SECRET",
         hide_env_values = true
@@ -243,47 +248,58 @@ pub struct SmsConfig {
     pub webhook_secret: Option<String>,
     /// Twilio: the account SID (`AC…`).
     #[arg(
+        id = "sms_twilio_account_sid",
         long = "sms-twilio-account-sid",
         env = "OPENSTAFF_SMS_TWILIO_ACCOUNT_SID"
     )]
     pub twilio_account_sid: Option<String>,
     /// Twilio: the account's auth token (or an API key secret).
     #[arg(
+        id = "sms_twilio_auth_token",
         long = "sms-twilio-auth-token",
         env = "OPENSTAFF_SMS_TWILIO_AUTH_TOKEN",
         hide_env_values = true
     )]
     pub twilio_auth_token: Option<String>,
     /// Twilio: the sender, a number in E.164 or a Messaging Service SID (`MG…`).
-    #[arg(long = "sms-twilio-from", env = "OPENSTAFF_SMS_TWILIO_FROM")]
+    #[arg(
+        id = "sms_twilio_from",
+        long = "sms-twilio-from",
+        env = "OPENSTAFF_SMS_TWILIO_FROM"
+    )]
     pub twilio_from: Option<String>,
     /// Longest wait for the gateway's answer to one attempt, in seconds.
-    #[arg(long = "sms-timeout-seconds", env = "OPENSTAFF_SMS_TIMEOUT_SECONDS", default_value_t = 15,
+    #[arg(id = "sms_timeout_seconds", long = "sms-timeout-seconds", env = "OPENSTAFF_SMS_TIMEOUT_SECONDS", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=120))]
     pub timeout_seconds: u64,
     /// Attempts before a message is given up (status `failed`).
-    #[arg(long = "sms-max-attempts", env = "OPENSTAFF_SMS_MAX_ATTEMPTS", default_value_t = 30,
+    #[arg(id = "sms_max_attempts", long = "sms-max-attempts", env = "OPENSTAFF_SMS_MAX_ATTEMPTS", default_value_t = 30,
           value_parser = clap::value_parser!(i64).range(1..=1000))]
     pub max_attempts: i64,
     /// Hours after which an undelivered message is given up.
-    #[arg(long = "sms-give-up-hours", env = "OPENSTAFF_SMS_GIVE_UP_HOURS", default_value_t = 24,
+    #[arg(id = "sms_give_up_hours", long = "sms-give-up-hours", env = "OPENSTAFF_SMS_GIVE_UP_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub give_up_hours: u32,
     /// The first retry's delay in milliseconds; each next one doubles (with jitter).
-    #[arg(long = "sms-retry-base-ms", env = "OPENSTAFF_SMS_RETRY_BASE_MS", default_value_t = 5_000,
+    #[arg(id = "sms_retry_base_ms", long = "sms-retry-base-ms", env = "OPENSTAFF_SMS_RETRY_BASE_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..), hide = true)]
     pub retry_base_ms: u64,
     /// The longest delay between two attempts, in milliseconds.
-    #[arg(long = "sms-retry-cap-ms", env = "OPENSTAFF_SMS_RETRY_CAP_MS", default_value_t = 3_600_000,
+    #[arg(id = "sms_retry_cap_ms", long = "sms-retry-cap-ms", env = "OPENSTAFF_SMS_RETRY_CAP_MS", default_value_t = 3_600_000,
           value_parser = clap::value_parser!(u64).range(1..), hide = true)]
     pub retry_cap_ms: u64,
     /// How long a replica holds a message it is sending before another may take it
     /// over (it died mid-attempt), in milliseconds; more than the timeout.
-    #[arg(long = "sms-lease-ms", env = "OPENSTAFF_SMS_LEASE_MS", hide = true)]
+    #[arg(
+        id = "sms_lease_ms",
+        long = "sms-lease-ms",
+        env = "OPENSTAFF_SMS_LEASE_MS",
+        hide = true
+    )]
     pub lease_ms: Option<u64>,
     /// How often the worker looks for due messages besides being woken by a new one,
     /// in milliseconds.
-    #[arg(long = "sms-poll-ms", env = "OPENSTAFF_SMS_POLL_MS", default_value_t = 2_000,
+    #[arg(id = "sms_poll_ms", long = "sms-poll-ms", env = "OPENSTAFF_SMS_POLL_MS", default_value_t = 2_000,
           value_parser = clap::value_parser!(u64).range(10..), hide = true)]
     pub poll_ms: u64,
 }

@@ -140,6 +140,11 @@ impl Span {
         Span(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
     }
 
+    /// As a `std` duration (a wait); zero when negative.
+    pub fn to_duration(self) -> std::time::Duration {
+        std::time::Duration::from_micros(u64::try_from(self.0).unwrap_or(0))
+    }
+
     /// `n` minutes.
     pub const fn minutes(n: u32) -> Span {
         Span(Span::MINUTE.0.saturating_mul(n as i64))
@@ -182,6 +187,11 @@ mod tests {
             Span::from_duration(std::time::Duration::from_millis(7)).0,
             7_000
         );
+        assert_eq!(
+            Span::millis(7).to_duration(),
+            std::time::Duration::from_millis(7)
+        );
+        assert_eq!(Span(-5).to_duration(), std::time::Duration::ZERO);
         assert_eq!(Span::seconds(u64::MAX).0, i64::MAX);
         assert_eq!(Span::hours(u32::MAX).0, i64::MAX);
         assert_eq!(Micros(i64::MAX - 1) + Span::HOUR, Micros(i64::MAX));

@@ -561,3 +561,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        // Clap checks ids, flags and env names are unique only when a command runs.
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
+    }
+}

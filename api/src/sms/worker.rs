@@ -33,31 +33,45 @@ async fn run(state: Arc<AppState>) {
     // transaction commits just after queueing); look again shortly a few times.
     let mut recheck: &[u64] = &[];
     loop {
-        let sent = match round(&state).await {
-            Ok(n) => n,
+        let now = state.now();
+        let (claimed, next_due) = match step(&state).await {
+            Ok(r) => r,
             Err(e) => {
-                tracing::warn!(error = %e, "SMS outbox: could not claim messages");
-                0
+                tracing::warn!(error = %e, "SMS outbox: could not read or claim messages");
+                (0, None)
             }
         };
-        if sent == BATCH as usize {
-            // There may be more due at once.
+        if claimed > 0 {
+            // More may be due, and the batch's retries are now scheduled.
             continue;
         }
-        let wait = match recheck.split_first() {
-            Some((ms, rest)) if sent == 0 => {
+        let wait = match (recheck.split_first(), next_due) {
+            (Some((ms, rest)), _) => {
                 recheck = rest;
                 Duration::from_millis(*ms)
             }
-            _ => {
-                recheck = &[];
-                gateway.delivery.poll
-            }
+            // Not less than a moment: a message due now that another replica is
+            // claiming shows as due until that claim commits.
+            (None, Some(due)) => (due - now)
+                .to_duration()
+                .max(Duration::from_millis(10))
+                .min(gateway.delivery.poll),
+            (None, None) => gateway.delivery.poll,
         };
         tokio::select! {
             _ = gateway.woken() => recheck = &[20, 100, 400],
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+/// Sends a batch if a message is due; returns how many it claimed and when the
+/// next queued message falls due.
+async fn step(state: &Arc<AppState>) -> anyhow::Result<(usize, Option<crate::time::Micros>)> {
+    let next_due = sms::next_due(&state.store).await?;
+    match next_due {
+        Some(due) if due <= state.now() => Ok((round(state).await?, next_due)),
+        _ => Ok((0, next_due)),
     }
 }
 

@@ -59,6 +59,20 @@ pub async fn newest(store: &Store, limit: i64) -> StoreResult<Vec<Row>> {
     .db()
 }
 
+/// When the next queued message falls due: its next attempt's time, or the end of
+/// its lease if that is later. `None` when nothing is queued. A read, so an idle
+/// worker never takes SQLite's one writer.
+pub async fn next_due(store: &Store) -> StoreResult<Option<Micros>> {
+    let (due,) = sqlx::query_as::<Db, (Option<Micros>,)>(
+        "SELECT MIN(CASE WHEN leased_until > next_attempt_at THEN leased_until \
+         ELSE next_attempt_at END) FROM sms_messages WHERE status = 'queued'",
+    )
+    .fetch_one(store.reader())
+    .await
+    .db()?;
+    Ok(due)
+}
+
 /// A message the worker claimed: its lease is `lease_token` until `leased_until`.
 #[derive(sqlx::FromRow)]
 pub struct Claimed {

@@ -1,7 +1,8 @@
 //! "Passwords, temporary or not, never appear in logs, audit events or error
 //! bodies" (SPEC section 3), checked end to end against the real binary: a demo
 //! directory, a server logging at debug level in JSON, a full reset scenario, then a
-//! scan of the log, every response and the database for every password used.
+//! scan of the log, every response and the database for every password used (and
+//! for the number and text of a text message delivered through the SMS webhook).
 
 use crate::helpers::eventually;
 use reqwest::{Client, Method, Response};
@@ -20,6 +21,13 @@ const INITIAL: &str = "Quartz-Meadow-Falcon-63";
 const NEW: &str = "Saffron-Glacier-Tunnel-48";
 const WEAK_NEW: &str = "lenafischerpassword";
 const ON_PREM: &str = "Cobalt-Ferry-Lantern-2026";
+/// A text message sent through the SMS webhook: its number (as typed, and in E.164
+/// and its national digits) and its text (and the code in it).
+const SMS_TO: &str = "+33 6 98 76 54 32";
+const SMS_TO_E164: &str = "+33698765432";
+const SMS_TO_NATIONAL: &str = "698765432";
+const SMS_BODY: &str = "OpenStaff code 73914862 (secrets test)";
+const SMS_CODE: &str = "73914862";
 const WEAK_ON_PREM: &str = "mangoplatypusriver";
 const WRONG: [&str; 4] = [
     "Wrong-Guess-Pelican-11",
@@ -267,13 +275,16 @@ impl Served {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
+    // Text messages leave through the webhook to a local receiver.
+    let receiver = crate::sms::Receiver::start(|_, _| 200).await;
+    let sms_env = crate::sms::webhook_env(&format!("{}/sms", receiver.base));
     let Served {
         mut server,
         mut r,
         database_url,
         db_path,
         log_path,
-    } = Served::start(&[]).await;
+    } = Served::start(&sms_env).await;
     use Method as M;
 
     // The administrator creates Lena with a known password and puts her in
@@ -598,6 +609,12 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
         .await;
     assert_eq!(status, 200, "{body}");
 
+    // An operator sends a text message through the gateway, which delivers it.
+    let sms_id = crate::sms::send(&database_url, SMS_TO, SMS_BODY, &sms_env);
+    let delivered = receiver.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(delivered[0].json()["body"], SMS_BODY);
+    assert_eq!(delivered[0].webhook_id.as_deref(), Some(sms_id.as_str()));
+
     // The audit trail as the administrator reads and exports it.
     r.send(M::GET, "/api/v1/audit-logs?limit=200", Some(&admin), None)
         .await;
@@ -623,6 +640,10 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
         log.contains("/api/v1/me/password") && log.contains("reset-password"),
         "the log does not cover the scenario"
     );
+    assert!(
+        log.contains("SMS delivered") && log.contains(&sms_id),
+        "the log does not cover the text message"
+    );
     let audit = audit_dump(&database_url).await;
     assert!(audit.contains("Reset password (by admin)"));
     assert!(audit.contains("Change password (self)"));
@@ -637,6 +658,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     secrets.push(&temp);
     secrets.extend([seed.as_str(), pass.as_str(), pass_plain.as_str()]);
     secrets.push(&app_secret);
+    secrets.extend([SMS_TO, SMS_TO_E164, SMS_TO_NATIONAL, SMS_BODY, SMS_CODE]);
     let mut leaks = Vec::new();
     for secret in &secrets {
         if log.contains(secret) {
@@ -662,7 +684,7 @@ async fn no_password_reaches_the_log_a_response_or_the_audit_trail() {
     }
     assert!(
         leaks.is_empty(),
-        "passwords, seeds, passes or client secrets leaked:\n{}",
+        "passwords, seeds, passes, client secrets or text messages leaked:\n{}",
         leaks.join("\n")
     );
     // The one place the temporary password belongs.

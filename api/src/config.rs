@@ -420,18 +420,6 @@ pub struct PolicyConfig {
     /// network shares one address: allow for its staff).
     #[arg(long, env = "OPENSTAFF_SMS_RATE_PER_IP_PER_HOUR", default_value_t = 30)]
     pub sms_rate_per_ip_per_hour: u32,
-    /// Whether a code by text message may be the second factor of someone holding an
-    /// admin role (`refuse` by default: SMS is the weakest factor, open to SIM swaps;
-    /// admins use an authenticator app or a passkey).
-    #[arg(long, env = "OPENSTAFF_ADMIN_SMS_SECOND_FACTOR", value_enum, default_value_t = AdminSms::Refuse)]
-    pub admin_sms_second_factor: AdminSms,
-}
-
-/// Whether admins may use a text-message code as their second factor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum AdminSms {
-    Allow,
-    Refuse,
 }
 
 /// The second-factor policy for admins.
@@ -461,7 +449,6 @@ impl Default for PolicyConfig {
             reauthentication_window: Span::minutes(15),
             sms_rate_per_hour: 5,
             sms_rate_per_ip_per_hour: 30,
-            admin_sms_second_factor: AdminSms::Refuse,
         }
     }
 }

@@ -228,21 +228,23 @@ impl Directory {
         })
     }
 
-    /// A manager's reset: sets `unicodePwd`, `pwdLastSet=0` (must change at next
-    /// sign-in) and clears `lockoutTime`, in one modify, so the domain applies all of
-    /// it or none.
+    /// A reset: sets `unicodePwd`, `pwdLastSet` (`0`, must change at next sign-in,
+    /// for a manager's reset; `-1`, set now, for the person's own self-service reset)
+    /// and clears `lockoutTime`, in one modify, so the domain applies all of it or none.
     pub async fn reset_password(
         &self,
         ldap: &mut Ldap,
         dn: &str,
         password: &str,
+        must_change: bool,
     ) -> Result<(), DirectoryError> {
+        let last_set: &[u8] = if must_change { b"0" } else { b"-1" };
         let mods: Vec<Mod<Vec<u8>>> = vec![
             Mod::Replace(
                 b"unicodePwd".to_vec(),
                 HashSet::from([unicode_pwd(password)]),
             ),
-            Mod::Replace(b"pwdLastSet".to_vec(), HashSet::from([b"0".to_vec()])),
+            Mod::Replace(b"pwdLastSet".to_vec(), HashSet::from([last_set.to_vec()])),
             Mod::Replace(b"lockoutTime".to_vec(), HashSet::from([b"0".to_vec()])),
         ];
         modify(ldap, self.timeout, dn, mods).await

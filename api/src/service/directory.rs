@@ -151,19 +151,23 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-/// A manager's reset, written to AD: the new password, must change at next sign-in,
-/// lockout cleared; all or nothing in one modify.
+/// A reset written to AD: the new password (a manager's: must change at next sign-in;
+/// the person's own self-service reset: not), lockout cleared; all or nothing in one
+/// modify.
 pub async fn reset(
     dir: &Directory,
     guid: Uuid,
     password: &str,
     upn: &str,
     display_name: &str,
+    must_change: bool,
 ) -> Result<(), Failure> {
     let (mut ldap, user) = service_and_user(dir, guid)
         .await
         .map_err(Failure::from_error)?;
-    let result = dir.reset_password(&mut ldap, &user.dn, password).await;
+    let result = dir
+        .reset_password(&mut ldap, &user.dn, password, must_change)
+        .await;
     let outcome = match result {
         Ok(()) => Ok(()),
         Err(DirectoryError::PasswordRefused(refusal)) => {

@@ -81,6 +81,7 @@ pub async fn reset_password(
                     &typed,
                     &s.row.user_principal_name,
                     &s.row.display_name,
+                    true,
                 )
                 .await;
                 if let Err(failure) = written {
@@ -386,6 +387,7 @@ pub async fn reset_own_password(
                 &new_password,
                 &account.user_principal_name,
                 &account.display_name,
+                false,
             )
             .await;
             if let Err(failure) = written {

@@ -357,3 +357,107 @@ async fn pass_through_sign_in_tells_the_domains_answers_apart() {
     let problem = assert_problem(token(START).await, 401, "account_disabled").await;
     assert!(problem.to_string().contains("disabled"));
 }
+
+/// The code of the last text message (the development outbox).
+async fn texted_code(app: &TestApp) -> String {
+    let messages = app.sms_messages().await;
+    let (_, body) = messages.last().expect("a text message");
+    body.chars().take(8).collect()
+}
+
+#[tokio::test]
+async fn a_self_service_reset_of_an_on_premises_user_is_written_to_the_domain() {
+    let Some(dc) = Dc::lock().await else { return };
+    let ou = dc.ou();
+    let app = app_for(&dc, &ou).await;
+    let admin = app.admin_token().await;
+    let (lina, lina_id, _) = store_with_lina(&dc, &ou, &app).await;
+    let put = app
+        .put(
+            &format!("/api/v1/users/{lina_id}/phone-methods/mobile"),
+            &admin,
+            json!({ "phone_number": "+33698765432" }),
+        )
+        .await;
+    assert!(put.status().is_success(), "{}", put.text().await.unwrap());
+    let rp = register_rota(&app, &admin).await;
+
+    let mut b = Browser::new();
+    let (verifier, challenge) = pkce();
+    let url = authorize_url(&app, &rp.client_id, &challenge, &[]);
+    let html = b.get(&app, &url).await.text().await.unwrap();
+    let html = post_page_form(&mut b, &app, "/oauth2/reset", &html, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let html = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/reset/send",
+        &html,
+        &[("username", &lina.upn)],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let code = texted_code(&app).await;
+    let html = post_page_form(&mut b, &app, "/oauth2/reset/verify", &html, &[("code", &code)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The domain's rules, no current password (a reset, as an administrator writes it).
+    assert!(html.contains("action=\"/oauth2/reset/password\""), "{html}");
+    assert!(!html.contains("current_password"), "{html}");
+    // The domain refuses a weak one, in words, and nothing changes.
+    let weak = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/reset/password",
+        &html,
+        &[("new_password", "abc"), ("confirm_password", "abc")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(weak.contains("There is a problem"), "{weak}");
+    dc.bind(&ou, &lina.dn, START).await.unwrap();
+    let chosen = "Harbor-Lights-2027";
+    let done = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/reset/password",
+        &weak,
+        &[("new_password", chosen), ("confirm_password", chosen)],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(done.contains("Your password has been reset"), "{done}");
+    // Written to AD: the new password binds there, with no forced change (Samba may
+    // still take the old one for its "old password allowed period"); no local copy.
+    dc.bind(&ou, &lina.dn, chosen).await.unwrap();
+    assert_ne!(dc.attr(&lina.dn, "pwdLastSet").as_deref(), Some("0"));
+    assert_eq!(stored_hash(&app, &lina_id).await, "!directory");
+    // And she signs in to the application with it (pass-through to the domain).
+    let back = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/sign-in",
+        &done,
+        &[("username", &lina.upn), ("password", chosen)],
+    )
+    .await;
+    let q = location_query(&back);
+    let tokens = exchange(&app, &rp, &q["code"], &verifier).await;
+    assert_eq!(tokens.status(), 200);
+    let audit = app.audit_dump().await;
+    assert!(audit.contains("Reset password (self-service)"), "{audit}");
+    assert!(audit.contains("refused_by_directory"), "{audit}");
+    assert!(!audit.contains(chosen) && !audit.contains(&code));
+    app.assert_audit_chain_valid().await;
+}

@@ -887,3 +887,70 @@ async fn replicas_share_the_outbox_without_sending_a_message_twice() {
     drop(replicas);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The purge the server runs now and then: development-outbox messages after a day,
+/// the webhook's outcomes (metadata only) after 30 days, nothing still queued.
+#[tokio::test]
+async fn old_messages_are_purged_and_queued_ones_kept() {
+    use openstaff::state::{AppState, Clock, ClockAndIds};
+    use openstaff::time::{Micros, Span};
+    struct At(Micros);
+    impl Clock for At {
+        fn now(&self) -> Micros {
+            self.0
+        }
+    }
+    let app = TestApp::spawn().await;
+    let now = Micros::from_datetime(chrono::Utc::now());
+    let queue = |days_ago: u32, webhook: bool| {
+        let store = app.store.clone();
+        async move {
+            let at = ClockAndIds::from_clock(Arc::new(At(now - Span::hours(24 * days_ago))));
+            let mut state = AppState::for_cli(&store, &at).unwrap();
+            if webhook {
+                let cfg = fast_webhook("http://127.0.0.1:9/");
+                state.sms = Arc::new(openstaff::sms::Gateway::from_config(&cfg).unwrap());
+            }
+            state.secrets.key(now).await.unwrap();
+            let mut tx = store.begin().await.unwrap();
+            let id = openstaff::sms::enqueue(&mut tx, &state, "+33612345678", "Code 12345678")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        }
+    };
+    let fresh_outbox = queue(0, false).await;
+    queue(2, false).await; // an old outbox message
+    let old_queued = queue(40, true).await;
+    let old_delivered = queue(40, true).await;
+    let recent_delivered = queue(10, true).await;
+    let mut tx = app.store.begin().await.unwrap();
+    for id in [&old_delivered, &recent_delivered] {
+        sqlx::query(
+            "UPDATE sms_messages SET status = 'delivered', to_sealed = NULL, \
+             body_sealed = NULL, finished_at = created_at WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    let purged =
+        openstaff::store::sms::purge(&mut tx, now - Span::hours(24), now - Span::hours(24 * 30))
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(purged, 2);
+    let mut left: Vec<String> = sqlx::query_as::<_, (String,)>("SELECT id FROM sms_messages")
+        .fetch_all(app.store.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
+    left.sort();
+    let mut kept = vec![fresh_outbox, old_queued, recent_delivered];
+    kept.sort();
+    assert_eq!(left, kept);
+}

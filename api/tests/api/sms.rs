@@ -655,16 +655,21 @@ impl Serve {
                     );
                 }
                 let all = std::fs::read_to_string(log).unwrap_or_default();
+                // The whole banner: the file may hold half a line while it is written.
                 let found = all.get(before..).and_then(|new| {
                     let (_, rest) = new.split_once("OpenStaff is running at ")?;
-                    let url = rest.split_whitespace().next()?;
+                    let (url, _) = rest.split_once(" (API explorer")?;
                     Some(url.trim_end_matches('/').to_owned())
                 });
                 std::future::ready(found)
             })
             .await;
-        let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
-        assert_eq!(ready.status(), 200);
+        let readyz = format!("{base}/readyz");
+        crate::helpers::eventually("the server to be ready", Duration::from_secs(30), || {
+            let probe = reqwest::get(readyz.clone());
+            async move { probe.await.is_ok_and(|r| r.status() == 200).then_some(()) }
+        })
+        .await;
         Serve { child }
     }
 

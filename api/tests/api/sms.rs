@@ -122,6 +122,8 @@ pub(crate) struct Received {
     pub signature_ok: bool,
     /// `webhook-timestamp` within five minutes of the receiver's clock.
     pub timestamp_ok: bool,
+    /// How many entries `webhook-signature` held.
+    pub signatures: usize,
     pub authorization: Option<String>,
     pub content_type: Option<String>,
     pub raw: String,
@@ -204,6 +206,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, st: web::Data<Arc<RxState>>
         tokio::time::sleep(wait).await;
     }
     let timestamp = header("webhook-timestamp");
+    let signatures = header("webhook-signature").map_or(0, |s| s.split(' ').count());
     let signature_ok = match (&webhook_id, &timestamp, header("webhook-signature")) {
         (Some(id), Some(ts), Some(sig)) => verify(&st.key, id, ts, &body, &sig),
         _ => false,
@@ -214,6 +217,7 @@ async fn receive(req: HttpRequest, body: web::Bytes, st: web::Data<Arc<RxState>>
     let mut r = Received {
         path: req.path().to_owned(),
         webhook_id,
+        signatures,
         signature_ok,
         timestamp_ok,
         authorization: header("authorization"),
@@ -400,7 +404,16 @@ async fn finished(store: &openstaff::store::Store, id: &str) -> Row {
 async fn the_webhook_posts_signed_json_and_keeps_only_metadata_once_delivered() {
     let rx = Receiver::start(|_, _| 204).await;
     let url = format!("{}/sms", rx.base);
-    let app = TestApp::spawn_with(|cfg| cfg.sms = fast_webhook(&url)).await;
+    // Mid-rotation: the server signs with a new secret and the old one, which is all
+    // the receiver knows yet.
+    let rotating = |cfg: &mut openstaff::config::ServerConfig| {
+        let new = format!("whsec_{}", STANDARD.encode([9u8; 32]));
+        cfg.sms = SmsConfig {
+            webhook_secret: Some(format!("{new} {}", test_secret())),
+            ..fast_webhook(&url)
+        }
+    };
+    let app = TestApp::spawn_with(rotating).await;
     let id = send(
         &app.database_url,
         "+33 6 11 22 33 44",
@@ -411,6 +424,10 @@ async fn the_webhook_posts_signed_json_and_keeps_only_metadata_once_delivered() 
     let r = &seen[0];
     assert_eq!(r.path, "/sms");
     assert!(r.signature_ok, "bad signature: {r:?}");
+    assert_eq!(
+        r.signatures, 2,
+        "one signature per secret during a rotation: {r:?}"
+    );
     assert!(r.timestamp_ok, "bad timestamp: {r:?}");
     assert_eq!(r.webhook_id.as_deref(), Some(id.as_str()));
     assert_eq!(r.content_type.as_deref(), Some("application/json"));

@@ -144,6 +144,8 @@ pub fn server(
     // Text messages leave through the webhook, from the database outbox.
     if state.sms.delivers() {
         crate::sms::worker::spawn(state.clone().into_inner());
+    } else {
+        tracing::info!("text messages stay in the development outbox (openstaff sms outbox)");
     }
     // Expired codes, sessions and grants go now and then (any replica may do it).
     let (store, clock) = (state.store.clone(), state.clock.clone());
@@ -208,8 +210,14 @@ async fn purge_expired(store: &Store, now: Micros) -> anyhow::Result<()> {
     crate::store::oidc::purge_expired(&mut tx, now).await?;
     crate::store::methods::purge_unconfirmed(&mut tx, now - crate::service::mfa::ENROLMENT_TTL)
         .await?;
-    // The development outbox keeps messages a day: their codes are long expired.
-    crate::store::sms::purge_outbox(&mut tx, now - crate::time::Span::hours(24)).await?;
+    // The development outbox keeps messages a day (their codes are long expired),
+    // the webhook's outcomes 30 days.
+    crate::store::sms::purge(
+        &mut tx,
+        now - crate::time::Span::hours(24),
+        now - crate::time::Span::hours(24 * 30),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -238,7 +238,8 @@ pub struct SmsConfig {
           default_value_t = SmsFormat::Standard)]
     pub format: SmsFormat,
     /// The signing secret of the `standard` format: `whsec_` and the base64 of 24 to
-    /// 64 random bytes, shared with the receiver.
+    /// 64 random bytes, shared with the receiver. To rotate it, give the new and the
+    /// old one, separated by a space: each signs until the receiver has the new one.
     #[arg(
         id = "sms_webhook_secret",
         long = "sms-webhook-secret",

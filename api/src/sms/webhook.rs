@@ -31,9 +31,16 @@ pub fn from_config(cfg: &SmsConfig) -> anyhow::Result<Arc<dyn Sender>> {
                     "OPENSTAFF_SMS=webhook needs OPENSTAFF_SMS_WEBHOOK_SECRET (whsec_ and base64)"
                 )
             })?;
+            let keys = secret
+                .split_whitespace()
+                .map(parse_secret)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if keys.is_empty() {
+                return Err(bad_secret());
+            }
             Ok(Arc::new(StandardWebhook {
                 url: gateway_url(url)?,
-                key: parse_secret(secret)?,
+                keys,
                 client,
             }))
         }
@@ -104,17 +111,22 @@ pub fn gateway_url(raw: &str) -> anyhow::Result<reqwest::Url> {
 
 /// A Standard Webhooks signing secret: `whsec_` and the base64 of 24 to 64 bytes.
 pub fn parse_secret(secret: &str) -> anyhow::Result<Vec<u8>> {
-    let bad = || {
-        anyhow::anyhow!(
-            "OPENSTAFF_SMS_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes"
-        )
-    };
-    let b64 = secret.trim().strip_prefix("whsec_").ok_or_else(bad)?;
-    let key = STANDARD.decode(b64).map_err(|_| bad())?;
+    let b64 = secret
+        .trim()
+        .strip_prefix("whsec_")
+        .ok_or_else(bad_secret)?;
+    let key = STANDARD.decode(b64).map_err(|_| bad_secret())?;
     if !(24..=64).contains(&key.len()) {
-        return Err(bad());
+        return Err(bad_secret());
     }
     Ok(key)
+}
+
+/// What is wrong with a secret, without repeating it.
+fn bad_secret() -> anyhow::Error {
+    anyhow::anyhow!(
+        "OPENSTAFF_SMS_WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes (two such secrets, separated by a space, during a rotation)"
+    )
 }
 
 /// `v1,` and the base64 HMAC-SHA256 of `{id}.{timestamp}.{payload}` under `key`:
@@ -136,7 +148,9 @@ pub fn sign(key: &[u8], id: &str, timestamp: u64, payload: &[u8]) -> String {
 /// The `standard` format.
 pub struct StandardWebhook {
     url: reqwest::Url,
-    key: Vec<u8>,
+    /// The current secret first; during a rotation, the old one after it (each
+    /// signs, so receivers holding either verify).
+    keys: Vec<Vec<u8>>,
     client: reqwest::Client,
 }
 
@@ -150,7 +164,12 @@ impl StandardWebhook {
         })
         .to_string()
         .into_bytes();
-        let signature = sign(&self.key, &message.id, timestamp, &payload);
+        let signature = self
+            .keys
+            .iter()
+            .map(|key| sign(key, &message.id, timestamp, &payload))
+            .collect::<Vec<_>>()
+            .join(" ");
         let headers = [
             ("webhook-id".to_owned(), message.id.clone()),
             ("webhook-timestamp".to_owned(), timestamp.to_string()),
@@ -283,6 +302,41 @@ mod tests {
     }
 
     #[test]
+    fn a_rotation_signs_with_every_secret() {
+        let (new, old) = (
+            format!("whsec_{}", STANDARD.encode([1u8; 32])),
+            format!("whsec_{}", STANDARD.encode([2u8; 32])),
+        );
+        let cfg = SmsConfig {
+            mode: crate::config::SmsMode::Webhook,
+            webhook_url: Some("https://sms.contoso.example/hook".to_owned()),
+            webhook_secret: Some(format!("{new} {old}")),
+            ..SmsConfig::default()
+        };
+        let hook = StandardWebhook {
+            url: gateway_url(cfg.webhook_url.as_deref().unwrap()).unwrap(),
+            keys: vec![parse_secret(&new).unwrap(), parse_secret(&old).unwrap()],
+            client: client(Duration::from_secs(1)).unwrap(),
+        };
+        let message = Outgoing {
+            id: "0193-id".to_owned(),
+            to: "+33612345678".to_owned(),
+            body: "Code 1".to_owned(),
+            attempt: 1,
+        };
+        let (payload, headers) = hook.request(&message, 1_700_000_000);
+        let signatures: Vec<&str> = headers[2].1.split(' ').collect();
+        assert_eq!(
+            signatures,
+            vec![
+                sign(&[1u8; 32], "0193-id", 1_700_000_000, &payload),
+                sign(&[2u8; 32], "0193-id", 1_700_000_000, &payload),
+            ]
+        );
+        assert!(from_config(&cfg).is_ok());
+    }
+
+    #[test]
     fn secrets_need_the_prefix_and_enough_bytes() {
         assert!(parse_secret("C2FVsBQIhrscChlQIMV+b5sSYspob7oD").is_err());
         assert!(parse_secret("whsec_not base64!").is_err());
@@ -338,6 +392,12 @@ mod tests {
             ..webhook.clone()
         };
         assert!(err(&plain).contains("https://"));
+        let blank = SmsConfig {
+            webhook_url: Some("https://sms.contoso.example/hook".to_owned()),
+            webhook_secret: Some("  ".to_owned()),
+            ..webhook.clone()
+        };
+        assert!(err(&blank).contains("whsec_"));
         let twilio = SmsConfig {
             format: SmsFormat::Twilio,
             twilio_account_sid: Some("AC123".to_owned()),

@@ -194,15 +194,23 @@ pub async fn record(
     Ok(done)
 }
 
-/// Development-outbox messages older than `before` go (their codes expired long
-/// ago); delivered and failed rows keep only metadata and stay.
-pub async fn purge_outbox(tx: &mut Tx, before: Micros) -> StoreResult<u64> {
-    Ok(
-        sqlx::query("DELETE FROM sms_messages WHERE status = 'outbox' AND created_at < $1")
-            .bind(before)
-            .execute(&mut **tx)
-            .await
-            .db()?
-            .rows_affected(),
+/// Development-outbox messages queued before `outbox_before` go (their codes expired
+/// long ago), and so do delivered and given-up messages (metadata only by then)
+/// queued before `finished_before`. Both read the `created_at` index: a webhook
+/// message is finished within a day or so of being queued.
+pub async fn purge(
+    tx: &mut Tx,
+    outbox_before: Micros,
+    finished_before: Micros,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "DELETE FROM sms_messages WHERE (status = 'outbox' AND created_at < $1) \
+         OR (status IN ('delivered', 'failed') AND created_at < $2)",
     )
+    .bind(outbox_before)
+    .bind(finished_before)
+    .execute(&mut **tx)
+    .await
+    .db()?
+    .rows_affected())
 }

@@ -55,6 +55,15 @@ wire_enum! {
         /// An application signed in as itself (OAuth client-credentials grant), the
         /// entry of Entra's service principal sign-ins.
         ServicePrincipalSignIn = "Service principal sign-in",
+        /// A manager issued (or re-issued: the old one stops working) a sign-in
+        /// badge, a QR code for shared devices.
+        IssueBadge = "Issue badge",
+        /// A manager revoked a sign-in badge.
+        RevokeBadge = "Revoke badge",
+        /// A manager unlocked a badge locked after too many wrong PINs.
+        UnlockBadge = "Unlock badge",
+        /// The badge's holder chose its PIN, at its first use.
+        SetBadgePin = "Set badge PIN",
     }
 }
 
@@ -101,7 +110,11 @@ impl Activity {
             | Activity::IssueTemporaryAccessPass
             | Activity::RevokeTemporaryAccessPass
             | Activity::RegisterPasskey
-            | Activity::RemovePasskey => Category::UserManagement,
+            | Activity::RemovePasskey
+            | Activity::IssueBadge
+            | Activity::RevokeBadge
+            | Activity::UnlockBadge
+            | Activity::SetBadgePin => Category::UserManagement,
             Activity::SignIn | Activity::ServicePrincipalSignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -169,8 +182,12 @@ mod tests {
             Activity::RegisterPasskey => "Register passkey",
             Activity::RemovePasskey => "Remove passkey",
             Activity::ServicePrincipalSignIn => "Service principal sign-in",
+            Activity::IssueBadge => "Issue badge",
+            Activity::RevokeBadge => "Revoke badge",
+            Activity::UnlockBadge => "Unlock badge",
+            Activity::SetBadgePin => "Set badge PIN",
         });
-        assert_eq!(Activity::ALL.len(), 33);
+        assert_eq!(Activity::ALL.len(), 37);
     }
 
     #[test]
@@ -224,7 +241,11 @@ mod tests {
                 | Activity::IssueTemporaryAccessPass
                 | Activity::RevokeTemporaryAccessPass
                 | Activity::RegisterPasskey
-                | Activity::RemovePasskey => "UserManagement",
+                | Activity::RemovePasskey
+                | Activity::IssueBadge
+                | Activity::RevokeBadge
+                | Activity::UnlockBadge
+                | Activity::SetBadgePin => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

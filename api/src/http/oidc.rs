@@ -9,8 +9,9 @@ use crate::auth::context::RequestMeta;
 use crate::error::ApiError;
 use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
-    self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, CodeForm,
-    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, PasskeyForm, SignInForm,
+    self as service, AuthorizeParams, BadgeForm, BadgePinForm, ChangePasswordForm,
+    ClientCredentials, CodeForm, LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome,
+    PasskeyForm, SignInForm,
 };
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -34,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/oauth2/verify-code", web::post().to(verify_code))
     .route("/oauth2/enrol-totp", web::post().to(enrol_totp))
     .route("/oauth2/passkey", web::post().to(passkey))
+    .route("/oauth2/badge", web::post().to(badge))
+    .route("/oauth2/badge-pin", web::post().to(badge_pin))
     .route(service::TOKEN_PATH, web::post().to(token))
     .route(service::USERINFO_PATH, web::get().to(userinfo))
     .route(service::USERINFO_PATH, web::post().to(userinfo))
@@ -99,6 +102,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         | Outcome::ChangePassword(p)
         | Outcome::Code(p)
         | Outcome::EnrolTotp(p)
+        | Outcome::Badge(p)
+        | Outcome::BadgePin { page: p, .. }
             if p.csrf.is_empty() =>
         {
             pages::error(
@@ -117,6 +122,16 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 passkey: p.passkey.as_ref(),
                 totp: p.totp,
             });
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::Badge(p) => {
+            let mut resp = pages::badge(&plain_page(&p));
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::BadgePin { page: p, first_use } => {
+            let mut resp = pages::badge_pin(&plain_page(&p), first_use);
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
         }
@@ -186,6 +201,20 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         Outcome::NotAllowed { app_name, session } => {
             with_session(state, pages::not_allowed(&app_name), session)
         }
+    }
+}
+
+/// A step's page without a passkey button or a sign-in name.
+fn plain_page(p: &service::PageContext) -> SignInPage<'_> {
+    SignInPage {
+        request: &p.request,
+        csrf: &p.csrf,
+        app_name: &p.app_name,
+        login_hint: None,
+        errors: &p.errors,
+        redirect_origin: &p.redirect_origin,
+        passkey: None,
+        totp: true,
     }
 }
 
@@ -390,6 +419,49 @@ async fn passkey(
     answer(
         &state,
         service::passkey(&state, post.who.clone(), form, session, csrf).await,
+    )
+}
+
+async fn badge(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = BadgeForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        credential: post.fields.get("credential").cloned(),
+        back: post.fields.contains_key("back"),
+    };
+    answer(
+        &state,
+        service::badge(&state, post.who.clone(), form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn badge_pin(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = BadgePinForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        pin: post.field("pin"),
+        confirm_pin: post.field("confirm_pin"),
+    };
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::badge_pin(&state, post.who.clone(), form, session, csrf).await,
     )
 }
 

@@ -318,6 +318,13 @@ fn clipped(s: &str, max: usize) -> String {
     out
 }
 
+/// A font size (at most `max`) at which `text` fits the card's 480 units of width,
+/// for characters about `width` of the size wide on average.
+fn fitted(text: &str, max: u32, width: f64) -> u32 {
+    let chars = text.chars().count().max(1) as f64;
+    ((480.0 / (width * chars)) as u32).clamp(16, max)
+}
+
 /// The QR code of `credential` as an `<svg>` placed at (`x`, `y`), `size` wide, in
 /// module units inside (quiet zone included), drawn by the `qrcode` crate.
 fn qr_element(credential: &str, x: u32, y: u32, size: u32) -> anyhow::Result<String> {
@@ -348,11 +355,7 @@ pub fn badge_svg(
     expires_at: Option<Micros>,
 ) -> anyhow::Result<String> {
     let qr = qr_element(credential, 60, 150, 420)?;
-    let name = clipped(display_name, 30);
-    let name_size = match name.chars().count() {
-        0..=16 => 44,
-        n => (44 * 16 / n).max(26),
-    };
+    let name = clipped(display_name, 32);
     let places = if units.is_empty() {
         "No location".to_owned()
     } else {
@@ -362,7 +365,7 @@ pub fn badge_svg(
                 .map(|u| u.display_name.as_str())
                 .collect::<Vec<_>>()
                 .join(", "),
-            40,
+            48,
         )
     };
     let expiry = match expires_at {
@@ -378,14 +381,16 @@ pub fn badge_svg(
          <rect x=\"0\" y=\"0\" width=\"540\" height=\"860\" rx=\"24\" fill=\"#fff\" stroke=\"#6b7280\" stroke-width=\"2\"/>\
          <rect x=\"0\" y=\"0\" width=\"540\" height=\"110\" rx=\"24\" fill=\"#0b4f94\"/>\
          <rect x=\"0\" y=\"60\" width=\"540\" height=\"50\" fill=\"#0b4f94\"/>\
-         <text x=\"270\" y=\"70\" text-anchor=\"middle\" font-size=\"40\" font-weight=\"700\" fill=\"#fff\">OpenStaff sign-in badge</text>\
+         <text x=\"270\" y=\"70\" text-anchor=\"middle\" font-size=\"32\" font-weight=\"700\" fill=\"#fff\">OpenStaff sign-in badge</text>\
          {qr}\
          <text x=\"270\" y=\"640\" text-anchor=\"middle\" font-size=\"{name_size}\" font-weight=\"700\" fill=\"#1b1b1b\">{name}</text>\
-         <text x=\"270\" y=\"695\" text-anchor=\"middle\" font-size=\"28\" fill=\"#1b1b1b\">{places}</text>\
+         <text x=\"270\" y=\"695\" text-anchor=\"middle\" font-size=\"{places_size}\" fill=\"#1b1b1b\">{places}</text>\
          <text x=\"270\" y=\"745\" text-anchor=\"middle\" font-size=\"26\" fill=\"#1b1b1b\">{expiry}</text>\
          <text x=\"270\" y=\"815\" text-anchor=\"middle\" font-size=\"22\" fill=\"#4b5563\">Scan at sign-in, then enter your PIN.</text>\
          </svg>",
         name_attr = xml(display_name),
+        name_size = fitted(&name, 44, 0.62),
+        places_size = fitted(&places, 28, 0.55),
         name = xml(&name),
         places = xml(&places),
         expiry = xml(&expiry),

@@ -58,6 +58,15 @@ wire_enum! {
         /// Someone reset their own forgotten password on the hosted sign-in page, with
         /// a code texted to their mobile (Entra's string).
         ResetPasswordSelfService = "Reset password (self-service)",
+        /// A manager issued (or re-issued: the old one stops working) a sign-in
+        /// badge, a QR code for shared devices.
+        IssueBadge = "Issue badge",
+        /// A manager revoked a sign-in badge.
+        RevokeBadge = "Revoke badge",
+        /// A manager unlocked a badge locked after too many wrong PINs.
+        UnlockBadge = "Unlock badge",
+        /// The badge's holder chose its PIN, at its first use.
+        SetBadgePin = "Set badge PIN",
     }
 }
 
@@ -105,7 +114,11 @@ impl Activity {
             | Activity::RevokeTemporaryAccessPass
             | Activity::RegisterPasskey
             | Activity::RemovePasskey
-            | Activity::ResetPasswordSelfService => Category::UserManagement,
+            | Activity::ResetPasswordSelfService
+            | Activity::IssueBadge
+            | Activity::RevokeBadge
+            | Activity::UnlockBadge
+            | Activity::SetBadgePin => Category::UserManagement,
             Activity::SignIn | Activity::ServicePrincipalSignIn => Category::SignIn,
             Activity::AddMemberToAdministrativeUnit
             | Activity::RemoveMemberFromAdministrativeUnit
@@ -174,8 +187,12 @@ mod tests {
             Activity::RemovePasskey => "Remove passkey",
             Activity::ServicePrincipalSignIn => "Service principal sign-in",
             Activity::ResetPasswordSelfService => "Reset password (self-service)",
+            Activity::IssueBadge => "Issue badge",
+            Activity::RevokeBadge => "Revoke badge",
+            Activity::UnlockBadge => "Unlock badge",
+            Activity::SetBadgePin => "Set badge PIN",
         });
-        assert_eq!(Activity::ALL.len(), 34);
+        assert_eq!(Activity::ALL.len(), 38);
     }
 
     #[test]
@@ -230,7 +247,11 @@ mod tests {
                 | Activity::RevokeTemporaryAccessPass
                 | Activity::RegisterPasskey
                 | Activity::RemovePasskey
-                | Activity::ResetPasswordSelfService => "UserManagement",
+                | Activity::ResetPasswordSelfService
+                | Activity::IssueBadge
+                | Activity::RevokeBadge
+                | Activity::UnlockBadge
+                | Activity::SetBadgePin => "UserManagement",
                 Activity::AddApplication
                 | Activity::UpdateApplication
                 | Activity::DeleteApplication => "ApplicationManagement",

@@ -48,6 +48,16 @@ wire_enum! {
         /// A sensitive action needs a sign-in within the last few minutes
         /// (`--reauthentication-minutes`); sign in again and repeat the request.
         ReauthenticationRequired = "reauthentication_required",
+        /// A scanned sign-in badge is not one OpenStaff issued (or was re-issued since).
+        /// Also the reason of a failed "Sign-in" in the audit.
+        InvalidBadge = "invalid_badge",
+        /// The sign-in badge's PIN is wrong (audit reason of a failed "Sign-in").
+        InvalidPin = "invalid_pin",
+        /// The sign-in badge has expired.
+        BadgeExpired = "badge_expired",
+        /// The sign-in badge is locked after too many wrong PINs, until a manager
+        /// unlocks it.
+        BadgeLocked = "badge_locked",
         // 403
         /// The token is good only for changing the password.
         PasswordChangeRequired = "password_change_required",
@@ -113,6 +123,9 @@ wire_enum! {
         AlternateMobileDepends = "alternate_mobile_depends",
         /// The on-premises directory owns this property; change it there.
         ManagedByDirectory = "managed_by_directory",
+        /// The sign-in badge was revoked (or replaced by a new one): nothing more can
+        /// be done with it.
+        BadgeRevoked = "badge_revoked",
         // 412
         /// `If-Match` does not match: someone changed it in the meantime.
         PreconditionFailed = "precondition_failed",
@@ -224,6 +237,10 @@ mod tests {
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::TemporaryPasswordExpired => "temporary_password_expired",
             ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::InvalidBadge => "invalid_badge",
+            ErrorCode::InvalidPin => "invalid_pin",
+            ErrorCode::BadgeExpired => "badge_expired",
+            ErrorCode::BadgeLocked => "badge_locked",
             ErrorCode::PasswordChangeRequired => "password_change_required",
             ErrorCode::NoAdminRole => "no_admin_role",
             ErrorCode::MyStaffNotEnabled => "my_staff_not_enabled",
@@ -254,6 +271,7 @@ mod tests {
             ErrorCode::PhoneNumberIsYours => "phone_number_is_yours",
             ErrorCode::AlternateMobileDepends => "alternate_mobile_depends",
             ErrorCode::ManagedByDirectory => "managed_by_directory",
+            ErrorCode::BadgeRevoked => "badge_revoked",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -263,7 +281,7 @@ mod tests {
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
         });
-        assert_eq!(ErrorCode::ALL.len(), 52);
+        assert_eq!(ErrorCode::ALL.len(), 57);
         assert!("token_expired".parse::<ErrorCode>().is_err());
     }
 

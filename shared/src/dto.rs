@@ -1095,3 +1095,95 @@ impl std::fmt::Debug for RegisterPasskey {
             .finish_non_exhaustive()
     }
 }
+
+/// `POST /api/v1/users/{id}/badges` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssueBadge {
+    /// How many days the badge works: 1 to 730 (two years). Absent: until revoked.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 730, example = 90))]
+    pub valid_days: Option<u32>,
+}
+
+/// Where a sign-in badge stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BadgeStatus {
+    /// Issued; its holder chooses the PIN at the first sign-in.
+    PinNotSet,
+    /// Signs in with its PIN.
+    Active,
+    /// Five wrong PINs: locked until a manager unlocks it.
+    Locked,
+    /// Past its `expires_at`.
+    Expired,
+    /// Revoked, or replaced by a newer badge.
+    Revoked,
+}
+
+/// A sign-in badge as a manager sees it: never its credential or PIN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Badge {
+    pub id: Uuid,
+    pub status: BadgeStatus,
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize")
+    )]
+    pub created_at: DateTime<Utc>,
+    /// When it stops working; absent: until revoked.
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Wrong PINs since the last right one (5 lock the badge).
+    pub failed_pin_attempts: u32,
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub last_used_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(deserialize_with = "crate::rfc3339::deserialize_option")
+    )]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A badge as issued: the credential its QR code holds and the printable badge,
+/// shown this once (only the credential's SHA-256 is kept). Issuing another
+/// revokes this one.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IssuedBadge {
+    pub badge: Badge,
+    /// What the QR code holds (`OSB1.` and 32 base32 characters, 160 random bits);
+    /// a USB scanner types it into the hosted sign-in page's badge field.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "OSB1.7KQMZ3XRTPHVW2CPA4NB6DFG5JLEYQSU")
+    )]
+    pub credential: String,
+    /// The printable badge: one page (a 54 × 86 mm card) as an SVG document with
+    /// the QR code, the person's name, their locations and the expiry.
+    pub badge_svg: String,
+    /// Whether an earlier badge of theirs that still worked was revoked by this one.
+    pub replaced_earlier_badge: bool,
+}
+
+impl std::fmt::Debug for IssuedBadge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedBadge")
+            .field("badge", &self.badge)
+            .field("credential", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}

@@ -36,10 +36,13 @@ pub enum Action {
     RequireReregistration,
     /// Issue (or revoke) a Temporary Access Pass. The phone-method rules.
     IssueTemporaryAccessPass,
+    /// Issue, re-issue, revoke and unlock the target's sign-in badge (a QR code and
+    /// a PIN for shared devices). The phone-method rules.
+    ManageBadges,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Read,
         Action::ResetPassword,
         Action::ManagePhoneMethods,
@@ -48,6 +51,7 @@ impl Action {
         Action::UnlockAccount,
         Action::RequireReregistration,
         Action::IssueTemporaryAccessPass,
+        Action::ManageBadges,
     ];
 
     /// Whether the action is sensitive (issue 13's step-up): it needs a sign-in within
@@ -61,6 +65,7 @@ impl Action {
                 | Action::ManagePhoneMethods
                 | Action::RequireReregistration
                 | Action::IssueTemporaryAccessPass
+                | Action::ManageBadges
         )
     }
 
@@ -74,6 +79,7 @@ impl Action {
             Action::UnlockAccount => "unlock_account",
             Action::RequireReregistration => "require_reregistration",
             Action::IssueTemporaryAccessPass => "issue_temporary_access_pass",
+            Action::ManageBadges => "manage_badges",
         }
     }
 
@@ -88,6 +94,7 @@ impl Action {
             Action::UnlockAccount => "unlock",
             Action::RequireReregistration => "require re-registration for",
             Action::IssueTemporaryAccessPass => "issue a Temporary Access Pass for",
+            Action::ManageBadges => "manage sign-in badges for",
         }
     }
 
@@ -97,7 +104,8 @@ impl Action {
             Action::Read | Action::ResetPassword => true,
             Action::ManagePhoneMethods
             | Action::RequireReregistration
-            | Action::IssueTemporaryAccessPass => role.can_manage_phone_methods(),
+            | Action::IssueTemporaryAccessPass
+            | Action::ManageBadges => role.can_manage_phone_methods(),
             Action::ManageDirectory => role.can_manage_directory(),
             Action::RevokeSessions | Action::UnlockAccount => role.can_end_sessions(),
         }
@@ -213,6 +221,9 @@ impl Denial {
             }
             (Denial::RoleNotPermitted, Action::IssueTemporaryAccessPass) => {
                 "Your role doesn't let you issue a Temporary Access Pass."
+            }
+            (Denial::RoleNotPermitted, Action::ManageBadges) => {
+                "Your role doesn't let you issue or manage sign-in badges."
             }
             (Denial::RoleNotPermitted, _) => "Your role doesn't allow this.",
             (Denial::OutOfScope, Action::ResetPassword) => {
@@ -357,6 +368,7 @@ fn action_phrase(action: Action) -> &'static str {
         Action::UnlockAccount => "unlock accounts",
         Action::RequireReregistration => "require re-registration of sign-in methods",
         Action::IssueTemporaryAccessPass => "issue Temporary Access Passes",
+        Action::ManageBadges => "manage sign-in badges",
     }
 }
 

@@ -180,7 +180,8 @@ fn oracle_grant(
         Action::RevokeSessions | Action::UnlockAccount => c.role_not_permitted = g.role == PA,
         Action::ManagePhoneMethods
         | Action::RequireReregistration
-        | Action::IssueTemporaryAccessPass => c.role_not_permitted = !PHONE_ROLES.contains(&g.role),
+        | Action::IssueTemporaryAccessPass
+        | Action::ManageBadges => c.role_not_permitted = !PHONE_ROLES.contains(&g.role),
         Action::ManageDirectory => {
             // Directory-scoped GA/UA, or an admin assigned at a restricted AU the
             // target is in (conditions 1–4 still apply).
@@ -639,6 +640,27 @@ fn named_cases() -> Vec<Case> {
             "authentication admin at directory vs non-admin in no location: Temporary Access Pass",
             vec![dir(AA)], vec![], vec![], Action::IssueTemporaryAccessPass,
             true, None, None,
+        ),
+        case(
+            "authentication admin scoped to AU A vs non-admin member of A: badge",
+            vec![at(AA, AU_A)], vec![], vec![m_a()], Action::ManageBadges,
+            true, None, Some("authentication_administrator at location Alpha allows it"),
+        ),
+        case(
+            "helpdesk admin scoped to AU A vs non-admin member of A: badge",
+            vec![at(HA, AU_A)], vec![], vec![m_a()], Action::ManageBadges,
+            false, d(Denial::RoleNotPermitted), Some("this role cannot manage sign-in badges"),
+        ),
+        case(
+            "authentication admin scoped to AU B vs non-admin member of A: badge",
+            vec![at(AA, AU_B)], vec![], vec![m_a()], Action::ManageBadges,
+            false, d(Denial::OutOfScope), None,
+        ),
+        case(
+            "authentication admin at directory vs helpdesk admin: badge",
+            vec![dir(AA)], vec![HA], vec![], Action::ManageBadges,
+            false, d(Denial::TargetPrivileged),
+            Some("target holds helpdesk_administrator, which authentication_administrator may not manage sign-in badges for"),
         ),
         case(
             "no grants: reset",
@@ -1111,6 +1133,7 @@ fn sensitive_actions_need_a_recent_sign_in_and_the_others_do_not() {
             Action::ManagePhoneMethods,
             Action::RequireReregistration,
             Action::IssueTemporaryAccessPass,
+            Action::ManageBadges,
         ]
     );
 }

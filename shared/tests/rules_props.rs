@@ -23,7 +23,7 @@ fn user_id(i: usize) -> Uuid {
     Uuid::from_u128(0x2000 + i as u128)
 }
 
-const NON_READ: [Action; 7] = [
+const NON_READ: [Action; 8] = [
     Action::ResetPassword,
     Action::ManagePhoneMethods,
     Action::ManageDirectory,
@@ -31,6 +31,7 @@ const NON_READ: [Action; 7] = [
     Action::UnlockAccount,
     Action::RequireReregistration,
     Action::IssueTemporaryAccessPass,
+    Action::ManageBadges,
 ];
 
 fn role() -> impl Strategy<Value = Role> {
@@ -162,7 +163,8 @@ fn spec_grant_allows(action: Action, g: &Grant, t: &OwnedTarget) -> bool {
         Action::RevokeSessions | Action::UnlockAccount => g.role != PasswordAdministrator,
         Action::ManagePhoneMethods
         | Action::RequireReregistration
-        | Action::IssueTemporaryAccessPass => matches!(
+        | Action::IssueTemporaryAccessPass
+        | Action::ManageBadges => matches!(
             g.role,
             AuthenticationAdministrator
                 | PrivilegedAuthenticationAdministrator

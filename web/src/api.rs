@@ -8,9 +8,9 @@ use crate::session::Session;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize};
 use shared::dto::{
-    AccessDecision, AdministrativeUnit, AuthenticationMethod, AuthenticationMethodSummary,
-    ChangePasswordRequest, IssueTemporaryAccessPass, Me, MyApplication, Page,
-    PasskeyRegistrationOptions, PhoneMethods, PhoneType, RegisterPasskey, RegisterTotp,
+    AccessDecision, AdministrativeUnit, AuthenticationMethod, AuthenticationMethodSummary, Badge,
+    ChangePasswordRequest, IssueBadge, IssueTemporaryAccessPass, IssuedBadge, Me, MyApplication,
+    Page, PasskeyRegistrationOptions, PhoneMethods, PhoneType, RegisterPasskey, RegisterTotp,
     ResetPasswordRequest, ResetPasswordResponse, SetPhoneMethod, TemporaryAccessPass,
     TotpEnrolment, User, VerifyCode,
 };
@@ -192,6 +192,14 @@ fn problem_message(problem: &ProblemReply, retry_after: Option<u64>) -> String {
         ErrorCode::ReauthenticationRequired => {
             "For your security, confirm it's you: sign in again, then try once more."
         }
+        ErrorCode::BadgeRevoked => {
+            "This badge was revoked or replaced, so it can't be unlocked. Issue a new badge instead."
+        }
+        // Only the hosted sign-in page answers these (in its own words).
+        ErrorCode::InvalidBadge
+        | ErrorCode::InvalidPin
+        | ErrorCode::BadgeExpired
+        | ErrorCode::BadgeLocked => "This badge can't be used. Issue a new one if it was lost.",
         ErrorCode::ValidationFailed => return field_messages(problem),
         // The words for the status say it: the session ended (401), the thing is
         // gone (404), someone changed it meanwhile (409), or something failed that
@@ -446,6 +454,34 @@ pub async fn issue_temporary_access_pass(
 pub async fn revoke_temporary_access_pass(id: String) -> Result<(), ApiError> {
     let path = format!("/api/v1/users/{}/temporary-access-pass", encode(&id));
     send_empty(Method::DELETE, &path).await
+}
+
+/// `GET /api/v1/users/{id}/badges`: the person's sign-in badges, newest first.
+pub async fn badges(id: &str) -> Result<Page<Badge>, ApiError> {
+    get_json(&format!("/api/v1/users/{}/badges", encode(id))).await
+}
+
+/// `POST /api/v1/users/{id}/badges`: a new badge (the earlier one stops working),
+/// its credential and printable SVG shown once.
+pub async fn issue_badge(id: &str, request: &IssueBadge) -> Result<IssuedBadge, ApiError> {
+    let path = format!("/api/v1/users/{}/badges", encode(id));
+    send_json(Method::POST, &path, request).await
+}
+
+/// `DELETE /api/v1/users/{id}/badges/{badge}`.
+pub async fn revoke_badge(id: String, badge: String) -> Result<(), ApiError> {
+    let path = format!("/api/v1/users/{}/badges/{}", encode(&id), encode(&badge));
+    send_empty(Method::DELETE, &path).await
+}
+
+/// `POST /api/v1/users/{id}/badges/{badge}/unlock`.
+pub async fn unlock_badge(id: String, badge: String) -> Result<(), ApiError> {
+    let path = format!(
+        "/api/v1/users/{}/badges/{}/unlock",
+        encode(&id),
+        encode(&badge)
+    );
+    send_empty(Method::POST, &path).await
 }
 
 /// `GET /api/v1/users/{id}/authentication-methods`: kinds and dates, never secrets.

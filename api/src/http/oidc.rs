@@ -9,9 +9,9 @@ use crate::auth::context::RequestMeta;
 use crate::error::ApiError;
 use crate::http::signin_page::{self as pages, PasswordRules, Policy, SignInPage};
 use crate::service::oidc::{
-    self as service, AuthorizeParams, ChangePasswordForm, ClientCredentials, CodeForm,
-    LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome, PageContext, PasskeyForm,
-    SignInForm,
+    self as service, AuthorizeParams, BadgeForm, BadgePinForm, ChangePasswordForm,
+    ClientCredentials, CodeForm, LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome,
+    PageContext, PasskeyForm, SignInForm,
 };
 use crate::service::sspr;
 use crate::service::text_codes::Language;
@@ -42,6 +42,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/oauth2/reset/send", web::post().to(reset_send))
     .route("/oauth2/reset/verify", web::post().to(reset_verify))
     .route("/oauth2/reset/password", web::post().to(reset_password))
+    .route("/oauth2/badge", web::post().to(badge))
+    .route("/oauth2/badge-pin", web::post().to(badge_pin))
     .route(service::TOKEN_PATH, web::post().to(token))
     .route(service::USERINFO_PATH, web::get().to(userinfo))
     .route(service::USERINFO_PATH, web::post().to(userinfo))
@@ -110,6 +112,8 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         | Outcome::ResetName(p)
         | Outcome::ResetCode(p)
         | Outcome::ResetPassword(p)
+        | Outcome::Badge(p)
+        | Outcome::BadgePin { page: p, .. }
             if p.csrf.is_empty() =>
         {
             pages::error(
@@ -129,6 +133,16 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
                 passkey: p.passkey.as_ref(),
                 totp: p.totp,
             });
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::Badge(p) => {
+            let mut resp = pages::badge(&plain_page(&p));
+            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
+            resp
+        }
+        Outcome::BadgePin { page: p, first_use } => {
+            let mut resp = pages::badge_pin(&plain_page(&p), first_use);
             let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
             resp
         }
@@ -233,6 +247,21 @@ fn password_step(
     );
     let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
     resp
+}
+
+/// A step's page without a passkey button or a sign-in name.
+fn plain_page(p: &service::PageContext) -> SignInPage<'_> {
+    SignInPage {
+        request: &p.request,
+        csrf: &p.csrf,
+        app_name: &p.app_name,
+        login_hint: None,
+        errors: &p.errors,
+        notice: None,
+        redirect_origin: &p.redirect_origin,
+        passkey: None,
+        totp: true,
+    }
 }
 
 /// A server-side failure on a page: logged, and shown in words.
@@ -544,6 +573,49 @@ async fn reset_password(
     answer(
         &state,
         sspr::choose(&state, post.who.clone(), form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn badge(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = BadgeForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        credential: post.fields.get("credential").cloned(),
+        back: post.fields.contains_key("back"),
+    };
+    answer(
+        &state,
+        service::badge(&state, post.who.clone(), form, post.csrf.as_deref()).await,
+    )
+}
+
+async fn badge_pin(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = BadgePinForm {
+        request: post.field("request"),
+        csrf: post.field("csrf"),
+        pin: post.field("pin"),
+        confirm_pin: post.field("confirm_pin"),
+    };
+    let (session, csrf) = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        service::badge_pin(&state, post.who.clone(), form, session, csrf).await,
     )
 }
 

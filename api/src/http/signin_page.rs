@@ -40,6 +40,7 @@ button{margin-top:1.5rem;width:100%;font:inherit;font-weight:600;padding:.7rem;b
 .qr{margin:1rem auto;width:220px;max-width:100%}.qr svg{display:block;width:100%;height:auto}\
 .secret{font:600 1.1rem/1.6 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;letter-spacing:.05em;word-spacing:.4em;overflow-wrap:anywhere;background:#f3f4f6;padding:.5rem .75rem;border-radius:6px}\
 .or{text-align:center;margin:1.25rem 0 0}\
+video.camera{display:block;width:100%;margin-top:1rem;border-radius:6px;background:#000}\
 button.secondary{background:#fff;color:#0b5cad;border:2px solid #0b5cad}\
 .visually-hidden{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}\
 .notice{border:2px solid #1d5b2c;border-radius:6px;padding:.75rem 1rem;margin:1rem 0}\
@@ -89,11 +90,31 @@ clientDataJSON:enc(r.clientDataJSON),signature:enc(r.signature),userHandle:r.use
 extensions:k.getClientExtensionResults()});f.submit();},\
 function(){b.disabled=false;s.textContent='No passkey was used. Try again, or sign in with your password.';});});})();";
 
+/// The badge page's camera: shown only where the browser reads QR codes
+/// (`BarcodeDetector`) and has a camera; on a click, the back camera's picture is
+/// searched for a QR code a few times a second, and the first one read fills the
+/// badge field and sends the form, as a USB scanner would. Without it (or when the
+/// camera is refused) the field works as before.
+const CAMERA_SCRIPT: &str = "(function(){\
+var a=document.getElementById('camera-area'),b=document.getElementById('camera'),v=document.getElementById('camera-view'),\
+s=document.getElementById('camera-status'),f=document.getElementById('credential');\
+if(!a||!b||!v||!s||!f||!('BarcodeDetector' in window)||!navigator.mediaDevices||!navigator.mediaDevices.getUserMedia)return;\
+a.hidden=false;\
+b.addEventListener('click',function(){b.disabled=true;s.textContent='Starting the camera\\u2026';\
+var d;try{d=new BarcodeDetector({formats:['qr_code']});}catch(e){b.disabled=false;s.textContent='This browser can\\u2019t read QR codes. Use the scanner.';return;}\
+navigator.mediaDevices.getUserMedia({video:{facingMode:'environment'},audio:false}).then(function(m){\
+v.srcObject=m;v.hidden=false;v.play();s.textContent='Hold your badge up to the camera.';\
+function stop(){m.getTracks().forEach(function(t){t.stop()});v.hidden=true;}\
+function look(){d.detect(v).then(function(c){if(c.length&&c[0].rawValue){stop();f.value=c[0].rawValue;s.textContent='Badge read.';f.form.submit();}\
+else setTimeout(look,250);},function(){setTimeout(look,500);});}look();},\
+function(){b.disabled=false;s.textContent='The camera can\\u2019t be used here. Use the scanner instead.';});});})();";
+
 /// Which of the page scripts a page carries.
 #[derive(Clone, Copy)]
 enum Script {
     Checklist,
     Passkey,
+    Camera,
 }
 
 impl Script {
@@ -101,15 +122,18 @@ impl Script {
         match self {
             Script::Checklist => SCRIPT,
             Script::Passkey => PASSKEY_SCRIPT,
+            Script::Camera => CAMERA_SCRIPT,
         }
     }
 
     fn hash(self) -> &'static str {
         static CHECKLIST: OnceLock<String> = OnceLock::new();
         static PASSKEY: OnceLock<String> = OnceLock::new();
+        static CAMERA: OnceLock<String> = OnceLock::new();
         match self {
             Script::Checklist => CHECKLIST.get_or_init(|| csp_hash(SCRIPT)),
             Script::Passkey => PASSKEY.get_or_init(|| csp_hash(PASSKEY_SCRIPT)),
+            Script::Camera => CAMERA.get_or_init(|| csp_hash(CAMERA_SCRIPT)),
         }
     }
 }
@@ -287,6 +311,8 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          <button type=\"submit\">Sign in</button></form>\
          <form method=\"post\" action=\"/oauth2/reset\">{hidden}\
          <button type=\"submit\" class=\"link\">Forgot your password?</button></form>{passkey}\
+         <p class=\"or\">or</p><form method=\"post\" action=\"/oauth2/badge\">{hidden}\
+         <button type=\"submit\" class=\"secondary\">Sign in with badge</button></form>\
          <p class=\"hint\">Got a Temporary Access Pass from your manager? Type it as your password.</p>",
         app = esc(p.app_name),
         notice = notice(p.notice),
@@ -358,6 +384,98 @@ pub fn code(p: &SignInPage<'_>) -> HttpResponse {
         StatusCode::OK,
         passkey_script(p),
     )
+}
+
+/// "Sign in with badge": the field a USB scanner types the badge's QR code into
+/// (its Enter sends the form), the camera button where the browser can read QR
+/// codes, and the way back to the password.
+pub fn badge(p: &SignInPage<'_>) -> HttpResponse {
+    let body = format!(
+        "<h1>Sign in with your badge</h1><p>to continue to <strong>{app}</strong></p>{errors}\
+         <form method=\"post\" action=\"/oauth2/badge\">{hidden}\
+         <label for=\"credential\">Badge</label>\
+         <input id=\"credential\" name=\"credential\" type=\"password\" autocomplete=\"off\" \
+         autocapitalize=\"none\" spellcheck=\"false\" required autofocus \
+         aria-describedby=\"credential-hint{e}\"{inv}>\
+         <p class=\"hint\" id=\"credential-hint\">Hold the QR code on your badge under the scanner: \
+         it fills this in and goes on by itself.</p>\
+         <button type=\"submit\">Continue</button>\
+         <div id=\"camera-area\" hidden><p class=\"or\">or</p>\
+         <button type=\"button\" id=\"camera\" class=\"secondary\">Scan with camera</button>\
+         <video id=\"camera-view\" class=\"camera\" hidden playsinline muted aria-label=\"Camera picture\"></video>\
+         <p class=\"hint\" id=\"camera-status\" role=\"status\"></p></div></form>\
+         <form method=\"post\" action=\"/oauth2/badge\">{hidden}\
+         <input type=\"hidden\" name=\"back\" value=\"1\">\
+         <button type=\"submit\" class=\"secondary\">Use your password instead</button></form>\
+         <p class=\"hint\">Lost your badge, or it doesn't work? Ask your manager.</p>",
+        app = esc(p.app_name),
+        errors = error_summary(p.errors),
+        hidden = hidden(p.request, p.csrf),
+        e = if p.errors.is_empty() { "" } else { " errors" },
+        inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
+    );
+    document(
+        "Sign in with your badge",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        Some(Script::Camera),
+    )
+}
+
+/// A PIN field of the badge's PIN step.
+fn pin_field(id: &str, label: &str, errors: &[String], focus: bool) -> String {
+    format!(
+        "<label for=\"{id}\">{label}</label>\
+         <input id=\"{id}\" name=\"{id}\" type=\"password\" inputmode=\"numeric\" \
+         autocomplete=\"off\" pattern=\"[0-9]*\" minlength=\"6\" maxlength=\"8\" required{focus} \
+         aria-describedby=\"pin-hint{e}\"{inv}>",
+        focus = if focus { " autofocus" } else { "" },
+        e = if errors.is_empty() { "" } else { " errors" },
+        inv = if errors.is_empty() {
+            ""
+        } else {
+            " aria-invalid=\"true\""
+        },
+    )
+}
+
+/// The badge's PIN: chosen twice at its first use (with its rules), else entered.
+pub fn badge_pin(p: &SignInPage<'_>, first_use: bool) -> HttpResponse {
+    let (title, body) = if first_use {
+        (
+            "Choose a PIN for your badge",
+            format!(
+                "<h1>Choose a PIN for your badge</h1>\
+                 <p>You'll enter it with your badge each time you sign in. Then you continue to <strong>{app}</strong>.</p>{errors}\
+                 <form method=\"post\" action=\"/oauth2/badge-pin\">{hidden}{pin}\
+                 <p class=\"hint\" id=\"pin-hint\">6 to 8 digits. Not digits in a row (123456, 654321), \
+                 not one digit repeated (111111), not a short pattern repeated (121212).</p>{confirm}\
+                 <button type=\"submit\">Set PIN and continue</button></form>",
+                app = esc(p.app_name),
+                errors = error_summary(p.errors),
+                hidden = hidden(p.request, p.csrf),
+                pin = pin_field("pin", "New PIN", p.errors, true),
+                confirm = pin_field("confirm_pin", "Confirm PIN", p.errors, false),
+            ),
+        )
+    } else {
+        (
+            "Enter your PIN",
+            format!(
+                "<h1>Enter your badge PIN</h1><p>to continue to <strong>{app}</strong></p>{errors}\
+                 <form method=\"post\" action=\"/oauth2/badge-pin\">{hidden}{pin}\
+                 <p class=\"hint\" id=\"pin-hint\">The PIN you chose for this badge. \
+                 5 wrong PINs lock the badge until your manager unlocks it.</p>\
+                 <button type=\"submit\">Sign in</button></form>",
+                app = esc(p.app_name),
+                errors = error_summary(p.errors),
+                hidden = hidden(p.request, p.csrf),
+                pin = pin_field("pin", "PIN", p.errors, true),
+            ),
+        )
+    };
+    document(title, &body, Some(p.redirect_origin), StatusCode::OK, None)
 }
 
 /// The base32 secret in groups of four, for typing.

@@ -8,6 +8,7 @@
 pub mod applications;
 pub mod audit_log;
 pub mod authz;
+pub mod badges;
 pub mod directory;
 pub mod import;
 pub mod me;

@@ -28,6 +28,9 @@ use shared::audit::Activity;
 use shared::dto::{ClientType, IdTokenAlg, SignInAudience, TokenRequest};
 use shared::{ApplicationId, ErrorCode, UserId};
 
+mod badge;
+pub use badge::{badge, badge_pin, BadgeForm, BadgePinForm};
+
 /// Scopes this provider knows.
 pub const SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 /// Claims it may issue.
@@ -169,6 +172,13 @@ pub enum Outcome {
     /// Self-service password reset: the new password (`password_for`,
     /// `domain_policy` as for the forced change).
     ResetPassword(PageContext),
+    /// "Sign in with badge": the field a scanner types into (`badge`).
+    Badge(PageContext),
+    /// The badge's PIN: chosen (twice) at its first use, else entered.
+    BadgePin {
+        page: PageContext,
+        first_use: bool,
+    },
     /// Signed in, but not one of the people who may use this application.
     NotAllowed {
         app_name: String,
@@ -409,6 +419,7 @@ pub async fn authorize(
                 password_change: None,
                 code_for: None,
                 enrolling: None,
+                badge_for: None,
                 second_factor: false,
                 amr: None,
                 reset_code: None,
@@ -757,7 +768,7 @@ pub async fn sign_in(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if !pending.at_start() {
+    if !pending.at_start() || is_later_step(&pending) {
         // A later step's request names who signed in already; not a sign-in form.
         return Ok(expired_page());
     }
@@ -826,6 +837,24 @@ async fn lacks_required_mfa(state: &AppState, user: UserId, amr: &str) -> Result
         return Ok(false);
     }
     crate::service::signin::mfa_required(state, user).await
+}
+
+/// Whether a form's request is past the first step (someone is signed in part way):
+/// not one the sign-in page's first methods may use.
+fn is_later_step(p: &PendingRequest) -> bool {
+    p.password_change.is_some()
+        || p.code_for.is_some()
+        || p.enrolling.is_some()
+        || p.badge_for.is_some()
+        || p.second_factor
+        || p.amr.is_some()
+}
+
+/// The `amr` after a second factor `factor` ("otp", "hwk user") on top of the first
+/// step's: the password's unless the first step set its own (a badge and PIN).
+fn with_second_factor(p: &PendingRequest, factor: &str) -> String {
+    let first = p.amr.as_deref().unwrap_or(AMR_PASSWORD);
+    format!("{first} {factor} mfa")
 }
 
 /// Whether the sign-in so far was proved without the password (a passkey alone).
@@ -960,6 +989,12 @@ pub async fn verify_code(
     let next = PendingRequest {
         code_for: None,
         second_factor: true,
+        // After a badge and PIN the code is its second factor; after a password the
+        // stored default (`pwd otp mfa`) says so.
+        amr: pending
+            .amr
+            .as_ref()
+            .map(|_| with_second_factor(&pending, "otp")),
         ..pending
     };
     next_step(
@@ -1009,6 +1044,8 @@ pub async fn passkey(
         || pending.second_factor
         || pending.reset_code.is_some()
         || pending.reset_for.is_some()
+        || pending.badge_for.is_some()
+        || (pending.code_for.is_none() && pending.amr.is_some())
     {
         return Ok(expired_page());
     }
@@ -1052,7 +1089,7 @@ pub async fn passkey(
     who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
     let amr = match expected {
-        Some(_) => format!("pwd {} mfa", accepted.amr),
+        Some(_) => with_second_factor(&pending, accepted.amr),
         None => format!("{} mfa", accepted.amr),
     };
     let next = PendingRequest {
@@ -1124,6 +1161,10 @@ pub async fn enrol_totp(
     let next = PendingRequest {
         enrolling: None,
         second_factor: true,
+        amr: pending
+            .amr
+            .as_ref()
+            .map(|_| with_second_factor(&pending, "otp")),
         ..pending
     };
     next_step(
@@ -1473,8 +1514,11 @@ pub fn methods_in_words(amr: &str) -> String {
     if has("pwd") {
         words.push("Password");
     }
+    if has("pin") {
+        words.push("Badge and PIN");
+    }
     if has("otp") {
-        words.push(if has("pwd") {
+        words.push(if has("pwd") || has("pin") {
             "Authenticator app"
         } else {
             "Temporary Access Pass"
@@ -1499,6 +1543,9 @@ pub const AMR_PASSWORD_AND_OTP: &str = "pwd otp mfa";
 /// The stored `amr` of a sign-in with a Temporary Access Pass: a one-time code
 /// (RFC 8176 `otp`) that counts as strong by itself, as in Entra ID.
 pub const AMR_TEMPORARY_ACCESS_PASS: &str = "otp mfa";
+/// The stored `amr` of a sign-in with a badge and its PIN (RFC 8176 `pin`): one
+/// factor, never `mfa`; a second factor adds to it (`pin otp mfa`).
+pub const AMR_BADGE: &str = "pin";
 
 /// `POST /oauth2/token`.
 pub async fn token(
@@ -2090,6 +2137,15 @@ mod tests {
             "Temporary Access Pass"
         );
         assert_eq!(methods_in_words("swk user mfa"), "Passkey (synced)");
+        assert_eq!(methods_in_words(AMR_BADGE), "Badge and PIN");
+        assert_eq!(
+            methods_in_words("pin otp mfa"),
+            "Badge and PIN, Authenticator app"
+        );
+        assert_eq!(
+            methods_in_words("pin hwk user mfa"),
+            "Badge and PIN, Passkey (device-bound)"
+        );
         assert_eq!(
             methods_in_words("pwd hwk user mfa"),
             "Password, Passkey (device-bound)"

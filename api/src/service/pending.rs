@@ -12,8 +12,9 @@
 //! temporary password, whose password must change (with the user's token version
 //! then: the change moves it on, so the same form cannot change it twice), and in the
 //! same way whose code from an authenticator app is awaited, whose app is being
-//! enrolled (the admin policy), whether the second factor was passed, and how (a
-//! passkey), and a self-service password reset's progress.
+//! enrolled (the admin policy), whose badge's PIN is awaited, whether the second
+//! factor was passed, and how (a passkey; a badge and PIN), and a self-service
+//! password reset's progress.
 //!
 //! The form is single use where it matters: signing in through it records its id
 //! ([`crate::store::oidc::spend_request`]) in the transaction that starts the session,
@@ -75,6 +76,10 @@ pub struct PendingRequest {
     /// version, the method being enrolled).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrolling: Option<(UserId, i64, String)>,
+    /// A sign-in badge was scanned and its PIN is to follow: (user, token version,
+    /// badge id). Never the badge's credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub badge_for: Option<(UserId, i64, String)>,
     /// A second factor was passed: the sign-in is `pwd otp mfa`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub second_factor: bool,

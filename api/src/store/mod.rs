@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod badges;
 pub mod codes;
 pub mod directory;
 pub mod keys;

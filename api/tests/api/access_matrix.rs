@@ -80,10 +80,11 @@ enum Action {
     Unlock,
     Reregister,
     Pass,
+    Badges,
 }
 
 impl Action {
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::Read,
         Action::Reset,
         Action::Phone,
@@ -92,6 +93,7 @@ impl Action {
         Action::Unlock,
         Action::Reregister,
         Action::Pass,
+        Action::Badges,
     ];
 
     fn id(self) -> &'static str {
@@ -104,6 +106,7 @@ impl Action {
             Action::Unlock => "unlock_account",
             Action::Reregister => "require_reregistration",
             Action::Pass => "issue_temporary_access_pass",
+            Action::Badges => "manage_badges",
         }
     }
 }
@@ -145,7 +148,7 @@ fn oracle(action: Action, actor: &Person, target: &Person) -> bool {
             // Issue 13: re-registration and passes follow the phone-method rules;
             // revoking sessions and unlocking the reset rules without password
             // administrators (as Entra's Helpdesk and Password Administrators).
-            Action::Phone | Action::Reregister | Action::Pass => {
+            Action::Phone | Action::Reregister | Action::Pass | Action::Badges => {
                 matches!(role, Auth | PrivAuth | Global)
             }
             Action::RevokeSessions | Action::Unlock => role != Password,

@@ -5,7 +5,7 @@ use crate::helpers::{assert_problem, item_ids, json_with, TestApp, USER_PASSWORD
 use serde_json::{json, Value};
 use shared::dto::{Page, RoleAssignment};
 
-pub const ALL_ACTIONS: [&str; 8] = [
+pub const ALL_ACTIONS: [&str; 9] = [
     "read",
     "reset_password",
     "manage_phone_methods",
@@ -14,6 +14,7 @@ pub const ALL_ACTIONS: [&str; 8] = [
     "unlock_account",
     "require_reregistration",
     "issue_temporary_access_pass",
+    "manage_badges",
 ];
 
 /// The (field, code) pairs of a 422 answer.

@@ -10,6 +10,7 @@ mod ad;
 mod applications_as_principals;
 mod audit_log;
 mod auth;
+mod badges;
 mod cli;
 mod clock;
 mod concurrency;

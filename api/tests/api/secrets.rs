@@ -890,3 +890,233 @@ async fn no_directory_password_reaches_the_log_a_response_or_the_audit_trail() {
         leaks.join("\n")
     );
 }
+
+/// Sign-in badges (issue 14): the credential a badge's QR code holds travels once,
+/// in the issue answer (with the printable badge), and its PINs (chosen, mistyped,
+/// refused, right) only in the hosted page's forms: none of them reaches the log at
+/// debug level, another response, the audit trail or the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_badge_credential_or_pin_reaches_the_log_a_response_or_the_audit_trail() {
+    use crate::oidc::{field, pkce, Browser};
+    use shared::first_party::{WEB_APP, WEB_APP_CALLBACK_PATH, WEB_APP_SCOPE};
+    const PIN: &str = "59380271";
+    const WEAK_PIN: &str = "36363636";
+    const MISMATCH: &str = "40719286";
+    const WRONG_PIN: &str = "71625340";
+    const UNKNOWN_BADGE: &str = "OSB1.QZXW6YTBOIQZXW6YTBOIQZXW6YTBOIQZ";
+    let Served {
+        mut server,
+        mut r,
+        database_url,
+        db_path,
+        log_path,
+    } = Served::start(&[]).await;
+
+    // Maria issues a badge to a member of her store.
+    let maria = access_token(&r.token(MANAGER, DEMO_PASSWORD).await);
+    let (_, units) = r
+        .send(
+            Method::GET,
+            "/api/v1/me/administrative-units",
+            Some(&maria),
+            None,
+        )
+        .await;
+    let unit = units["items"][0]["id"].as_str().unwrap().to_owned();
+    let (_, members) = r
+        .send(
+            Method::GET,
+            &format!("/api/v1/administrative-units/{unit}/members?limit=200"),
+            Some(&maria),
+            None,
+        )
+        .await;
+    let staff = members["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| {
+            u["allowed_actions"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == "manage_badges"))
+        })
+        .unwrap_or_else(|| panic!("no one Maria may issue a badge to: {members}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, issued) = r
+        .send(
+            Method::POST,
+            &format!("/api/v1/users/{staff}/badges"),
+            Some(&maria),
+            Some(json!({"valid_days": 30})),
+        )
+        .await;
+    assert_eq!(status, 201, "{issued}");
+    let issue_index = r.seen.len() - 1;
+    let credential = issued["credential"].as_str().unwrap().to_owned();
+    let badge_id = issued["badge"]["id"].as_str().unwrap().to_owned();
+
+    // At the till, twice: the first use (an unknown badge, a weak PIN, two that
+    // differ, then the PIN), and a later one (a wrong PIN, then the right one).
+    let base = r.base.clone();
+    let authorize = {
+        let (_, challenge) = pkce();
+        let mut u = url::Url::parse(&format!("{base}/oauth2/authorize")).unwrap();
+        u.query_pairs_mut()
+            .append_pair("client_id", &WEB_APP.to_string())
+            .append_pair("redirect_uri", &format!("{base}{WEB_APP_CALLBACK_PATH}"))
+            .append_pair("response_type", "code")
+            .append_pair("scope", WEB_APP_SCOPE)
+            .append_pair("code_challenge", &challenge)
+            .append_pair("code_challenge_method", "S256");
+        u.to_string()
+    };
+    let typed = format!("{}\n", credential.to_lowercase());
+    let visits: [&[(&str, &str, &str)]; 2] = [
+        &[
+            ("/oauth2/badge", "credential", UNKNOWN_BADGE),
+            ("/oauth2/badge", "credential", &typed),
+            ("/oauth2/badge-pin", "pin", WEAK_PIN),
+            ("/oauth2/badge-pin", "mismatch", PIN),
+            ("/oauth2/badge-pin", "pin", PIN),
+        ],
+        &[
+            ("/oauth2/badge", "credential", &credential),
+            ("/oauth2/badge-pin", "pin", WRONG_PIN),
+            ("/oauth2/badge-pin", "pin", PIN),
+        ],
+    ];
+    for steps in visits {
+        let mut b = Browser::new();
+        let resp = b.get(&base, &authorize).await;
+        r.record("GET /oauth2/authorize".to_owned(), resp).await;
+        let mut page = r.seen.last().unwrap().2.clone();
+        let form = |page: &str| (field(page, "request"), field(page, "csrf"));
+        let (request, csrf) = form(&page);
+        let resp = b
+            .post_form(
+                &base,
+                "/oauth2/badge",
+                &[("request", &request), ("csrf", &csrf)],
+            )
+            .await;
+        r.record("POST /oauth2/badge (open)".to_owned(), resp).await;
+        page = r.seen.last().unwrap().2.clone();
+        for (path, kind, value) in steps.iter().copied() {
+            let (request, csrf) = form(&page);
+            let mut fields = vec![("request", request.as_str()), ("csrf", csrf.as_str())];
+            match kind {
+                "credential" => fields.push(("credential", value)),
+                "mismatch" => fields.extend([("pin", value), ("confirm_pin", MISMATCH)]),
+                _ => fields.extend([("pin", value), ("confirm_pin", value)]),
+            }
+            let resp = b.post_form(&base, path, &fields).await;
+            let (status, _) = r.record(format!("POST {path} ({kind})"), resp).await;
+            page = r.seen.last().unwrap().2.clone();
+            if path == "/oauth2/badge-pin" && value == PIN && kind == "pin" {
+                assert_eq!(status, 303, "signed in: {page}");
+            } else {
+                assert_eq!(status, 200, "{path} {kind}: {page}");
+            }
+        }
+    }
+    let (status, listed) = r
+        .send(
+            Method::GET,
+            &format!("/api/v1/users/{staff}/badges"),
+            Some(&maria),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["items"][0]["status"], "active", "{listed}");
+    let unlock = format!("/api/v1/users/{staff}/badges/{badge_id}/unlock");
+    assert_eq!(
+        r.send(Method::POST, &unlock, Some(&maria), None).await.0,
+        204
+    );
+    let revoke = format!("/api/v1/users/{staff}/badges/{badge_id}");
+    assert_eq!(
+        r.send(Method::DELETE, &revoke, Some(&maria), None).await.0,
+        204
+    );
+    r.send(
+        Method::GET,
+        "/api/v1/audit-logs?limit=200",
+        Some(&maria),
+        None,
+    )
+    .await;
+
+    server.stop().await;
+    let log = read_lossy(&log_path);
+    assert!(
+        log.contains("/oauth2/badge-pin"),
+        "the log covers the scenario"
+    );
+    let audit = audit_dump(&database_url).await;
+    for activity in [
+        "Issue badge",
+        "Set badge PIN",
+        "Unlock badge",
+        "Revoke badge",
+    ] {
+        assert!(audit.contains(activity), "{activity}");
+    }
+    assert!(audit.contains("Badge and PIN") && audit.contains("invalid_pin"));
+    let db_files: String = ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| read_lossy(&PathBuf::from(format!("{}{suffix}", db_path.display()))))
+        .collect();
+
+    let body = &credential["OSB1.".len()..];
+    let lower = credential.to_lowercase();
+    let mut leaks = Vec::new();
+    for secret in [
+        credential.as_str(),
+        body,
+        lower.as_str(),
+        &UNKNOWN_BADGE[5..],
+    ] {
+        if log.contains(secret) {
+            leaks.push(format!("{secret} in the server log"));
+        }
+        if audit.contains(secret) {
+            leaks.push(format!("{secret} in the audit events"));
+        }
+        if db_files.contains(secret) {
+            leaks.push(format!("{secret} in the database files"));
+        }
+        for (i, (what, status, text)) in r.seen.iter().enumerate() {
+            if i != issue_index && text.contains(secret) {
+                leaks.push(format!("{secret} in the response to {what} ({status})"));
+            }
+        }
+    }
+    // A PIN is digits: looked for where no digit stands next to it, so a timestamp
+    // that happens to contain its digits is not taken for it.
+    for pin in [PIN, WEAK_PIN, MISMATCH, WRONG_PIN] {
+        let alone = regex::Regex::new(&format!("(^|[^0-9]){pin}([^0-9]|$)")).unwrap();
+        if alone.is_match(&log) {
+            leaks.push(format!("PIN {pin} in the server log"));
+        }
+        if alone.is_match(&audit) {
+            leaks.push(format!("PIN {pin} in the audit events"));
+        }
+        if alone.is_match(&db_files) {
+            leaks.push(format!("PIN {pin} in the database files"));
+        }
+        for (what, status, text) in &r.seen {
+            if alone.is_match(text) {
+                leaks.push(format!("PIN {pin} in the response to {what} ({status})"));
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "badge credentials or PINs leaked:\n{}",
+        leaks.join("\n")
+    );
+    assert!(r.seen[issue_index].2.contains(&credential));
+}

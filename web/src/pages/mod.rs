@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+mod badges;
 mod change_password;
 mod home;
 pub mod locations;

@@ -211,8 +211,10 @@ fn MethodList(methods: Vec<AuthenticationMethodSummary>) -> impl IntoView {
 /// One recovery action that takes no input: a button, its confirmation, and what
 /// happened.
 #[component]
-fn OneClick(
-    user_id: String,
+pub(crate) fn OneClick(
+    /// Whom the call is for (read when the action runs).
+    #[prop(into)]
+    user_id: Signal<String>,
     dialog_id: &'static str,
     label: &'static str,
     #[prop(into)] question: String,
@@ -232,7 +234,7 @@ fn OneClick(
     available: Option<Signal<bool>>,
 ) -> impl IntoView {
     let confirmation = Confirmation::new();
-    let run = action(move |_: &()| call(user_id.clone()));
+    let run = action(move |_: &()| call(user_id.get_untracked()));
     let pending = run.pending();
     if let Some(available) = available {
         // Something new to act on (a new pass): the old outcome no longer applies.

@@ -1,6 +1,7 @@
 //! `/users/:id`: one person's profile, and what the manager may do for them: reset the
 //! password (cloud: a temporary password shown once; on-premises: a typed password
-//! with the live policy checklist) and manage phone numbers. Buttons appear only for
+//! with the live policy checklist), manage phone numbers, sign-in methods and the
+//! sign-in badge. Buttons appear only for
 //! allowed actions; otherwise the page can explain why not.
 
 use crate::api;
@@ -8,6 +9,7 @@ use crate::components::{
     action_failure, load_view, show_or, Checklist, ConfirmDialog, Confirmation, HandOver, RuleLine,
     StaffGate,
 };
+use crate::pages::badges::BadgeCard;
 use crate::pages::recovery::SignInMethodsCard;
 use crate::reactive::{action, effect, resource, ApiAction};
 use leptos::prelude::*;
@@ -40,6 +42,7 @@ fn Profile(id: String) -> impl IntoView {
                 <Details user=user.clone() />
                 <PasswordCard user=user.clone() />
                 <SignInMethodsCard user=user.clone() />
+                <BadgeCard user=user.clone() />
                 <PhoneCard user />
             }
             .into_any())

@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod badges;
 pub mod health;
 pub mod me;
 pub mod passwords;
@@ -26,6 +27,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     passwords::configure(cfg);
     phones::configure(cfg);
     recovery::configure(cfg);
+    badges::configure(cfg);
     audit::configure(cfg);
     me::configure(cfg);
     users::configure(cfg);

@@ -403,11 +403,17 @@ async fn a_self_service_reset_of_an_on_premises_user_is_written_to_the_domain() 
     .await
     .unwrap();
     let code = texted_code(&app).await;
-    let html = post_page_form(&mut b, &app, "/oauth2/reset/verify", &html, &[("code", &code)])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = post_page_form(
+        &mut b,
+        &app,
+        "/oauth2/reset/verify",
+        &html,
+        &[("code", &code)],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     // The domain's rules, no current password (a reset, as an administrator writes it).
     assert!(html.contains("action=\"/oauth2/reset/password\""), "{html}");
     assert!(!html.contains("current_password"), "{html}");

@@ -33,7 +33,16 @@ const page = (title: string, body: string) =>
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startRp(request: APIRequestContext, issuer: string, name: string): Promise<TestRp> {
+/**
+ * `adminToken`: a Global Administrator's token to register it with; by default the
+ * demo admin's from the password grant (servers without the admin MFA policy).
+ */
+export async function startRp(
+  request: APIRequestContext,
+  issuer: string,
+  name: string,
+  adminToken?: string,
+): Promise<TestRp> {
   const pending = new Map<string, { verifier: string; nonce: string }>();
   const signIns: SignIn[] = [];
   let config: client.Configuration | undefined;
@@ -91,7 +100,7 @@ export async function startRp(request: APIRequestContext, issuer: string, name: 
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   // Registered by a Global Administrator through the API.
-  const token = await tokenFor(request, admin.upn);
+  const token = adminToken ?? (await tokenFor(request, admin.upn));
   const created = await request.post('/api/v1/applications', {
     headers: auth(token),
     data: {

@@ -318,6 +318,29 @@ pub async fn set_own_password(
     new_password: String,
 ) -> ApiResult<()> {
     const ACTIVITY: Activity = Activity::ChangePasswordSelf;
+    let hash = new_cloud_password_hash(state, account, new_password).await?;
+    let now = state.now();
+    let mut tx = state.store.begin().await?;
+    crate::store::accounts::set_password(&mut tx, account.id, &hash, false, None, now).await?;
+    let (_, mut units) =
+        crate::store::users::profiles_for_users(state.store.reader(), &[account.id]).await?;
+    let units = units.remove(&account.id).unwrap_or_default();
+    let event = Event::success(ACTIVITY)
+        .target(TargetResource::user(account.id, &account.display_name))
+        .units(units.iter().map(|u| UnitId::from(u.id)));
+    audit::record(&mut tx, initiator, now, &*state.ids, event).await?;
+    tx.commit().await.map_err(StoreError::Other)?;
+    Ok(())
+}
+
+/// The hash of a password someone chose for themselves, once it meets the cloud
+/// policy and is neither their current nor their previous one (`new_password` names
+/// the field of a refusal).
+async fn new_cloud_password_hash(
+    state: &AppState,
+    account: &crate::store::accounts::Account,
+    new_password: String,
+) -> ApiResult<String> {
     let mut errors = check_cloud_password(
         &state.policy.cloud(),
         "new_password",
@@ -343,19 +366,7 @@ pub async fn set_own_password(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let hash = state.hasher.hash(&new).await?;
-    let now = state.now();
-    let mut tx = state.store.begin().await?;
-    crate::store::accounts::set_password(&mut tx, account.id, &hash, false, None, now).await?;
-    let (_, mut units) =
-        crate::store::users::profiles_for_users(state.store.reader(), &[account.id]).await?;
-    let units = units.remove(&account.id).unwrap_or_default();
-    let event = Event::success(ACTIVITY)
-        .target(TargetResource::user(account.id, &account.display_name))
-        .units(units.iter().map(|u| UnitId::from(u.id)));
-    audit::record(&mut tx, initiator, now, &*state.ids, event).await?;
-    tx.commit().await.map_err(StoreError::Other)?;
-    Ok(())
+    Ok(state.hasher.hash(&new).await?)
 }
 
 /// A self-service password reset (`service::sspr`), once the person proved who they
@@ -397,34 +408,7 @@ pub async fn reset_own_password(
             }
             None
         }
-        None => {
-            let mut errors = check_cloud_password(
-                &state.policy.cloud(),
-                "new_password",
-                &new_password,
-                &account.user_principal_name,
-                &account.display_name,
-            );
-            let new = Secret::new(new_password);
-            let mut reused = state
-                .hasher
-                .verify(&new, Some(account.password_hash.clone()))
-                .await?;
-            if let Some(previous) = account.previous_password_hash.clone() {
-                reused = reused || state.hasher.verify(&new, Some(previous)).await?;
-            }
-            if reused {
-                errors.push(shared::dto::FieldError {
-                    field: "new_password".to_owned(),
-                    code: FieldErrorCode::PasswordReused,
-                    message: "Choose a password you have not used before.".to_owned(),
-                });
-            }
-            if !errors.is_empty() {
-                return Err(ApiError::Validation(errors));
-            }
-            Some(state.hasher.hash(&new).await?)
-        }
+        None => Some(new_cloud_password_hash(state, account, new_password).await?),
     };
     let now = state.now();
     let mut tx = state.store.begin().await?;

@@ -616,10 +616,21 @@ fn phone_actions(
     let input_id = format!("change-{}", kind.id());
     // `removing` says which number's removal is asked (one at a time); this one's
     // confirmation closes when another opens or the change went through.
+    // The list is drawn again after every reload (a failed add elsewhere on the card,
+    // say): a removal asked for stays asked across it, and closing the question
+    // (Cancel, Escape) forgets it.
     let remove_confirm = Confirmation::new();
+    if removing.get_untracked() == Some(kind) {
+        remove_confirm.open();
+    }
     effect(move || {
         if removing.get() != Some(kind) {
             remove_confirm.finish();
+        }
+    });
+    effect(move || {
+        if !remove_confirm.is_open() && removing.get_untracked() == Some(kind) {
+            removing.set(None);
         }
     });
     move || {

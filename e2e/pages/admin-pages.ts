@@ -225,7 +225,7 @@ export async function signInAs(page: Page, upn: string, password: string) {
   await page.goto('/signin');
   await page.getByLabel('Sign-in name').fill(upn);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page).not.toHaveURL(/\/(signin|oauth2)/);
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }

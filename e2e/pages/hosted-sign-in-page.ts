@@ -20,7 +20,7 @@ export class HostedSignInPage {
   readonly code: Locator;
 
   constructor(readonly page: Page) {
-    this.heading = page.getByRole('heading', { level: 1, name: 'Sign in' });
+    this.heading = page.getByRole('heading', { level: 1, name: 'Sign in', exact: true });
     this.username = page.getByLabel('Sign-in name');
     this.password = page.getByLabel('Password', { exact: true });
     this.submit = page.getByRole('button', { name: 'Sign in', exact: true });

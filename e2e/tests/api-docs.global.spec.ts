@@ -56,7 +56,7 @@ test('the explorer signs in through OpenStaff and calls the API', async ({ page 
   await expect(popup.getByText('to continue to OpenStaff API explorer')).toBeVisible();
   await popup.getByLabel('Sign-in name').fill(admin.upn);
   await popup.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
-  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await popup.getByRole('button', { name: 'Sign in', exact: true }).click();
   await popup.waitForEvent('close');
   await expect(dialog).toContainText('Authorized');
   await dialog.getByRole('button', { name: 'Close' }).last().click();

@@ -57,7 +57,7 @@ test('a staff member resets her forgotten password herself with a code texted to
   const rp = await startRp(request, baseURL!, `Till (${info.project.name})`);
   try {
     await page.goto(`${rp.url}/start`);
-    await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Sign in', exact: true })).toBeVisible();
     await page.getByRole('button', { name: 'Forgot your password?' }).click();
 
     await expect(page.getByRole('heading', { level: 1, name: 'Reset your password' })).toBeVisible();
@@ -83,7 +83,7 @@ test('a staff member resets her forgotten password herself with a code texted to
     await page.getByLabel('Confirm new password').fill(chosen);
     await page.getByRole('button', { name: 'Reset password' }).click();
 
-    await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+    await expect(page.getByRole('heading', { level: 1, name: 'Sign in', exact: true })).toBeVisible();
     await expect(page.getByText('Your password has been reset')).toBeVisible();
     await expect(page.getByLabel('Sign-in name')).toHaveValue(upn);
     await expectAccessible(page);

@@ -421,6 +421,19 @@ pub struct PolicyConfig {
     /// network shares one address: allow for its staff).
     #[arg(long, env = "OPENSTAFF_SMS_RATE_PER_IP_PER_HOUR", default_value_t = 30)]
     pub sms_rate_per_ip_per_hour: u32,
+    /// Whether a code by text message may stand as the second factor of someone who
+    /// holds an admin role (`refuse`, the default: a text message can be redirected
+    /// by a SIM swap; they use a passkey or an authenticator app). Staff without an
+    /// admin role may always use it.
+    #[arg(long, env = "OPENSTAFF_ADMIN_SMS_MFA", value_enum, default_value_t = AdminSmsMfa::Refuse)]
+    pub admin_sms_mfa: AdminSmsMfa,
+}
+
+/// Whether admins may use a text-message code as their second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdminSmsMfa {
+    Refuse,
+    Allow,
 }
 
 /// The second-factor policy for admins.
@@ -450,6 +463,7 @@ impl Default for PolicyConfig {
             reauthentication_window: Span::minutes(15),
             sms_rate_per_hour: 5,
             sms_rate_per_ip_per_hour: 30,
+            admin_sms_mfa: AdminSmsMfa::Refuse,
         }
     }
 }

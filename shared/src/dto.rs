@@ -315,14 +315,22 @@ pub struct MyStaffSettings {
 
 /// `GET/PUT /api/v1/settings/sign-in`: the tenant's sign-in policy. Administrators
 /// need a second factor whenever the server runs with `--admin-mfa required`;
-/// `mfa_for_everyone` asks it of every user as well.
+/// `mfa_for_everyone` asks it of every user as well. `sms_sign_in` lets staff without
+/// an admin role sign in with a code texted to their mobile number alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignInPolicy {
-    /// Every user completes a second factor (passkey or authenticator app) at sign-in;
-    /// one without is walked through adding an authenticator app first.
+    /// Every user completes a second factor at sign-in: a passkey or an authenticator
+    /// app, or a code by text message to their mobile number (staff without an admin
+    /// role; admins too when the server runs `--admin-sms-mfa allow`). One with none
+    /// of these is walked through adding an authenticator app first.
     pub mfa_for_everyone: bool,
+    /// Staff without an admin role may sign in with a code texted to the mobile number
+    /// their manager registered, instead of their password (one factor, `amr` `sms`).
+    /// Off when left out.
+    #[serde(default)]
+    pub sms_sign_in: bool,
 }
 
 /// `GET /api/v1/users/{id}/access` answer.

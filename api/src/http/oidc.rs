@@ -13,7 +13,7 @@ use crate::service::oidc::{
     ClientCredentials, CodeForm, LogoutOutcome, LogoutParams, NewSession, OAuthError, Outcome,
     PageContext, PasskeyForm, SignInForm,
 };
-use crate::service::sspr;
+use crate::service::sspr::{self, Flow};
 use crate::service::text_codes::Language;
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
@@ -37,11 +37,37 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/oauth2/verify-code", web::post().to(verify_code))
     .route("/oauth2/enrol-totp", web::post().to(enrol_totp))
     .route("/oauth2/passkey", web::post().to(passkey))
-    .route("/oauth2/reset", web::post().to(reset_start))
-    .route("/oauth2/reset/cancel", web::post().to(reset_cancel))
-    .route("/oauth2/reset/send", web::post().to(reset_send))
-    .route("/oauth2/reset/verify", web::post().to(reset_verify))
+    .route(
+        "/oauth2/reset",
+        web::post().to(|s, r, m, b| text_start(s, r, m, b, Flow::Reset)),
+    )
+    .route("/oauth2/reset/cancel", web::post().to(text_cancel))
+    .route(
+        "/oauth2/reset/send",
+        web::post().to(|s, r, m, b| text_send(s, r, m, b, Flow::Reset)),
+    )
+    .route(
+        "/oauth2/reset/verify",
+        web::post().to(|s, r, m, b| text_verify(s, r, m, b, Flow::Reset)),
+    )
     .route("/oauth2/reset/password", web::post().to(reset_password))
+    .route(
+        "/oauth2/sms",
+        web::post().to(|s, r, m, b| text_start(s, r, m, b, Flow::SignIn)),
+    )
+    .route("/oauth2/sms/cancel", web::post().to(text_cancel))
+    .route(
+        "/oauth2/sms/send",
+        web::post().to(|s, r, m, b| text_send(s, r, m, b, Flow::SignIn)),
+    )
+    .route(
+        "/oauth2/sms/verify",
+        web::post().to(|s, r, m, b| text_verify(s, r, m, b, Flow::SignIn)),
+    )
+    .route(
+        "/oauth2/sms/second-factor",
+        web::post().to(second_factor_send),
+    )
     .route("/oauth2/badge", web::post().to(badge))
     .route("/oauth2/badge-pin", web::post().to(badge_pin))
     .route(service::TOKEN_PATH, web::post().to(token))
@@ -112,81 +138,28 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
         | Outcome::ResetName(p)
         | Outcome::ResetCode(p)
         | Outcome::ResetPassword(p)
+        | Outcome::SmsName(p)
+        | Outcome::SmsCode(p)
         | Outcome::Badge(p)
         | Outcome::BadgePin { page: p, .. }
             if p.csrf.is_empty() =>
         {
-            pages::error(
-                "Something went wrong",
-                "Go back to the application and try again.",
-            )
+            went_wrong()
         }
-        Outcome::Code(p) => {
-            let mut resp = pages::code(&SignInPage {
-                request: &p.request,
-                csrf: &p.csrf,
-                app_name: &p.app_name,
-                login_hint: None,
-                errors: &p.errors,
-                notice: p.notice.as_deref(),
-                redirect_origin: &p.redirect_origin,
-                passkey: p.passkey.as_ref(),
-                totp: p.totp,
-            });
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
-        }
-        Outcome::Badge(p) => {
-            let mut resp = pages::badge(&plain_page(&p));
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
-        }
+        Outcome::SignIn(p) => with_csrf(state, &p, pages::sign_in(&view(&p))),
+        Outcome::Code(p) => with_csrf(state, &p, pages::code(&view(&p))),
+        Outcome::Badge(p) => with_csrf(state, &p, pages::badge(&view(&p))),
         Outcome::BadgePin { page: p, first_use } => {
-            let mut resp = pages::badge_pin(&plain_page(&p), first_use);
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
+            with_csrf(state, &p, pages::badge_pin(&view(&p), first_use))
         }
-        Outcome::EnrolTotp(p) => {
-            let Some(enrolment) = p.enrolment.as_ref() else {
-                return pages::error(
-                    "Something went wrong",
-                    "Go back to the application and try again.",
-                );
-            };
-            let mut resp = pages::enrol_totp(
-                &SignInPage {
-                    request: &p.request,
-                    csrf: &p.csrf,
-                    app_name: &p.app_name,
-                    login_hint: None,
-                    errors: &p.errors,
-                    notice: p.notice.as_deref(),
-                    redirect_origin: &p.redirect_origin,
-                    passkey: None,
-                    totp: true,
-                },
-                enrolment,
-            );
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
-        }
-        Outcome::SignIn(p) => {
-            let mut resp = pages::sign_in(&SignInPage {
-                request: &p.request,
-                csrf: &p.csrf,
-                app_name: &p.app_name,
-                login_hint: p.login_hint.as_deref(),
-                errors: &p.errors,
-                notice: p.notice.as_deref(),
-                redirect_origin: &p.redirect_origin,
-                passkey: p.passkey.as_ref(),
-                totp: p.totp,
-            });
-            let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-            resp
-        }
-        Outcome::ResetName(p) => reset_step(state, &p, pages::reset_name),
-        Outcome::ResetCode(p) => reset_step(state, &p, pages::reset_code),
+        Outcome::EnrolTotp(p) => match p.enrolment.as_ref() {
+            Some(enrolment) => with_csrf(state, &p, pages::enrol_totp(&view(&p), enrolment)),
+            None => went_wrong(),
+        },
+        Outcome::ResetName(p) => with_csrf(state, &p, pages::reset_name(&view(&p))),
+        Outcome::ResetCode(p) => with_csrf(state, &p, pages::reset_code(&view(&p))),
+        Outcome::SmsName(p) => with_csrf(state, &p, pages::sms_name(&view(&p))),
+        Outcome::SmsCode(p) => with_csrf(state, &p, pages::sms_code(&view(&p))),
         Outcome::ChangePassword(p) => password_step(state, &p, pages::change_password),
         Outcome::ResetPassword(p) => password_step(state, &p, pages::reset_password),
         Outcome::NotAllowed { app_name, session } => {
@@ -195,23 +168,32 @@ fn render(state: &AppState, outcome: Outcome) -> HttpResponse {
     }
 }
 
-/// A step of the self-service reset that asks for a name or a code.
-fn reset_step(
-    state: &AppState,
-    p: &PageContext,
-    show: fn(&SignInPage<'_>) -> HttpResponse,
-) -> HttpResponse {
-    let mut resp = show(&SignInPage {
+fn went_wrong() -> HttpResponse {
+    pages::error(
+        "Something went wrong",
+        "Go back to the application and try again.",
+    )
+}
+
+/// A page of the hosted sign-in, as `p` describes it.
+fn view(p: &PageContext) -> SignInPage<'_> {
+    SignInPage {
         request: &p.request,
         csrf: &p.csrf,
         app_name: &p.app_name,
         login_hint: p.login_hint.as_deref(),
         errors: &p.errors,
-        notice: None,
+        notice: p.notice.as_deref(),
         redirect_origin: &p.redirect_origin,
-        passkey: None,
-        totp: false,
-    });
+        passkey: p.passkey.as_ref(),
+        totp: p.totp,
+        sms_sign_in: p.sms_sign_in,
+        sms: p.sms.as_ref(),
+    }
+}
+
+/// `resp` with the browser's CSRF cookie (the secret the page's forms carry).
+fn with_csrf(state: &AppState, p: &PageContext, mut resp: HttpResponse) -> HttpResponse {
     let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
     resp
 }
@@ -224,18 +206,8 @@ fn password_step(
 ) -> HttpResponse {
     let (upn, name) = p.password_for.clone().unwrap_or_default();
     let cloud = state.policy.cloud();
-    let mut resp = show(
-        &SignInPage {
-            request: &p.request,
-            csrf: &p.csrf,
-            app_name: &p.app_name,
-            login_hint: None,
-            errors: &p.errors,
-            notice: None,
-            redirect_origin: &p.redirect_origin,
-            passkey: None,
-            totp: true,
-        },
+    let resp = show(
+        &view(p),
         &PasswordRules {
             policy: match &p.domain_policy {
                 Some(domain) => Policy::Domain(domain.as_ref()),
@@ -245,23 +217,7 @@ fn password_step(
             display_name: &name,
         },
     );
-    let _ = resp.add_cookie(&csrf_cookie(state, &p.csrf));
-    resp
-}
-
-/// A step's page without a passkey button or a sign-in name.
-fn plain_page(p: &service::PageContext) -> SignInPage<'_> {
-    SignInPage {
-        request: &p.request,
-        csrf: &p.csrf,
-        app_name: &p.app_name,
-        login_hint: None,
-        errors: &p.errors,
-        notice: None,
-        redirect_origin: &p.redirect_origin,
-        passkey: None,
-        totp: true,
-    }
+    with_csrf(state, p, resp)
 }
 
 /// A server-side failure on a page: logged, and shown in words.
@@ -468,31 +424,42 @@ async fn passkey(
     )
 }
 
-/// The reset's forms that carry only the request.
-fn reset_step_form(post: &PagePost) -> sspr::StepForm {
+/// The reset's and SMS sign-in's forms that carry only the request.
+fn step_form(post: &PagePost) -> sspr::StepForm {
     sspr::StepForm {
         request: post.field("request"),
         csrf: post.field("csrf"),
     }
 }
 
-async fn reset_start(
-    state: Data<AppState>,
-    req: HttpRequest,
-    meta: RequestMeta,
-    body: Bytes,
-) -> HttpResponse {
-    let Some(post) = PagePost::read(&req, meta, &body) else {
-        return unreadable_form();
-    };
-    let form = reset_step_form(&post);
-    answer(
-        &state,
-        sspr::start(&state, form, post.csrf.as_deref()).await,
+fn language_of(req: &HttpRequest) -> Language {
+    Language::from_accept_language(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
     )
 }
 
-async fn reset_cancel(
+/// `POST /oauth2/reset` and `/oauth2/sms`: the name page of the flow.
+async fn text_start(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+    flow: Flow,
+) -> HttpResponse {
+    let Some(post) = PagePost::read(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let form = step_form(&post);
+    answer(
+        &state,
+        sspr::start(&state, form, post.csrf.as_deref(), flow).await,
+    )
+}
+
+/// `POST /oauth2/reset/cancel` and `/oauth2/sms/cancel`.
+async fn text_cancel(
     state: Data<AppState>,
     req: HttpRequest,
     meta: RequestMeta,
@@ -501,18 +468,20 @@ async fn reset_cancel(
     let Some(post) = PagePost::read(&req, meta, &body) else {
         return unreadable_form();
     };
-    let form = reset_step_form(&post);
+    let form = step_form(&post);
     answer(
         &state,
         sspr::cancel(&state, form, post.csrf.as_deref()).await,
     )
 }
 
-async fn reset_send(
+/// `POST /oauth2/reset/send` and `/oauth2/sms/send`.
+async fn text_send(
     state: Data<AppState>,
     req: HttpRequest,
     meta: RequestMeta,
     body: Bytes,
+    flow: Flow,
 ) -> HttpResponse {
     let Some(post) = PagePost::read(&req, meta, &body) else {
         return unreadable_form();
@@ -522,11 +491,7 @@ async fn reset_send(
         csrf: post.field("csrf"),
         username: post.field("username"),
     };
-    let language = Language::from_accept_language(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let language = language_of(&req);
     answer(
         &state,
         sspr::send(
@@ -535,12 +500,32 @@ async fn reset_send(
             form,
             language,
             post.csrf.as_deref(),
+            flow,
         )
         .await,
     )
 }
 
-async fn reset_verify(
+/// `POST /oauth2/reset/verify` and `/oauth2/sms/verify`.
+async fn text_verify(
+    state: Data<AppState>,
+    req: HttpRequest,
+    meta: RequestMeta,
+    body: Bytes,
+    flow: Flow,
+) -> HttpResponse {
+    let Some((form, post)) = code_step(&req, meta, &body) else {
+        return unreadable_form();
+    };
+    let cookies = (post.session.as_deref(), post.csrf.as_deref());
+    answer(
+        &state,
+        sspr::verify(&state, post.who.clone(), form, cookies, flow).await,
+    )
+}
+
+/// `POST /oauth2/sms/second-factor`: "Text me a code" on the second step.
+async fn second_factor_send(
     state: Data<AppState>,
     req: HttpRequest,
     meta: RequestMeta,
@@ -549,9 +534,17 @@ async fn reset_verify(
     let Some((form, post)) = code_step(&req, meta, &body) else {
         return unreadable_form();
     };
+    let language = language_of(&req);
     answer(
         &state,
-        sspr::verify(&state, form, post.csrf.as_deref()).await,
+        service::send_second_factor_code(
+            &state,
+            post.who.clone(),
+            form,
+            language,
+            post.csrf.as_deref(),
+        )
+        .await,
     )
 }
 

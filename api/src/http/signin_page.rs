@@ -266,6 +266,10 @@ pub struct SignInPage<'a> {
     pub passkey: Option<&'a crate::service::passkeys::PasskeyPrompt>,
     /// The second step asks for a code from an authenticator app.
     pub totp: bool,
+    /// The sign-in page offers SMS sign-in.
+    pub sms_sign_in: bool,
+    /// The second step offers (or, once sent, asks for) a code by text message.
+    pub sms: Option<&'a crate::service::oidc::SmsFactor>,
 }
 
 /// The passkey form: hidden until the script finds WebAuthn in the browser.
@@ -310,7 +314,7 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required{pass_focus}{d}>\
          <button type=\"submit\">Sign in</button></form>\
          <form method=\"post\" action=\"/oauth2/reset\">{hidden}\
-         <button type=\"submit\" class=\"link\">Forgot your password?</button></form>{passkey}\
+         <button type=\"submit\" class=\"link\">Forgot your password?</button></form>{passkey}{sms}\
          <p class=\"or\">or</p><form method=\"post\" action=\"/oauth2/badge\">{hidden}\
          <button type=\"submit\" class=\"secondary\">Sign in with badge</button></form>\
          <p class=\"hint\">Got a Temporary Access Pass from your manager? Type it as your password.</p>",
@@ -321,6 +325,14 @@ pub fn sign_in(p: &SignInPage<'_>) -> HttpResponse {
         hint = esc(hint),
         d = described(p.errors),
         passkey = passkey_section(p, "Sign in with a passkey", true),
+        sms = if p.sms_sign_in {
+            format!(
+                "<p class=\"or\">or</p>{}",
+                step_button(p, "/oauth2/sms", "secondary", "Sign in with a text message code")
+            )
+        } else {
+            String::new()
+        },
     );
     document(
         "Sign in",
@@ -351,13 +363,37 @@ fn code_field(errors: &[String]) -> String {
 /// The second step: the code from the person's authenticator app, or their
 /// passkey, or either.
 pub fn code(p: &SignInPage<'_>) -> HttpResponse {
+    if let Some(sms) = p.sms.filter(|s| s.sent) {
+        return sms_second_factor(p, &sms.to);
+    }
     let (title, heading) = if p.totp {
         (
             "Enter your code",
             "Enter the code from your authenticator app",
         )
-    } else {
+    } else if p.passkey.is_some() {
         ("Use your passkey", "Use your passkey")
+    } else {
+        ("Verify it's you", "Verify it's you")
+    };
+    let sms_offer = match p.sms {
+        Some(sms) => format!(
+            "{or}<form method=\"post\" action=\"/oauth2/sms/second-factor\">{hidden}\
+             <button type=\"submit\"{class}>Text a code to {to}</button></form>",
+            or = if p.totp || p.passkey.is_some() {
+                "<p class=\"or\">or</p>"
+            } else {
+                "<p>We'll send an 8-digit code by text message to the mobile number your manager registered for you.</p>"
+            },
+            class = if p.totp || p.passkey.is_some() {
+                " class=\"secondary\""
+            } else {
+                ""
+            },
+            hidden = hidden(p.request, p.csrf),
+            to = esc(&sms.to),
+        ),
+        None => String::new(),
     };
     let code_form = if p.totp {
         format!(
@@ -371,7 +407,7 @@ pub fn code(p: &SignInPage<'_>) -> HttpResponse {
     };
     let body = format!(
         "<h1>{heading}</h1>\
-         <p>to continue to <strong>{app}</strong></p>{errors}{code_form}{passkey}\
+         <p>to continue to <strong>{app}</strong></p>{errors}{code_form}{passkey}{sms_offer}\
          <p class=\"hint\">Lost your phone? Ask your manager to help you sign in.</p>",
         app = esc(p.app_name),
         errors = error_summary(p.errors),
@@ -700,25 +736,54 @@ fn step_button(p: &SignInPage<'_>, action: &str, class: &str, label: &str) -> St
     )
 }
 
-/// The self-service reset's first step: whose password.
-pub fn reset_name(p: &SignInPage<'_>) -> HttpResponse {
+/// The words of a flow that starts with a sign-in name and a code by text message.
+struct TextFlow {
+    title: &'static str,
+    intro: &'static str,
+    /// The form paths: `{base}/send`, `{base}/verify`, `{base}/cancel`.
+    base: &'static str,
+    /// The code page's last hint.
+    no_text: &'static str,
+}
+
+const RESET: TextFlow = TextFlow {
+    title: "Reset your password",
+    intro: "Enter your sign-in name. We'll send a code by text message to the mobile number \
+            your manager registered for you.",
+    base: "/oauth2/reset",
+    no_text: "No text message? If no mobile number is registered for you, \
+              ask your manager to reset your password or to add your number.",
+};
+
+const SMS_SIGN_IN: TextFlow = TextFlow {
+    title: "Sign in with a text message code",
+    intro: "Enter your sign-in name. We'll send a code by text message to the mobile number \
+            your manager registered for you.",
+    base: "/oauth2/sms",
+    no_text: "No text message? If no mobile number is registered for you, sign in with your \
+              password, or ask your manager to add your number.",
+};
+
+/// The first step of a [`TextFlow`]: whose code.
+fn text_name(p: &SignInPage<'_>, f: &TextFlow) -> HttpResponse {
     let body = format!(
-        "<h1>Reset your password</h1>\
-         <p>Enter your sign-in name. We'll send a code by text message to the mobile number \
-         your manager registered for you.</p>{errors}\
-         <form method=\"post\" action=\"/oauth2/reset/send\">{hidden}\
+        "<h1>{title}</h1><p>{intro}</p>{errors}\
+         <form method=\"post\" action=\"{base}/send\">{hidden}\
          <label for=\"username\">Sign-in name</label>\
          <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
          autocapitalize=\"none\" spellcheck=\"false\" required autofocus value=\"{name}\"{d}>\
          <button type=\"submit\">Send code</button></form>{back}",
+        title = f.title,
+        intro = f.intro,
+        base = f.base,
         errors = error_summary(p.errors),
         hidden = hidden(p.request, p.csrf),
         name = esc(p.login_hint.unwrap_or("")),
         d = described(p.errors),
-        back = step_button(p, "/oauth2/reset/cancel", "link", "Back to sign in"),
+        back = step_button(p, &format!("{}/cancel", f.base), "link", "Back to sign in"),
     );
     document(
-        "Reset your password",
+        f.title,
         &body,
         Some(p.redirect_origin),
         StatusCode::OK,
@@ -726,30 +791,87 @@ pub fn reset_name(p: &SignInPage<'_>) -> HttpResponse {
     )
 }
 
-/// The self-service reset's code step. The words are the same whether or not a code
-/// was sent.
-pub fn reset_code(p: &SignInPage<'_>) -> HttpResponse {
-    let body = format!(
-        "<h1>Enter the code</h1>\
-         <p>If <strong>{name}</strong> has a mobile number registered, we've sent it a text message \
-         with an 8-digit code. The code works for 5 minutes.</p>{errors}\
-         <form method=\"post\" action=\"/oauth2/reset/verify\">{hidden}\
+/// The 8-digit field of a code by text message, posting to `action`.
+fn text_code_form(p: &SignInPage<'_>, action: &str, button: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\">{hidden}\
          <label for=\"code\">Code</label>\
          <input id=\"code\" name=\"code\" type=\"text\" inputmode=\"numeric\" \
          autocomplete=\"one-time-code\" pattern=\"[0-9 \\-]*\" maxlength=\"10\" required autofocus \
          aria-describedby=\"code-hint{e}\"{inv}>\
          <p class=\"hint\" id=\"code-hint\">8 digits, from the text message.</p>\
-         <button type=\"submit\">Verify code</button></form>\
-         {again}\
-         <p class=\"hint\">No text message? If no mobile number is registered for you, \
-         ask your manager to reset your password or to add your number.</p>{back}",
-        name = esc(p.login_hint.unwrap_or("")),
-        errors = error_summary(p.errors),
+         <button type=\"submit\">{button}</button></form>",
         hidden = hidden(p.request, p.csrf),
         e = if p.errors.is_empty() { "" } else { " errors" },
-        inv = if p.errors.is_empty() { "" } else { " aria-invalid=\"true\"" },
-        again = step_button(p, "/oauth2/reset/send", "secondary", "Send a new code"),
-        back = step_button(p, "/oauth2/reset/cancel", "link", "Back to sign in"),
+        inv = if p.errors.is_empty() {
+            ""
+        } else {
+            " aria-invalid=\"true\""
+        },
+    )
+}
+
+/// The code step of a [`TextFlow`]. The words are the same whether or not a code
+/// was sent.
+fn text_code(p: &SignInPage<'_>, f: &TextFlow) -> HttpResponse {
+    let body = format!(
+        "<h1>Enter the code</h1>\
+         <p>If <strong>{name}</strong> has a mobile number registered, we've sent it a text message \
+         with an 8-digit code. The code works for 5 minutes.</p>{errors}{form}{again}\
+         <p class=\"hint\">{no_text}</p>{back}",
+        name = esc(p.login_hint.unwrap_or("")),
+        errors = error_summary(p.errors),
+        form = text_code_form(p, &format!("{}/verify", f.base), "Verify code"),
+        again = step_button(p, &format!("{}/send", f.base), "secondary", "Send a new code"),
+        no_text = f.no_text,
+        back = step_button(p, &format!("{}/cancel", f.base), "link", "Back to sign in"),
+    );
+    document(
+        "Enter the code",
+        &body,
+        Some(p.redirect_origin),
+        StatusCode::OK,
+        None,
+    )
+}
+
+/// The self-service reset's first step: whose password.
+pub fn reset_name(p: &SignInPage<'_>) -> HttpResponse {
+    text_name(p, &RESET)
+}
+
+/// The self-service reset's code step.
+pub fn reset_code(p: &SignInPage<'_>) -> HttpResponse {
+    text_code(p, &RESET)
+}
+
+/// SMS sign-in's first step: who signs in.
+pub fn sms_name(p: &SignInPage<'_>) -> HttpResponse {
+    text_name(p, &SMS_SIGN_IN)
+}
+
+/// SMS sign-in's code step.
+pub fn sms_code(p: &SignInPage<'_>) -> HttpResponse {
+    text_code(p, &SMS_SIGN_IN)
+}
+
+/// The second step by text message, once the code was sent to `to` (masked).
+fn sms_second_factor(p: &SignInPage<'_>, to: &str) -> HttpResponse {
+    let body = format!(
+        "<h1>Enter the code</h1><p>to continue to <strong>{app}</strong></p>\
+         <p>We've sent an 8-digit code by text message to {to}. The code works for 5 minutes.</p>\
+         {errors}{form}{again}\
+         <p class=\"hint\">Lost your phone? Ask your manager to help you sign in.</p>",
+        app = esc(p.app_name),
+        to = esc(to),
+        errors = error_summary(p.errors),
+        form = text_code_form(p, "/oauth2/verify-code", "Verify"),
+        again = step_button(
+            p,
+            "/oauth2/sms/second-factor",
+            "secondary",
+            "Send a new code"
+        ),
     );
     document(
         "Enter the code",
@@ -844,6 +966,8 @@ mod tests {
             redirect_origin: "https://rota.example",
             passkey: None,
             totp: true,
+            sms_sign_in: true,
+            sms: None,
         });
         let size = actix_web::body::MessageBody::size(resp.body());
         match size {

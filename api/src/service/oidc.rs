@@ -138,6 +138,20 @@ pub struct PageContext {
     pub passkey: Option<crate::service::passkeys::PasskeyPrompt>,
     /// The second step asks for a code (the person has an authenticator app).
     pub totp: bool,
+    /// The sign-in page offers "Sign in with a text message code" (the tenant's
+    /// `sms_sign_in`).
+    pub sms_sign_in: bool,
+    /// The second step offers a code by text message, to this (masked) number.
+    pub sms: Option<SmsFactor>,
+}
+
+/// The second step's text-message option.
+#[derive(Debug, Clone)]
+pub struct SmsFactor {
+    /// The mobile number, masked (`+33 6 ** ** ** 78`).
+    pub to: String,
+    /// A code was sent: the page asks for it.
+    pub sent: bool,
 }
 
 /// A provider session to set in the browser.
@@ -169,6 +183,10 @@ pub enum Outcome {
     ResetName(PageContext),
     /// Self-service password reset: the code texted (`login_hint`: the name typed).
     ResetCode(PageContext),
+    /// SMS sign-in: the sign-in name to text a code for.
+    SmsName(PageContext),
+    /// SMS sign-in: the code texted (`login_hint`: the name typed).
+    SmsCode(PageContext),
     /// Self-service password reset: the new password (`password_for`,
     /// `domain_policy` as for the forced change).
     ResetPassword(PageContext),
@@ -422,26 +440,16 @@ pub async fn authorize(
                 badge_for: None,
                 second_factor: false,
                 amr: None,
-                reset_code: None,
+                text_code: None,
                 reset_for: None,
             };
             // Sealed into the form: showing the page writes nothing.
             let request = pending.seal(&state.keys, now).map_err(ApiError::Internal)?;
-            let passkey = crate::service::passkeys::sign_in_prompt(state, &csrf, None).await?;
-            Ok(Outcome::SignIn(PageContext {
-                request,
-                csrf,
-                app_name: app.display_name,
+            let ctx = PageContext {
                 login_hint: p.login_hint.map(|h| h.chars().take(256).collect()),
-                errors: Vec::new(),
-                notice: None,
-                redirect_origin: origin_of(&req.redirect_uri),
-                password_for: None,
-                domain_policy: None,
-                enrolment: None,
-                passkey,
-                totp: true,
-            }))
+                ..page(&pending, request, &app, &csrf, None, Vec::new())
+            };
+            sign_in_again(state, ctx).await
         }
     }
 }
@@ -612,28 +620,72 @@ pub(crate) fn page(
         enrolment: None,
         passkey: None,
         totp: true,
+        sms_sign_in: false,
+        sms: None,
     }
 }
 
-/// The sign-in page again (after a refused password or passkey), with its passkey
-/// button.
+/// The sign-in page (at the start, or again after a refused password or passkey),
+/// with its passkey button and, when the tenant allows it, SMS sign-in.
 pub(crate) async fn sign_in_again(state: &AppState, ctx: PageContext) -> Result<Outcome, ApiError> {
     let passkey = crate::service::passkeys::sign_in_prompt(state, &ctx.csrf, None).await?;
-    Ok(Outcome::SignIn(PageContext { passkey, ..ctx }))
+    let sms_sign_in = crate::store::settings::sign_in(state.store.reader())
+        .await?
+        .sms_sign_in;
+    Ok(Outcome::SignIn(PageContext {
+        passkey,
+        sms_sign_in,
+        ..ctx
+    }))
 }
 
-/// The second step for `user`: a code from an authenticator app, a passkey, or
-/// either, as the person has them.
-async fn code_page(state: &AppState, ctx: PageContext, user: UserId) -> Result<Outcome, ApiError> {
+/// The mobile number (E.164) a second-factor code for `user` may go to: none after
+/// an SMS sign-in (the same phone twice is one factor), none for someone holding an
+/// admin role unless the server runs `--admin-sms-mfa allow`.
+pub(crate) async fn sms_second_factor(
+    state: &AppState,
+    pending: &PendingRequest,
+    user: UserId,
+) -> Result<Option<String>, ApiError> {
+    if pending
+        .amr
+        .as_deref()
+        .is_some_and(|a| a.split(' ').any(|m| m == "sms"))
+    {
+        return Ok(None);
+    }
+    if state.policy.admin_sms_mfa == crate::config::AdminSmsMfa::Refuse
+        && crate::service::signin::holds_admin_role(state, user).await?
+    {
+        return Ok(None);
+    }
+    crate::service::text_codes::mobile_of(state, user).await
+}
+
+/// The second step for `user`: a code from an authenticator app, a passkey, a code
+/// by text message, or a choice of them, as the person has them.
+async fn code_page(
+    state: &AppState,
+    ctx: PageContext,
+    pending: &PendingRequest,
+    user: UserId,
+) -> Result<Outcome, ApiError> {
     let methods = crate::store::methods::confirmed_of(state.store.reader(), user).await?;
     let totp = methods
         .iter()
         .any(|m| m.kind == shared::dto::AuthenticationMethodKind::Totp.id());
     let passkey = crate::service::passkeys::sign_in_prompt(state, &ctx.csrf, Some(user)).await?;
+    let sms = sms_second_factor(state, pending, user)
+        .await?
+        .map(|number| SmsFactor {
+            to: crate::domain::PhoneNumber::mask_e164(&number),
+            sent: pending.text_code.is_some(),
+        });
     Ok(Outcome::Code(PageContext {
-        // Someone with neither here (passkeys unavailable) still gets the code field.
-        totp: totp || passkey.is_none(),
+        // Someone with nothing here (passkeys unavailable) still gets the code field.
+        totp: totp || (passkey.is_none() && sms.is_none()),
         passkey,
+        sms,
         ..ctx
     }))
 }
@@ -833,8 +885,15 @@ pub async fn sign_in(
 /// (`service::signin::mfa_required`: an admin role was assigned since, say, or the
 /// tenant turned on MFA for everyone).
 async fn lacks_required_mfa(state: &AppState, user: UserId, amr: &str) -> Result<bool, ApiError> {
-    if amr_list(amr).iter().any(|m| m == "mfa") {
-        return Ok(false);
+    let list = amr_list(amr);
+    let has = |m: &str| list.iter().any(|x| x == m);
+    if has("mfa") {
+        // A text message as the second factor does not do for an admin while the
+        // server refuses it (an admin role assigned since, say).
+        let by_text_only = has("sms") && !has("otp") && !has("hwk") && !has("swk");
+        return Ok(by_text_only
+            && state.policy.admin_sms_mfa == crate::config::AdminSmsMfa::Refuse
+            && crate::service::signin::holds_admin_role(state, user).await?);
     }
     crate::service::signin::mfa_required(state, user).await
 }
@@ -857,7 +916,8 @@ fn with_second_factor(p: &PendingRequest, factor: &str) -> String {
     format!("{first} {factor} mfa")
 }
 
-/// Whether the sign-in so far was proved without the password (a passkey alone).
+/// Whether the sign-in so far was proved without the password (a passkey, or an SMS
+/// code, alone).
 fn without_password(p: &PendingRequest) -> bool {
     p.amr
         .as_deref()
@@ -869,7 +929,7 @@ fn without_password(p: &PendingRequest) -> bool {
 /// else, so a password alone changes nothing), the forced password change (not
 /// after a passkey alone), the admin policy's enrolment of a first authenticator
 /// app; then a session and on to the application.
-async fn next_step(
+pub(crate) async fn next_step(
     state: &AppState,
     who: &Initiator,
     app: &ApplicationRow,
@@ -880,15 +940,24 @@ async fn next_step(
 ) -> Result<Outcome, ApiError> {
     let now = state.now();
     let me = (account.id, account.token_version);
-    if !pending.second_factor && crate::service::mfa::has_second_factor(state, account.id).await? {
+    // A text message does as the second factor only where the policy asks for one
+    // (it is weaker than the methods the person chose to add).
+    let second_step = !pending.second_factor
+        && (crate::service::mfa::has_second_factor(state, account.id).await?
+            || (crate::service::signin::mfa_required(state, account.id).await?
+                && sms_second_factor(state, &pending, account.id)
+                    .await?
+                    .is_some()));
+    if second_step {
         let next = PendingRequest {
             code_for: Some(me),
             password_change: None,
+            text_code: None,
             ..pending
         };
         let sealed = next.seal(&state.keys, now).map_err(ApiError::Internal)?;
         let ctx = page(&next, sealed, app, csrf, None, Vec::new());
-        return code_page(state, ctx, account.id).await;
+        return code_page(state, ctx, &next, account.id).await;
     }
     // A passkey alone proves who it is without the password: the forced change waits
     // for the next sign-in with the password.
@@ -971,6 +1040,19 @@ pub async fn verify_code(
     };
     who.user_id = Some(account.id.to_string());
     who.user_principal_name = Some(account.user_principal_name.clone());
+    if let Some((_, challenge)) = pending.text_code.clone() {
+        return verify_text_code(
+            state,
+            who,
+            form,
+            pending,
+            app,
+            account,
+            &challenge,
+            session_cookie,
+        )
+        .await;
+    }
     let app_target = TargetResource::application(app.id, &app.display_name);
     match crate::service::mfa::check_code(state, &who, &account, &form.code, Some(&app_target))
         .await
@@ -982,7 +1064,7 @@ pub async fn verify_code(
                 _ => WRONG_CODE.to_owned(),
             };
             let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
-            return code_page(state, ctx, account.id).await;
+            return code_page(state, ctx, &pending, account.id).await;
         }
         Err(e) => return Err(e),
     }
@@ -995,6 +1077,118 @@ pub async fn verify_code(
             .amr
             .as_ref()
             .map(|_| with_second_factor(&pending, "otp")),
+        ..pending
+    };
+    next_step(
+        state,
+        &who,
+        &app,
+        next,
+        &account,
+        &form.csrf,
+        session_cookie,
+    )
+    .await
+}
+
+/// The second step's "Text me a code": a code by text message to the person's
+/// mobile number (where [`sms_second_factor`] allows one), under the SMS rate limits;
+/// the code page then asks for it.
+pub async fn send_second_factor_code(
+    state: &AppState,
+    mut who: Initiator,
+    form: CodeForm,
+    language: crate::service::text_codes::Language,
+    csrf_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    use crate::service::text_codes::{self, Purpose, Recipient};
+    let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
+        Ok(found) => found,
+        Err(outcome) => return Ok(outcome),
+    };
+    let Some((user, token_version)) = pending.code_for else {
+        return Ok(expired_page());
+    };
+    let Some(account) = account_at(state, user, token_version).await? else {
+        return Ok(expired_page());
+    };
+    let Some(number) = sms_second_factor(state, &pending, user).await? else {
+        return Ok(expired_page());
+    };
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let name = account.user_principal_name.clone();
+    let sent = text_codes::send(
+        state,
+        &who,
+        Purpose::SecondFactor,
+        &name,
+        Some(Recipient {
+            user,
+            number: &number,
+        }),
+        language,
+    )
+    .await;
+    let challenge = match sent {
+        Ok(id) => id,
+        Err(ApiError::RateLimited { retry_after_secs }) => {
+            let msg = format!(
+                "Too many codes were asked for. Try again in {} minutes, or use another way to sign in.",
+                retry_after_secs.div_ceil(60).max(1)
+            );
+            let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
+            return code_page(state, ctx, &pending, user).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let next = PendingRequest {
+        text_code: Some((name, challenge)),
+        ..pending
+    };
+    let sealed = next
+        .seal(&state.keys, state.now())
+        .map_err(ApiError::Internal)?;
+    let ctx = page(&next, sealed, &app, &form.csrf, None, Vec::new());
+    code_page(state, ctx, &next, user).await
+}
+
+/// The second step's code by text message ([`send_second_factor_code`]): right, and
+/// the sign-in goes on as `pwd sms mfa`; wrong, and the page says how many tries are
+/// left (three per code, then a new code).
+#[allow(clippy::too_many_arguments)]
+async fn verify_text_code(
+    state: &AppState,
+    who: Initiator,
+    form: CodeForm,
+    pending: PendingRequest,
+    app: ApplicationRow,
+    account: crate::store::accounts::Account,
+    challenge: &str,
+    session_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    use crate::service::text_codes::{self, Checked, Purpose};
+    let checked = text_codes::check(state, challenge, Purpose::SecondFactor, &form.code).await?;
+    let msg = match checked {
+        Checked::Accepted(user) if user == account.id => None,
+        Checked::Accepted(_) => return Ok(expired_page()),
+        Checked::Wrong { left } => Some(format!(
+            "That code isn't right. Check the text message and try again ({left} {} left).",
+            if left == 1 { "try" } else { "tries" }
+        )),
+        Checked::NeedsNewCode => {
+            Some("This code has expired or has had too many tries. Send a new code.".to_owned())
+        }
+    };
+    if let Some(msg) = msg {
+        let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
+        return code_page(state, ctx, &pending, account.id).await;
+    }
+    let next = PendingRequest {
+        code_for: None,
+        text_code: None,
+        second_factor: true,
+        amr: Some(with_second_factor(&pending, "sms")),
         ..pending
     };
     next_step(
@@ -1042,7 +1236,7 @@ pub async fn passkey(
     if pending.password_change.is_some()
         || pending.enrolling.is_some()
         || pending.second_factor
-        || pending.reset_code.is_some()
+        || pending.text_code.is_some()
         || pending.reset_for.is_some()
         || pending.badge_for.is_some()
         || (pending.code_for.is_none() && pending.amr.is_some())
@@ -1077,7 +1271,7 @@ pub async fn passkey(
             };
             let ctx = page(&pending, form.request, &app, &form.csrf, None, vec![msg]);
             return match expected {
-                Some((user, _)) => code_page(state, ctx, user).await,
+                Some((user, _)) => code_page(state, ctx, &pending, user).await,
                 None => sign_in_again(state, ctx).await,
             };
         }
@@ -1218,14 +1412,11 @@ pub async fn change_password(
         Err(outcome) => return Ok(outcome),
     };
     let Some((user, token_version)) = pending.password_change else {
-        return Ok(Outcome::SignIn(page(
-            &pending,
-            form.request,
-            &app,
-            &form.csrf,
-            None,
-            Vec::new(),
-        )));
+        return sign_in_again(
+            state,
+            page(&pending, form.request, &app, &form.csrf, None, Vec::new()),
+        )
+        .await;
     };
     let Some(account) = crate::store::accounts::read(state.store.reader(), user).await? else {
         return Ok(error_page(
@@ -1517,8 +1708,11 @@ pub fn methods_in_words(amr: &str) -> String {
     if has("pin") {
         words.push("Badge and PIN");
     }
+    if has("sms") {
+        words.push("Text message code");
+    }
     if has("otp") {
-        words.push(if has("pwd") || has("pin") {
+        words.push(if has("pwd") || has("pin") || has("sms") {
             "Authenticator app"
         } else {
             "Temporary Access Pass"
@@ -1546,6 +1740,9 @@ pub const AMR_TEMPORARY_ACCESS_PASS: &str = "otp mfa";
 /// The stored `amr` of a sign-in with a badge and its PIN (RFC 8176 `pin`): one
 /// factor, never `mfa`; a second factor adds to it (`pin otp mfa`).
 pub const AMR_BADGE: &str = "pin";
+/// The stored `amr` of an SMS sign-in (RFC 8176 `sms`): one factor, never `mfa`; as
+/// the second factor after a password it is `pwd sms mfa`.
+pub const AMR_SMS: &str = "sms";
 
 /// `POST /oauth2/token`.
 pub async fn token(

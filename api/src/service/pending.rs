@@ -87,10 +87,12 @@ pub struct PendingRequest {
     /// passkey: `hwk user mfa` alone, `pwd hwk user mfa` after the password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amr: Option<String>,
-    /// Self-service password reset (`service::sspr`): the sign-in name typed and the
-    /// id of the code asked for (`service::text_codes`), awaiting the code texted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reset_code: Option<(String, String)>,
+    /// A code by text message was sent (`service::text_codes`) and is awaited: the
+    /// sign-in name it was asked for and the id of its code row (the challenge). Its
+    /// purpose is the code row's: a self-service reset or an SMS sign-in
+    /// (`service::sspr`) at the start, the second factor while `code_for` is set.
+    #[serde(default, alias = "reset_code", skip_serializing_if = "Option::is_none")]
+    pub text_code: Option<(String, String)>,
     /// Self-service password reset: the code was right; (user, token version) now
     /// chooses a new password (the reset moves the version on, so once).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,7 +174,7 @@ impl PendingRequest {
             && self.code_for.is_none()
             && self.enrolling.is_none()
             && !self.second_factor
-            && self.reset_code.is_none()
+            && self.text_code.is_none()
             && self.reset_for.is_none()
     }
 

@@ -131,11 +131,19 @@ pub async fn put_sign_in_policy(
     let old = crate::store::settings::sign_in(&mut *tx).await?;
     crate::store::settings::put_setting(&mut tx, crate::store::settings::SIGN_IN_KEY, &json)
         .await?;
-    let event = Event::success(ACTIVITY).target(target().with(
-        "mfa_for_everyone",
-        Some(old.mfa_for_everyone.to_string()),
-        Some(req.mfa_for_everyone.to_string()),
-    ));
+    let event = Event::success(ACTIVITY).target(
+        target()
+            .with(
+                "mfa_for_everyone",
+                Some(old.mfa_for_everyone.to_string()),
+                Some(req.mfa_for_everyone.to_string()),
+            )
+            .with(
+                "sms_sign_in",
+                Some(old.sms_sign_in.to_string()),
+                Some(req.sms_sign_in.to_string()),
+            ),
+    );
     audit::record(&mut tx, &ctx.initiator, now, &*state.ids, event).await?;
     tx.commit().await.map_err(StoreError::Other)?;
     Ok(req)

@@ -4,6 +4,10 @@
 //! an on-premises user) → every session ended → back to the sign-in page for the same
 //! application, audited "Reset password (self-service)" from the surface `sspr`.
 //!
+//! SMS sign-in (when the tenant's sign-in policy allows it) takes the same two steps
+//! (sign-in name, code) and then goes on as a sign-in does (`amr` `sms`: one factor;
+//! a second factor the person has still follows).
+//!
 //! The page after the sign-in name is the same whoever the name is: an account with
 //! a mobile number gets a code; a name that is no account, an account without a
 //! mobile, a disabled one or one holding an admin role (whose reset stays with another
@@ -14,8 +18,8 @@
 use crate::audit::{Initiator, Surface};
 use crate::error::ApiError;
 use crate::service::oidc::{
-    account_at, change_page, expired_page, page, pending_for, sign_in_again, CodeForm, Outcome,
-    PageContext, DIRECTORY_DOWN,
+    account_at, change_page, expired_page, next_step, page, pending_for, sign_in_again, CodeForm,
+    Outcome, PageContext, AMR_SMS, DIRECTORY_DOWN,
 };
 use crate::service::pending::PendingRequest;
 use crate::service::text_codes::{self, Checked, Language, Purpose, Recipient};
@@ -49,6 +53,89 @@ pub struct PasswordForm {
     pub confirm_password: String,
 }
 
+/// The two flows that start with a sign-in name and a texted code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// "Forgot your password?"
+    Reset,
+    /// "Sign in with a text message code" (the tenant's `sms_sign_in`).
+    SignIn,
+}
+
+impl Flow {
+    fn purpose(self) -> Purpose {
+        match self {
+            Flow::Reset => Purpose::Reset,
+            Flow::SignIn => Purpose::SignIn,
+        }
+    }
+
+    fn name_page(self, ctx: PageContext) -> Outcome {
+        match self {
+            Flow::Reset => Outcome::ResetName(ctx),
+            Flow::SignIn => Outcome::SmsName(ctx),
+        }
+    }
+
+    fn code_page(self, ctx: PageContext) -> Outcome {
+        match self {
+            Flow::Reset => Outcome::ResetCode(ctx),
+            Flow::SignIn => Outcome::SmsCode(ctx),
+        }
+    }
+
+    /// The words when the rate limits say no more codes for a while.
+    fn too_many(self, retry_after_secs: u64) -> String {
+        let minutes = retry_after_secs.div_ceil(60).max(1);
+        match self {
+            Flow::Reset => format!(
+                "Too many codes were asked for. Try again in {minutes} minutes, or ask your manager to reset your password."
+            ),
+            Flow::SignIn => format!(
+                "Too many codes were asked for. Try again in {minutes} minutes, or sign in with your password."
+            ),
+        }
+    }
+}
+
+/// The words of a sign-in page reached by an SMS sign-in form after the tenant
+/// turned SMS sign-in off.
+const SMS_SIGN_IN_OFF: &str =
+    "Signing in with a code by text message is turned off. Sign in with your password.";
+
+/// Whether the tenant lets staff sign in with a texted code.
+async fn sms_sign_in_on(state: &AppState) -> Result<bool, ApiError> {
+    Ok(crate::store::settings::sign_in(state.store.reader())
+        .await?
+        .sms_sign_in)
+}
+
+/// The sign-in page again for `pending`, saying SMS sign-in is off.
+async fn sms_sign_in_off(
+    state: &AppState,
+    pending: &PendingRequest,
+    app: &crate::store::applications::ApplicationRow,
+    csrf: &str,
+) -> Result<Outcome, ApiError> {
+    let back = PendingRequest {
+        text_code: None,
+        ..pending.clone()
+    };
+    let request = sealed(state, &back)?;
+    sign_in_again(
+        state,
+        page(
+            &back,
+            request,
+            app,
+            csrf,
+            None,
+            vec![SMS_SIGN_IN_OFF.to_owned()],
+        ),
+    )
+    .await
+}
+
 /// Events of the reset come from the surface `sspr`.
 fn from_sspr(who: Initiator) -> Initiator {
     Initiator {
@@ -61,11 +148,13 @@ fn sealed(state: &AppState, p: &PendingRequest) -> Result<String, ApiError> {
     p.seal(&state.keys, state.now()).map_err(ApiError::Internal)
 }
 
-/// `POST /oauth2/reset`: "Forgot your password?" from the sign-in page.
+/// `POST /oauth2/reset`: "Forgot your password?" from the sign-in page;
+/// `POST /oauth2/sms`: "Sign in with a text message code".
 pub async fn start(
     state: &AppState,
     form: StepForm,
     csrf_cookie: Option<&str>,
+    flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
         Ok(found) => found,
@@ -74,7 +163,10 @@ pub async fn start(
     if !pending.at_start() {
         return Ok(expired_page());
     }
-    Ok(Outcome::ResetName(page(
+    if flow == Flow::SignIn && !sms_sign_in_on(state).await? {
+        return sms_sign_in_off(state, &pending, &app, &form.csrf).await;
+    }
+    Ok(flow.name_page(page(
         &pending,
         form.request,
         &app,
@@ -84,7 +176,8 @@ pub async fn start(
     )))
 }
 
-/// `POST /oauth2/reset/cancel`: back to the sign-in page, the reset forgotten.
+/// `POST /oauth2/reset/cancel` and `/oauth2/sms/cancel`: back to the sign-in page,
+/// the reset or SMS sign-in forgotten.
 pub async fn cancel(
     state: &AppState,
     form: StepForm,
@@ -94,9 +187,9 @@ pub async fn cancel(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    let hint = pending.reset_code.as_ref().map(|(name, _)| name.clone());
+    let hint = pending.text_code.as_ref().map(|(name, _)| name.clone());
     let back = PendingRequest {
-        reset_code: None,
+        text_code: None,
         reset_for: None,
         ..pending
     };
@@ -111,8 +204,8 @@ pub async fn cancel(
     .await
 }
 
-/// Who a reset code for `name` goes to: an enabled account without an admin role,
-/// with a mobile number.
+/// Who a reset or sign-in code for `name` goes to: an enabled account without an
+/// admin role, with a mobile number.
 async fn recipient(
     state: &AppState,
     name: &str,
@@ -130,28 +223,36 @@ async fn recipient(
         .map(|number| (account.id, number)))
 }
 
-/// `POST /oauth2/reset/send`: texts a code for the sign-in name (or, from the code
-/// page, for the name typed before), and shows the code page, the same for any name.
+/// `POST /oauth2/reset/send` and `/oauth2/sms/send`: texts a code for the sign-in
+/// name (or, from the code page, for the name typed before), and shows the code page,
+/// the same for any name.
 pub async fn send(
     state: &AppState,
     who: Initiator,
     form: NameForm,
     language: Language,
     csrf_cookie: Option<&str>,
+    flow: Flow,
 ) -> Result<Outcome, ApiError> {
-    let who = from_sspr(who);
+    let who = match flow {
+        Flow::Reset => from_sspr(who),
+        Flow::SignIn => who,
+    };
     let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
+    if flow == Flow::SignIn && !sms_sign_in_on(state).await? {
+        return sms_sign_in_off(state, &pending, &app, &form.csrf).await;
+    }
     // From the name page (at the start), or "Send a new code" on the code page.
-    let name = match &pending.reset_code {
+    let name = match &pending.text_code {
         Some((name, _)) if pending.reset_for.is_none() => name.clone(),
         None if pending.at_start() => form.username.trim().chars().take(256).collect(),
         _ => return Ok(expired_page()),
     };
     if name.is_empty() {
-        return Ok(Outcome::ResetName(page(
+        return Ok(flow.name_page(page(
             &pending,
             form.request,
             &app,
@@ -164,7 +265,7 @@ pub async fn send(
     let sent = text_codes::send(
         state,
         &who,
-        Purpose::Reset,
+        flow.purpose(),
         &name,
         to.as_ref().map(|(user, number)| Recipient {
             user: *user,
@@ -176,10 +277,7 @@ pub async fn send(
     let challenge = match sent {
         Ok(id) => id,
         Err(ApiError::RateLimited { retry_after_secs }) => {
-            let msg = format!(
-                "Too many codes were asked for. Try again in {} minutes, or ask your manager to reset your password.",
-                retry_after_secs.div_ceil(60).max(1)
-            );
+            let msg = flow.too_many(retry_after_secs);
             let ctx = page(
                 &pending,
                 form.request,
@@ -188,19 +286,19 @@ pub async fn send(
                 Some(name),
                 vec![msg],
             );
-            return Ok(match pending.reset_code {
-                Some(_) => Outcome::ResetCode(ctx),
-                None => Outcome::ResetName(ctx),
+            return Ok(match pending.text_code {
+                Some(_) => flow.code_page(ctx),
+                None => flow.name_page(ctx),
             });
         }
         Err(e) => return Err(e),
     };
     let next = PendingRequest {
-        reset_code: Some((name.clone(), challenge)),
+        text_code: Some((name.clone(), challenge)),
         ..pending
     };
     let request = sealed(state, &next)?;
-    Ok(Outcome::ResetCode(page(
+    Ok(flow.code_page(page(
         &next,
         request,
         &app,
@@ -210,21 +308,28 @@ pub async fn send(
     )))
 }
 
-/// `POST /oauth2/reset/verify`: the code from the text message.
+/// `POST /oauth2/reset/verify` and `/oauth2/sms/verify`: the code from the text
+/// message. A reset goes on to the new password; an SMS sign-in to what the sign-in
+/// still needs (`service::oidc::next_step`).
 pub async fn verify(
     state: &AppState,
+    who: Initiator,
     form: CodeForm,
-    csrf_cookie: Option<&str>,
+    (session_cookie, csrf_cookie): (Option<&str>, Option<&str>),
+    flow: Flow,
 ) -> Result<Outcome, ApiError> {
     let (pending, app) = match pending_for(state, &form.request, &form.csrf, csrf_cookie).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    let Some((name, challenge)) = pending.reset_code.clone() else {
+    let Some((name, challenge)) = pending.text_code.clone() else {
         return Ok(expired_page());
     };
+    if flow == Flow::SignIn && !sms_sign_in_on(state).await? {
+        return sms_sign_in_off(state, &pending, &app, &form.csrf).await;
+    }
     let again = |msg: String| {
-        Outcome::ResetCode(page(
+        flow.code_page(page(
             &pending,
             form.request.clone(),
             &app,
@@ -233,7 +338,7 @@ pub async fn verify(
             vec![msg],
         ))
     };
-    let user = match text_codes::check(state, &challenge, Purpose::Reset, &form.code).await? {
+    let user = match text_codes::check(state, &challenge, flow.purpose(), &form.code).await? {
         Checked::Accepted(user) => user,
         Checked::Wrong { left } => {
             return Ok(again(format!(
@@ -253,14 +358,69 @@ pub async fn verify(
     else {
         return Ok(expired_page());
     };
+    if flow == Flow::SignIn {
+        return signed_in_by_text(
+            state,
+            who,
+            pending,
+            app,
+            &account,
+            &form.csrf,
+            session_cookie,
+        )
+        .await;
+    }
     let next = PendingRequest {
-        reset_code: None,
+        text_code: None,
         reset_for: Some((account.id, account.token_version)),
         ..pending
     };
     let request = sealed(state, &next)?;
     let ctx = page(&next, request, &app, &form.csrf, None, Vec::new());
     Ok(as_reset(change_page(state, ctx, &account).await))
+}
+
+/// An SMS sign-in's code was right: unless the account was locked out or given an
+/// admin role since the code was sent, on as any sign-in (`amr` `sms`).
+async fn signed_in_by_text(
+    state: &AppState,
+    mut who: Initiator,
+    pending: PendingRequest,
+    app: crate::store::applications::ApplicationRow,
+    account: &crate::store::accounts::Account,
+    csrf: &str,
+    session_cookie: Option<&str>,
+) -> Result<Outcome, ApiError> {
+    let now = state.now();
+    let back = PendingRequest {
+        text_code: None,
+        ..pending
+    };
+    let refused = if account.locked_until > now {
+        Some(format!(
+            "This account is locked after too many failed sign-ins. Try again in {} minutes, or ask your manager to reset your password.",
+            (account.locked_until - now).retry_after_secs().div_ceil(60).max(1)
+        ))
+    } else if crate::service::signin::holds_admin_role(state, account.id).await? {
+        Some(
+            "Administrators can't sign in with a code by text message. Sign in with your password."
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    if let Some(msg) = refused {
+        let request = sealed(state, &back)?;
+        let hint = Some(account.user_principal_name.clone());
+        return sign_in_again(state, page(&back, request, &app, csrf, hint, vec![msg])).await;
+    }
+    who.user_id = Some(account.id.to_string());
+    who.user_principal_name = Some(account.user_principal_name.clone());
+    let next = PendingRequest {
+        amr: Some(AMR_SMS.to_owned()),
+        ..back
+    };
+    next_step(state, &who, &app, next, account, csrf, session_cookie).await
 }
 
 /// The forced change's page, as the reset's.

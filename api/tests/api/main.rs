@@ -35,5 +35,6 @@ mod search;
 mod secrets;
 mod signin_protection;
 mod sms;
+mod sms_sign_in;
 mod spa;
 mod sspr;

@@ -780,7 +780,7 @@ async fn with_mfa_for_everyone_a_staff_member_enrols_at_sign_in_and_a_password_a
     app.create_user(&admin, STAFF, "Tom Baker").await;
     assert_eq!(
         app.get_ok("/api/v1/settings/sign-in", &admin).await,
-        json!({"mfa_for_everyone": false})
+        json!({"mfa_for_everyone": false, "sms_sign_in": false})
     );
 
     // Before: Tom signs in with a password alone, and his application holds a
@@ -837,7 +837,11 @@ async fn with_mfa_for_everyone_a_staff_member_enrols_at_sign_in_and_a_password_a
             json!({"mfa_for_everyone": true}),
         )
         .await;
-    assert_eq!(json_with(set, 200).await, json!({"mfa_for_everyone": true}));
+    // `sms_sign_in` left out is off.
+    assert_eq!(
+        json_with(set, 200).await,
+        json!({"mfa_for_everyone": true, "sms_sign_in": false})
+    );
     let dump = app.audit_dump().await;
     let line = dump
         .lines()

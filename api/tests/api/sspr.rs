@@ -13,11 +13,11 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 const NEW: &str = "Saffron-Glacier-Tunnel-48";
-const LENA: &str = "lena.reset@contoso.example";
-const LENA_MOBILE: &str = "+33612345678";
+pub(crate) const LENA: &str = "lena.reset@contoso.example";
+pub(crate) const LENA_MOBILE: &str = "+33612345678";
 
 /// A staff member with a mobile number her manager (here the admin) registered.
-async fn lena(app: &TestApp, admin: &str) -> String {
+pub(crate) async fn lena(app: &TestApp, admin: &str) -> String {
     let id = app.create_user(admin, LENA, "Lena Fischer").await;
     let put = app
         .put(
@@ -31,7 +31,7 @@ async fn lena(app: &TestApp, admin: &str) -> String {
 }
 
 /// The sign-in page of a new authorization, in `b`.
-async fn sign_in_html(b: &mut Browser, app: &TestApp, client_id: &str) -> String {
+pub(crate) async fn sign_in_html(b: &mut Browser, app: &TestApp, client_id: &str) -> String {
     let (_, challenge) = pkce();
     let url = authorize_url(app, client_id, &challenge, &[]);
     let page = b.get(app, &url).await;
@@ -53,7 +53,7 @@ async fn ask_code(b: &mut Browser, app: &TestApp, client_id: &str, name: &str) -
 }
 
 /// The 8-digit code of the last text message to `number`.
-async fn last_code(app: &TestApp, number: &str) -> String {
+pub(crate) async fn last_code(app: &TestApp, number: &str) -> String {
     let messages = app.sms_messages().await;
     let (_, body) = messages
         .iter()

@@ -246,18 +246,24 @@ fn SignInPolicyCard() -> impl IntoView {
     }
 }
 
-fn policy_saved_message(p: &SignInPolicy) -> &'static str {
-    if p.mfa_for_everyone {
+fn policy_saved_message(p: &SignInPolicy) -> String {
+    let mfa = if p.mfa_for_everyone {
         "Saved. Everyone signs in with a second factor from their next sign-in; \
          people without one add an authenticator app first."
     } else {
         "Saved. Only administrators must sign in with a second factor."
+    };
+    if p.sms_sign_in {
+        format!("{mfa} Staff without an admin role may sign in with a code by text message.")
+    } else {
+        mfa.to_owned()
     }
 }
 
 #[component]
 fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
     let everyone = RwSignal::new(policy.mfa_for_everyone);
+    let sms = RwSignal::new(policy.sms_sign_in);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let save: ApiAction<SignInPolicy, SignInPolicy> = action(|p: &SignInPolicy| {
         let p = *p;
@@ -266,7 +272,7 @@ fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
     effect(move || {
         if let Some(result) = save.value() {
             outcome.set(match &result {
-                Ok(p) => Some(Ok(policy_saved_message(p).to_owned())),
+                Ok(p) => Some(Ok(policy_saved_message(p))),
                 Err(e) => failed(e),
             });
         }
@@ -277,6 +283,7 @@ fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
         outcome.set(None);
         save.dispatch(SignInPolicy {
             mfa_for_everyone: everyone.get_untracked(),
+            sms_sign_in: sms.get_untracked(),
         });
     };
     view! {
@@ -294,6 +301,21 @@ fn SignInPolicyForm(policy: SignInPolicy) -> impl IntoView {
                     "Staff then sign in with a passkey, or a password and a code from an "
                     "authenticator app. A sign-in made with a password alone stops being "
                     "renewed, so everyone signs in again once."
+                </p>
+            </div>
+            <div class="choice">
+                <input
+                    type="checkbox"
+                    id="sms-sign-in"
+                    aria-describedby="sms-sign-in-help"
+                    prop:checked=move || sms.get()
+                    on:change=move |ev| sms.set(event_target_checked(&ev))
+                />
+                <label for="sms-sign-in">"Let staff sign in with a code by text message"</label>
+                <p id="sms-sign-in-help" class="muted small">
+                    "Staff without an admin role may then sign in with a code sent to the "
+                    "mobile number their manager registered, instead of their password. "
+                    "Administrators never can."
                 </p>
             </div>
             <Outcome message=outcome />
@@ -324,8 +346,15 @@ mod tests {
     fn the_saved_sign_in_policy_says_who_needs_a_second_factor() {
         let on = SignInPolicy {
             mfa_for_everyone: true,
+            sms_sign_in: false,
         };
         assert!(policy_saved_message(&on).starts_with("Saved. Everyone"));
+        assert!(!policy_saved_message(&on).contains("text message"));
+        let sms = SignInPolicy {
+            sms_sign_in: true,
+            ..SignInPolicy::default()
+        };
+        assert!(policy_saved_message(&sms).contains("code by text message"));
         assert!(policy_saved_message(&SignInPolicy::default()).contains("Only administrators"));
     }
 }

@@ -30,12 +30,16 @@ tool() { samba-tool "$@" -H "$dc/private/sam.ldb" -s "$dc/etc/smb.conf" >/dev/nu
 tool ou create OU=Stores
 tool user create ines.duarte 'Indigo-Harbor-Kite-71' --userou=OU=Stores --given-name=Ines \
   --surname=Duarte --mail-address=ines.duarte@corp.example --job-title=Cashier --department=Store
+tool user create olga.petrova 'Copper-Valley-Bridge-64' --userou=OU=Stores --given-name=Olga \
+  --surname=Petrova --mail-address=olga.petrova@corp.example --job-title=Cashier --department=Store
 set -a
 # shellcheck disable=SC1090
 . <(../scripts/samba-dc.sh env "$dc")
 set +a
 export OPENSTAFF_LDAP_BASE_DN="OU=Stores,DC=corp,DC=example"
 export DATABASE_URL="sqlite://$dir/openstaff.db"
+# The specs read the development SMS outbox with the CLI, as an operator does.
+echo "$DATABASE_URL" > "${TMPDIR:-/tmp}/openstaff-e2e-$port.database-url"
 export RUST_LOG="${RUST_LOG:-warn}"
 export OPENSTAFF_LOG_FORMAT="${OPENSTAFF_LOG_FORMAT:-text}"
 export OPENSTAFF_SIGNIN_RATE_PER_MINUTE="${OPENSTAFF_SIGNIN_RATE_PER_MINUTE:-1000}"

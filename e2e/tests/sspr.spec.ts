@@ -1,29 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import { auth, tokenFor } from '../support/api';
 import { expectAccessible } from '../support/axe';
 import { admin } from '../support/demo';
+import { lastCode } from '../support/sms';
 import { startRp } from '../support/rp';
-
-/**
- * The 8-digit code of the newest text message to `to`, as an operator reads the
- * development outbox (`openstaff sms outbox --json`) of the server under test.
- */
-function lastCode(baseURL: string, to: string): string {
-  const port = new URL(baseURL).port;
-  const databaseUrl = fs
-    .readFileSync(`${process.env.TMPDIR ?? '/tmp'}/openstaff-e2e-${port}.database-url`, 'utf8')
-    .trim();
-  const bin = process.env.OPENSTAFF_BIN ?? `${process.env.CARGO_TARGET_DIR ?? '../target'}/release/openstaff`;
-  const out = execFileSync(bin, ['sms', 'outbox', '--json', '--limit', '100'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, RUST_LOG: 'error' },
-  });
-  const messages: { to: string; body: string }[] = JSON.parse(out.toString());
-  const message = messages.find((m) => m.to === to);
-  expect(message, `a text message to ${to}`).toBeTruthy();
-  return message!.body.slice(0, 8);
-}
 
 // A staff member who forgot her password resets it herself, with the code texted to
 // the mobile number her manager registered, and signs in to her application with the

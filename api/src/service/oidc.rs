@@ -148,7 +148,7 @@ pub struct PageContext {
 /// The second step's text-message option.
 #[derive(Debug, Clone)]
 pub struct SmsFactor {
-    /// The mobile number, masked (`+33 6 ** ** ** 78`).
+    /// The mobile number, masked (`+33 *** ** **78`).
     pub to: String,
     /// A code was sent: the page asks for it.
     pub sent: bool,
@@ -820,7 +820,7 @@ pub async fn sign_in(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if !pending.at_start() || is_later_step(&pending) {
+    if !pending.at_start() {
         // A later step's request names who signed in already; not a sign-in form.
         return Ok(expired_page());
     }
@@ -896,17 +896,6 @@ async fn lacks_required_mfa(state: &AppState, user: UserId, amr: &str) -> Result
             && crate::service::signin::holds_admin_role(state, user).await?);
     }
     crate::service::signin::mfa_required(state, user).await
-}
-
-/// Whether a form's request is past the first step (someone is signed in part way):
-/// not one the sign-in page's first methods may use.
-fn is_later_step(p: &PendingRequest) -> bool {
-    p.password_change.is_some()
-        || p.code_for.is_some()
-        || p.enrolling.is_some()
-        || p.badge_for.is_some()
-        || p.second_factor
-        || p.amr.is_some()
 }
 
 /// The `amr` after a second factor `factor` ("otp", "hwk user") on top of the first

@@ -167,14 +167,23 @@ impl PendingRequest {
         Ok(request)
     }
 
-    /// Whether the form is at its first step: nobody proved who they are yet and no
-    /// password reset is under way.
+    /// Whether the form is at its first step: nobody proved who they are yet (not
+    /// even in part: a password before its second factor, a badge before its PIN) and
+    /// no reset or SMS sign-in is under way.
     pub fn at_start(&self) -> bool {
+        self.text_code.is_none() && self.before_text_code()
+    }
+
+    /// Whether the form is at its first step, or at the code step of a reset or SMS
+    /// sign-in begun there (`text_code` set, nothing else): the only places those
+    /// flows' forms are taken.
+    pub fn before_text_code(&self) -> bool {
         self.password_change.is_none()
             && self.code_for.is_none()
             && self.enrolling.is_none()
+            && self.badge_for.is_none()
             && !self.second_factor
-            && self.text_code.is_none()
+            && self.amr.is_none()
             && self.reset_for.is_none()
     }
 

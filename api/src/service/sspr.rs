@@ -242,14 +242,17 @@ pub async fn send(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
+    // From the name page (at the start), or "Send a new code" on the code page; not
+    // from a later step of a sign-in (the second factor's code rides on `text_code`).
+    if !pending.before_text_code() {
+        return Ok(expired_page());
+    }
     if flow == Flow::SignIn && !sms_sign_in_on(state).await? {
         return sms_sign_in_off(state, &pending, &app, &form.csrf).await;
     }
-    // From the name page (at the start), or "Send a new code" on the code page.
     let name = match &pending.text_code {
-        Some((name, _)) if pending.reset_for.is_none() => name.clone(),
-        None if pending.at_start() => form.username.trim().chars().take(256).collect(),
-        _ => return Ok(expired_page()),
+        Some((name, _)) => name.clone(),
+        None => form.username.trim().chars().take(256).collect(),
     };
     if name.is_empty() {
         return Ok(flow.name_page(page(
@@ -325,6 +328,9 @@ pub async fn verify(
     let Some((name, challenge)) = pending.text_code.clone() else {
         return Ok(expired_page());
     };
+    if !pending.before_text_code() {
+        return Ok(expired_page());
+    }
     if flow == Flow::SignIn && !sms_sign_in_on(state).await? {
         return sms_sign_in_off(state, &pending, &app, &form.csrf).await;
     }

@@ -254,6 +254,19 @@ async fn where_a_second_factor_is_required_staff_may_use_a_code_by_text_message(
     assert!(sent.contains("sent an 8-digit code"), "{sent}");
     assert!(sent.contains("action=\"/oauth2/verify-code\""), "{sent}");
     let code = last_code(&app, LENA_MOBILE).await;
+    // The second step's form is no reset's or SMS sign-in's, with the code or without.
+    for (path, field) in [
+        ("/oauth2/reset/send", "username"),
+        ("/oauth2/sms/send", "username"),
+        ("/oauth2/reset/verify", "code"),
+        ("/oauth2/sms/verify", "code"),
+        ("/oauth2/badge", "credential"),
+    ] {
+        let value = if field == "code" { code.as_str() } else { LENA };
+        let foreign = post_page_form(&mut b, &app, path, &sent, &[(field, value)]).await;
+        assert_eq!(foreign.status(), 400, "{path}");
+    }
+    assert_eq!(app.sms_messages().await.len(), 1, "no other text");
     let resp = post_page_form(
         &mut b,
         &app,

@@ -48,7 +48,7 @@ pub async fn badge(
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
-    if is_later_step(&pending) {
+    if !pending.at_start() {
         return Ok(expired_page());
     }
     let ctx = |errors: Vec<String>| {

@@ -23,8 +23,9 @@ use rsa::RsaPrivateKey;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use uuid::Uuid;
 
 /// Leeway for clock skew between replicas, in seconds: a token still verifies this
@@ -224,6 +225,44 @@ pub struct KeyRing {
     pub issuer: String,
     pub audience: String,
     pub ttl_secs: u64,
+    /// Access tokens whose signature and claims already verified: see [`Verified`].
+    verified: Verified,
+}
+
+/// How many verified access tokens [`Verified`] remembers.
+const VERIFIED_CAPACITY: usize = 4096;
+
+/// Access tokens whose signature already verified, by the SHA-256 of the whole token
+/// (the token itself is never kept), with the key that signed them, so a token sent
+/// again costs a hash instead of an Ed25519 check. An entry is good only while its
+/// key is still in the ring, and exp and nbf are judged again at every use; the
+/// caller still checks the user's token version and state on every request. Bounded:
+/// when full, the expired entries go, and if none has, all of them.
+struct Verified(Mutex<HashMap<[u8; 32], VerifiedEntry>>);
+
+/// The id of the key that signed a verified token, and its claims.
+type VerifiedEntry = (Arc<str>, Claims);
+
+impl Verified {
+    fn new() -> Verified {
+        Verified(Mutex::new(HashMap::new()))
+    }
+
+    fn get(&self, digest: &[u8; 32]) -> Option<VerifiedEntry> {
+        self.0.lock().ok()?.get(digest).cloned()
+    }
+
+    fn insert(&self, digest: [u8; 32], kid: Arc<str>, claims: Claims, now: Micros) {
+        let Ok(mut map) = self.0.lock() else { return };
+        if map.len() >= VERIFIED_CAPACITY {
+            let now = now.unix_seconds();
+            map.retain(|_, (_, c)| now < c.exp.saturating_add(LEEWAY_SECS));
+            if map.len() >= VERIFIED_CAPACITY {
+                map.clear();
+            }
+        }
+        map.insert(digest, (kid, claims));
+    }
 }
 
 fn kid_for(public: &[u8]) -> String {
@@ -273,6 +312,7 @@ impl KeyRing {
             issuer,
             audience,
             ttl_secs,
+            verified: Verified::new(),
         };
         ring.reload(now).await?;
         Ok(ring)
@@ -288,6 +328,7 @@ impl KeyRing {
             issuer: String::new(),
             audience: String::new(),
             ttl_secs: 0,
+            verified: Verified::new(),
         }
     }
 
@@ -515,11 +556,25 @@ impl KeyRing {
 
     /// Verifies signature, algorithm, `kid`, iss, aud and sub, and exp/nbf against
     /// `now` (with [`LEEWAY_SECS`]).
+    /// A token verified before is taken from a small cache ([`Verified`]) while the
+    /// key that signed it is still in the ring.
     pub async fn verify(&self, token: &str, now: Micros) -> Result<Claims, TokenError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some((kid, claims)) = self.verified.get(&digest) {
+            if self.find(&kid).is_some() {
+                Self::check_times(&claims, now)?;
+                return Ok(claims);
+            }
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
         let claims: Claims = self
             .decode(token, Algorithm::EdDSA, self.validation(), now)
             .await?;
         Self::check_times(&claims, now)?;
+        if let Some(kid) = header.kid {
+            self.verified
+                .insert(digest, Arc::from(kid), claims.clone(), now);
+        }
         Ok(claims)
     }
 

@@ -6,7 +6,7 @@ use crate::domain::{collect, optional_text, DisplayName};
 use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{deny, require_reader};
 use crate::service::paging::{page_of, parse_id, PageRequest};
-use crate::service::views::{unit_dto, user_dtos};
+use crate::service::views::{profile_dtos, unit_dto};
 use crate::state::AppState;
 use crate::store::StoreError;
 use shared::audit::Activity;
@@ -70,6 +70,7 @@ pub async fn members(
     let p = page.parse()?;
     let rows = crate::store::membership::list_members(
         state.store.reader(),
+        state.store.backend,
         unit_id,
         &p.terms,
         &p.after,
@@ -80,16 +81,12 @@ pub async fn members(
         // Members exist only in existing locations; an empty page may be a wrong id.
         load_unit(state, unit_id).await?;
     }
-    let page = page_of(
+    Ok(page_of(
         rows,
         p.limit,
-        |r| (r.sort_key.clone(), r.id.to_string()),
-        |r| r,
-    );
-    Ok(Page {
-        items: user_dtos(state, ctx, page.items).await?,
-        next_cursor: page.next_cursor,
-    })
+        |r| (r.user.sort_key.clone(), r.user.id.to_string()),
+        |rows| profile_dtos(state, ctx, rows),
+    ))
 }
 
 pub async fn create_unit(

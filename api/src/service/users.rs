@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::service::authz::{decide, deny, enforce, require_reader, subject};
 use crate::service::new_user::{insert_new_user, FirstPassword, NewUserDraft, RawUser};
 use crate::service::paging::{page_of, parse_id, PageRequest, RESUME_MARK};
-use crate::service::views::user_dtos;
+use crate::service::views::{profile_dtos, user_dtos};
 use crate::state::AppState;
 use crate::store::{encode_cursor, StoreError};
 use shared::audit::Activity;
@@ -26,19 +26,20 @@ pub async fn list_users(
     require_reader(ctx)?;
     let p = page.parse()?;
     if p.terms.is_empty() {
-        let rows =
-            crate::store::users::list_users(state.store.reader(), &p.terms, &p.after, p.limit + 1)
-                .await?;
-        let page = page_of(
+        let rows = crate::store::users::list_users(
+            state.store.reader(),
+            state.store.backend,
+            &p.terms,
+            &p.after,
+            p.limit + 1,
+        )
+        .await?;
+        return Ok(page_of(
             rows,
             p.limit,
-            |r| (r.sort_key.clone(), r.id.to_string()),
-            |r| r,
-        );
-        return Ok(Page {
-            items: user_dtos(state, ctx, page.items).await?,
-            next_cursor: page.next_cursor,
-        });
+            |r| (r.user.sort_key.clone(), r.user.id.to_string()),
+            |rows| profile_dtos(state, ctx, rows),
+        ));
     }
     // A short page that ran out of its search budget resumes at (not after) a row.
     let start = p
@@ -60,32 +61,23 @@ pub async fn list_users(
     let mut page = page_of(
         found.rows,
         p.limit,
-        |r| (r.sort_key.clone(), r.id.to_string()),
-        |r| r,
+        |r| (r.user.sort_key.clone(), r.user.id.to_string()),
+        |rows| profile_dtos(state, ctx, rows),
     );
     if page.next_cursor.is_none() {
         page.next_cursor = found
             .resume_at
             .map(|(key, id)| encode_cursor(&format!("{RESUME_MARK}{key}"), &id));
     }
-    Ok(Page {
-        items: user_dtos(state, ctx, page.items).await?,
-        next_cursor: page.next_cursor,
-    })
-}
-
-async fn load_user(state: &AppState, id: &str) -> ApiResult<crate::store::users::UserRow> {
-    let id = parse_id::<UserId>(id, "user")?;
-    crate::store::users::get_user(state.store.reader(), id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))
+    Ok(page)
 }
 
 pub async fn get_user(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<dto::User> {
     require_reader(ctx)?;
-    let row = load_user(state, id).await?;
-    user_dtos(state, ctx, vec![row])
-        .await?
+    let id = parse_id::<UserId>(id, "user")?;
+    let profile =
+        crate::store::users::get_profile(state.store.reader(), state.store.backend, id).await?;
+    profile_dtos(state, ctx, profile.into_iter().collect())
         .pop()
         .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))
 }

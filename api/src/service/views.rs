@@ -5,7 +5,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::role_assignments::AssignmentRow;
 use crate::store::units::UnitRow;
-use crate::store::users::UserRow;
+use crate::store::users::{Profile, UserRow};
 use shared::dto::{self};
 use shared::rules::{self, Target};
 use shared::{Role, Scope, UnitId, UserId};
@@ -17,40 +17,57 @@ pub async fn user_dtos(
     rows: Vec<UserRow>,
 ) -> ApiResult<Vec<dto::User>> {
     let ids: Vec<UserId> = rows.iter().map(|r| r.id).collect();
-    let now = state.now();
     let (mut roles, mut units) =
         crate::store::users::profiles_for_users(state.store.reader(), &ids).await?;
-    Ok(rows
+    let profiles = rows
         .into_iter()
-        .map(|r| {
-            let id = r.id.uuid();
-            let roles: Vec<Role> = roles.remove(&r.id).unwrap_or_default();
-            let units = units.remove(&r.id).unwrap_or_default();
-            let memberships = crate::store::membership::rule_memberships(&units);
-            let allowed = rules::allowed_actions(
-                ctx.principal.actor(),
-                Target {
-                    user_id: id,
-                    roles: &roles,
-                    memberships: &memberships,
-                },
-            );
-            dto::User {
-                id,
-                source: r.source(),
-                user_principal_name: r.user_principal_name,
-                display_name: r.display_name,
-                mail: r.mail,
-                job_title: r.job_title,
-                department: r.department,
-                account_enabled: r.account_enabled,
-                roles,
-                administrative_units: units,
-                allowed_actions: allowed,
-                locked_until: (r.locked_until > now).then(|| r.locked_until.to_datetime()),
-            }
+        .map(|user| Profile {
+            roles: roles.remove(&user.id).unwrap_or_default(),
+            units: units.remove(&user.id).unwrap_or_default(),
+            user,
         })
-        .collect())
+        .collect();
+    Ok(profile_dtos(state, ctx, profiles))
+}
+
+/// Users read with their roles and locations, as the caller sees them.
+pub fn profile_dtos(state: &AppState, ctx: &AuthContext, profiles: Vec<Profile>) -> Vec<dto::User> {
+    let now = state.now();
+    profiles
+        .into_iter()
+        .map(
+            |Profile {
+                 user: r,
+                 roles,
+                 units,
+             }| {
+                let id = r.id.uuid();
+                let memberships = crate::store::membership::rule_memberships(&units);
+                let allowed = rules::allowed_actions(
+                    ctx.principal.actor(),
+                    Target {
+                        user_id: id,
+                        roles: &roles,
+                        memberships: &memberships,
+                    },
+                );
+                dto::User {
+                    id,
+                    source: r.source(),
+                    user_principal_name: r.user_principal_name,
+                    display_name: r.display_name,
+                    mail: r.mail,
+                    job_title: r.job_title,
+                    department: r.department,
+                    account_enabled: r.account_enabled,
+                    roles,
+                    administrative_units: units,
+                    allowed_actions: allowed,
+                    locked_until: (r.locked_until > now).then(|| r.locked_until.to_datetime()),
+                }
+            },
+        )
+        .collect()
 }
 
 /// The roles the caller holds over a location: tenant-wide ones and ones scoped to it.

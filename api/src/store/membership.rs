@@ -1,8 +1,8 @@
 //! Membership of users in locations.
 
-use super::{ResultExt, StoreResult, Tx};
+use super::{Backend, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
-use crate::store::users::{fetch_users, UserRow, USER_COLS};
+use crate::store::users::{fetch_profiles, Profile, USER_COLS};
 use crate::time::Micros;
 use shared::dto::UnitRef;
 use shared::rules::Membership;
@@ -12,11 +12,12 @@ use sqlx::AnyPool;
 /// Members of a location in display-name order, walking `unit_members_by_sort_key`.
 pub async fn list_members(
     pool: &AnyPool,
+    backend: Backend,
     unit_id: UnitId,
     terms: &[String],
     after: &After,
     limit: i64,
-) -> StoreResult<Vec<UserRow>> {
+) -> StoreResult<Vec<Profile>> {
     let mut sql = format!(
         "SELECT {USER_COLS} FROM unit_members m JOIN users u ON u.id = m.user_id \
          WHERE m.unit_id = $1"
@@ -35,7 +36,7 @@ pub async fn list_members(
         " ORDER BY m.sort_key, m.user_id LIMIT ${}",
         binds.len() + 1
     ));
-    fetch_users(pool, &sql, binds, limit).await
+    fetch_profiles(pool, backend, &sql, binds, limit).await
 }
 
 /// Converts profile locations into what the rules need.

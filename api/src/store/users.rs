@@ -41,26 +41,14 @@ pub(crate) const USER_COLS: &str =
      u.job_title, u.department, u.account_enabled, u.source, u.force_password_change, \
      u.token_version, u.locked_until";
 
-pub(crate) async fn fetch_users(
-    pool: &AnyPool,
-    sql: &str,
-    binds: Vec<String>,
-    limit: i64,
-) -> StoreResult<Vec<UserRow>> {
-    let mut q = sqlx::query_as::<Db, UserRow>(sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    q.bind(limit).fetch_all(pool).await.db()
-}
-
 /// Users in display-name order, optionally filtered by search terms.
 pub async fn list_users(
     pool: &AnyPool,
+    backend: Backend,
     terms: &[String],
     after: &After,
     limit: i64,
-) -> StoreResult<Vec<UserRow>> {
+) -> StoreResult<Vec<Profile>> {
     let mut sql = format!("SELECT {USER_COLS} FROM users u WHERE 1 = 1");
     let mut binds = Vec::new();
     push_search(
@@ -76,23 +64,37 @@ pub async fn list_users(
         " ORDER BY u.sort_key, u.id LIMIT ${}",
         binds.len() + 1
     ));
-    fetch_users(pool, &sql, binds, limit).await
+    fetch_profiles(pool, backend, &sql, binds, limit).await
 }
 
-/// Users with these ids, in no particular order.
-pub(crate) async fn users_by_ids(pool: &AnyPool, ids: &[UserId]) -> StoreResult<Vec<UserRow>> {
+/// The users with these ids, in display-name order.
+pub(crate) async fn profiles_by_ids(
+    pool: &AnyPool,
+    backend: Backend,
+    ids: &[UserId],
+) -> StoreResult<Vec<Profile>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT {USER_COLS} FROM users u WHERE u.id IN ({})",
-        placeholders(1, ids.len())
+        "SELECT {USER_COLS} FROM users u WHERE u.id IN ({}) LIMIT ${}",
+        placeholders(1, ids.len()),
+        ids.len() + 1
     );
-    let mut q = sqlx::query_as::<Db, UserRow>(&sql);
-    for id in ids {
-        q = q.bind(id);
-    }
-    q.fetch_all(pool).await.db()
+    let binds = ids.iter().map(|id| id.to_string()).collect();
+    fetch_profiles(pool, backend, &sql, binds, ids.len() as i64).await
+}
+
+/// One user with their roles and locations.
+pub async fn get_profile(
+    pool: &AnyPool,
+    backend: Backend,
+    id: UserId,
+) -> StoreResult<Option<Profile>> {
+    let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1 LIMIT $2");
+    Ok(fetch_profiles(pool, backend, &sql, vec![id.to_string()], 1)
+        .await?
+        .pop())
 }
 
 pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
@@ -291,6 +293,114 @@ pub async fn profiles_for_users<'c, E: Executor<'c, Database = Db>>(
         })
         .collect();
     Ok((roles, units))
+}
+
+/// A user with their roles (at any scope, each once, sorted) and their locations (in
+/// display-name order): what a profile and a page of users show.
+pub struct Profile {
+    pub user: UserRow,
+    pub roles: Vec<Role>,
+    pub units: Vec<UnitRef>,
+}
+
+/// One user of [`fetch_profiles`]' JSON: the columns of [`USER_COLS`] in order, then
+/// the role names and the locations as `[id, display name, restricted]`.
+#[derive(serde::Deserialize)]
+struct ProfileJson(
+    UserId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    Vec<String>,
+    Vec<(uuid::Uuid, String, i64)>,
+);
+
+/// The users `page` selects (a `SELECT {USER_COLS} FROM users u ...` query whose last
+/// placeholder is its limit), in display-name order, each with their roles and
+/// locations. The database builds the whole answer as one JSON value (SQLite's JSON1
+/// functions, PostgreSQL's `json_agg`), so one row crosses from it, not one per user,
+/// role and location: with sqlx each row is a hand-off between threads, and those,
+/// not the SQL, were most of a page's cost.
+pub(crate) async fn fetch_profiles(
+    pool: &AnyPool,
+    backend: Backend,
+    page: &str,
+    binds: Vec<String>,
+    limit: i64,
+) -> StoreResult<Vec<Profile>> {
+    let (agg, array) = match backend {
+        Backend::Sqlite => ("json_group_array", "json_array"),
+        Backend::Postgres => ("json_agg", "json_build_array"),
+    };
+    // A subquery's JSON, kept JSON inside the outer array (SQLite drops the JSON mark
+    // at a subquery's edge; PostgreSQL's `json_agg` of no rows is NULL).
+    let nested = |q: String| match backend {
+        Backend::Sqlite => format!("json(({q}))"),
+        Backend::Postgres => format!("COALESCE(({q}), '[]'::json)"),
+    };
+    let roles = nested(format!(
+        "SELECT {agg}(r.role) FROM role_assignments r WHERE r.principal_id = p.id"
+    ));
+    let units = nested(format!(
+        "SELECT {agg}({array}(a.id, a.display_name, a.restricted) ORDER BY a.sort_key, a.id) \
+         FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
+         WHERE m.user_id = p.id"
+    ));
+    let sql = format!(
+        "SELECT CAST(COALESCE({agg}({array}(p.id, p.user_principal_name, p.display_name, \
+         p.sort_key, p.mail, p.job_title, p.department, p.account_enabled, p.source, \
+         p.force_password_change, p.token_version, p.locked_until, {roles}, {units}) \
+         ORDER BY p.sort_key, p.id), '[]') AS TEXT) FROM ({page}) p"
+    );
+    let mut q = sqlx::query_scalar::<Db, String>(&sql);
+    for b in binds {
+        q = q.bind(b);
+    }
+    let json = q.bind(limit).fetch_one(pool).await.db()?;
+    let users: Vec<ProfileJson> = serde_json::from_str(&json)
+        .map_err(|e| super::StoreError::Other(sqlx::Error::Decode(Box::new(e))))?;
+    Ok(users
+        .into_iter()
+        .map(|u| {
+            let mut roles: Vec<Role> = u.12.iter().filter_map(|r| r.parse().ok()).collect();
+            roles.sort();
+            roles.dedup();
+            Profile {
+                user: UserRow {
+                    id: u.0,
+                    user_principal_name: u.1,
+                    display_name: u.2,
+                    sort_key: u.3,
+                    mail: u.4,
+                    job_title: u.5,
+                    department: u.6,
+                    account_enabled: u.7 != 0,
+                    source: u.8,
+                    force_password_change: u.9 != 0,
+                    token_version: u.10,
+                    locked_until: Micros::from_micros(u.11),
+                },
+                roles,
+                units: u
+                    .13
+                    .into_iter()
+                    .map(|(id, display_name, restricted)| UnitRef {
+                        id,
+                        display_name,
+                        restricted: restricted != 0,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
 }
 
 /// Which of `ids` exist as users.

@@ -2,7 +2,7 @@
 //! index seek per step, so a page costs seeks per match, not per matching user.
 
 use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
-use crate::store::users::{list_users, users_by_ids, UserRow};
+use crate::store::users::{list_users, profiles_by_ids, Profile};
 use crate::store::{parse_stored_id, Backend, Db, ResultExt, StoreResult, Tx};
 use shared::UserId;
 use sqlx::AnyPool;
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// Where a search stopped.
 pub struct SearchPage {
     /// Matching users in display-name order (at most the `limit` asked for).
-    pub rows: Vec<UserRow>,
+    pub rows: Vec<Profile>,
     /// Set when the walk hit its step budget before filling the page: resume from
     /// this (sort key, id), including it.
     pub resume_at: Option<(String, String)>,
@@ -53,7 +53,7 @@ pub async fn search_users(
     }
     if lists.is_empty() {
         let after = start.map(|(k, id, _)| (k.to_owned(), id.to_owned()));
-        let rows = list_users(pool, terms, &after, limit).await?;
+        let rows = list_users(pool, backend, terms, &after, limit).await?;
         return Ok(SearchPage {
             rows,
             resume_at: None,
@@ -148,9 +148,9 @@ pub async fn search_users(
             }
         }
     }
-    let mut rows = users_by_ids(pool, &ids).await?;
+    let mut rows = profiles_by_ids(pool, backend, &ids).await?;
     let position: HashMap<UserId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
+    rows.sort_by_key(|r| position.get(&r.user.id).copied().unwrap_or(usize::MAX));
     Ok(SearchPage { rows, resume_at })
 }
 

@@ -76,7 +76,7 @@ test: fmt-check clippy web unit test-pg e2e contract
 
 ## Web app size and API load benchmarks; writes bench/results.md.
 bench: web
-	cargo build --release -p openstaff
+	cargo build --release -p openstaff -p openstaff-bench-bare
 	scripts/bench.sh
 
 clean:

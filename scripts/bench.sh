@@ -12,6 +12,9 @@
 #                                 the hosted page's code step against a password-only
 #                                 sign-in), written into its own section likewise
 #   BENCH_MFA_COUNT=150           sign-ins per MFA measurement (each a different person)
+#   BENCH_ONLY=memory             only the server's memory under a mix of reads, password
+#                                 resets and phone changes, written into its own section
+#   BENCH_MIX_SECONDS=180         duration of that mix
 #   BENCH_ONLY=directory          only the directory sync (scripts/bench-directory.sh:
 #                                 a Samba AD DC, 10,000 users, full and incremental
 #                                 sync), written into its own section likewise
@@ -24,20 +27,23 @@ USERS_LIST="${BENCH_USERS:-10000}"
 STORES="${BENCH_STORES:-sqlite postgres}"
 SECS="${BENCH_SECONDS:-10}"
 ONLY="${BENCH_ONLY:-all}"
-[[ "$ONLY" == all || "$ONLY" == oidc || "$ONLY" == mfa || "$ONLY" == directory ]] || { echo "BENCH_ONLY must be oidc, mfa or directory (or unset)" >&2; exit 2; }
+[[ "$ONLY" == all || "$ONLY" == oidc || "$ONLY" == mfa || "$ONLY" == memory || "$ONLY" == directory ]] || { echo "BENCH_ONLY must be oidc, mfa, memory or directory (or unset)" >&2; exit 2; }
 [[ "$ONLY" == directory ]] && exec scripts/bench-directory.sh
 BIN="${OPENSTAFF_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/openstaff}"
+BARE="${CARGO_TARGET_DIR:-$root/target}/release/openstaff-bench-bare"
 OUT="$root/bench/results.md"
 PORT="${BENCH_PORT:-18180}"
 PG_PORT="${OPENSTAFF_TEST_PG_PORT:-55432}"
 BASE="http://127.0.0.1:$PORT"
 work="$(mktemp -d)"
 server_pid=""
-cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+bare_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null; [[ -n "$bare_pid" ]] && kill "$bare_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cat bench/post.lua bench/stats.lua > "$work/post.lua"
+cat bench/phones.lua bench/stats.lua > "$work/phones.lua"
 cat bench/oidc-code.lua bench/stats.lua > "$work/oidc-code.lua"
 cat bench/oidc-refresh.lua bench/stats.lua > "$work/oidc-refresh.lua"
 
@@ -102,14 +108,17 @@ for store in $STORES; do
       "$BIN" serve --bind "127.0.0.1:$PORT" 2>"$work/server.log" &
     server_pid=$!
     for _ in $(seq 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
-    if [[ "$ONLY" == all ]]; then
+    if [[ "$ONLY" == all || "$ONLY" == memory ]]; then
       token=$(curl -s "$BASE/api/v1/auth/token" -H 'content-type: application/json' \
         -d '{"username":"manager.1@scale.example","password":"OpenStaff-Scale-2026!"}' | json "d['access_token']")
       unit=$(curl -s "$BASE/api/v1/me/administrative-units" -H "authorization: Bearer $token" | json "d['items'][0]['id']")
       members=$(curl -s "$BASE/api/v1/administrative-units/$unit/members?limit=200" -H "authorization: Bearer $token")
       user=$(json "[u['id'] for u in d['items'] if 'reset_password' in u['allowed_actions']][0]" <<<"$members")
       resets=$(json "' '.join('/api/v1/users/%s/reset-password' % u['id'] for u in d['items'] if 'reset_password' in u['allowed_actions'] and u['source']=='cloud')" <<<"$members")
+      phones=$(json "' '.join('/api/v1/users/%s/phone-methods/mobile' % u['id'] for u in d['items'] if 'manage_phone_methods' in u['allowed_actions'])" <<<"$members")
       auth=(-H "authorization: Bearer $token")
+    fi
+    if [[ "$ONLY" == all ]]; then
       # Reads at 8 connections: enough to keep both cores busy (the rate does not grow
       # with more), so the latencies are the server's, not a queue in front of it. One
       # run at 32 connections shows what that queue adds.
@@ -129,6 +138,55 @@ for store in $STORES; do
       sleep 1
       measure "$store" "$users" "members page, during sign-ins" -c8 -s bench/stats.lua "${auth[@]}" "$BASE/api/v1/administrative-units/$unit/members"
       wait "$load" || true
+      # The yardstick: bare actix-web (bench/bare) serving the very bytes each read
+      # answered, measured the same way, so every run reports how far each endpoint
+      # is from the HTTP stack alone.
+      if [[ -x "$BARE" ]]; then
+        rm -rf "$work/bare"; mkdir -p "$work/bare"
+        curl -s "${auth[@]}" "$BASE/api/v1/administrative-units/$unit/members" > "$work/bare/members"
+        curl -s "${auth[@]}" "$BASE/api/v1/users?search=ma%20ga&limit=20" > "$work/bare/search"
+        curl -s "${auth[@]}" "$BASE/api/v1/users/$user" > "$work/bare/profile"
+        "$BARE" "127.0.0.1:$((PORT + 1))" "$work/bare" & bare_pid=$!
+        for _ in $(seq 50); do curl -sf "http://127.0.0.1:$((PORT + 1))/profile" >/dev/null && break; sleep 0.1; done
+        for pair in "members page (50):members" "user search \"ma ga\":search" "user profile:profile"; do
+          label="${pair%:*}"; file="${pair##*:}"
+          ROWS="$work/bare-rows.md" measure "$store" "$users" "$label" -c8 -s bench/stats.lua "http://127.0.0.1:$((PORT + 1))/$file"
+          ours=$(grep -F "| $store | $users | $label |" "$OUT.tmp" | head -1 | cut -d'|' -f5 | xargs)
+          bare=$(tail -1 "$work/bare-rows.md" | cut -d'|' -f5 | xargs)
+          echo "| $store | $users | $label | $(stat -c %s "$work/bare/$file") | $ours | $bare | $(python3 -c "print(f'{$bare / $ours:.1f}x')") |" >> "$work/bare.md"
+        done
+        kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true; bare_pid=""
+      fi
+    fi
+    if [[ "$ONLY" == all || "$ONLY" == memory ]]; then
+      # Memory: the server's resident set after reads alone, then under a mix of
+      # reads, password resets (Argon2id, 19 MiB a hash) and phone changes, sampled
+      # every 5 s; VmHWM is the peak over the server's life.
+      rss() { awk "/^$1:/{print int(\$2 / 1024)}" "/proc/$server_pid/status"; }
+      [[ "$ONLY" == memory ]] && wrk -t2 -c8 -d"${SECS}s" "${auth[@]}" "$BASE/api/v1/administrative-units/$unit/members" >/dev/null
+      reads_rss=$(rss VmRSS)
+      mix="${BENCH_MIX_SECONDS:-180}"
+      echo "bench: $store $users: memory under a ${mix} s mix" >&2
+      wrk -t1 -c4 --timeout 10s -d"${mix}s" -s bench/stats.lua "${auth[@]}" "$BASE/api/v1/administrative-units/$unit/members" > "$work/mix-reads" &
+      mix_reads=$!
+      BENCH_TOKEN="$token" BENCH_BODY='{}' BENCH_PATHS="$resets" \
+        wrk -t1 -c2 --timeout 10s -d"${mix}s" -s "$work/post.lua" "$BASE/" > "$work/mix-resets" &
+      mix_resets=$!
+      BENCH_TOKEN="$token" BENCH_PATHS="$phones" \
+        wrk -t1 -c2 --timeout 10s -d"${mix}s" -s "$work/phones.lua" "$BASE/" > "$work/mix-phones" &
+      mix_phones=$!
+      sampled=0
+      while kill -0 "$mix_reads" 2>/dev/null; do
+        sleep 5; now=$(rss VmRSS); (( now > sampled )) && sampled=$now
+      done
+      wait "$mix_reads" "$mix_resets" "$mix_phones" || true
+      field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" "$work/mix-$1"; }
+      echo "| $store | $users | $reads_rss | $sampled | $(rss VmRSS) | $(rss VmHWM) | $(field reads rps) | $(field resets rps) | $(field phones rps) | $(( $(field reads non2xx) + $(field resets non2xx) + $(field phones non2xx) )) |" >> "$work/memory.md"
+      echo "bench: $store $users memory: $(tail -1 "$work/memory.md")" >&2
+    fi
+    if [[ "$ONLY" == memory ]]; then
+      kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+      continue
     fi
     if [[ "$ONLY" == all || "$ONLY" == mfa ]]; then
       echo "bench: $store $users: the second factor at sign-in" >&2
@@ -198,6 +256,36 @@ PY
     exit 0
   fi
 fi
+# The memory section, its goal (issue 15) judged from the peak.
+if [[ "$ONLY" == all || "$ONLY" == memory ]]; then
+  {
+    echo "## Memory under a mix"
+    echo
+    echo "Run by \`$([[ "$ONLY" == memory ]] && echo "BENCH_ONLY=memory scripts/bench.sh" || echo "make bench")\` on $(date -u +%Y-%m-%d) — $(nproc) cores. The server's resident set (MiB) after"
+    echo "reads alone, then during ${BENCH_MIX_SECONDS:-180} s of members pages (4 connections), password resets"
+    echo "(2 connections: Argon2id, 19 MiB a hash) and phone changes (2 connections) side by side:"
+    echo "the highest 5-second sample, the set at the end, and VmHWM (the peak over the server's life)."
+    echo
+    echo "| store | users | RSS after reads | RSS in the mix, highest | RSS at the end | VmHWM | reads/s | resets/s | phone changes/s | non-2xx |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    cat "$work/memory.md"
+    echo
+    python3 - "$work/memory.md" <<'PY'
+import sys
+rows = [[c.strip() for c in l.strip().strip('|').split('|')] for l in open(sys.argv[1]) if l.startswith('|')]
+print("Goal (issue 15): under 128 MiB at 10k users under the mix (VmHWM), every answer 2xx:")
+for r in rows:
+    if r[1] == '10000':
+        print(f"- {r[0]}: {r[5]} MiB: {'met' if int(r[5]) < 128 and r[9] == '0' else 'NOT met'}")
+PY
+    echo
+  } > "$work/memory-section.md"
+  if [[ "$ONLY" == memory ]]; then
+    scripts/bench-section.py "$OUT" "$work/memory-section.md"
+    cat "$work/memory-section.md"
+    exit 0
+  fi
+fi
 # The provider's section, with each goal of issue 11 judged from its rows.
 {
   echo "## OpenID Connect provider"
@@ -241,7 +329,19 @@ if [[ "$ONLY" == oidc ]]; then
   exit 0
 fi
 {
+  if [[ -f "$work/bare.md" ]]; then
+    echo
+    echo "## Against bare actix-web"
+    echo
+    echo "The same reads against bench/bare: actix-web alone answering with the very bytes OpenStaff"
+    echo "answered (same wrk settings), so the ratio is the cost of everything past the HTTP stack."
+    echo
+    echo "| store | users | endpoint | body bytes | OpenStaff req/s | bare actix req/s | ratio |"
+    echo "|---|---|---|---|---|---|---|"
+    cat "$work/bare.md"
+  fi
   echo
+  cat "$work/memory-section.md"
   cat "$work/oidc-section.md"
   cat "$work/mfa-section.md"
   echo "## seed scale"

@@ -55,7 +55,7 @@ pub async fn state(
 ) -> anyhow::Result<AppState> {
     // A bad SMS setting stops the start before anything is touched.
     let sms = crate::sms::Gateway::from_config(&server.sms)?;
-    let store = Store::connect(&store_cfg.database_url, store_cfg.read_pool()).await?;
+    let store = Store::connect(&store_cfg.database_url, store_cfg.read_connections).await?;
     store.migrate().await?;
     let keys = KeyRing::load(
         &store,

@@ -225,7 +225,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 async fn open(store: &StoreConfig) -> anyhow::Result<Store> {
-    let s = Store::connect(&store.database_url, store.read_pool()).await?;
+    let s = Store::connect(&store.database_url, store.read_connections).await?;
     s.migrate().await?;
     Ok(s)
 }

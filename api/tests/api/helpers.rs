@@ -157,7 +157,7 @@ impl TestApp {
         };
         let store_cfg = StoreConfig {
             database_url: database_url.clone(),
-            read_connections: Some(4),
+            read_connections: 4,
         };
         // Bound first, so the issuer (the public URL) can name the real port.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -606,7 +606,7 @@ async fn replica(app: &TestApp, adjust: impl FnOnce(&mut ServerConfig)) -> Strin
     adjust(&mut cfg);
     let store_cfg = openstaff::config::StoreConfig {
         database_url: app.database_url.clone(),
-        read_connections: Some(2),
+        read_connections: 2,
     };
     let state = openstaff::app::state(&store_cfg, &cfg, openstaff::state::ClockAndIds::system())
         .await

@@ -84,6 +84,7 @@ pub async fn state(
         provider,
         directory,
         sms: Arc::new(sms),
+        callers: Arc::default(),
     })
 }
 

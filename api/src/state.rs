@@ -112,6 +112,8 @@ pub struct AppState {
     pub directory: Option<Arc<crate::directory::Directory>>,
     /// Where text messages go (`OPENSTAFF_SMS`).
     pub sms: Arc<crate::sms::Gateway>,
+    /// Callers as earlier requests found them (`ReadContext`).
+    pub callers: Arc<crate::auth::context::Callers>,
 }
 
 impl AppState {
@@ -130,6 +132,7 @@ impl AppState {
             provider: ProviderConfig::default(),
             directory: None,
             sms: Arc::new(crate::sms::Gateway::outbox()),
+            callers: Arc::default(),
         })
     }
 

@@ -7,7 +7,9 @@
 use crate::audit::{Initiator, Surface};
 use crate::auth::tokens::{Claims, IDTYP_APP};
 use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::state::{AppState, IdGenerator};
+use crate::store::users::{Caller, Confirm};
 use crate::time::Micros;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -16,7 +18,10 @@ use futures_util::future::LocalBoxFuture;
 use shared::dto::MyStaffStatus;
 use shared::rules::{self, Actor, Grant, MyStaffBlock};
 use shared::{ApplicationId, ErrorCode, Role, Scope, UserId};
+use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::ops::AsyncFn;
+use std::sync::{Arc, Mutex};
 
 /// The correlation id of a request, set by the request-id middleware.
 #[derive(Debug, Clone)]
@@ -97,6 +102,9 @@ pub struct AuthContext {
     pub initiator: Initiator,
     /// When the caller last proved who they are.
     pub signed_in: SignedIn,
+    /// Set when the caller was remembered from an earlier request ([`ReadContext`]):
+    /// the read answering this one must confirm them in its own query.
+    pub(crate) confirm: Option<Arc<Confirm>>,
 }
 
 /// When a caller last proved who they are, for the step-up of sensitive actions.
@@ -143,6 +151,7 @@ impl AuthContext {
             },
             initiator: Initiator::cli(ids),
             signed_in: SignedIn::Console,
+            confirm: None,
         }
     }
 
@@ -164,6 +173,11 @@ impl AuthContext {
 
     pub fn grants(&self) -> &[Grant] {
         &self.principal.grants
+    }
+
+    /// What a read must confirm the caller against, when they were remembered.
+    pub fn confirm(&self) -> Option<&Confirm> {
+        self.confirm.as_deref()
     }
 
     /// The step-up of issue 13: a sensitive action (a manager's password reset, phone
@@ -225,24 +239,37 @@ async fn authenticate(
     allow_password_change: bool,
 ) -> Result<AuthContext, ApiError> {
     let state = app_state(&req)?;
-    let token = bearer(&req)?;
-    let claims = state.keys.verify(token, state.now()).await.map_err(|_| {
+    let claims = verified_claims(&req, &state).await?;
+    if claims.idtyp.as_deref() == Some(IDTYP_APP) {
+        return authenticate_application(&req, &state, &claims).await;
+    }
+    let caller = fresh_caller(&state, user_of(&claims)?).await?;
+    user_context(&req, &claims, &caller, allow_password_change, None)
+}
+
+async fn verified_claims(req: &HttpRequest, state: &AppState) -> Result<Claims, ApiError> {
+    let token = bearer(req)?;
+    state.keys.verify(token, state.now()).await.map_err(|_| {
         ApiError::unauthorized(
             ErrorCode::InvalidToken,
             "The token is invalid or has expired. Sign in again.",
         )
-    })?;
-    if claims.idtyp.as_deref() == Some(IDTYP_APP) {
-        return authenticate_application(&req, &state, &claims).await;
-    }
-    // A token names its user by id; one that does not parse was not made here.
-    let id: UserId = claims.sub.parse().map_err(|_| {
+    })
+}
+
+/// The user a token names by id; one that does not parse was not made here.
+fn user_of(claims: &Claims) -> Result<UserId, ApiError> {
+    claims.sub.parse().map_err(|_| {
         ApiError::unauthorized(
             ErrorCode::InvalidToken,
             "The token is invalid. Sign in again.",
         )
-    })?;
-    let caller = crate::store::users::caller(state.store.reader(), id)
+    })
+}
+
+/// The caller as the database has them now, remembered for the reads that confirm.
+async fn fresh_caller(state: &AppState, id: UserId) -> Result<Arc<Caller>, ApiError> {
+    let caller = crate::store::users::caller(state.store.reader(), state.store.backend, id)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized(
@@ -250,7 +277,21 @@ async fn authenticate(
                 "The token's account no longer exists.",
             )
         })?;
-    let user = caller.user;
+    let caller = Arc::new(caller);
+    state.callers.remember(caller.clone());
+    Ok(caller)
+}
+
+/// The context of a person's token: their account must be enabled, at the token's
+/// version, and not held to a password change unless `allow_password_change`.
+fn user_context(
+    req: &HttpRequest,
+    claims: &Claims,
+    caller: &Caller,
+    allow_password_change: bool,
+    confirm: Option<Arc<Confirm>>,
+) -> Result<AuthContext, ApiError> {
+    let user = &caller.user;
     if !user.account_enabled {
         return Err(ApiError::unauthorized(
             ErrorCode::AccountDisabled,
@@ -269,10 +310,10 @@ async fn authenticate(
             "You must change your password before doing anything else.",
         ));
     }
-    let mut initiator = RequestMeta::from_request(&req)?.0;
+    let mut initiator = RequestMeta::from_request(req)?.0;
     initiator.user_id = Some(user.id.to_string());
     initiator.user_principal_name = Some(user.user_principal_name.clone());
-    let settings = caller.my_staff;
+    let settings = &caller.my_staff;
     let my_staff = match rules::my_staff_gate(
         user.id.uuid(),
         !caller.grants.is_empty(),
@@ -291,9 +332,9 @@ async fn authenticate(
     Ok(AuthContext {
         principal: Principal {
             id: user.id,
-            user_principal_name: user.user_principal_name,
-            display_name: user.display_name,
-            grants: caller.grants,
+            user_principal_name: user.user_principal_name.clone(),
+            display_name: user.display_name.clone(),
+            grants: caller.grants.clone(),
             my_staff,
         },
         initiator,
@@ -304,7 +345,60 @@ async fn authenticate(
             .map_or(SignedIn::Unknown, |us| {
                 SignedIn::At(Micros::from_micros(us))
             }),
+        confirm,
     })
+}
+
+/// The caller of a read that confirms them in its own query: the members of a
+/// location, the user list and search, a profile. Every other request reads its
+/// caller first, in a query of its own; these reads start from the caller as an
+/// earlier request found them (their account, role assignments and the My Staff
+/// setting, [`Callers`]), and the query that answers reads the caller again in the
+/// same statement, so in the same snapshot as the answer ([`Confirm`]). The answer
+/// stands only when that snapshot holds the very caller it was decided for;
+/// otherwise the caller is read afresh and the read runs again. A reset, a removed
+/// role or a disabled account, made on any replica or by the command line, is in
+/// force at the next request as before, and a read costs one query instead of two.
+pub struct ReadContext {
+    ctx: AuthContext,
+    req: HttpRequest,
+}
+
+impl ReadContext {
+    /// Runs `read` for the caller, again for the caller as they are now when the one
+    /// remembered was not confirmed by it (changed, or not read by its queries).
+    pub async fn run<T>(self, read: impl AsyncFn(&AuthContext) -> ApiResult<T>) -> ApiResult<T> {
+        let ReadContext { ctx, req } = self;
+        let Some(confirm) = ctx.confirm.clone() else {
+            return read(&ctx).await;
+        };
+        let answer = read(&ctx).await;
+        if confirm.held() {
+            return answer;
+        }
+        app_state(&req)?.callers.forget(confirm.user);
+        read(&authenticate(req, false).await?).await
+    }
+}
+
+async fn read_context(req: HttpRequest) -> Result<ReadContext, ApiError> {
+    let state = app_state(&req)?;
+    let claims = verified_claims(&req, &state).await?;
+    if claims.idtyp.as_deref() != Some(IDTYP_APP) {
+        let remembered = user_of(&claims)
+            .ok()
+            .and_then(|id| state.callers.recall(id));
+        if let Some(caller) = remembered {
+            let confirm = Arc::new(Confirm::new(&caller));
+            // A remembered caller who would be refused is read afresh: a refusal is
+            // only ever decided on the caller as they are now.
+            if let Ok(ctx) = user_context(&req, &claims, &caller, false, Some(confirm)) {
+                return Ok(ReadContext { ctx, req });
+            }
+        }
+    }
+    let ctx = authenticate(req.clone(), false).await?;
+    Ok(ReadContext { ctx, req })
 }
 
 /// Whether the request is about the person signed in (`/api/v1/me/...`), which an
@@ -383,6 +477,7 @@ async fn authenticate_application(
         },
         initiator,
         signed_in: SignedIn::Application,
+        confirm: None,
     })
 }
 
@@ -396,6 +491,15 @@ impl FromRequest for AuthContext {
     }
 }
 
+impl FromRequest for ReadContext {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(read_context(req.clone()))
+    }
+}
+
 impl FromRequest for PasswordChangeContext {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
@@ -403,5 +507,34 @@ impl FromRequest for PasswordChangeContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move { authenticate(req, true).await.map(PasswordChangeContext) })
+    }
+}
+
+/// Callers as earlier requests found them, by user id, for [`ReadContext`]: a guess
+/// that saves a query, never trusted without its confirmation, so it needs no
+/// invalidation. Bounded: when full it starts again.
+#[derive(Default)]
+pub struct Callers(Mutex<HashMap<UserId, Arc<Caller>>>);
+
+const CALLERS_CAPACITY: usize = 4_096;
+
+impl Callers {
+    fn recall(&self, id: UserId) -> Option<Arc<Caller>> {
+        self.0.lock().ok()?.get(&id).cloned()
+    }
+
+    fn remember(&self, caller: Arc<Caller>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CALLERS_CAPACITY && !map.contains_key(&caller.user.id) {
+                map.clear();
+            }
+            map.insert(caller.user.id, caller);
+        }
+    }
+
+    fn forget(&self, id: UserId) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(&id);
+        }
     }
 }

@@ -75,6 +75,7 @@ pub async fn members(
         &p.terms,
         &p.after,
         p.limit + 1,
+        ctx.confirm(),
     )
     .await?;
     if rows.is_empty() {

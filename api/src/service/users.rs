@@ -32,6 +32,7 @@ pub async fn list_users(
             &p.terms,
             &p.after,
             p.limit + 1,
+            ctx.confirm(),
         )
         .await?;
         return Ok(page_of(
@@ -56,6 +57,7 @@ pub async fn list_users(
         start,
         p.limit + 1,
         state.policy.search_step_budget,
+        ctx.confirm(),
     )
     .await?;
     let mut page = page_of(
@@ -75,8 +77,13 @@ pub async fn list_users(
 pub async fn get_user(state: &AppState, ctx: &AuthContext, id: &str) -> ApiResult<dto::User> {
     require_reader(ctx)?;
     let id = parse_id::<UserId>(id, "user")?;
-    let profile =
-        crate::store::users::get_profile(state.store.reader(), state.store.backend, id).await?;
+    let profile = crate::store::users::get_profile(
+        state.store.reader(),
+        state.store.backend,
+        id,
+        ctx.confirm(),
+    )
+    .await?;
     profile_dtos(state, ctx, profile.into_iter().collect())
         .pop()
         .ok_or_else(|| ApiError::NotFound("No user has this id.".to_owned()))

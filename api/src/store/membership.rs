@@ -2,7 +2,7 @@
 
 use super::{Backend, ResultExt, StoreResult, Tx};
 use crate::store::search::sql::{push_after, push_search, After};
-use crate::store::users::{fetch_profiles, Profile, USER_COLS};
+use crate::store::users::{fetch_profiles, Confirm, Profile, USER_COLS};
 use crate::time::Micros;
 use shared::dto::UnitRef;
 use shared::rules::Membership;
@@ -17,6 +17,7 @@ pub async fn list_members(
     terms: &[String],
     after: &After,
     limit: i64,
+    confirm: Option<&Confirm>,
 ) -> StoreResult<Vec<Profile>> {
     let mut sql = format!(
         "SELECT {USER_COLS} FROM unit_members m JOIN users u ON u.id = m.user_id \
@@ -36,7 +37,7 @@ pub async fn list_members(
         " ORDER BY m.sort_key, m.user_id LIMIT ${}",
         binds.len() + 1
     ));
-    fetch_profiles(pool, backend, &sql, binds, limit).await
+    fetch_profiles(pool, backend, &sql, binds, limit, confirm).await
 }
 
 /// Converts profile locations into what the rules need.

@@ -48,6 +48,7 @@ pub async fn list_users(
     terms: &[String],
     after: &After,
     limit: i64,
+    confirm: Option<&Confirm>,
 ) -> StoreResult<Vec<Profile>> {
     let mut sql = format!("SELECT {USER_COLS} FROM users u WHERE 1 = 1");
     let mut binds = Vec::new();
@@ -64,7 +65,7 @@ pub async fn list_users(
         " ORDER BY u.sort_key, u.id LIMIT ${}",
         binds.len() + 1
     ));
-    fetch_profiles(pool, backend, &sql, binds, limit).await
+    fetch_profiles(pool, backend, &sql, binds, limit, confirm).await
 }
 
 /// The users with these ids, in display-name order.
@@ -72,6 +73,7 @@ pub(crate) async fn profiles_by_ids(
     pool: &AnyPool,
     backend: Backend,
     ids: &[UserId],
+    confirm: Option<&Confirm>,
 ) -> StoreResult<Vec<Profile>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -82,7 +84,7 @@ pub(crate) async fn profiles_by_ids(
         ids.len() + 1
     );
     let binds = ids.iter().map(|id| id.to_string()).collect();
-    fetch_profiles(pool, backend, &sql, binds, ids.len() as i64).await
+    fetch_profiles(pool, backend, &sql, binds, ids.len() as i64, confirm).await
 }
 
 /// One user with their roles and locations.
@@ -90,11 +92,14 @@ pub async fn get_profile(
     pool: &AnyPool,
     backend: Backend,
     id: UserId,
+    confirm: Option<&Confirm>,
 ) -> StoreResult<Option<Profile>> {
     let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1 LIMIT $2");
-    Ok(fetch_profiles(pool, backend, &sql, vec![id.to_string()], 1)
-        .await?
-        .pop())
+    Ok(
+        fetch_profiles(pool, backend, &sql, vec![id.to_string()], 1, confirm)
+            .await?
+            .pop(),
+    )
 }
 
 pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
@@ -110,51 +115,161 @@ pub async fn get_user<'c, E: Executor<'c, Database = Db>>(
 
 /// What every authenticated request needs, read in one query: the caller's row, the
 /// (role, scope) of each of their role assignments, and the My Staff setting.
+#[derive(Debug, Clone)]
 pub struct Caller {
     pub user: UserRow,
     pub grants: Vec<Grant>,
     pub my_staff: MyStaffSettings,
+    /// The JSON text the database gave for all of the above ([`caller_expr`]): the same
+    /// data always gives the same text, so a remembered caller is current exactly when
+    /// a query finds this text again.
+    pub fingerprint: String,
 }
 
-#[derive(FromRow)]
-struct CallerRow {
-    #[sqlx(flatten)]
-    user: UserRow,
-    grant_role: Option<String>,
-    grant_scope: Option<String>,
-    my_staff_setting: Option<String>,
+/// The caller as one JSON text: `[[USER_COLS...], [[role, scope]...], my_staff]`, roles
+/// in order; NULL when there is no such user. `$id_param` is the user's id.
+fn caller_expr(backend: Backend, id_param: usize) -> String {
+    let (agg, array) = json_functions(backend);
+    let grants = nested_json(
+        backend,
+        &format!(
+            "SELECT {agg}({array}(r.role, r.scope) ORDER BY r.role, r.scope) \
+             FROM role_assignments r WHERE r.principal_id = u.id"
+        ),
+    );
+    format!(
+        "(SELECT CAST({array}({array}({USER_COLS}), {grants}, \
+         (SELECT s.value FROM settings s WHERE s.key = '{}')) AS TEXT) \
+         FROM users u WHERE u.id = ${id_param})",
+        super::settings::MY_STAFF_KEY
+    )
 }
 
-pub async fn caller(pool: &AnyPool, id: UserId) -> StoreResult<Option<Caller>> {
-    let rows = sqlx::query_as::<Db, CallerRow>(&format!(
-        "SELECT {USER_COLS}, r.role AS grant_role, r.scope AS grant_scope, \
-         (SELECT s.value FROM settings s WHERE s.key = $2) AS my_staff_setting \
-         FROM users u LEFT JOIN role_assignments r ON r.principal_id = u.id \
-         WHERE u.id = $1"
-    ))
-    .bind(id)
-    .bind(super::settings::MY_STAFF_KEY)
-    .fetch_all(pool)
-    .await
-    .db()?;
-    let mut grants = Vec::new();
-    let mut first = None;
-    for row in rows {
-        if let (Some(role), Some(scope)) = (&row.grant_role, &row.grant_scope) {
-            if let (Ok(role), Some(scope)) = (role.parse(), Scope::from_storage(scope)) {
-                grants.push(Grant { role, scope });
-            }
-        }
-        first.get_or_insert(row);
+/// The JSON aggregate and array functions of `backend`.
+fn json_functions(backend: Backend) -> (&'static str, &'static str) {
+    match backend {
+        Backend::Sqlite => ("json_group_array", "json_array"),
+        Backend::Postgres => ("json_agg", "json_build_array"),
     }
-    let Some(row) = first else {
-        return Ok(None);
-    };
-    Ok(Some(Caller {
-        my_staff: super::settings::parse_my_staff(row.my_staff_setting.as_deref())?,
-        user: row.user,
-        grants,
-    }))
+}
+
+/// A subquery's JSON array, kept JSON inside an outer array (SQLite drops the JSON mark
+/// at a subquery's edge; PostgreSQL's `json_agg` of no rows is NULL).
+fn nested_json(backend: Backend, q: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("json(({q}))"),
+        Backend::Postgres => format!("COALESCE(({q}), '[]'::json)"),
+    }
+}
+
+/// The columns of [`USER_COLS`] as the JSON functions give them.
+type UserJson = (
+    UserId,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+fn user_from_json(u: UserJson) -> UserRow {
+    UserRow {
+        id: u.0,
+        user_principal_name: u.1,
+        display_name: u.2,
+        sort_key: u.3,
+        mail: u.4,
+        job_title: u.5,
+        department: u.6,
+        account_enabled: u.7 != 0,
+        source: u.8,
+        force_password_change: u.9 != 0,
+        token_version: u.10,
+        locked_until: Micros::from_micros(u.11),
+    }
+}
+
+fn decode_error(e: serde_json::Error) -> super::StoreError {
+    super::StoreError::Other(sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A caller from the text of [`caller_expr`].
+fn caller_from_json(fingerprint: String) -> StoreResult<Caller> {
+    let (user, grants, my_staff): (UserJson, Vec<(String, String)>, Option<String>) =
+        serde_json::from_str(&fingerprint).map_err(decode_error)?;
+    Ok(Caller {
+        user: user_from_json(user),
+        grants: grants
+            .iter()
+            .filter_map(|(role, scope)| {
+                Some(Grant {
+                    role: role.parse().ok()?,
+                    scope: Scope::from_storage(scope)?,
+                })
+            })
+            .collect(),
+        my_staff: super::settings::parse_my_staff(my_staff.as_deref())?,
+        fingerprint,
+    })
+}
+
+pub async fn caller(pool: &AnyPool, backend: Backend, id: UserId) -> StoreResult<Option<Caller>> {
+    let text =
+        sqlx::query_scalar::<Db, Option<String>>(&format!("SELECT {}", caller_expr(backend, 1)))
+            .bind(id)
+            .fetch_one(pool)
+            .await
+            .db()?;
+    text.map(caller_from_json).transpose()
+}
+
+/// A caller remembered from an earlier request, to be confirmed by the query that
+/// answers this one: [`fetch_profiles`] reads the caller in the same statement, so in
+/// the same snapshot as the page, and records whether it is still exactly the one
+/// remembered.
+#[derive(Debug)]
+pub struct Confirm {
+    pub user: UserId,
+    expected: String,
+    seen: std::sync::Mutex<Seen>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    Nothing,
+    Same,
+    Changed,
+}
+
+impl Confirm {
+    pub fn new(caller: &Caller) -> Confirm {
+        Confirm {
+            user: caller.user.id,
+            expected: caller.fingerprint.clone(),
+            seen: std::sync::Mutex::new(Seen::Nothing),
+        }
+    }
+
+    fn record(&self, found: Option<&str>) {
+        let same = found == Some(self.expected.as_str());
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = match (*seen, same) {
+                (Seen::Changed, _) | (_, false) => Seen::Changed,
+                _ => Seen::Same,
+            };
+        }
+    }
+
+    /// Whether a query read the caller, and every query that did found them unchanged.
+    pub fn held(&self) -> bool {
+        self.seen.lock().is_ok_and(|s| *s == Seen::Same)
+    }
 }
 
 /// Locks these users' rows until the transaction ends (PostgreSQL, in id order, so
@@ -303,94 +418,74 @@ pub struct Profile {
     pub units: Vec<UnitRef>,
 }
 
-/// One user of [`fetch_profiles`]' JSON: the columns of [`USER_COLS`] in order, then
-/// the role names and the locations as `[id, display name, restricted]`.
+/// One user of [`fetch_profiles`]' JSON: the columns of [`USER_COLS`] in order, the
+/// role names, and the locations as `[id, display name, restricted]`.
 #[derive(serde::Deserialize)]
-struct ProfileJson(
-    UserId,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    Vec<String>,
-    Vec<(uuid::Uuid, String, i64)>,
-);
+struct ProfileJson(UserJson, Vec<String>, Vec<(uuid::Uuid, String, i64)>);
 
 /// The users `page` selects (a `SELECT {USER_COLS} FROM users u ...` query whose last
 /// placeholder is its limit), in display-name order, each with their roles and
 /// locations. The database builds the whole answer as one JSON value (SQLite's JSON1
 /// functions, PostgreSQL's `json_agg`), so one row crosses from it, not one per user,
 /// role and location: with sqlx each row is a hand-off between threads, and those,
-/// not the SQL, were most of a page's cost.
+/// not the SQL, were most of a page's cost. With `confirm`, the same statement reads
+/// the caller too ([`Confirm`]).
 pub(crate) async fn fetch_profiles(
     pool: &AnyPool,
     backend: Backend,
     page: &str,
     binds: Vec<String>,
     limit: i64,
+    confirm: Option<&Confirm>,
 ) -> StoreResult<Vec<Profile>> {
-    let (agg, array) = match backend {
-        Backend::Sqlite => ("json_group_array", "json_array"),
-        Backend::Postgres => ("json_agg", "json_build_array"),
-    };
-    // A subquery's JSON, kept JSON inside the outer array (SQLite drops the JSON mark
-    // at a subquery's edge; PostgreSQL's `json_agg` of no rows is NULL).
-    let nested = |q: String| match backend {
-        Backend::Sqlite => format!("json(({q}))"),
-        Backend::Postgres => format!("COALESCE(({q}), '[]'::json)"),
-    };
-    let roles = nested(format!(
-        "SELECT {agg}(r.role) FROM role_assignments r WHERE r.principal_id = p.id"
-    ));
-    let units = nested(format!(
-        "SELECT {agg}({array}(a.id, a.display_name, a.restricted) ORDER BY a.sort_key, a.id) \
+    let (agg, array) = json_functions(backend);
+    let roles = nested_json(
+        backend,
+        &format!("SELECT {agg}(r.role) FROM role_assignments r WHERE r.principal_id = p.id"),
+    );
+    let units = nested_json(
+        backend,
+        &format!(
+            "SELECT {agg}({array}(a.id, a.display_name, a.restricted) ORDER BY a.sort_key, a.id) \
          FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
          WHERE m.user_id = p.id"
-    ));
-    let sql = format!(
-        "SELECT CAST(COALESCE({agg}({array}(p.id, p.user_principal_name, p.display_name, \
-         p.sort_key, p.mail, p.job_title, p.department, p.account_enabled, p.source, \
-         p.force_password_change, p.token_version, p.locked_until, {roles}, {units}) \
-         ORDER BY p.sort_key, p.id), '[]') AS TEXT) FROM ({page}) p"
+        ),
     );
-    let mut q = sqlx::query_scalar::<Db, String>(&sql);
+    let caller = match confirm {
+        Some(_) => caller_expr(backend, binds.len() + 2),
+        None => "CAST(NULL AS TEXT)".to_owned(),
+    };
+    let sql = format!(
+        "SELECT CAST(COALESCE({agg}({array}({array}(p.id, p.user_principal_name, \
+         p.display_name, p.sort_key, p.mail, p.job_title, p.department, p.account_enabled, \
+         p.source, p.force_password_change, p.token_version, p.locked_until), \
+         {roles}, {units}) ORDER BY p.sort_key, p.id), '[]') AS TEXT), {caller} \
+         FROM ({page}) p"
+    );
+    let mut q = sqlx::query_as::<Db, (String, Option<String>)>(&sql);
     for b in binds {
         q = q.bind(b);
     }
-    let json = q.bind(limit).fetch_one(pool).await.db()?;
-    let users: Vec<ProfileJson> = serde_json::from_str(&json)
-        .map_err(|e| super::StoreError::Other(sqlx::Error::Decode(Box::new(e))))?;
+    q = q.bind(limit);
+    if let Some(c) = confirm {
+        q = q.bind(c.user);
+    }
+    let (json, found) = q.fetch_one(pool).await.db()?;
+    if let Some(c) = confirm {
+        c.record(found.as_deref());
+    }
+    let users: Vec<ProfileJson> = serde_json::from_str(&json).map_err(decode_error)?;
     Ok(users
         .into_iter()
         .map(|u| {
-            let mut roles: Vec<Role> = u.12.iter().filter_map(|r| r.parse().ok()).collect();
+            let mut roles: Vec<Role> = u.1.iter().filter_map(|r| r.parse().ok()).collect();
             roles.sort();
             roles.dedup();
             Profile {
-                user: UserRow {
-                    id: u.0,
-                    user_principal_name: u.1,
-                    display_name: u.2,
-                    sort_key: u.3,
-                    mail: u.4,
-                    job_title: u.5,
-                    department: u.6,
-                    account_enabled: u.7 != 0,
-                    source: u.8,
-                    force_password_change: u.9 != 0,
-                    token_version: u.10,
-                    locked_until: Micros::from_micros(u.11),
-                },
+                user: user_from_json(u.0),
                 roles,
                 units: u
-                    .13
+                    .2
                     .into_iter()
                     .map(|(id, display_name, restricted)| UnitRef {
                         id,

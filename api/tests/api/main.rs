@@ -11,6 +11,7 @@ mod applications_as_principals;
 mod audit_log;
 mod auth;
 mod badges;
+mod callers;
 mod cli;
 mod clock;
 mod concurrency;

@@ -1,5 +1,6 @@
 //! Locations and their members.
 
+use crate::auth::context::ReadContext;
 use crate::auth::AuthContext;
 use crate::error::ApiResult;
 use crate::http::extract::JsonObject;
@@ -173,12 +174,14 @@ pub async fn delete_unit(
 #[get("/administrative-units/{id}/members")]
 pub async fn list_members(
     state: Data<AppState>,
-    ctx: AuthContext,
+    ctx: ReadContext,
     id: Path<String>,
     q: Query<ListQuery>,
 ) -> ApiResult<Json<Page<User>>> {
+    let page = q.into_inner().into();
     Ok(Json(
-        crate::service::units::members(&state, &ctx, &id, &q.into_inner().into()).await?,
+        ctx.run(async |ctx| crate::service::units::members(&state, ctx, &id, &page).await)
+            .await?,
     ))
 }
 

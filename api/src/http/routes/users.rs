@@ -1,5 +1,6 @@
 //! Users: org-wide search, profiles, explained decisions, creation.
 
+use crate::auth::context::ReadContext;
 use crate::auth::AuthContext;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{read_body, JsonObject};
@@ -44,11 +45,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[get("/users")]
 pub async fn list_users(
     state: Data<AppState>,
-    ctx: AuthContext,
+    ctx: ReadContext,
     q: Query<ListQuery>,
 ) -> ApiResult<Json<Page<User>>> {
+    let page = q.into_inner().into();
     Ok(Json(
-        crate::service::users::list_users(&state, &ctx, &q.into_inner().into()).await?,
+        ctx.run(async |ctx| crate::service::users::list_users(&state, ctx, &page).await)
+            .await?,
     ))
 }
 
@@ -69,11 +72,12 @@ pub async fn list_users(
 #[get("/users/{id:[0-9a-fA-F-]+}")]
 pub async fn get_user(
     state: Data<AppState>,
-    ctx: AuthContext,
+    ctx: ReadContext,
     id: Path<String>,
 ) -> ApiResult<Json<User>> {
     Ok(Json(
-        crate::service::users::get_user(&state, &ctx, &id).await?,
+        ctx.run(async |ctx| crate::service::users::get_user(&state, ctx, &id).await)
+            .await?,
     ))
 }
 

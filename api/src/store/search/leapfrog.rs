@@ -2,7 +2,7 @@
 //! index seek per step, so a page costs seeks per match, not per matching user.
 
 use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
-use crate::store::users::{list_users, profiles_by_ids, Profile};
+use crate::store::users::{list_users, profiles_by_ids, Confirm, Profile};
 use crate::store::{parse_stored_id, Backend, Db, ResultExt, StoreResult, Tx};
 use shared::UserId;
 use sqlx::AnyPool;
@@ -35,6 +35,7 @@ pub async fn search_users(
     start: Option<(&str, &str, bool)>,
     limit: i64,
     step_budget: i64,
+    confirm: Option<&Confirm>,
 ) -> StoreResult<SearchPage> {
     let mut lists: Vec<String> = Vec::new();
     let mut checks: Vec<&String> = Vec::new();
@@ -53,7 +54,7 @@ pub async fn search_users(
     }
     if lists.is_empty() {
         let after = start.map(|(k, id, _)| (k.to_owned(), id.to_owned()));
-        let rows = list_users(pool, backend, terms, &after, limit).await?;
+        let rows = list_users(pool, backend, terms, &after, limit, confirm).await?;
         return Ok(SearchPage {
             rows,
             resume_at: None,
@@ -148,7 +149,7 @@ pub async fn search_users(
             }
         }
     }
-    let mut rows = profiles_by_ids(pool, backend, &ids).await?;
+    let mut rows = profiles_by_ids(pool, backend, &ids, confirm).await?;
     let position: HashMap<UserId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     rows.sort_by_key(|r| position.get(&r.user.id).copied().unwrap_or(usize::MAX));
     Ok(SearchPage { rows, resume_at })

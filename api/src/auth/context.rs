@@ -366,7 +366,8 @@ pub struct ReadContext {
 
 impl ReadContext {
     /// Runs `read` for the caller, again for the caller as they are now when the one
-    /// remembered was not confirmed by it (changed, or not read by its queries).
+    /// remembered was not confirmed by it (changed, or not read by its queries). So
+    /// `read` must only read: its first run may be thrown away.
     pub async fn run<T>(self, read: impl AsyncFn(&AuthContext) -> ApiResult<T>) -> ApiResult<T> {
         let ReadContext { ctx, req } = self;
         let Some(confirm) = ctx.confirm.clone() else {

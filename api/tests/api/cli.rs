@@ -1,12 +1,14 @@
 //! The `openstaff` command line, run as a real process against a real database.
 
 use crate::helpers::TestApp;
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
+use tokio::io::AsyncWriteExt;
 
-/// Runs `openstaff ARGS` against `db` with `stdin`; returns what it printed.
-pub(crate) fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_openstaff"))
+/// Runs `openstaff ARGS` against `db` with `stdin`; returns what it printed. Awaited,
+/// not blocked on: the test's in-process server shares this runtime, and a server task
+/// starved mid-transaction would hold the SQLite write lock the command waits for.
+pub(crate) async fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_openstaff"))
         .args(args)
         .env("DATABASE_URL", db)
         .stdin(Stdio::piped())
@@ -14,13 +16,10 @@ pub(crate) fn openstaff(db: &str, args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    child.wait_with_output().await.unwrap()
 }
 
 fn text(out: &Output) -> String {
@@ -38,7 +37,8 @@ async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
         &app.database_url,
         &["create-admin", "--upn", "root@contoso.example"],
         "Sturdy-Walnut-Harbor-77\n",
-    );
+    )
+    .await;
     assert!(typed.status.success(), "{}", text(&typed));
     assert!(!text(&typed).contains("Sturdy-Walnut-Harbor-77"));
     app.token("root@contoso.example", "Sturdy-Walnut-Harbor-77")
@@ -48,7 +48,8 @@ async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
         &app.database_url,
         &["create-admin", "--upn", "second@contoso.example"],
         "",
-    );
+    )
+    .await;
     assert!(generated.status.success(), "{}", text(&generated));
     let stdout = String::from_utf8_lossy(&generated.stdout);
     let password = stdout
@@ -69,7 +70,8 @@ async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
         &app.database_url,
         &["create-admin", "--upn", "SECOND@contoso.example"],
         "",
-    );
+    )
+    .await;
     assert!(!again.status.success());
     assert!(text(&again).contains("already"), "{}", text(&again));
 
@@ -77,7 +79,8 @@ async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
         &app.database_url,
         &["create-admin", "--upn", "weak@contoso.example"],
         "password\n",
-    );
+    )
+    .await;
     assert!(!weak.status.success());
     assert!(text(&weak).contains("policy"), "{}", text(&weak));
 }
@@ -86,18 +89,18 @@ async fn create_admin_reads_stdin_or_generates_a_password_shown_once() {
 async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
     let app = TestApp::spawn().await;
     // The test app already has an administrator, so a plain seed refuses...
-    let refused = openstaff(&app.database_url, &["seed", "demo"], "");
+    let refused = openstaff(&app.database_url, &["seed", "demo"], "").await;
     assert!(!refused.status.success());
     // ...and --if-empty leaves the directory alone.
-    let skipped = openstaff(&app.database_url, &["seed", "demo", "--if-empty"], "");
+    let skipped = openstaff(&app.database_url, &["seed", "demo", "--if-empty"], "").await;
     assert!(skipped.status.success(), "{}", text(&skipped));
 
     let dir = std::env::temp_dir().join(format!("openstaff-seed-{}", uuid::Uuid::now_v7()));
     let db = format!("sqlite://{}/demo.db", dir.display());
-    let seeded = openstaff(&db, &["seed", "demo"], "");
+    let seeded = openstaff(&db, &["seed", "demo"], "").await;
     assert!(seeded.status.success(), "{}", text(&seeded));
     assert!(text(&seeded).contains("admin@contoso.example"));
-    let verified = openstaff(&db, &["audit", "verify"], "");
+    let verified = openstaff(&db, &["audit", "verify"], "").await;
     assert!(verified.status.success(), "{}", text(&verified));
     assert!(text(&verified).contains("verified"));
 
@@ -150,7 +153,7 @@ async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
     assert_eq!(exec_members, 2);
     store.close().await;
 
-    let spec = openstaff(&db, &["openapi"], "");
+    let spec = openstaff(&db, &["openapi"], "").await;
     assert_eq!(
         String::from_utf8_lossy(&spec.stdout),
         openstaff::app::document_json()
@@ -161,7 +164,7 @@ async fn seed_demo_loads_once_and_the_audit_chain_verifies() {
 #[tokio::test]
 async fn audit_verify_names_an_edited_event() {
     let app = TestApp::spawn().await;
-    let ok = openstaff(&app.database_url, &["audit", "verify"], "");
+    let ok = openstaff(&app.database_url, &["audit", "verify"], "").await;
     assert!(ok.status.success(), "{}", text(&ok));
     let (id,): (String,) = sqlx::query_as("SELECT id FROM audit_events ORDER BY seq LIMIT 1")
         .fetch_one(app.store.reader())
@@ -174,7 +177,7 @@ async fn audit_verify_names_an_edited_event() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let broken = openstaff(&app.database_url, &["audit", "verify"], "");
+    let broken = openstaff(&app.database_url, &["audit", "verify"], "").await;
     assert_eq!(broken.status.code(), Some(2), "{}", text(&broken));
     assert!(text(&broken).contains(&id), "{}", text(&broken));
 }

@@ -1210,7 +1210,8 @@ async fn the_cli_registers_an_application_and_prints_its_credentials() {
             "https://mail.example/cb",
         ],
         "",
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -1231,7 +1232,8 @@ async fn the_cli_registers_an_application_and_prints_its_credentials() {
             "--public",
         ],
         "",
-    );
+    )
+    .await;
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["client_secret"].is_null());
     let bad = crate::cli::openstaff(
@@ -1245,7 +1247,8 @@ async fn the_cli_registers_an_application_and_prints_its_credentials() {
             "http://x.example/cb",
         ],
         "",
-    );
+    )
+    .await;
     assert!(!bad.status.success());
 }
 
@@ -1461,7 +1464,8 @@ async fn an_application_may_ask_for_eddsa_id_tokens() {
             "EdDSA",
         ],
         "",
-    );
+    )
+    .await;
     assert!(
         out.status.success(),
         "{}",

@@ -79,8 +79,8 @@ async fn ready(c: &Client, base: &str) -> bool {
 }
 
 /// `openstaff ARGS`, which must succeed.
-fn cli(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
-    let out = crate::cli::openstaff(db, args, stdin);
+async fn cli(db: &str, args: &[&str], stdin: &str) -> std::process::Output {
+    let out = crate::cli::openstaff(db, args, stdin).await;
     assert!(
         out.status.success(),
         "openstaff {args:?}: {}",
@@ -105,7 +105,8 @@ async fn fresh_database() -> (String, String, String) {
         &db,
         &["create-admin", "--upn", ADMIN_UPN],
         &format!("{ADMIN_PASSWORD}\n"),
-    );
+    )
+    .await;
     (db, admin, name)
 }
 
@@ -265,7 +266,7 @@ async fn two_replicas_share_tokens_revocation_lockout_limits_and_the_audit_chain
     for t in tasks {
         assert_eq!(t.await.unwrap(), 201);
     }
-    let verify = cli(&db, &["audit", "verify"], "");
+    let verify = cli(&db, &["audit", "verify"], "").await;
     assert!(String::from_utf8_lossy(&verify.stdout).contains("verified"));
     drop((a, b));
     drop_database(&admin_url, &name).await;
@@ -338,7 +339,8 @@ async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working(
         &db,
         &["keys", "rotate", "--publish-for-seconds", "3600"],
         "",
-    );
+    )
+    .await;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let new_kid = text
         .split_whitespace()
@@ -360,7 +362,7 @@ async fn a_rotated_key_is_published_before_it_signs_and_old_tokens_keep_working(
 
     // Rotated again with no publication delay: the newest key signs, and tokens
     // signed by the previous keys still verify on both replicas.
-    let out = cli(&db, &["keys", "rotate", "--publish-for-seconds", "0"], "");
+    let out = cli(&db, &["keys", "rotate", "--publish-for-seconds", "0"], "").await;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     let newest = text
         .split_whitespace()
@@ -431,7 +433,8 @@ async fn the_api_rides_out_a_database_restart_without_losing_acknowledged_writes
         &db,
         &["create-admin", "--upn", ADMIN_UPN],
         &format!("{ADMIN_PASSWORD}\n"),
-    );
+    )
+    .await;
     let server = start_replica(&db, &[("OPENSTAFF_SIGNIN_RATE_PER_MINUTE", "1000")]).await;
     let c = Client::builder()
         .timeout(Duration::from_secs(15))
@@ -539,7 +542,8 @@ async fn sigterm_drains_in_flight_requests_before_exiting() {
         &db,
         &["create-admin", "--upn", ADMIN_UPN],
         &format!("{ADMIN_PASSWORD}\n"),
-    );
+    )
+    .await;
     let mut server = start_replica(&db, &[]).await;
     let c = Client::new();
     let admin = token(&c, &server.base, ADMIN_UPN, ADMIN_PASSWORD).await;

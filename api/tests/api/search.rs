@@ -255,7 +255,8 @@ async fn seed_scale_builds_a_search_index_that_answers_like_the_oracle() {
             "seed", "scale", "--users", "3000", "--units", "30", "--quiet",
         ],
         "",
-    );
+    )
+    .await;
     assert!(out.status.success(), "{out:?}");
     let admin = app
         .token("admin@scale.example", openstaff::cli::scale::SCALE_PASSWORD)

@@ -18,7 +18,7 @@ fn text(out: &std::process::Output) -> String {
 async fn the_development_outbox_keeps_messages_for_the_operator() {
     let app = TestApp::spawn().await;
     assert!(app.sms_messages().await.is_empty());
-    let empty = openstaff(&app.database_url, &["sms", "outbox"], "");
+    let empty = openstaff(&app.database_url, &["sms", "outbox"], "").await;
     assert!(empty.status.success(), "{}", text(&empty));
     assert!(text(&empty).contains("empty"), "{}", text(&empty));
 
@@ -30,7 +30,8 @@ async fn the_development_outbox_keeps_messages_for_the_operator() {
             &app.database_url,
             &["sms", "send", "--to", to, "--body", body],
             "",
-        );
+        )
+        .await;
         assert!(sent.status.success(), "{}", text(&sent));
         assert!(
             text(&sent).contains("development outbox"),
@@ -57,7 +58,7 @@ async fn the_development_outbox_keeps_messages_for_the_operator() {
         ]
     );
 
-    let listed = openstaff(&app.database_url, &["sms", "outbox", "--json"], "");
+    let listed = openstaff(&app.database_url, &["sms", "outbox", "--json"], "").await;
     assert!(listed.status.success(), "{}", text(&listed));
     let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
     let listed = listed.as_array().unwrap();
@@ -66,7 +67,7 @@ async fn the_development_outbox_keeps_messages_for_the_operator() {
     assert_eq!(listed[0]["status"], "outbox");
     assert_eq!(listed[0]["attempts"], 0);
     assert_eq!(listed[1]["body"], "Your OpenStaff code is 48213907");
-    let one = openstaff(&app.database_url, &["sms", "outbox", "--limit", "1"], "");
+    let one = openstaff(&app.database_url, &["sms", "outbox", "--limit", "1"], "").await;
     let one = text(&one);
     assert_eq!(one.lines().count(), 1, "{one}");
     assert!(one.contains("outbox") && one.contains("11223344"), "{one}");
@@ -88,7 +89,8 @@ async fn the_development_outbox_keeps_messages_for_the_operator() {
         &app.database_url,
         &["sms", "send", "--to", "12", "--body", "x"],
         "",
-    );
+    )
+    .await;
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
 }
 

@@ -19,8 +19,8 @@ pub struct StoreConfig {
 
     /// Read connections in the pool (SQLite keeps a single writer besides these).
     /// 8 on both stores: on 2 cores and SQLite, 8 served 10 to 40% more reads than 4
-    /// (a request that finds every connection busy waits in the pool's queue), and no
-    /// fewer than 16.
+    /// (a request that finds every connection busy waits in the pool's queue), and 16
+    /// no more than 8.
     #[arg(
         long,
         env = "OPENSTAFF_DB_READ_CONNECTIONS",

@@ -240,11 +240,21 @@ async fn authenticate(
 ) -> Result<AuthContext, ApiError> {
     let state = app_state(&req)?;
     let claims = verified_claims(&req, &state).await?;
+    authenticated(&req, &state, &claims, allow_password_change).await
+}
+
+/// The context of a verified token, its caller read now.
+async fn authenticated(
+    req: &HttpRequest,
+    state: &AppState,
+    claims: &Claims,
+    allow_password_change: bool,
+) -> Result<AuthContext, ApiError> {
     if claims.idtyp.as_deref() == Some(IDTYP_APP) {
-        return authenticate_application(&req, &state, &claims).await;
+        return authenticate_application(req, state, claims).await;
     }
-    let caller = fresh_caller(&state, user_of(&claims)?).await?;
-    user_context(&req, &claims, &caller, allow_password_change, None)
+    let caller = fresh_caller(state, user_of(claims)?).await?;
+    user_context(req, claims, &caller, allow_password_change, None)
 }
 
 async fn verified_claims(req: &HttpRequest, state: &AppState) -> Result<Claims, ApiError> {
@@ -362,6 +372,7 @@ fn user_context(
 pub struct ReadContext {
     ctx: AuthContext,
     req: HttpRequest,
+    claims: Claims,
 }
 
 impl ReadContext {
@@ -369,7 +380,7 @@ impl ReadContext {
     /// remembered was not confirmed by it (changed, or not read by its queries). So
     /// `read` must only read: its first run may be thrown away.
     pub async fn run<T>(self, read: impl AsyncFn(&AuthContext) -> ApiResult<T>) -> ApiResult<T> {
-        let ReadContext { ctx, req } = self;
+        let ReadContext { ctx, req, claims } = self;
         let Some(confirm) = ctx.confirm.clone() else {
             return read(&ctx).await;
         };
@@ -377,8 +388,9 @@ impl ReadContext {
         if confirm.held() {
             return answer;
         }
-        app_state(&req)?.callers.forget(confirm.user);
-        read(&authenticate(req, false).await?).await
+        let state = app_state(&req)?;
+        state.callers.forget(confirm.user);
+        read(&authenticated(&req, &state, &claims, false).await?).await
     }
 }
 
@@ -394,12 +406,12 @@ async fn read_context(req: HttpRequest) -> Result<ReadContext, ApiError> {
             // A remembered caller who would be refused is read afresh: a refusal is
             // only ever decided on the caller as they are now.
             if let Ok(ctx) = user_context(&req, &claims, &caller, false, Some(confirm)) {
-                return Ok(ReadContext { ctx, req });
+                return Ok(ReadContext { ctx, req, claims });
             }
         }
     }
-    let ctx = authenticate(req.clone(), false).await?;
-    Ok(ReadContext { ctx, req })
+    let ctx = authenticated(&req, &state, &claims, false).await?;
+    Ok(ReadContext { ctx, req, claims })
 }
 
 /// Whether the request is about the person signed in (`/api/v1/me/...`), which an

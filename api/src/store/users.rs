@@ -441,26 +441,24 @@ pub(crate) async fn fetch_profiles(
     let (agg, array) = json_functions(backend);
     let roles = nested_json(
         backend,
-        &format!("SELECT {agg}(r.role) FROM role_assignments r WHERE r.principal_id = p.id"),
+        &format!("SELECT {agg}(r.role) FROM role_assignments r WHERE r.principal_id = u.id"),
     );
     let units = nested_json(
         backend,
         &format!(
             "SELECT {agg}({array}(a.id, a.display_name, a.restricted) ORDER BY a.sort_key, a.id) \
-         FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
-         WHERE m.user_id = p.id"
+             FROM unit_members m JOIN administrative_units a ON a.id = m.unit_id \
+             WHERE m.user_id = u.id"
         ),
     );
     let caller = match confirm {
         Some(_) => caller_expr(backend, binds.len() + 2),
         None => "CAST(NULL AS TEXT)".to_owned(),
     };
+    // The page's rows are `u` here as inside it, so its columns are [`USER_COLS`].
     let sql = format!(
-        "SELECT CAST(COALESCE({agg}({array}({array}(p.id, p.user_principal_name, \
-         p.display_name, p.sort_key, p.mail, p.job_title, p.department, p.account_enabled, \
-         p.source, p.force_password_change, p.token_version, p.locked_until), \
-         {roles}, {units}) ORDER BY p.sort_key, p.id), '[]') AS TEXT), {caller} \
-         FROM ({page}) p"
+        "SELECT CAST(COALESCE({agg}({array}({array}({USER_COLS}), {roles}, {units}) \
+         ORDER BY u.sort_key, u.id), '[]') AS TEXT), {caller} FROM ({page}) u"
     );
     let mut q = sqlx::query_as::<Db, (String, Option<String>)>(&sql);
     for b in binds {

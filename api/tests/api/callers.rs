@@ -24,6 +24,13 @@ struct Setup {
     elsewhere: String,
 }
 
+impl Setup {
+    /// The three reads that start from a remembered caller.
+    fn reads(&self) -> [&str; 3] {
+        [&self.members, &self.profile, &self.search]
+    }
+}
+
 /// A password administrator of "Store Lyon" who has read its members, a member's
 /// profile and a search once, so each read has a caller to remember.
 async fn setup() -> Setup {
@@ -53,7 +60,7 @@ async fn setup() -> Setup {
         manager,
         elsewhere,
     };
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         let page = s.app.get_ok(path, &s.manager).await;
         assert_eq!(
             actions_of(&page),
@@ -83,7 +90,7 @@ async fn a_role_moved_elsewhere_changes_the_next_reads_allowed_actions() {
         &s.manager_id,
     )
     .await;
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         let page = s.app.get_ok(path, &s.manager).await;
         assert_eq!(actions_of(&page), json!(["read"]), "{path}");
     }
@@ -98,7 +105,7 @@ async fn a_removed_role_refuses_the_next_read() {
         &s.manager_id,
     )
     .await;
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         let r = s.app.get(path, &s.manager).await;
         assert_eq!(r.status(), 403, "{path}");
     }
@@ -113,7 +120,7 @@ async fn a_revoked_token_or_a_disabled_account_is_refused_at_the_next_read() {
         &s.manager_id,
     )
     .await;
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         assert_problem(s.app.get(path, &s.manager).await, 401, "token_revoked").await;
     }
 
@@ -124,7 +131,7 @@ async fn a_revoked_token_or_a_disabled_account_is_refused_at_the_next_read() {
         &s.manager_id,
     )
     .await;
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         assert_problem(s.app.get(path, &s.manager).await, 401, "account_disabled").await;
     }
 }
@@ -139,7 +146,7 @@ async fn my_staff_closed_to_the_caller_refuses_the_next_read() {
         r#"{"access":"none","selected_user_ids":[]}"#,
     )
     .await;
-    for path in [&s.members, &s.profile, &s.search] {
+    for path in s.reads() {
         let r = s.app.get(path, &s.manager).await;
         assert_eq!(r.status(), 403, "{path}");
     }

@@ -68,25 +68,6 @@ pub async fn list_users(
     fetch_profiles(pool, backend, &sql, binds, limit, confirm).await
 }
 
-/// The users with these ids, in display-name order.
-pub(crate) async fn profiles_by_ids(
-    pool: &AnyPool,
-    backend: Backend,
-    ids: &[UserId],
-    confirm: Option<&Confirm>,
-) -> StoreResult<Vec<Profile>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT {USER_COLS} FROM users u WHERE u.id IN ({}) LIMIT ${}",
-        placeholders(1, ids.len()),
-        ids.len() + 1
-    );
-    let binds = ids.iter().map(|id| id.to_string()).collect();
-    fetch_profiles(pool, backend, &sql, binds, ids.len() as i64, confirm).await
-}
-
 /// One user with their roles and locations.
 pub async fn get_profile(
     pool: &AnyPool,
@@ -438,6 +419,41 @@ pub(crate) async fn fetch_profiles(
     limit: i64,
     confirm: Option<&Confirm>,
 ) -> StoreResult<Vec<Profile>> {
+    let statement = PageStatement {
+        with: "",
+        page,
+        binds,
+        limit,
+        extra: None,
+    };
+    Ok(fetch_page(pool, backend, statement, confirm).await?.0)
+}
+
+/// A page of users as one statement: [`fetch_profiles`]' `page`, `binds` and `limit`,
+/// after a `WITH` clause the page (and `extra`) may read from.
+pub(crate) struct PageStatement<'a> {
+    pub with: &'a str,
+    pub page: &'a str,
+    pub binds: Vec<String>,
+    pub limit: i64,
+    /// A scalar expression answered beside the page, as text.
+    pub extra: Option<&'a str>,
+}
+
+/// [`fetch_profiles`] of a [`PageStatement`]: the profiles and the `extra` value.
+pub(crate) async fn fetch_page(
+    pool: &AnyPool,
+    backend: Backend,
+    statement: PageStatement<'_>,
+    confirm: Option<&Confirm>,
+) -> StoreResult<(Vec<Profile>, Option<String>)> {
+    let PageStatement {
+        with,
+        page,
+        binds,
+        limit,
+        extra,
+    } = statement;
     let (agg, array) = json_functions(backend);
     let roles = nested_json(
         backend,
@@ -455,12 +471,16 @@ pub(crate) async fn fetch_profiles(
         Some(_) => caller_expr(backend, binds.len() + 2),
         None => "CAST(NULL AS TEXT)".to_owned(),
     };
+    let extra = extra.map_or_else(
+        || "CAST(NULL AS TEXT)".to_owned(),
+        |e| format!("CAST(({e}) AS TEXT)"),
+    );
     // The page's rows are `u` here as inside it, so its columns are [`USER_COLS`].
     let sql = format!(
-        "SELECT CAST(COALESCE({agg}({array}({array}({USER_COLS}), {roles}, {units}) \
-         ORDER BY u.sort_key, u.id), '[]') AS TEXT), {caller} FROM ({page}) u"
+        "{with} SELECT CAST(COALESCE({agg}({array}({array}({USER_COLS}), {roles}, {units}) \
+         ORDER BY u.sort_key, u.id), '[]') AS TEXT), {caller}, {extra} FROM ({page}) u"
     );
-    let mut q = sqlx::query_as::<Db, (String, Option<String>)>(&sql);
+    let mut q = sqlx::query_as::<Db, (String, Option<String>, Option<String>)>(&sql);
     for b in binds {
         q = q.bind(b);
     }
@@ -468,12 +488,12 @@ pub(crate) async fn fetch_profiles(
     if let Some(c) = confirm {
         q = q.bind(c.user);
     }
-    let (json, found) = q.fetch_one(pool).await.db()?;
+    let (json, found, extra) = q.fetch_one(pool).await.db()?;
     if let Some(c) = confirm {
         c.record(found.as_deref());
     }
     let users: Vec<ProfileJson> = serde_json::from_str(&json).map_err(decode_error)?;
-    Ok(users
+    let profiles = users
         .into_iter()
         .map(|u| {
             let mut roles: Vec<Role> = u.1.iter().filter_map(|r| r.parse().ok()).collect();
@@ -493,7 +513,8 @@ pub(crate) async fn fetch_profiles(
                     .collect(),
             }
         })
-        .collect())
+        .collect();
+    Ok((profiles, extra))
 }
 
 /// Which of `ids` exist as users.

@@ -2,11 +2,9 @@
 //! index seek per step, so a page costs seeks per match, not per matching user.
 
 use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
-use crate::store::users::{list_users, profiles_by_ids, Confirm, Profile};
-use crate::store::{parse_stored_id, Backend, Db, ResultExt, StoreResult, Tx};
-use shared::UserId;
+use crate::store::users::{fetch_page, list_users, Confirm, PageStatement, Profile, USER_COLS};
+use crate::store::{Backend, ResultExt, StoreResult, Tx};
 use sqlx::AnyPool;
-use std::collections::HashMap;
 
 /// Where a search stopped.
 pub struct SearchPage {
@@ -26,7 +24,8 @@ pub struct SearchPage {
 /// candidate or past it; when every range has agreed on a candidate it matches. A
 /// page costs a few index seeks per match and per run of non-matching names,
 /// however many people share a common prefix. Longer words and whole addresses
-/// (terms with `@`) are then checked in `user_search_terms` by user. A query made
+/// (terms with `@`) are then checked in `user_search_terms` by user. The same
+/// statement builds the page of the matches' profiles ([`fetch_page`]). A query made
 /// only of addresses is selective and goes through [`list_users`].
 pub async fn search_users(
     pool: &AnyPool,
@@ -79,11 +78,15 @@ pub async fn search_users(
         None => (String::new(), 0),
         Some((key, id, inclusive)) => (ord(key, id), i64::from(!inclusive)),
     };
-    let n = binds.len();
-    let (p_start, p_strict, p_limit, p_budget) = (n + 1, n + 2, n + 3, n + 4);
-    let collate = match backend {
-        Backend::Postgres => " COLLATE \"C\"",
-        Backend::Sqlite => "",
+    // Confirming one candidate takes a seek per list and one more: with fewer, a
+    // resumed walk would never get past its starting row.
+    let budget = step_budget.max(k as i64 + 1);
+    binds.push(start_ord);
+    // The start is the last bound text; the page's limit ([`fetch_page`]) comes next.
+    let (p_start, p_limit) = (binds.len(), binds.len() + 1);
+    let (collate, id_collate) = match backend {
+        Backend::Postgres => (" COLLATE \"C\"", " COLLATE \"default\""),
+        Backend::Sqlite => ("", ""),
     };
     // Per row: `c` is the candidate the last seek found; `pc`, `pstrict`, `pagree`
     // the state it was sought from. Whether `c` matches is derived in the next row, so
@@ -91,7 +94,7 @@ pub async fn search_users(
     let agree = "(CASE WHEN lf.init = 1 THEN 0 \
          WHEN lf.c = lf.pc AND lf.pstrict = 0 THEN lf.pagree + 1 ELSE 1 END)";
     let full = format!("(CASE WHEN {agree} = {k} THEN 1 ELSE 0 END)");
-    let strict_next = format!("(CASE WHEN lf.init = 1 THEN ${p_strict} ELSE {full} END)");
+    let strict_next = format!("(CASE WHEN lf.init = 1 THEN {strict} ELSE {full} END)");
     let hit = format!("(CASE WHEN {full} = 1 AND {verify} THEN 1 ELSE 0 END)");
     let mut seek = String::from("(CASE lf.j");
     for j in 0..k {
@@ -103,7 +106,10 @@ pub async fn search_users(
         ));
     }
     seek.push_str(" END)");
-    let sql = format!(
+    // The walk, the page of its hits and where it stopped are one statement, so one
+    // hand-off from the database: the strict flag and the budget are integers of ours
+    // written into it (the same few texts each time, so its prepared form is reused).
+    let with = format!(
         "WITH RECURSIVE lf (c, pc, pstrict, pagree, j, init, hits, steps, phit) AS ( \
            SELECT CAST(${p_start} AS TEXT){collate}, CAST(${p_start} AS TEXT){collate}, \
              CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(1 AS BIGINT), \
@@ -112,46 +118,31 @@ pub async fn search_users(
            SELECT {seek}, lf.c, CAST({strict_next} AS BIGINT), CAST({agree} AS BIGINT), \
              CAST((lf.j + 1) % {k} AS BIGINT), CAST(0 AS BIGINT), \
              CAST(lf.hits + {hit} AS BIGINT), CAST(lf.steps + 1 AS BIGINT), CAST({hit} AS BIGINT) \
-           FROM lf WHERE lf.c IS NOT NULL AND lf.hits < ${p_limit} AND lf.steps < ${p_budget} \
-         ) \
-         SELECT pc, c, phit, \
-           CASE WHEN steps >= ${p_budget} AND c IS NOT NULL AND hits < ${p_limit} \
-             THEN 1 ELSE 0 END AS open \
-         FROM lf WHERE phit = 1 OR steps >= ${p_budget}"
+           FROM lf WHERE lf.c IS NOT NULL AND lf.hits < ${p_limit} AND lf.steps < {budget} \
+         )"
     );
-    type Found = (Option<String>, Option<String>, i64, i64);
-    let mut q = sqlx::query_as::<Db, Found>(&sql);
-    for b in binds {
-        q = q.bind(b);
-    }
-    let found = q
-        .bind(start_ord)
-        .bind(strict)
-        .bind(limit)
-        // Confirming one candidate takes a seek per list and one more: with fewer, a
-        // resumed walk would never get past its starting row.
-        .bind(step_budget.max(k as i64 + 1))
-        .fetch_all(pool)
-        .await
-        .db()?;
-    let mut ids = Vec::new();
-    let mut resume_at = None;
-    for (pc, c, hit, open) in &found {
-        if *hit == 1 {
-            if let Some((_, id)) = pc.as_deref().and_then(split_ord) {
-                ids.push(parse_stored_id::<UserId>(id)?);
-            }
-        }
-        // The row that spent the budget: the walk is not done and the page not full.
-        if *open == 1 && ids.len() < usize::try_from(limit).unwrap_or(0) {
-            if let Some((key, id)) = c.as_deref().and_then(split_ord) {
-                resume_at = Some((key.to_owned(), id.to_owned()));
-            }
-        }
-    }
-    let mut rows = profiles_by_ids(pool, backend, &ids, confirm).await?;
-    let position: HashMap<UserId, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|r| position.get(&r.user.id).copied().unwrap_or(usize::MAX));
+    let page = format!(
+        "SELECT {USER_COLS} FROM users u WHERE u.id IN \
+         (SELECT substr(lf.pc, length(lf.pc) - 35){id_collate} FROM lf WHERE lf.phit = 1) \
+         LIMIT ${p_limit}"
+    );
+    // The row that spent the budget before the page was full: resume there.
+    let stopped = format!(
+        "SELECT lf.c FROM lf WHERE lf.steps >= {budget} AND lf.c IS NOT NULL \
+         AND lf.hits < ${p_limit}"
+    );
+    let statement = PageStatement {
+        with: &with,
+        page: &page,
+        binds,
+        limit,
+        extra: Some(&stopped),
+    };
+    let (rows, stopped) = fetch_page(pool, backend, statement, confirm).await?;
+    let resume_at = stopped
+        .as_deref()
+        .and_then(split_ord)
+        .map(|(key, id)| (key.to_owned(), id.to_owned()));
     Ok(SearchPage { rows, resume_at })
 }
 

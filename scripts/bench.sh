@@ -101,6 +101,7 @@ for store in $STORES; do
     t0=$(date +%s.%N)
     DATABASE_URL="$db" "$BIN" seed scale --users "$users" --units "$units" --quiet
     echo "| $store | $users | $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") |" >> "$work/seed.md"
+    scripts/index-size.py "$store" "$users" "$db" >> "$work/index.md"
     redirect="http://127.0.0.1:9/bench/callback"
     client=$(DATABASE_URL="$db" "$BIN" applications create --name Bench --redirect-uri "$redirect" --public | json "d['client_id']")
     # The admin policy off: the benchmark's admin and manager use the password grant.
@@ -344,6 +345,15 @@ fi
   cat "$work/memory-section.md"
   cat "$work/oidc-section.md"
   cat "$work/mfa-section.md"
+  echo "## Search index size"
+  echo
+  echo "The user search index on disk after \`seed scale\`, per user (scripts/index-size.py:"
+  echo "SQLite's dbstat pages, PostgreSQL's pg_total_relation_size; tables with their indexes)."
+  echo
+  echo "| store | users | user_search_prefixes | user_search_terms | total |"
+  echo "|---|---|---|---|---|"
+  cat "$work/index.md"
+  echo
   echo "## seed scale"
   echo
   echo "| store | users | seconds |"

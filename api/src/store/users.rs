@@ -436,7 +436,8 @@ pub(crate) struct PageStatement<'a> {
     pub page: &'a str,
     pub binds: Vec<String>,
     pub limit: i64,
-    /// A scalar expression answered beside the page, as text.
+    /// A query of at most one value (it may read the `WITH` clause's tables), answered
+    /// beside the page as text.
     pub extra: Option<&'a str>,
 }
 

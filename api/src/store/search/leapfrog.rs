@@ -1,7 +1,7 @@
 //! Org-wide user search: a leapfrog over word-prefix ranges (migration 0005), one
 //! index seek per step, so a page costs seeks per match, not per matching user.
 
-use crate::store::search::{ord, prefix_upper, split_ord, MAX_PREFIX_CHARS};
+use crate::store::search::{ord, ord_user_id_sql, prefix_upper, split_ord, MAX_PREFIX_CHARS};
 use crate::store::users::{fetch_page, list_users, Confirm, PageStatement, Profile, USER_COLS};
 use crate::store::{Backend, ResultExt, StoreResult, Tx};
 use sqlx::AnyPool;
@@ -66,8 +66,9 @@ pub async fn search_users(
         let n = binds.len();
         verify.push_str(&format!(
             " AND EXISTS (SELECT 1 FROM user_search_terms t \
-             WHERE t.user_id = substr(lf.c, length(lf.c) - 35) \
+             WHERE t.user_id = {} \
              AND t.term >= ${} AND t.term < ${})",
+            ord_user_id_sql("lf.c"),
             n + 1,
             n + 2
         ));
@@ -123,8 +124,8 @@ pub async fn search_users(
     );
     let page = format!(
         "SELECT {USER_COLS} FROM users u WHERE u.id IN \
-         (SELECT substr(lf.pc, length(lf.pc) - 35){id_collate} FROM lf WHERE lf.phit = 1) \
-         LIMIT ${p_limit}"
+         (SELECT {}{id_collate} FROM lf WHERE lf.phit = 1) LIMIT ${p_limit}",
+        ord_user_id_sql("lf.pc")
     );
     // The row that spent the budget before the page was full: resume there.
     let stopped = format!(

@@ -70,6 +70,12 @@ pub fn ord(sort_key: &str, id: &str) -> String {
     format!("{sort_key}\u{1}{id}")
 }
 
+/// SQL for the user id at the end of the [`ord`] in column `col` (ids are 36-character
+/// UUID texts): what [`split_ord`] gives in Rust.
+pub fn ord_user_id_sql(col: &str) -> String {
+    format!("substr({col}, length({col}) - 35)")
+}
+
 /// The (sort key, id) an [`ord`] was made from.
 pub fn split_ord(ord: &str) -> Option<(&str, &str)> {
     ord.rsplit_once('\u{1}')
